@@ -1,0 +1,1497 @@
+/* GStreamer shared pool library
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:gstsharedpool
+ * @title: GstSharedPool
+ * @short_description: a keyed, size-bucketed GstBufferPool
+ *
+ * #GstSharedPool is a #GstBufferPool whose buffers are backed by a
+ * #GstBucketAllocator. Stock elements use it like any pool: the configured
+ * size, min and max buffers, and the %GST_BUFFER_POOL_OPTION_VIDEO_META
+ * option for video caps.
+ *
+ * On top of that it serves buffers of any size: gst_shared_pool_acquire_sized(),
+ * or gst_buffer_pool_acquire_buffer() with #GstBufferPoolAcquireParams of
+ * format %GST_FORMAT_BYTES, start 0 and stop the size, returns a buffer of
+ * exactly that many bytes from a free list of the size class. The last
+ * gst_buffer_unref() returns a buffer with its memory to its list.
+ *
+ * The configured frames are kept per key: the caps of the configuration, or
+ * a key named with gst_shared_pool_config_set_key(). A configuration with a
+ * key seen before finds that key's idle frames again, so a renegotiation
+ * back to earlier caps allocates nothing. At most max-keys keys are kept;
+ * the least recently used one is evicted with its idle frames.
+ *
+ * Bounds: max-buffers counts every buffer the pool owns, of every key and
+ * size, and gst_shared_pool_config_set_max_bytes() bounds their bytes. At
+ * a bound, idle buffers of other keys and sizes are freed to make room;
+ * when none is idle, acquire blocks until a buffer comes back, returns
+ * %GST_FLOW_EOS with %GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, and returns
+ * %GST_FLOW_FLUSHING as soon as the pool is set flushing or deactivated.
+ *
+ * A deactivated pool keeps its idle buffers (within its bounds) so that
+ * activating it again, with a configuration seen before, reuses them;
+ * gst_shared_pool_trim() and the last unref of the pool free them.
+ *
+ * With track-leaks (gst_shared_pool_config_set_track_leaks(), or the
+ * `sharedpool` debug category at level DEBUG or more) the pool remembers
+ * the stack trace of each acquire; gst_shared_pool_get_leak_report()
+ * lists the buffers still out, and the report is logged as a warning when
+ * the pool is set flushing or deactivated with buffers out.
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/video/video.h>
+
+#include "gstsharedpool.h"
+#include "sharedpool-private.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
+#define GST_CAT_DEFAULT gst_shared_pool_debug
+
+#define DEFAULT_MAX_KEYS 4
+#define MAX_MAX_KEYS     64
+
+#define CONFIG_MAX_BYTES   "GstSharedPool.max-bytes"
+#define CONFIG_KEY         "GstSharedPool.key"
+#define CONFIG_MAX_KEYS    "GstSharedPool.max-keys"
+#define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
+#define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
+
+/* Where a buffer belongs, kept on it for its whole life. */
+typedef struct
+{
+  GstMeta meta;
+
+  guint32 key_id;               /* 0 for sized buffers */
+  gint class_idx;               /* size class of sized buffers */
+  gsize charge;                 /* bytes counted against max-bytes */
+  gchar *trace;                 /* acquire stack trace with track-leaks */
+} SharedPoolMeta;
+
+/* Idle buffers of one key or size class. */
+typedef struct
+{
+  GstBuffer **items;
+  guint n_idle;
+  guint n_owned;                /* idle and out */
+  guint capacity;               /* of items */
+  gsize block;
+  guint64 hits;
+  guint64 misses;
+} BufferStack;
+
+typedef struct
+{
+  BufferStack stack;
+  guint32 id;
+  GstCaps *caps;
+  gchar *name;
+  gsize size;
+  gboolean video_meta;
+  GstVideoInfo info;
+  guint64 stamp;
+} SubPool;
+
+/* What one acquire asks for. */
+typedef struct
+{
+  BufferStack *stack;           /* NULL for unpooled sizes */
+  SubPool *key;                 /* NULL for sized requests */
+  gint class_idx;
+  gsize size;
+  gsize charge;
+} Request;
+
+struct _GstSharedPool
+{
+  GstBufferPool parent;
+
+  GMutex lock;
+  GCond cond;
+  guint waiters;
+
+  GstAllocator *own_allocator;
+  GstBucketAllocator *allocator;
+  GstAllocationParams params;
+
+  guint min_buffers;
+  guint max_buffers;
+  guint64 max_bytes;
+  guint max_keys;
+  gboolean zero_memory;
+  gboolean track_leaks;
+
+  GPtrArray *keys;              /* SubPool */
+  SubPool *current;
+  guint32 next_key_id;
+  guint64 clock;
+
+  BufferStack *classes;
+  guint n_classes;
+
+  guint n_buffers;
+  guint64 n_bytes;
+  guint64 allocations;
+  guint64 frees;
+  guint64 unpooled;
+  guint64 waits;
+  guint64 copies;
+  guint64 copy_fallbacks;
+
+  GHashTable *outstanding;      /* with track-leaks: buffers out */
+};
+
+#define gst_shared_pool_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstSharedPool, gst_shared_pool, GST_TYPE_BUFFER_POOL,
+    GST_DEBUG_CATEGORY_INIT (gst_shared_pool_debug, "sharedpool", 0,
+        "keyed, size-bucketed buffer pool"));
+
+static void gst_shared_pool_finalize (GObject * object);
+static const gchar **gst_shared_pool_get_options (GstBufferPool * pool);
+static gboolean gst_shared_pool_set_config (GstBufferPool * pool,
+    GstStructure * config);
+static gboolean gst_shared_pool_start (GstBufferPool * pool);
+static gboolean gst_shared_pool_stop (GstBufferPool * pool);
+static GstFlowReturn gst_shared_pool_acquire_buffer (GstBufferPool * pool,
+    GstBuffer ** buffer, GstBufferPoolAcquireParams * params);
+static void gst_shared_pool_reset_buffer (GstBufferPool * pool,
+    GstBuffer * buffer);
+static void gst_shared_pool_release_buffer (GstBufferPool * pool,
+    GstBuffer * buffer);
+static void gst_shared_pool_flush_start (GstBufferPool * pool);
+
+/* Meta */
+
+static GType
+shared_pool_meta_api_get_type (void)
+{
+  static GType type = 0;
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType t = gst_meta_api_type_register ("GstSharedPoolMetaAPI", tags);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static gboolean
+shared_pool_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  SharedPoolMeta *smeta = (SharedPoolMeta *) meta;
+
+  smeta->key_id = 0;
+  smeta->class_idx = GST_BUCKET_CLASS_UNPOOLED;
+  smeta->charge = 0;
+  smeta->trace = NULL;
+  return TRUE;
+}
+
+static void
+shared_pool_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  g_free (((SharedPoolMeta *) meta)->trace);
+}
+
+/* No transform function: copies of a buffer do not belong to the pool. */
+static const GstMetaInfo *
+shared_pool_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi =
+        gst_meta_register (shared_pool_meta_api_get_type (),
+        "GstSharedPoolMeta", sizeof (SharedPoolMeta), shared_pool_meta_init,
+        shared_pool_meta_free, NULL);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+static SharedPoolMeta *
+shared_pool_meta_get (GstBuffer * buffer)
+{
+  return (SharedPoolMeta *) gst_buffer_get_meta (buffer,
+      shared_pool_meta_api_get_type ());
+}
+
+/* Class */
+
+static void
+gst_shared_pool_class_init (GstSharedPoolClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
+
+  gobject_class->finalize = gst_shared_pool_finalize;
+
+  pool_class->get_options = gst_shared_pool_get_options;
+  pool_class->set_config = gst_shared_pool_set_config;
+  pool_class->start = gst_shared_pool_start;
+  pool_class->stop = gst_shared_pool_stop;
+  pool_class->acquire_buffer = gst_shared_pool_acquire_buffer;
+  pool_class->reset_buffer = gst_shared_pool_reset_buffer;
+  pool_class->release_buffer = gst_shared_pool_release_buffer;
+  pool_class->flush_start = gst_shared_pool_flush_start;
+}
+
+static void
+gst_shared_pool_init (GstSharedPool * self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  gst_allocation_params_init (&self->params);
+  self->max_keys = DEFAULT_MAX_KEYS;
+  self->keys = g_ptr_array_new ();
+  self->own_allocator = gst_bucket_allocator_new ();
+}
+
+/* Buffer stacks */
+
+/* Room for every buffer of the stack is made when it is allocated, so
+ * that a release never allocates. */
+static void
+stack_reserve (BufferStack * stack)
+{
+  if (++stack->n_owned > stack->capacity) {
+    stack->capacity = MAX (4, stack->capacity * 2);
+    stack->items = g_renew (GstBuffer *, stack->items, stack->capacity);
+  }
+}
+
+static GstBuffer *
+stack_pop (BufferStack * stack)
+{
+  if (stack == NULL || stack->n_idle == 0)
+    return NULL;
+  return stack->items[--stack->n_idle];
+}
+
+static void
+stack_push (BufferStack * stack, GstBuffer * buffer)
+{
+  stack->items[stack->n_idle++] = buffer;
+}
+
+/* Frees a buffer the pool gave up; its memory goes back to the
+ * allocator's free lists. */
+static void
+discard_buffer (GstSharedPool * self, BufferStack * stack, GstBuffer * buffer)
+{
+  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
+
+  if (stack)
+    stack->n_owned--;
+  self->n_buffers--;
+  self->n_bytes -= meta->charge;
+  self->frees++;
+  gst_buffer_unref (buffer);
+}
+
+static void
+stack_clear (GstSharedPool * self, BufferStack * stack)
+{
+  GstBuffer *buffer;
+
+  while ((buffer = stack_pop (stack)))
+    discard_buffer (self, stack, buffer);
+}
+
+/* Keys */
+
+static void
+sub_pool_free (GstSharedPool * self, SubPool * key)
+{
+  stack_clear (self, &key->stack);
+  gst_clear_caps (&key->caps);
+  g_free (key->name);
+  g_free (key->stack.items);
+  g_free (key);
+}
+
+static SubPool *
+find_key_by_id (GstSharedPool * self, guint32 id)
+{
+  guint i;
+
+  if (self->current && self->current->id == id)
+    return self->current;
+  for (i = 0; i < self->keys->len; i++) {
+    SubPool *key = g_ptr_array_index (self->keys, i);
+    if (key->id == id)
+      return key;
+  }
+  return NULL;
+}
+
+static gboolean
+key_matches (SubPool * key, GstCaps * caps, const gchar * name, gsize size)
+{
+  if (key->size != size)
+    return FALSE;
+  if (name || key->name)
+    return g_strcmp0 (name, key->name) == 0;
+  if (caps == NULL || key->caps == NULL)
+    return caps == key->caps;
+  return gst_caps_is_equal (caps, key->caps);
+}
+
+static void
+evict_lru_key (GstSharedPool * self)
+{
+  SubPool *lru = NULL;
+  guint i;
+
+  for (i = 0; i < self->keys->len; i++) {
+    SubPool *key = g_ptr_array_index (self->keys, i);
+    if (key != self->current && (lru == NULL || key->stamp < lru->stamp))
+      lru = key;
+  }
+  GST_DEBUG_OBJECT (self, "evicting key %u with %u idle buffers", lru->id,
+      lru->stack.n_idle);
+  g_ptr_array_remove (self->keys, lru);
+  sub_pool_free (self, lru);
+}
+
+static SubPool *
+sub_pool_new (GstSharedPool * self, GstCaps * caps, const gchar * name,
+    gsize size, const GstVideoInfo * info)
+{
+  SubPool *key = g_new0 (SubPool, 1);
+
+  key->id = ++self->next_key_id;
+  key->caps = caps ? gst_caps_ref (caps) : NULL;
+  key->name = g_strdup (name);
+  key->size = size;
+  if (info) {
+    key->video_meta = TRUE;
+    key->info = *info;
+  }
+  gst_bucket_allocator_class_for_size (self->allocator, size, &self->params,
+      &key->stack.block);
+  return key;
+}
+
+/* Makes the key of a configuration current, creating it when new. */
+static void
+select_key (GstSharedPool * self, GstCaps * caps, const gchar * name,
+    gsize size, const GstVideoInfo * info)
+{
+  SubPool *found = NULL;
+  guint i;
+
+  for (i = 0; i < self->keys->len && !found; i++) {
+    SubPool *key = g_ptr_array_index (self->keys, i);
+    if (key_matches (key, caps, name, size))
+      found = key;
+  }
+  if (found && found->video_meta != (info != NULL)) {
+    g_ptr_array_remove (self->keys, found);
+    sub_pool_free (self, found);
+    found = NULL;
+  }
+  if (found == NULL) {
+    found = sub_pool_new (self, caps, name, size, info);
+    g_ptr_array_add (self->keys, found);
+  }
+  found->stamp = ++self->clock;
+  self->current = found;
+
+  while (self->keys->len > self->max_keys)
+    evict_lru_key (self);
+}
+
+/* Drops every idle buffer and key; used when the memory layout changes. */
+static void
+clear_all (GstSharedPool * self)
+{
+  guint i;
+
+  for (i = 0; i < self->keys->len; i++)
+    sub_pool_free (self, g_ptr_array_index (self->keys, i));
+  g_ptr_array_set_size (self->keys, 0);
+  self->current = NULL;
+
+  for (i = 0; i < self->n_classes; i++) {
+    stack_clear (self, &self->classes[i]);
+    g_free (self->classes[i].items);
+  }
+  g_clear_pointer (&self->classes, g_free);
+  self->n_classes = 0;
+}
+
+static void
+gst_shared_pool_finalize (GObject * object)
+{
+  GstSharedPool *self = GST_SHARED_POOL (object);
+
+  clear_all (self);
+  g_ptr_array_unref (self->keys);
+  g_clear_pointer (&self->outstanding, g_hash_table_unref);
+  gst_clear_object (&self->allocator);
+  gst_object_unref (self->own_allocator);
+  g_cond_clear (&self->cond);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* Configuration */
+
+static const gchar **
+gst_shared_pool_get_options (GstBufferPool * pool)
+{
+  static const gchar *options[] = { GST_BUFFER_POOL_OPTION_VIDEO_META, NULL };
+
+  return options;
+}
+
+static void
+use_allocator (GstSharedPool * self, GstAllocator * allocator,
+    const GstAllocationParams * params)
+{
+  GstBucketAllocator *bucket =
+      GST_BUCKET_ALLOCATOR (allocator ? allocator : self->own_allocator);
+  guint i;
+
+  if (self->allocator == bucket && params->align == self->params.align &&
+      params->prefix == self->params.prefix &&
+      params->padding == self->params.padding &&
+      params->flags == self->params.flags)
+    return;
+
+  GST_DEBUG_OBJECT (self, "memory layout changed, dropping idle buffers");
+  clear_all (self);
+  gst_object_replace ((GstObject **) & self->allocator, (GstObject *) bucket);
+  self->params = *params;
+
+  self->n_classes = gst_bucket_allocator_get_n_classes (bucket);
+  self->classes = g_new0 (BufferStack, self->n_classes);
+  for (i = 0; i < self->n_classes; i++)
+    self->classes[i].block = gst_bucket_allocator_get_class_size (bucket, i);
+}
+
+static gboolean
+config_get_video_info (GstStructure * config, GstCaps * caps, guint size,
+    GstVideoInfo * info, gboolean * video_meta)
+{
+  *video_meta = caps && gst_buffer_pool_config_has_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META) &&
+      gst_structure_has_name (gst_caps_get_structure (caps, 0), "video/x-raw");
+  if (!*video_meta)
+    return TRUE;
+  if (!gst_video_info_from_caps (info, caps))
+    return FALSE;
+  return info->size <= size;
+}
+
+/* Bytes of the block a configured frame of @size takes. */
+static gsize
+config_block_size (GstSharedPool * self, GstAllocator * allocator,
+    const GstAllocationParams * params, gsize size)
+{
+  GstBucketAllocator *bucket =
+      GST_BUCKET_ALLOCATOR (allocator ? allocator : self->own_allocator);
+  gsize block;
+
+  gst_bucket_allocator_class_for_size (bucket, size, params, &block);
+  return block;
+}
+
+static gboolean
+gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
+{
+  GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
+  GstAllocator *allocator;
+  GstAllocationParams params;
+  GstVideoInfo info;
+  GstCaps *caps;
+  guint size, min, max, max_keys;
+  guint64 max_bytes;
+  gboolean video_meta;
+  gsize block;
+
+  if (!gst_buffer_pool_config_get_params (config, &caps, &size, &min, &max))
+    goto wrong_config;
+  if (!gst_buffer_pool_config_get_allocator (config, &allocator, &params))
+    goto wrong_config;
+  if (allocator && !GST_IS_BUCKET_ALLOCATOR (allocator))
+    goto wrong_allocator;
+  if (max && min > max)
+    goto wrong_min_max;
+
+  max_keys = gst_shared_pool_config_get_max_keys (config);
+  if (max_keys < 1 || max_keys > MAX_MAX_KEYS)
+    goto wrong_max_keys;
+  if (!config_get_video_info (config, caps, size, &info, &video_meta))
+    goto wrong_caps;
+
+  max_bytes = gst_shared_pool_config_get_max_bytes (config);
+  block = config_block_size (self, allocator, &params, size);
+  if (block == 0 || (max_bytes && (guint64) block * MAX (min, 1) > max_bytes))
+    goto too_small;
+
+  g_mutex_lock (&self->lock);
+  use_allocator (self, allocator, &params);
+  self->min_buffers = min;
+  self->max_buffers = max;
+  self->max_bytes = max_bytes;
+  self->max_keys = max_keys;
+  self->zero_memory = gst_shared_pool_config_get_zero_memory (config);
+  self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
+      gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG;
+  if (self->track_leaks && self->outstanding == NULL)
+    self->outstanding = g_hash_table_new (NULL, NULL);
+  select_key (self, caps, gst_shared_pool_config_get_key (config), size,
+      video_meta ? &info : NULL);
+  g_mutex_unlock (&self->lock);
+
+  GST_DEBUG_OBJECT (self, "size %u (block %" G_GSIZE_FORMAT "), min %u, max %u,"
+      " max-bytes %" G_GUINT64_FORMAT ", key %u", size, block, min, max,
+      max_bytes, self->current->id);
+
+  return GST_BUFFER_POOL_CLASS (parent_class)->set_config (pool, config);
+
+  /* ERRORS */
+wrong_config:
+  {
+    GST_WARNING_OBJECT (self, "invalid config %" GST_PTR_FORMAT, config);
+    return FALSE;
+  }
+wrong_allocator:
+  {
+    GST_WARNING_OBJECT (self, "allocator %" GST_PTR_FORMAT " is not a "
+        "GstBucketAllocator; config changed to the pool's own", allocator);
+    gst_buffer_pool_config_set_allocator (config, self->own_allocator,
+        &params);
+    return FALSE;
+  }
+wrong_min_max:
+  {
+    GST_WARNING_OBJECT (self, "min-buffers %u is more than max-buffers %u",
+        min, max);
+    return FALSE;
+  }
+wrong_max_keys:
+  {
+    GST_WARNING_OBJECT (self, "max-keys %u outside 1..%u", max_keys,
+        MAX_MAX_KEYS);
+    return FALSE;
+  }
+wrong_caps:
+  {
+    GST_WARNING_OBJECT (self, "caps %" GST_PTR_FORMAT " are not valid video "
+        "caps or need more than size %u", caps, size);
+    return FALSE;
+  }
+too_small:
+  {
+    GST_WARNING_OBJECT (self, "%u buffers of %u bytes (blocks of %"
+        G_GSIZE_FORMAT ") do not fit max-bytes %" G_GUINT64_FORMAT,
+        MAX (min, 1), size, block, max_bytes);
+    return FALSE;
+  }
+}
+
+/* Buffers */
+
+static gboolean
+mark_meta_pooled (GstBuffer * buffer, GstMeta ** meta, gpointer user_data)
+{
+  GST_META_FLAG_SET (*meta, GST_META_FLAG_POOLED | GST_META_FLAG_LOCKED);
+  return TRUE;
+}
+
+static void
+add_video_meta (GstBuffer * buffer, const GstVideoInfo * info)
+{
+  gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_INFO_FORMAT (info), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info), GST_VIDEO_INFO_N_PLANES (info),
+      (gsize *) info->offset, (gint *) info->stride);
+}
+
+static GstBuffer *
+new_buffer (GstSharedPool * self, const Request * req)
+{
+  GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR_CAST (self->allocator),
+      req->size, &self->params);
+  SharedPoolMeta *meta;
+  GstBuffer *buffer;
+
+  if (mem == NULL)
+    return NULL;
+
+  buffer = gst_buffer_new ();
+  gst_buffer_append_memory (buffer, mem);
+  if (req->key && req->key->video_meta)
+    add_video_meta (buffer, &req->key->info);
+
+  meta = (SharedPoolMeta *) gst_buffer_add_meta (buffer,
+      shared_pool_meta_get_info (), NULL);
+  meta->key_id = req->key ? req->key->id : 0;
+  meta->class_idx = req->class_idx;
+  meta->charge = req->charge;
+
+  gst_buffer_foreach_meta (buffer, mark_meta_pooled, NULL);
+  /* appending the memory tagged it; only later changes must count */
+  GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+  return buffer;
+}
+
+static gboolean
+resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
+    Request * req)
+{
+  if (params && params->format == GST_FORMAT_BYTES) {
+    if (params->start < 0 || params->stop < params->start)
+      return FALSE;
+    req->size = params->stop - params->start;
+    req->key = NULL;
+    req->class_idx = gst_bucket_allocator_class_for_size (self->allocator,
+        req->size, &self->params, &req->charge);
+    req->stack = req->class_idx >= 0 ? &self->classes[req->class_idx] : NULL;
+    return req->charge != 0;
+  }
+
+  req->key = self->current;
+  if (req->key == NULL || req->key->size == 0)
+    return FALSE;
+  req->size = req->key->size;
+  req->class_idx = GST_BUCKET_CLASS_UNPOOLED;
+  req->stack = &req->key->stack;
+  req->charge = req->stack->block;
+  return TRUE;
+}
+
+/* Counts a buffer about to be allocated against the bounds. */
+static gboolean
+reserve (GstSharedPool * self, const Request * req)
+{
+  if (self->max_buffers && self->n_buffers >= self->max_buffers)
+    return FALSE;
+  if (self->max_bytes && self->n_bytes + req->charge > self->max_bytes)
+    return FALSE;
+
+  self->n_buffers++;
+  self->n_bytes += req->charge;
+  if (req->stack)
+    stack_reserve (req->stack);
+  return TRUE;
+}
+
+static void
+unreserve (GstSharedPool * self, const Request * req)
+{
+  self->n_buffers--;
+  self->n_bytes -= req->charge;
+  if (req->stack)
+    req->stack->n_owned--;
+}
+
+static BufferStack *
+fuller (BufferStack * a, BufferStack * b, BufferStack * keep)
+{
+  if (b == keep || b->n_idle == 0)
+    return a;
+  return (a == NULL || b->n_idle > a->n_idle) ? b : a;
+}
+
+/* Frees one idle buffer of another key or size to make room, taking it
+ * from the stack with the most idle buffers. */
+static gboolean
+evict_idle (GstSharedPool * self, BufferStack * keep)
+{
+  BufferStack *victim = NULL;
+  guint i;
+
+  for (i = 0; i < self->keys->len; i++)
+    victim = fuller (victim,
+        &((SubPool *) g_ptr_array_index (self->keys, i))->stack, keep);
+  for (i = 0; i < self->n_classes; i++)
+    victim = fuller (victim, &self->classes[i], keep);
+
+  if (victim == NULL)
+    return FALSE;
+  discard_buffer (self, victim, stack_pop (victim));
+  return TRUE;
+}
+
+/* Allocates a reserved buffer with the lock released. */
+static GstFlowReturn
+alloc_reserved (GstSharedPool * self, const Request * req, GstBuffer ** buffer)
+{
+  g_mutex_unlock (&self->lock);
+  *buffer = new_buffer (self, req);
+  g_mutex_lock (&self->lock);
+
+  if (*buffer == NULL)
+    goto alloc_failed;
+
+  self->allocations++;
+  if (req->stack)
+    req->stack->misses++;
+  else
+    self->unpooled++;
+  return GST_FLOW_OK;
+
+alloc_failed:
+  {
+    unreserve (self, req);
+    if (self->waiters)
+      g_cond_broadcast (&self->cond);
+    GST_WARNING_OBJECT (self, "allocator failed for %" G_GSIZE_FORMAT
+        " bytes", req->size);
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* Takes a buffer for @req, waiting while the pool is at its bounds.
+ * Called with the lock. */
+static GstFlowReturn
+take_buffer (GstSharedPool * self, const Request * req, gboolean dontwait,
+    GstBuffer ** buffer)
+{
+  while (!GST_BUFFER_POOL_IS_FLUSHING (GST_BUFFER_POOL_CAST (self))) {
+    if ((*buffer = stack_pop (req->stack))) {
+      req->stack->hits++;
+      return GST_FLOW_OK;
+    }
+    if (reserve (self, req))
+      return alloc_reserved (self, req, buffer);
+    if (evict_idle (self, req->stack))
+      continue;
+    if (self->max_bytes && req->charge > self->max_bytes)
+      goto too_large;
+    if (dontwait)
+      return GST_FLOW_EOS;
+
+    self->waits++;
+    self->waiters++;
+    g_cond_wait (&self->cond, &self->lock);
+    self->waiters--;
+  }
+  return GST_FLOW_FLUSHING;
+
+too_large:
+  {
+    GST_WARNING_OBJECT (self, "a buffer of %" G_GSIZE_FORMAT " bytes (block %"
+        G_GSIZE_FORMAT ") can never fit max-bytes %" G_GUINT64_FORMAT,
+        req->size, req->charge, self->max_bytes);
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* Gives a taken buffer the requested size; no resize call, the memory is
+ * ours alone and its block holds every size of its class. */
+static void
+prepare_buffer (GstSharedPool * self, const Request * req, GstBuffer * buffer)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+
+  mem->offset = self->params.prefix;
+  mem->size = req->size;
+
+  if (self->zero_memory) {
+    GstMapInfo map;
+
+    gst_memory_map (mem, &map, GST_MAP_WRITE);
+    memset (map.data, 0, map.size);
+    gst_memory_unmap (mem, &map);
+  }
+}
+
+static void
+track_buffer (GstSharedPool * self, GstBuffer * buffer)
+{
+  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
+  gchar *trace = gst_debug_get_stack_trace (GST_STACK_TRACE_SHOW_FULL);
+
+  g_mutex_lock (&self->lock);
+  g_free (meta->trace);
+  meta->trace = trace;
+  g_hash_table_add (self->outstanding, buffer);
+  g_mutex_unlock (&self->lock);
+}
+
+static GstFlowReturn
+gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
+    GstBufferPoolAcquireParams * params)
+{
+  GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
+  gboolean dontwait = params &&
+      (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT);
+  GstFlowReturn ret;
+  Request req;
+
+  if (G_UNLIKELY (GST_BUFFER_POOL_IS_FLUSHING (pool)))
+    return GST_FLOW_FLUSHING;
+  if (G_UNLIKELY (!resolve_request (self, params, &req)))
+    goto bad_request;
+
+  g_mutex_lock (&self->lock);
+  ret = take_buffer (self, &req, dontwait, buffer);
+  g_mutex_unlock (&self->lock);
+
+  if (G_UNLIKELY (ret != GST_FLOW_OK))
+    return ret;
+
+  prepare_buffer (self, &req, *buffer);
+  if (G_UNLIKELY (self->track_leaks))
+    track_buffer (self, *buffer);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+bad_request:
+  {
+    GST_WARNING_OBJECT (self, "cannot serve this request: no configured "
+        "size, or a byte range that is not 0..size");
+    return GST_FLOW_ERROR;
+  }
+}
+
+static gboolean
+remove_unpooled_meta (GstBuffer * buffer, GstMeta ** meta, gpointer user_data)
+{
+  if (!GST_META_FLAG_IS_SET (*meta, GST_META_FLAG_POOLED)) {
+    GST_META_FLAG_UNSET (*meta, GST_META_FLAG_LOCKED);
+    *meta = NULL;
+  }
+  return TRUE;
+}
+
+/* Unlike the stock pool, the size is left alone: it is set at acquire. */
+static void
+gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
+{
+  GST_BUFFER_FLAGS (buffer) &= GST_BUFFER_FLAG_TAG_MEMORY;
+  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET_NONE;
+  GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_NONE;
+  gst_buffer_foreach_meta (buffer, remove_unpooled_meta, NULL);
+}
+
+/* A buffer can be handed out again when it still has its one memory, not
+ * shared with anyone. */
+static gboolean
+buffer_is_intact (GstSharedPool * self, GstBuffer * buffer)
+{
+  GstMemory *mem;
+
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
+      gst_buffer_n_memory (buffer) != 1)
+    return FALSE;
+
+  mem = gst_buffer_peek_memory (buffer, 0);
+  return mem->allocator == GST_ALLOCATOR_CAST (self->allocator) &&
+      gst_memory_is_writable (mem) && !GST_MEMORY_IS_READONLY (mem);
+}
+
+static BufferStack *
+stack_of (GstSharedPool * self, SharedPoolMeta * meta)
+{
+  SubPool *key;
+
+  if (meta->key_id == 0)
+    return meta->class_idx >= 0 ? &self->classes[meta->class_idx] : NULL;
+  key = find_key_by_id (self, meta->key_id);
+  return key ? &key->stack : NULL;
+}
+
+static void
+untrack_buffer (GstSharedPool * self, GstBuffer * buffer,
+    SharedPoolMeta * meta)
+{
+  g_hash_table_remove (self->outstanding, buffer);
+  g_clear_pointer (&meta->trace, g_free);
+}
+
+static void
+gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
+{
+  GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
+  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
+  gboolean intact = buffer_is_intact (self, buffer);
+  BufferStack *stack;
+
+  g_mutex_lock (&self->lock);
+  if (self->outstanding)
+    untrack_buffer (self, buffer, meta);
+
+  stack = stack_of (self, meta);
+  if (G_LIKELY (stack && intact))
+    stack_push (stack, buffer);
+  else
+    discard_buffer (self, stack, buffer);
+
+  if (self->waiters)
+    g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+gst_shared_pool_start (GstBufferPool * pool)
+{
+  GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *buffer;
+  Request req;
+
+  if (!resolve_request (self, NULL, &req))
+    return TRUE;
+
+  g_mutex_lock (&self->lock);
+  while (ret == GST_FLOW_OK && req.stack->n_idle < self->min_buffers) {
+    if (!reserve (self, &req))
+      goto no_room;
+    ret = alloc_reserved (self, &req, &buffer);
+    if (ret == GST_FLOW_OK)
+      stack_push (req.stack, buffer);
+  }
+  g_mutex_unlock (&self->lock);
+
+  return ret == GST_FLOW_OK;
+
+no_room:
+  {
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self, "min-buffers %u do not fit the pool's bounds",
+        self->min_buffers);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_shared_pool_stop (GstBufferPool * pool)
+{
+  GST_DEBUG_OBJECT (pool, "stopped; idle buffers kept for the next start");
+  return TRUE;
+}
+
+static void
+gst_shared_pool_flush_start (GstBufferPool * pool)
+{
+  GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
+  gchar *report = gst_shared_pool_get_leak_report (self);
+
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  if (report)
+    GST_WARNING_OBJECT (self, "flushing with buffers out:\n%s", report);
+  g_free (report);
+}
+
+/* API */
+
+/**
+ * gst_shared_pool_new:
+ *
+ * Creates a #GstSharedPool with its own #GstBucketAllocator. Configure it
+ * like any #GstBufferPool.
+ *
+ * Returns: (transfer full): a new #GstSharedPool
+ *
+ * Since: 0.1
+ */
+GstBufferPool *
+gst_shared_pool_new (void)
+{
+  GstBufferPool *pool = g_object_new (GST_TYPE_SHARED_POOL, NULL);
+
+  gst_object_ref_sink (pool);
+  return pool;
+}
+
+/**
+ * gst_shared_pool_acquire_sized:
+ * @pool: an active #GstSharedPool
+ * @size: the size of the buffer in bytes
+ * @flags: #GstBufferPoolAcquireFlags
+ * @buffer: (out) (transfer full): the buffer
+ *
+ * Rents a buffer of exactly @size bytes from the free list of its size
+ * class. The same as gst_buffer_pool_acquire_buffer() with
+ * #GstBufferPoolAcquireParams of format %GST_FORMAT_BYTES, start 0 and
+ * stop @size. The buffer returns to the pool at its last unref.
+ *
+ * Returns: %GST_FLOW_OK, %GST_FLOW_FLUSHING when the pool is flushing or
+ * inactive, %GST_FLOW_EOS at the bounds with
+ * %GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, %GST_FLOW_ERROR when @size can
+ * never fit max-bytes or the allocator fails
+ *
+ * Since: 0.1
+ */
+GstFlowReturn
+gst_shared_pool_acquire_sized (GstBufferPool * pool, gsize size,
+    GstBufferPoolAcquireFlags flags, GstBuffer ** buffer)
+{
+  GstBufferPoolAcquireParams params = {
+    .format = GST_FORMAT_BYTES,
+    .start = 0,
+    .stop = size,
+    .flags = flags,
+  };
+
+  g_return_val_if_fail (GST_IS_SHARED_POOL (pool), GST_FLOW_ERROR);
+
+  return gst_buffer_pool_acquire_buffer (pool, buffer, &params);
+}
+
+static GstBuffer *
+copy_into_pool (GstBufferPool * pool, GstBuffer * buffer)
+{
+  gsize size = gst_buffer_get_size (buffer);
+  GstBuffer *copy;
+  GstMapInfo map;
+
+  if (gst_shared_pool_acquire_sized (pool, size,
+          GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, &copy) != GST_FLOW_OK)
+    return NULL;
+
+  gst_buffer_copy_into (copy, buffer, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_map (copy, &map, GST_MAP_WRITE);
+  gst_buffer_extract (buffer, 0, map.data, size);
+  gst_buffer_unmap (copy, &map);
+  return copy;
+}
+
+/**
+ * gst_shared_pool_make_writable:
+ * @pool: an active #GstSharedPool
+ * @buffer: (transfer full): a buffer
+ *
+ * Returns @buffer itself when nobody else holds it or its memory, so a
+ * frame that is not shared is never copied. Otherwise copies data and
+ * metadata into a buffer of the same size rented from @pool and drops
+ * @buffer. When the pool cannot serve without waiting, a plain deep copy
+ * is made instead (counted as `copy-fallbacks` in the stats).
+ *
+ * Returns: (transfer full): a writable buffer with the contents of @buffer
+ *
+ * Since: 0.1
+ */
+GstBuffer *
+gst_shared_pool_make_writable (GstBufferPool * pool, GstBuffer * buffer)
+{
+  GstSharedPool *self;
+  GstBuffer *copy;
+
+  g_return_val_if_fail (GST_IS_SHARED_POOL (pool), buffer);
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), buffer);
+
+  if (gst_buffer_is_writable (buffer) &&
+      gst_buffer_is_all_memory_writable (buffer))
+    return buffer;
+
+  self = GST_SHARED_POOL_CAST (pool);
+  copy = copy_into_pool (pool, buffer);
+  g_mutex_lock (&self->lock);
+  if (copy)
+    self->copies++;
+  else
+    self->copy_fallbacks++;
+  g_mutex_unlock (&self->lock);
+
+  if (copy == NULL)
+    copy = gst_buffer_copy_deep (buffer);
+  gst_buffer_unref (buffer);
+  return copy;
+}
+
+static void
+append_leak (GString * report, GstBuffer * buffer)
+{
+  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
+
+  g_string_append_printf (report, "buffer %p, %" G_GSIZE_FORMAT " bytes, pts %"
+      GST_TIME_FORMAT ", acquired at:\n%s\n", buffer,
+      gst_buffer_get_size (buffer), GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+      meta->trace ? meta->trace : "  (no stack trace available)");
+}
+
+/**
+ * gst_shared_pool_get_leak_report:
+ * @pool: a #GstSharedPool
+ *
+ * Lists the buffers still out, with the stack trace of their acquire,
+ * when the pool tracks leaks (see gst_shared_pool_config_set_track_leaks()).
+ *
+ * Returns: (transfer full) (nullable): the report, or %NULL when no
+ * buffer is out or leaks are not tracked
+ *
+ * Since: 0.1
+ */
+gchar *
+gst_shared_pool_get_leak_report (GstSharedPool * pool)
+{
+  GString *report = NULL;
+  GHashTableIter iter;
+  gpointer buffer;
+
+  g_return_val_if_fail (GST_IS_SHARED_POOL (pool), NULL);
+
+  g_mutex_lock (&pool->lock);
+  if (pool->outstanding && g_hash_table_size (pool->outstanding)) {
+    report = g_string_new (NULL);
+    g_string_append_printf (report, "%u buffers out of %s:\n",
+        g_hash_table_size (pool->outstanding), GST_OBJECT_NAME (pool));
+    g_hash_table_iter_init (&iter, pool->outstanding);
+    while (g_hash_table_iter_next (&iter, &buffer, NULL))
+      append_leak (report, buffer);
+  }
+  g_mutex_unlock (&pool->lock);
+
+  return report ? g_string_free (report, FALSE) : NULL;
+}
+
+/**
+ * gst_shared_pool_trim:
+ * @pool: a #GstSharedPool
+ *
+ * Frees every idle buffer of the pool, then gives the allocator's idle
+ * memory back to the system. Buffers out are not touched.
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_trim (GstSharedPool * pool)
+{
+  guint i;
+
+  g_return_if_fail (GST_IS_SHARED_POOL (pool));
+
+  g_mutex_lock (&pool->lock);
+  for (i = 0; i < pool->keys->len; i++)
+    stack_clear (pool, &((SubPool *) g_ptr_array_index (pool->keys,
+                i))->stack);
+  for (i = 0; i < pool->n_classes; i++)
+    stack_clear (pool, &pool->classes[i]);
+  if (pool->waiters)
+    g_cond_broadcast (&pool->cond);
+  g_mutex_unlock (&pool->lock);
+
+  if (pool->allocator)
+    gst_bucket_allocator_trim (pool->allocator);
+}
+
+/* Stats */
+
+static void
+append_structure (GValue * array, GstStructure * s)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, s);
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+static gchar *
+key_description (SubPool * key)
+{
+  if (key->name)
+    return g_strdup (key->name);
+  return key->caps ? gst_caps_to_string (key->caps) : g_strdup ("(no caps)");
+}
+
+static GstStructure *
+stack_stats (const gchar * name, BufferStack * stack)
+{
+  return gst_structure_new (name,
+      "hits", G_TYPE_UINT64, stack->hits,
+      "misses", G_TYPE_UINT64, stack->misses,
+      "idle", G_TYPE_UINT, stack->n_idle,
+      "buffers", G_TYPE_UINT, stack->n_owned, NULL);
+}
+
+static guint
+collect_key_stats (GstSharedPool * self, GValue * array, guint64 * hits)
+{
+  guint i, idle = 0;
+
+  for (i = 0; i < self->keys->len; i++) {
+    SubPool *key = g_ptr_array_index (self->keys, i);
+    GstStructure *s = stack_stats ("GstSharedPoolKeyStats", &key->stack);
+    gchar *desc = key_description (key);
+
+    gst_structure_set (s, "key", G_TYPE_STRING, desc, "size", G_TYPE_UINT64,
+        (guint64) key->size, NULL);
+    g_free (desc);
+    append_structure (array, s);
+    *hits += key->stack.hits;
+    idle += key->stack.n_idle;
+  }
+  return idle;
+}
+
+static guint
+collect_class_stats (GstSharedPool * self, GValue * array, guint64 * hits)
+{
+  guint i, idle = 0;
+
+  for (i = 0; i < self->n_classes; i++) {
+    BufferStack *stack = &self->classes[i];
+    GstStructure *s;
+
+    if (stack->hits + stack->misses == 0)
+      continue;
+    s = stack_stats ("GstSharedPoolClassStats", stack);
+    gst_structure_set (s, "block-size", G_TYPE_UINT64, (guint64) stack->block,
+        NULL);
+    append_structure (array, s);
+    *hits += stack->hits;
+    idle += stack->n_idle;
+  }
+  return idle;
+}
+
+/**
+ * gst_shared_pool_get_stats:
+ * @pool: a #GstSharedPool
+ *
+ * Reads the pool's counters into a structure named `GstSharedPoolStats`:
+ *
+ * - `hits` (guint64): acquires served by an idle buffer
+ * - `misses`, `allocations` (guint64): acquires that allocated a buffer
+ * - `frees` (guint64): buffers the pool freed (evicted, trimmed, or
+ *   returned with their memory replaced or shared)
+ * - `unpooled` (guint64): sized acquires larger than the allocator pools
+ * - `waits` (guint64): acquires that had to wait at the bounds
+ * - `copies`, `copy-fallbacks` (guint64): copies of
+ *   gst_shared_pool_make_writable() from the pool, and without it
+ * - `buffers`, `idle`, `outstanding` (guint): buffers owned, idle, out
+ * - `bytes` (guint64): bytes of the blocks of the buffers owned
+ * - `keys` (GstValueArray of `GstSharedPoolKeyStats`: `key`, `size`,
+ *   `hits`, `misses`, `idle`, `buffers`)
+ * - `classes` (GstValueArray of `GstSharedPoolClassStats`: `block-size`,
+ *   `hits`, `misses`, `idle`, `buffers`), for the size classes used
+ *
+ * Returns: (transfer full): the counters
+ *
+ * Since: 0.1
+ */
+GstStructure *
+gst_shared_pool_get_stats (GstSharedPool * pool)
+{
+  GValue keys = G_VALUE_INIT, classes = G_VALUE_INIT;
+  guint64 hits = 0;
+  guint idle;
+  GstStructure *s;
+
+  g_return_val_if_fail (GST_IS_SHARED_POOL (pool), NULL);
+
+  g_value_init (&keys, GST_TYPE_ARRAY);
+  g_value_init (&classes, GST_TYPE_ARRAY);
+
+  g_mutex_lock (&pool->lock);
+  idle = collect_key_stats (pool, &keys, &hits);
+  idle += collect_class_stats (pool, &classes, &hits);
+  s = gst_structure_new ("GstSharedPoolStats",
+      "hits", G_TYPE_UINT64, hits,
+      "misses", G_TYPE_UINT64, pool->allocations,
+      "allocations", G_TYPE_UINT64, pool->allocations,
+      "frees", G_TYPE_UINT64, pool->frees,
+      "unpooled", G_TYPE_UINT64, pool->unpooled,
+      "waits", G_TYPE_UINT64, pool->waits,
+      "copies", G_TYPE_UINT64, pool->copies,
+      "copy-fallbacks", G_TYPE_UINT64, pool->copy_fallbacks,
+      "buffers", G_TYPE_UINT, pool->n_buffers,
+      "idle", G_TYPE_UINT, idle,
+      "outstanding", G_TYPE_UINT, pool->n_buffers - idle,
+      "bytes", G_TYPE_UINT64, pool->n_bytes, NULL);
+  g_mutex_unlock (&pool->lock);
+
+  gst_structure_take_value (s, "keys", &keys);
+  gst_structure_take_value (s, "classes", &classes);
+  return s;
+}
+
+/* Config helpers */
+
+/**
+ * gst_shared_pool_config_set_max_bytes:
+ * @config: a buffer pool config
+ * @max_bytes: the most bytes of buffer blocks the pool owns, 0 for no limit
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_max_bytes (GstStructure * config, guint64 max_bytes)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, CONFIG_MAX_BYTES, G_TYPE_UINT64, max_bytes, NULL);
+}
+
+/**
+ * gst_shared_pool_config_get_max_bytes:
+ * @config: a buffer pool config
+ *
+ * Returns: the max-bytes of @config, 0 (no limit) when unset
+ *
+ * Since: 0.1
+ */
+guint64
+gst_shared_pool_config_get_max_bytes (const GstStructure * config)
+{
+  guint64 max_bytes = 0;
+
+  g_return_val_if_fail (config != NULL, 0);
+  gst_structure_get_uint64 (config, CONFIG_MAX_BYTES, &max_bytes);
+  return max_bytes;
+}
+
+/**
+ * gst_shared_pool_config_set_key:
+ * @config: a buffer pool config
+ * @key: (nullable): a name for the configured frames, %NULL to key by caps
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_key (GstStructure * config, const gchar * key)
+{
+  g_return_if_fail (config != NULL);
+  if (key)
+    gst_structure_set (config, CONFIG_KEY, G_TYPE_STRING, key, NULL);
+  else
+    gst_structure_remove_field (config, CONFIG_KEY);
+}
+
+/**
+ * gst_shared_pool_config_get_key:
+ * @config: a buffer pool config
+ *
+ * Returns: (nullable): the key of @config, %NULL when frames are keyed
+ * by caps
+ *
+ * Since: 0.1
+ */
+const gchar *
+gst_shared_pool_config_get_key (const GstStructure * config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  return gst_structure_get_string (config, CONFIG_KEY);
+}
+
+/**
+ * gst_shared_pool_config_set_max_keys:
+ * @config: a buffer pool config
+ * @max_keys: how many keys keep their idle frames, 1 to 64
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_max_keys (GstStructure * config, guint max_keys)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, CONFIG_MAX_KEYS, G_TYPE_UINT, max_keys, NULL);
+}
+
+/**
+ * gst_shared_pool_config_get_max_keys:
+ * @config: a buffer pool config
+ *
+ * Returns: the max-keys of @config, 4 when unset
+ *
+ * Since: 0.1
+ */
+guint
+gst_shared_pool_config_get_max_keys (const GstStructure * config)
+{
+  guint max_keys = DEFAULT_MAX_KEYS;
+
+  g_return_val_if_fail (config != NULL, DEFAULT_MAX_KEYS);
+  gst_structure_get_uint (config, CONFIG_MAX_KEYS, &max_keys);
+  return max_keys;
+}
+
+static gboolean
+config_get_flag (const GstStructure * config, const gchar * field)
+{
+  gboolean value = FALSE;
+
+  gst_structure_get_boolean (config, field, &value);
+  return value;
+}
+
+/**
+ * gst_shared_pool_config_set_zero_memory:
+ * @config: a buffer pool config
+ * @zero_memory: whether every acquired buffer is filled with zeroes
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_zero_memory (GstStructure * config,
+    gboolean zero_memory)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, CONFIG_ZERO_MEMORY, G_TYPE_BOOLEAN, zero_memory,
+      NULL);
+}
+
+/**
+ * gst_shared_pool_config_get_zero_memory:
+ * @config: a buffer pool config
+ *
+ * Returns: whether acquired buffers are zeroed, %FALSE when unset
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_shared_pool_config_get_zero_memory (const GstStructure * config)
+{
+  g_return_val_if_fail (config != NULL, FALSE);
+  return config_get_flag (config, CONFIG_ZERO_MEMORY);
+}
+
+/**
+ * gst_shared_pool_config_set_track_leaks:
+ * @config: a buffer pool config
+ * @track_leaks: whether the pool remembers where each buffer out was
+ *   acquired
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_track_leaks (GstStructure * config,
+    gboolean track_leaks)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, CONFIG_TRACK_LEAKS, G_TYPE_BOOLEAN, track_leaks,
+      NULL);
+}
+
+/**
+ * gst_shared_pool_config_get_track_leaks:
+ * @config: a buffer pool config
+ *
+ * Returns: whether the pool tracks leaks, %FALSE when unset
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_shared_pool_config_get_track_leaks (const GstStructure * config)
+{
+  g_return_val_if_fail (config != NULL, FALSE);
+  return config_get_flag (config, CONFIG_TRACK_LEAKS);
+}

@@ -1,0 +1,50 @@
+/* GStreamer shared pool library
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* What GstSharedPool needs to know about bucket memory; not installed. */
+
+#pragma once
+
+#include "gstbucketallocator.h"
+
+G_BEGIN_DECLS
+
+/* Class index of memory that bypasses the size classes. */
+#define GST_BUCKET_CLASS_UNPOOLED (-1)
+/* Class index of a header-only memory made by gst_memory_share(). */
+#define GST_BUCKET_CLASS_SHARE    (-2)
+
+typedef struct _GstBucketMemory GstBucketMemory;
+
+struct _GstBucketMemory
+{
+  GstMemory mem;
+
+  guint8 *data;                 /* start of the maxsize area (aligned) */
+  gsize capacity;               /* bytes after the header in this block */
+  gint class_idx;               /* size class or one of the values above */
+  guint32 owner_tag;            /* free for the owner of the memory */
+  gboolean retire;              /* free for real at the next dispose */
+  GstBucketMemory *next;        /* free list link while idle */
+};
+
+G_GNUC_INTERNAL
+gint  gst_bucket_allocator_class_for_size (GstBucketAllocator * self,
+                                           gsize size,
+                                           const GstAllocationParams * params,
+                                           gsize * block);
+
+G_GNUC_INTERNAL
+guint gst_bucket_allocator_get_n_classes (GstBucketAllocator * self);
+
+G_GNUC_INTERNAL
+gsize gst_bucket_allocator_get_class_size (GstBucketAllocator * self,
+                                           gint class_idx);
+
+G_END_DECLS
