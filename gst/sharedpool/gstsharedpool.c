@@ -71,21 +71,35 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
 #define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
 
-/* Where a buffer belongs, kept on it for its whole life. */
+/* Where a buffer belongs. The tag is also stored in the buffer's memory
+ * (GstBucketMemory.owner_tag) so that the release path finds the buffer's
+ * stack without a lookup: a key's id, or SIZED_TAG of a size class, or
+ * UNPOOLED_TAG for sizes no stack keeps. */
+#define UNPOOLED_TAG      0
+#define SIZED_TAG_BIT     0x80000000u
+#define SIZED_TAG(idx)    (SIZED_TAG_BIT | (guint32) (idx))
+
+/* What the pool knows of each buffer it owns; looked up on slow paths
+ * only. */
 typedef struct
 {
-  GstMeta meta;
-
-  guint32 key_id;               /* 0 for sized buffers */
-  gint class_idx;               /* size class of sized buffers */
+  guint32 tag;
   gsize charge;                 /* bytes counted against max-bytes */
-  gchar *trace;                 /* acquire stack trace with track-leaks */
-} SharedPoolMeta;
+  gchar *trace;                 /* where it was acquired, with track-leaks */
+} BufferRecord;
+
+/* An idle buffer and its one memory, kept so that acquire need not look
+ * the memory up. */
+typedef struct
+{
+  GstBuffer *buffer;
+  GstMemory *mem;
+} StackItem;
 
 /* Idle buffers of one key or size class. */
 typedef struct
 {
-  GstBuffer **items;
+  StackItem *items;
   guint n_idle;
   guint n_owned;                /* idle and out */
   guint capacity;               /* of items */
@@ -111,7 +125,7 @@ typedef struct
 {
   BufferStack *stack;           /* NULL for unpooled sizes */
   SubPool *key;                 /* NULL for sized requests */
-  gint class_idx;
+  guint32 tag;
   gsize size;
   gsize charge;
 } Request;
@@ -152,7 +166,7 @@ struct _GstSharedPool
   guint64 copies;
   guint64 copy_fallbacks;
 
-  GHashTable *outstanding;      /* with track-leaks: buffers out */
+  GHashTable *records;          /* GstBuffer -> BufferRecord */
 };
 
 #define gst_shared_pool_parent_class parent_class
@@ -168,66 +182,23 @@ static gboolean gst_shared_pool_start (GstBufferPool * pool);
 static gboolean gst_shared_pool_stop (GstBufferPool * pool);
 static GstFlowReturn gst_shared_pool_acquire_buffer (GstBufferPool * pool,
     GstBuffer ** buffer, GstBufferPoolAcquireParams * params);
-static void gst_shared_pool_reset_buffer (GstBufferPool * pool,
-    GstBuffer * buffer);
 static void gst_shared_pool_release_buffer (GstBufferPool * pool,
     GstBuffer * buffer);
 static void gst_shared_pool_flush_start (GstBufferPool * pool);
 
-/* Meta */
-
-static GType
-shared_pool_meta_api_get_type (void)
-{
-  static GType type = 0;
-  static const gchar *tags[] = { NULL };
-
-  if (g_once_init_enter (&type)) {
-    GType t = gst_meta_api_type_register ("GstSharedPoolMetaAPI", tags);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-static gboolean
-shared_pool_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
-{
-  SharedPoolMeta *smeta = (SharedPoolMeta *) meta;
-
-  smeta->key_id = 0;
-  smeta->class_idx = GST_BUCKET_CLASS_UNPOOLED;
-  smeta->charge = 0;
-  smeta->trace = NULL;
-  return TRUE;
-}
+/* Records */
 
 static void
-shared_pool_meta_free (GstMeta * meta, GstBuffer * buffer)
+buffer_record_free (BufferRecord * record)
 {
-  g_free (((SharedPoolMeta *) meta)->trace);
+  g_free (record->trace);
+  g_free (record);
 }
 
-/* No transform function: copies of a buffer do not belong to the pool. */
-static const GstMetaInfo *
-shared_pool_meta_get_info (void)
+static BufferRecord *
+buffer_record (GstSharedPool * self, GstBuffer * buffer)
 {
-  static const GstMetaInfo *info = NULL;
-
-  if (g_once_init_enter ((GstMetaInfo **) & info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (shared_pool_meta_api_get_type (),
-        "GstSharedPoolMeta", sizeof (SharedPoolMeta), shared_pool_meta_init,
-        shared_pool_meta_free, NULL);
-    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
-  }
-  return info;
-}
-
-static SharedPoolMeta *
-shared_pool_meta_get (GstBuffer * buffer)
-{
-  return (SharedPoolMeta *) gst_buffer_get_meta (buffer,
-      shared_pool_meta_api_get_type ());
+  return g_hash_table_lookup (self->records, buffer);
 }
 
 /* Class */
@@ -245,7 +216,8 @@ gst_shared_pool_class_init (GstSharedPoolClass * klass)
   pool_class->start = gst_shared_pool_start;
   pool_class->stop = gst_shared_pool_stop;
   pool_class->acquire_buffer = gst_shared_pool_acquire_buffer;
-  pool_class->reset_buffer = gst_shared_pool_reset_buffer;
+  /* release_buffer resets the buffer itself, saving a call per buffer */
+  pool_class->reset_buffer = NULL;
   pool_class->release_buffer = gst_shared_pool_release_buffer;
   pool_class->flush_start = gst_shared_pool_flush_start;
 }
@@ -258,6 +230,8 @@ gst_shared_pool_init (GstSharedPool * self)
   gst_allocation_params_init (&self->params);
   self->max_keys = DEFAULT_MAX_KEYS;
   self->keys = g_ptr_array_new ();
+  self->records = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) buffer_record_free);
   self->own_allocator = gst_bucket_allocator_new ();
 }
 
@@ -270,36 +244,48 @@ stack_reserve (BufferStack * stack)
 {
   if (++stack->n_owned > stack->capacity) {
     stack->capacity = MAX (4, stack->capacity * 2);
-    stack->items = g_renew (GstBuffer *, stack->items, stack->capacity);
+    stack->items = g_renew (StackItem, stack->items, stack->capacity);
   }
 }
 
 static GstBuffer *
-stack_pop (BufferStack * stack)
+stack_pop (BufferStack * stack, GstMemory ** mem)
 {
+  StackItem *item;
+
   if (stack == NULL || stack->n_idle == 0)
     return NULL;
-  return stack->items[--stack->n_idle];
+  item = &stack->items[--stack->n_idle];
+  if (mem)
+    *mem = item->mem;
+  return item->buffer;
 }
 
 static void
-stack_push (BufferStack * stack, GstBuffer * buffer)
+stack_push (BufferStack * stack, GstBuffer * buffer, GstMemory * mem)
 {
-  stack->items[stack->n_idle++] = buffer;
+  StackItem *item = &stack->items[stack->n_idle++];
+
+  item->buffer = buffer;
+  item->mem = mem;
 }
 
-/* Frees a buffer the pool gave up; its memory goes back to the
+static BufferStack *stack_of_tag (GstSharedPool * self, guint32 tag);
+
+/* Frees a buffer the pool gives up; its memory goes back to the
  * allocator's free lists. */
 static void
-discard_buffer (GstSharedPool * self, BufferStack * stack, GstBuffer * buffer)
+discard_buffer (GstSharedPool * self, GstBuffer * buffer)
 {
-  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
+  BufferRecord *record = buffer_record (self, buffer);
+  BufferStack *stack = stack_of_tag (self, record->tag);
 
   if (stack)
     stack->n_owned--;
   self->n_buffers--;
-  self->n_bytes -= meta->charge;
+  self->n_bytes -= record->charge;
   self->frees++;
+  g_hash_table_remove (self->records, buffer);
   gst_buffer_unref (buffer);
 }
 
@@ -308,8 +294,8 @@ stack_clear (GstSharedPool * self, BufferStack * stack)
 {
   GstBuffer *buffer;
 
-  while ((buffer = stack_pop (stack)))
-    discard_buffer (self, stack, buffer);
+  while ((buffer = stack_pop (stack, NULL)))
+    discard_buffer (self, buffer);
 }
 
 /* Keys */
@@ -442,7 +428,7 @@ gst_shared_pool_finalize (GObject * object)
 
   clear_all (self);
   g_ptr_array_unref (self->keys);
-  g_clear_pointer (&self->outstanding, g_hash_table_unref);
+  g_hash_table_unref (self->records);
   gst_clear_object (&self->allocator);
   gst_object_unref (self->own_allocator);
   g_cond_clear (&self->cond);
@@ -555,8 +541,6 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
   self->zero_memory = gst_shared_pool_config_get_zero_memory (config);
   self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
       gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG;
-  if (self->track_leaks && self->outstanding == NULL)
-    self->outstanding = g_hash_table_new (NULL, NULL);
   select_key (self, caps, gst_shared_pool_config_get_key (config), size,
       video_meta ? &info : NULL);
   g_mutex_unlock (&self->lock);
@@ -631,22 +615,16 @@ new_buffer (GstSharedPool * self, const Request * req)
 {
   GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR_CAST (self->allocator),
       req->size, &self->params);
-  SharedPoolMeta *meta;
   GstBuffer *buffer;
 
   if (mem == NULL)
     return NULL;
 
+  ((GstBucketMemory *) mem)->owner_tag = req->tag;
   buffer = gst_buffer_new ();
   gst_buffer_append_memory (buffer, mem);
   if (req->key && req->key->video_meta)
     add_video_meta (buffer, &req->key->info);
-
-  meta = (SharedPoolMeta *) gst_buffer_add_meta (buffer,
-      shared_pool_meta_get_info (), NULL);
-  meta->key_id = req->key ? req->key->id : 0;
-  meta->class_idx = req->class_idx;
-  meta->charge = req->charge;
 
   gst_buffer_foreach_meta (buffer, mark_meta_pooled, NULL);
   /* appending the memory tagged it; only later changes must count */
@@ -658,14 +636,17 @@ static gboolean
 resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
     Request * req)
 {
+  gint idx;
+
   if (params && params->format == GST_FORMAT_BYTES) {
     if (params->start < 0 || params->stop < params->start)
       return FALSE;
     req->size = params->stop - params->start;
     req->key = NULL;
-    req->class_idx = gst_bucket_allocator_class_for_size (self->allocator,
-        req->size, &self->params, &req->charge);
-    req->stack = req->class_idx >= 0 ? &self->classes[req->class_idx] : NULL;
+    idx = gst_bucket_allocator_class_for_size (self->allocator, req->size,
+        &self->params, &req->charge);
+    req->stack = idx >= 0 ? &self->classes[idx] : NULL;
+    req->tag = idx >= 0 ? SIZED_TAG (idx) : UNPOOLED_TAG;
     return req->charge != 0;
   }
 
@@ -673,7 +654,7 @@ resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
   if (req->key == NULL || req->key->size == 0)
     return FALSE;
   req->size = req->key->size;
-  req->class_idx = GST_BUCKET_CLASS_UNPOOLED;
+  req->tag = req->key->id;
   req->stack = &req->key->stack;
   req->charge = req->stack->block;
   return TRUE;
@@ -728,8 +709,19 @@ evict_idle (GstSharedPool * self, BufferStack * keep)
 
   if (victim == NULL)
     return FALSE;
-  discard_buffer (self, victim, stack_pop (victim));
+  discard_buffer (self, stack_pop (victim, NULL));
   return TRUE;
+}
+
+static void
+record_new_buffer (GstSharedPool * self, const Request * req,
+    GstBuffer * buffer)
+{
+  BufferRecord *record = g_new0 (BufferRecord, 1);
+
+  record->tag = req->tag;
+  record->charge = req->charge;
+  g_hash_table_insert (self->records, buffer, record);
 }
 
 /* Allocates a reserved buffer with the lock released. */
@@ -743,6 +735,7 @@ alloc_reserved (GstSharedPool * self, const Request * req, GstBuffer ** buffer)
   if (*buffer == NULL)
     goto alloc_failed;
 
+  record_new_buffer (self, req, *buffer);
   self->allocations++;
   if (req->stack)
     req->stack->misses++;
@@ -762,18 +755,23 @@ alloc_failed:
 }
 
 /* Takes a buffer for @req, waiting while the pool is at its bounds.
- * Called with the lock. */
-static GstFlowReturn
-take_buffer (GstSharedPool * self, const Request * req, gboolean dontwait,
-    GstBuffer ** buffer)
+ * Called with the lock, when no idle buffer was at hand. */
+static G_GNUC_NO_INLINE GstFlowReturn
+take_buffer_slow (GstSharedPool * self, const Request * req,
+    gboolean dontwait, GstBuffer ** buffer, GstMemory ** mem)
 {
+  GstFlowReturn ret;
+
   while (!GST_BUFFER_POOL_IS_FLUSHING (GST_BUFFER_POOL_CAST (self))) {
-    if ((*buffer = stack_pop (req->stack))) {
+    if ((*buffer = stack_pop (req->stack, mem))) {
       req->stack->hits++;
       return GST_FLOW_OK;
     }
-    if (reserve (self, req))
-      return alloc_reserved (self, req, buffer);
+    if (reserve (self, req)) {
+      if ((ret = alloc_reserved (self, req, buffer)) == GST_FLOW_OK)
+        *mem = gst_buffer_peek_memory (*buffer, 0);
+      return ret;
+    }
     if (evict_idle (self, req->stack))
       continue;
     if (self->max_bytes && req->charge > self->max_bytes)
@@ -800,10 +798,8 @@ too_large:
 /* Gives a taken buffer the requested size; no resize call, the memory is
  * ours alone and its block holds every size of its class. */
 static void
-prepare_buffer (GstSharedPool * self, const Request * req, GstBuffer * buffer)
+prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
-  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
-
   mem->offset = self->params.prefix;
   mem->size = req->size;
 
@@ -819,13 +815,13 @@ prepare_buffer (GstSharedPool * self, const Request * req, GstBuffer * buffer)
 static void
 track_buffer (GstSharedPool * self, GstBuffer * buffer)
 {
-  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
   gchar *trace = gst_debug_get_stack_trace (GST_STACK_TRACE_SHOW_FULL);
+  BufferRecord *record;
 
   g_mutex_lock (&self->lock);
-  g_free (meta->trace);
-  meta->trace = trace;
-  g_hash_table_add (self->outstanding, buffer);
+  record = buffer_record (self, buffer);
+  g_free (record->trace);
+  record->trace = trace ? trace : g_strdup ("  (no stack trace available)");
   g_mutex_unlock (&self->lock);
 }
 
@@ -834,9 +830,8 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     GstBufferPoolAcquireParams * params)
 {
   GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
-  gboolean dontwait = params &&
-      (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT);
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMemory *mem;
   Request req;
 
   if (G_UNLIKELY (GST_BUFFER_POOL_IS_FLUSHING (pool)))
@@ -845,13 +840,17 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     goto bad_request;
 
   g_mutex_lock (&self->lock);
-  ret = take_buffer (self, &req, dontwait, buffer);
+  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem))))
+    req.stack->hits++;
+  else
+    ret = take_buffer_slow (self, &req, params &&
+        (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT), buffer, &mem);
   g_mutex_unlock (&self->lock);
 
   if (G_UNLIKELY (ret != GST_FLOW_OK))
     return ret;
 
-  prepare_buffer (self, &req, *buffer);
+  prepare_buffer (self, &req, mem);
   if (G_UNLIKELY (self->track_leaks))
     track_buffer (self, *buffer);
   return GST_FLOW_OK;
@@ -875,9 +874,21 @@ remove_unpooled_meta (GstBuffer * buffer, GstMeta ** meta, gpointer user_data)
   return TRUE;
 }
 
+static gboolean
+has_unpooled_meta (GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta (buffer, &state)))
+    if (!GST_META_FLAG_IS_SET (meta, GST_META_FLAG_POOLED))
+      return TRUE;
+  return FALSE;
+}
+
 /* Unlike the stock pool, the size is left alone: it is set at acquire. */
 static void
-gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
+reset_buffer (GstBuffer * buffer)
 {
   GST_BUFFER_FLAGS (buffer) &= GST_BUFFER_FLAG_TAG_MEMORY;
   GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
@@ -885,61 +896,65 @@ gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
   GST_BUFFER_DURATION (buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET_NONE;
   GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_NONE;
-  gst_buffer_foreach_meta (buffer, remove_unpooled_meta, NULL);
+  /* a read-only walk is much cheaper than removing nothing */
+  if (has_unpooled_meta (buffer))
+    gst_buffer_foreach_meta (buffer, remove_unpooled_meta, NULL);
 }
 
-/* A buffer can be handed out again when it still has its one memory, not
- * shared with anyone. */
-static gboolean
-buffer_is_intact (GstSharedPool * self, GstBuffer * buffer)
+/* The tag of a buffer that can be handed out again: one memory of ours,
+ * not shared with anyone (the buffer's reference is the memory's only one;
+ * a share or another buffer holding it would add theirs). UNPOOLED_TAG for
+ * any other buffer. */
+static guint32
+intact_buffer_tag (GstSharedPool * self, GstBuffer * buffer, GstMemory ** out)
 {
   GstMemory *mem;
 
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
-      gst_buffer_n_memory (buffer) != 1)
-    return FALSE;
+  /* any change of the memories sets the tag, so untagged means the one
+   * memory the buffer was made with */
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY))
+    return UNPOOLED_TAG;
 
-  mem = gst_buffer_peek_memory (buffer, 0);
-  return mem->allocator == GST_ALLOCATOR_CAST (self->allocator) &&
-      gst_memory_is_writable (mem) && !GST_MEMORY_IS_READONLY (mem);
+  *out = mem = gst_buffer_peek_memory (buffer, 0);
+  if (mem->allocator != GST_ALLOCATOR_CAST (self->allocator) ||
+      GST_MINI_OBJECT_REFCOUNT_VALUE (mem) != 1 ||
+      GST_MEMORY_IS_READONLY (mem))
+    return UNPOOLED_TAG;
+  return ((GstBucketMemory *) mem)->owner_tag;
 }
 
-static BufferStack *
-stack_of (GstSharedPool * self, SharedPoolMeta * meta)
+static inline BufferStack *
+stack_of_tag (GstSharedPool * self, guint32 tag)
 {
   SubPool *key;
 
-  if (meta->key_id == 0)
-    return meta->class_idx >= 0 ? &self->classes[meta->class_idx] : NULL;
-  key = find_key_by_id (self, meta->key_id);
+  if (tag & SIZED_TAG_BIT)
+    return &self->classes[tag & ~SIZED_TAG_BIT];
+  if (tag == UNPOOLED_TAG)
+    return NULL;
+  key = find_key_by_id (self, tag);
   return key ? &key->stack : NULL;
-}
-
-static void
-untrack_buffer (GstSharedPool * self, GstBuffer * buffer,
-    SharedPoolMeta * meta)
-{
-  g_hash_table_remove (self->outstanding, buffer);
-  g_clear_pointer (&meta->trace, g_free);
 }
 
 static void
 gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
   GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
-  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
-  gboolean intact = buffer_is_intact (self, buffer);
+  GstMemory *mem = NULL;
+  guint32 tag = intact_buffer_tag (self, buffer, &mem);
   BufferStack *stack;
 
-  g_mutex_lock (&self->lock);
-  if (self->outstanding)
-    untrack_buffer (self, buffer, meta);
+  reset_buffer (buffer);
 
-  stack = stack_of (self, meta);
-  if (G_LIKELY (stack && intact))
-    stack_push (stack, buffer);
+  g_mutex_lock (&self->lock);
+  if (G_UNLIKELY (self->track_leaks))
+    g_clear_pointer (&buffer_record (self, buffer)->trace, g_free);
+
+  stack = stack_of_tag (self, tag);
+  if (G_LIKELY (stack))
+    stack_push (stack, buffer, mem);
   else
-    discard_buffer (self, stack, buffer);
+    discard_buffer (self, buffer);
 
   if (self->waiters)
     g_cond_broadcast (&self->cond);
@@ -963,7 +978,7 @@ gst_shared_pool_start (GstBufferPool * pool)
       goto no_room;
     ret = alloc_reserved (self, &req, &buffer);
     if (ret == GST_FLOW_OK)
-      stack_push (req.stack, buffer);
+      stack_push (req.stack, buffer, gst_buffer_peek_memory (buffer, 0));
   }
   g_mutex_unlock (&self->lock);
 
@@ -1118,14 +1133,14 @@ gst_shared_pool_make_writable (GstBufferPool * pool, GstBuffer * buffer)
 }
 
 static void
-append_leak (GString * report, GstBuffer * buffer)
+append_leak (GstBuffer * buffer, BufferRecord * record, GString * report)
 {
-  SharedPoolMeta *meta = shared_pool_meta_get (buffer);
-
+  if (record->trace == NULL)
+    return;
   g_string_append_printf (report, "buffer %p, %" G_GSIZE_FORMAT " bytes, pts %"
       GST_TIME_FORMAT ", acquired at:\n%s\n", buffer,
       gst_buffer_get_size (buffer), GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-      meta->trace ? meta->trace : "  (no stack trace available)");
+      record->trace);
 }
 
 /**
@@ -1143,24 +1158,20 @@ append_leak (GString * report, GstBuffer * buffer)
 gchar *
 gst_shared_pool_get_leak_report (GstSharedPool * pool)
 {
-  GString *report = NULL;
-  GHashTableIter iter;
-  gpointer buffer;
+  GString *report = g_string_new (NULL);
 
   g_return_val_if_fail (GST_IS_SHARED_POOL (pool), NULL);
 
   g_mutex_lock (&pool->lock);
-  if (pool->outstanding && g_hash_table_size (pool->outstanding)) {
-    report = g_string_new (NULL);
-    g_string_append_printf (report, "%u buffers out of %s:\n",
-        g_hash_table_size (pool->outstanding), GST_OBJECT_NAME (pool));
-    g_hash_table_iter_init (&iter, pool->outstanding);
-    while (g_hash_table_iter_next (&iter, &buffer, NULL))
-      append_leak (report, buffer);
-  }
+  g_hash_table_foreach (pool->records, (GHFunc) append_leak, report);
   g_mutex_unlock (&pool->lock);
 
-  return report ? g_string_free (report, FALSE) : NULL;
+  if (report->len == 0) {
+    g_string_free (report, TRUE);
+    return NULL;
+  }
+  g_string_prepend (report, "buffers still out of the pool:\n");
+  return g_string_free (report, FALSE);
 }
 
 /**
