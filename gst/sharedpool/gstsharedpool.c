@@ -408,10 +408,11 @@ clear_all (GstSharedPool * self)
 {
   guint i;
 
-  for (i = 0; i < self->keys->len; i++)
-    sub_pool_free (self, g_ptr_array_index (self->keys, i));
-  g_ptr_array_set_size (self->keys, 0);
+  /* a key leaves the list before its buffers are freed: freeing them
+   * looks keys up */
   self->current = NULL;
+  while (self->keys->len)
+    sub_pool_free (self, g_ptr_array_steal_index_fast (self->keys, 0));
 
   for (i = 0; i < self->n_classes; i++) {
     stack_clear (self, &self->classes[i]);
