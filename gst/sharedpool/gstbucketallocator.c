@@ -224,8 +224,7 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
       "Allocation counters (see gst_bucket_allocator_get_stats)",
       gst_structure_get_type (), G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_properties (gobject_class, PROP_STATS + 1,
-      properties);
+  g_object_class_install_properties (gobject_class, PROP_STATS + 1, properties);
 }
 
 static void
@@ -567,8 +566,7 @@ done:
   return TRUE;
 }
 
-static gboolean
-gst_bucket_memory_dispose (GstBucketMemory * bmem);
+static gboolean gst_bucket_memory_dispose (GstBucketMemory * bmem);
 
 /* A fresh block from the system, header and data in one allocation. */
 static GstBucketMemory *

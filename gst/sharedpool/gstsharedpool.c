@@ -562,8 +562,7 @@ wrong_allocator:
   {
     GST_WARNING_OBJECT (self, "allocator %" GST_PTR_FORMAT " is not a "
         "GstBucketAllocator; config changed to the pool's own", allocator);
-    gst_buffer_pool_config_set_allocator (config, self->own_allocator,
-        &params);
+    gst_buffer_pool_config_set_allocator (config, self->own_allocator, &params);
     return FALSE;
   }
 wrong_min_max:
@@ -918,8 +917,7 @@ intact_buffer_tag (GstSharedPool * self, GstBuffer * buffer, GstMemory ** out)
 
   *out = mem = gst_buffer_peek_memory (buffer, 0);
   if (mem->allocator != GST_ALLOCATOR_CAST (self->allocator) ||
-      GST_MINI_OBJECT_REFCOUNT_VALUE (mem) != 1 ||
-      GST_MEMORY_IS_READONLY (mem))
+      GST_MINI_OBJECT_REFCOUNT_VALUE (mem) != 1 || GST_MEMORY_IS_READONLY (mem))
     return UNPOOLED_TAG;
   return ((GstBucketMemory *) mem)->owner_tag;
 }
@@ -1193,8 +1191,7 @@ gst_shared_pool_trim (GstSharedPool * pool)
 
   g_mutex_lock (&pool->lock);
   for (i = 0; i < pool->keys->len; i++)
-    stack_clear (pool, &((SubPool *) g_ptr_array_index (pool->keys,
-                i))->stack);
+    stack_clear (pool, &((SubPool *) g_ptr_array_index (pool->keys, i))->stack);
   for (i = 0; i < pool->n_classes; i++)
     stack_clear (pool, &pool->classes[i]);
   if (pool->waiters)
@@ -1436,6 +1433,13 @@ gst_shared_pool_config_get_max_keys (const GstStructure * config)
   return max_keys;
 }
 
+static void
+config_set_flag (GstStructure * config, const gchar * field, gboolean value)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, field, G_TYPE_BOOLEAN, value, NULL);
+}
+
 static gboolean
 config_get_flag (const GstStructure * config, const gchar * field)
 {
@@ -1456,9 +1460,7 @@ void
 gst_shared_pool_config_set_zero_memory (GstStructure * config,
     gboolean zero_memory)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_ZERO_MEMORY, G_TYPE_BOOLEAN, zero_memory,
-      NULL);
+  config_set_flag (config, CONFIG_ZERO_MEMORY, zero_memory);
 }
 
 /**
@@ -1488,9 +1490,7 @@ void
 gst_shared_pool_config_set_track_leaks (GstStructure * config,
     gboolean track_leaks)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_TRACK_LEAKS, G_TYPE_BOOLEAN, track_leaks,
-      NULL);
+  config_set_flag (config, CONFIG_TRACK_LEAKS, track_leaks);
 }
 
 /**
