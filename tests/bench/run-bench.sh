@@ -1,0 +1,129 @@
+#!/bin/sh
+# Runs the gst-sharedpool benchmarks of a meson build directory and prints
+# one line per figure:
+#   bench: <figure> ours=<value> stock=<value> unit=<unit> ratio=<ours/stock>
+#
+# usage: run-bench.sh BUILDDIR [--json FILE] [--profile] [--no-callgrind]
+#                     [-- POOLBENCH-OPTIONS...]
+#
+# The timing figures come from BUILDDIR/tests/bench/poolbench. When valgrind
+# is installed, instructions per operation are counted with callgrind (only
+# the timed loop is instrumented) for the fixed 4 KiB case (stock: the stock
+# GstBufferPool) and the variable size case (stock:
+# gst_buffer_new_allocate). --profile also prints the functions our pool
+# spends its instructions in (callgrind_annotate). --json FILE writes all
+# figures as a JSON array of {figure, ours, stock, unit, ratio}.
+
+set -eu
+
+usage () {
+  echo "usage: $0 BUILDDIR [--json FILE] [--profile] [--no-callgrind]" \
+      "[-- POOLBENCH-OPTIONS...]" >&2
+  exit 2
+}
+
+[ $# -ge 1 ] || usage
+builddir=$1
+shift
+json=
+profile=
+callgrind=yes
+while [ $# -gt 0 ]; do
+  case $1 in
+    --json) [ $# -ge 2 ] || usage; json=$2; shift 2 ;;
+    --profile) profile=yes; shift ;;
+    --no-callgrind) callgrind=; shift ;;
+    --) shift; break ;;
+    *) usage ;;
+  esac
+done
+
+bench=$builddir/tests/bench/poolbench
+if [ ! -x "$bench" ]; then
+  echo "$0: $bench not built (is the 'benchmarks' option disabled?)" >&2
+  exit 1
+fi
+
+tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/poolbench.XXXXXX")
+trap 'rm -rf "$tmpdir"' EXIT INT TERM
+
+# No plugin is needed: skip plugin scanning, and keep the user's registry
+# out of it.
+GST_REGISTRY_1_0=$tmpdir/registry.bin
+GST_PLUGIN_SYSTEM_PATH_1_0=
+GST_PLUGIN_PATH_1_0=
+export GST_REGISTRY_1_0 GST_PLUGIN_SYSTEM_PATH_1_0 GST_PLUGIN_PATH_1_0
+
+if [ -n "$json" ]; then
+  "$bench" --json "$tmpdir/timing.json" "$@"
+else
+  "$bench" "$@"
+fi
+
+# Prints the instructions per operation of one poolbench --callgrind case,
+# or nothing when callgrind counted nothing (poolbench built without
+# valgrind/callgrind.h).
+instructions_per_op () {
+  out=$tmpdir/callgrind.$1.out
+  log=$tmpdir/callgrind.$1.log
+  valgrind --tool=callgrind --collect-atstart=no --instr-atstart=no \
+      --callgrind-out-file="$out" "$bench" --callgrind "$1" >"$log" 2>&1 || {
+    echo "$0: callgrind run of $1 failed:" >&2
+    cat "$log" >&2
+    return 0
+  }
+  ops=$(sed -n 's/^callgrind: case=.* ops=\([0-9]*\)$/\1/p' "$log")
+  # callgrind writes "summary:" at the top (0 when collection started off)
+  # and "totals:" at the end
+  total=$(awk '/^summary:/ { s = $2 } /^totals:/ { t = $2 }
+      END { print (t != "" ? t : s) }' "$out")
+  if [ -n "$ops" ] && [ -n "$total" ] && [ "$total" -gt 0 ]; then
+    awk -v t="$total" -v n="$ops" 'BEGIN { printf "%.1f", t / n }'
+  fi
+}
+
+# figure, ours case, stock case: prints the bench line and keeps the JSON
+# object.
+callgrind_figure () {
+  ours=$(instructions_per_op "$2")
+  stock=$(instructions_per_op "$3")
+  if [ -z "$ours" ] || [ -z "$stock" ]; then
+    echo "$0: no callgrind counts for $1 (valgrind/callgrind.h missing?)" >&2
+    return 0
+  fi
+  ratio=$(awk -v o="$ours" -v s="$stock" 'BEGIN { printf "%.3f", o / s }')
+  echo "bench: $1 ours=$ours stock=$stock unit=instr ratio=$ratio"
+  printf '  {"figure": "%s", "ours": %s, "stock": %s, "unit": "instr", "ratio": %s}\n' \
+      "$1" "$ours" "$stock" "$ratio" >>"$tmpdir/callgrind.json"
+}
+
+# Top functions by own instructions (Ir) of one case.
+print_profile () {
+  out=$tmpdir/callgrind.$1.out
+  [ -s "$out" ] || return 0
+  echo "# callgrind profile of $1 (Ir over the timed loop, top functions):"
+  callgrind_annotate --inclusive=no "$out" 2>/dev/null |
+      sed -n '/^Ir/,$p' | sed -n '1,25p' | sed 's/^/#   /'
+}
+
+if [ -n "$callgrind" ] && command -v valgrind >/dev/null 2>&1; then
+  callgrind_figure instructions-per-op-fixed-4k ours-fixed-4k stock-fixed-4k
+  callgrind_figure instructions-per-op-sized-var ours-sized-var \
+      alloc-sized-var
+  if [ -n "$profile" ]; then
+    print_profile ours-fixed-4k
+    print_profile ours-sized-var
+  fi
+fi
+
+# Append the callgrind objects to the array poolbench wrote.
+if [ -n "$json" ]; then
+  if [ -s "$tmpdir/callgrind.json" ]; then
+    sed '$d' "$tmpdir/timing.json" | sed '$s/}$/},/' >"$tmpdir/all.json"
+    sed '$!s/}$/},/' "$tmpdir/callgrind.json" >>"$tmpdir/all.json"
+    echo "]" >>"$tmpdir/all.json"
+  else
+    cp "$tmpdir/timing.json" "$tmpdir/all.json"
+  fi
+  cp "$tmpdir/all.json" "$json"
+fi
