@@ -95,9 +95,7 @@ struct _GstBucketAllocator
   GstAllocator parent;
 
   /* construct-only */
-  guint64 min_size;
-  guint64 max_pooled_size;
-  guint min_shift;
+  GstBucketClassMap map;
   guint n_classes;
   BucketClass *classes;
   BucketClass shares;           /* header-only memories of gst_memory_share */
@@ -239,8 +237,8 @@ gst_bucket_allocator_init (GstBucketAllocator * self)
   alloc->mem_share = (GstMemoryShareFunction) bucket_mem_share;
   alloc->mem_is_span = (GstMemoryIsSpanFunction) bucket_mem_is_span;
 
-  self->min_size = DEFAULT_MIN_SIZE;
-  self->max_pooled_size = DEFAULT_MAX_POOLED_SIZE;
+  self->map.min_size = DEFAULT_MIN_SIZE;
+  self->map.max_pooled_size = DEFAULT_MAX_POOLED_SIZE;
   self->max_idle_bytes = DEFAULT_MAX_IDLE_BYTES;
   self->max_bytes = DEFAULT_MAX_BYTES;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
@@ -256,7 +254,8 @@ bit_length (guint64 v)
 static gsize
 class_block_size (GstBucketAllocator * self, guint idx)
 {
-  guint shift = self->min_shift + idx / GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE;
+  guint shift =
+      self->map.min_shift + idx / GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE;
   gsize base = (gsize) 1 << shift;
 
   return base + (idx % GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE) * (base >> 2);
@@ -268,13 +267,13 @@ gst_bucket_allocator_constructed (GObject * object)
   GstBucketAllocator *self = GST_BUCKET_ALLOCATOR (object);
   guint i;
 
-  self->min_shift = bit_length (self->min_size - 1);
-  self->min_size = (guint64) 1 << self->min_shift;
-  if (self->max_pooled_size < self->min_size)
-    self->max_pooled_size = self->min_size;
+  self->map.min_shift = bit_length (self->map.min_size - 1);
+  self->map.min_size = (gsize) 1 << self->map.min_shift;
+  if (self->map.max_pooled_size < self->map.min_size)
+    self->map.max_pooled_size = self->map.min_size;
 
   self->n_classes = 1;
-  while (class_block_size (self, self->n_classes) <= self->max_pooled_size)
+  while (class_block_size (self, self->n_classes) <= self->map.max_pooled_size)
     self->n_classes++;
 
   self->classes = g_new0 (BucketClass, self->n_classes);
@@ -366,10 +365,10 @@ gst_bucket_allocator_set_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_MIN_SIZE:
-      self->min_size = g_value_get_uint64 (value);
+      self->map.min_size = g_value_get_uint64 (value);
       break;
     case PROP_MAX_POOLED_SIZE:
-      self->max_pooled_size = g_value_get_uint64 (value);
+      self->map.max_pooled_size = g_value_get_uint64 (value);
       break;
     case PROP_MAX_IDLE_BYTES:
       COUNTER_SET (&self->max_idle_bytes, g_value_get_uint64 (value));
@@ -394,10 +393,10 @@ gst_bucket_allocator_get_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_MIN_SIZE:
-      g_value_set_uint64 (value, self->min_size);
+      g_value_set_uint64 (value, self->map.min_size);
       break;
     case PROP_MAX_POOLED_SIZE:
-      g_value_set_uint64 (value, self->max_pooled_size);
+      g_value_set_uint64 (value, self->map.max_pooled_size);
       break;
     case PROP_MAX_IDLE_BYTES:
       g_value_set_uint64 (value, COUNTER_GET (&self->max_idle_bytes));
@@ -417,39 +416,22 @@ gst_bucket_allocator_get_property (GObject * object, guint prop_id,
   }
 }
 
-/* Index of the smallest class whose blocks hold @need bytes, or
- * GST_BUCKET_CLASS_UNPOOLED. Classes per octave are 4/4, 5/4, 6/4, 7/4 of
- * the octave's power of two. */
-static gint
-class_index (GstBucketAllocator * self, gsize need)
-{
-  guint shift;
-  gsize m;
-
-  if (need <= self->min_size)
-    return 0;
-  if (need > self->max_pooled_size)
-    return GST_BUCKET_CLASS_UNPOOLED;
-
-  m = need - 1;
-  shift = bit_length (m) - 1;
-  return (shift - self->min_shift) * GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE
-      + ((m >> (shift - 2)) & 3) + 1;
-}
-
 /* Bytes a block needs for @size with @params, or 0 on overflow. */
 static gsize
 block_need (gsize size, const GstAllocationParams * params)
 {
-  gsize align = params->align | gst_memory_alignment;
-  gsize need = size + params->prefix;
+  gsize overhead;
 
-  if (need < size || need + params->padding < need)
+  if (!gst_bucket_params_overhead (params, &overhead) ||
+      size + overhead < size)
     return 0;
-  need += params->padding;
-  if (need + align < need)
-    return 0;
-  return need + align;
+  return size + overhead;
+}
+
+static gint
+class_index (GstBucketAllocator * self, gsize need)
+{
+  return gst_bucket_class_map_index (&self->map, need);
 }
 
 /**
@@ -488,6 +470,12 @@ gst_bucket_allocator_class_for_size (GstBucketAllocator * self, gsize size,
 
   *block = idx >= 0 ? self->classes[idx].block_size : need;
   return idx;
+}
+
+const GstBucketClassMap *
+gst_bucket_allocator_get_class_map (GstBucketAllocator * self)
+{
+  return &self->map;
 }
 
 guint

@@ -141,6 +141,8 @@ struct _GstSharedPool
   GstAllocator *own_allocator;
   GstBucketAllocator *allocator;
   GstAllocationParams params;
+  GstBucketClassMap class_map;  /* the allocator's, for sized requests */
+  gsize overhead;               /* of params, see gst_bucket_params_overhead */
 
   guint min_buffers;
   guint max_buffers;
@@ -466,6 +468,9 @@ use_allocator (GstSharedPool * self, GstAllocator * allocator,
   clear_all (self);
   gst_object_replace ((GstObject **) & self->allocator, (GstObject *) bucket);
   self->params = *params;
+  self->class_map = *gst_bucket_allocator_get_class_map (bucket);
+  /* set_config refused params that overflow */
+  gst_bucket_params_overhead (params, &self->overhead);
 
   self->n_classes = gst_bucket_allocator_get_n_classes (bucket);
   self->classes = g_new0 (BufferStack, self->n_classes);
@@ -642,12 +647,16 @@ resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
     if (params->start < 0 || params->stop < params->start)
       return FALSE;
     req->size = params->stop - params->start;
+    if (req->size + self->overhead < req->size)
+      return FALSE;
     req->key = NULL;
-    idx = gst_bucket_allocator_class_for_size (self->allocator, req->size,
-        &self->params, &req->charge);
+    req->charge = req->size + self->overhead;
+    idx = gst_bucket_class_map_index (&self->class_map, req->charge);
     req->stack = idx >= 0 ? &self->classes[idx] : NULL;
     req->tag = idx >= 0 ? SIZED_TAG (idx) : UNPOOLED_TAG;
-    return req->charge != 0;
+    if (idx >= 0)
+      req->charge = req->stack->block;
+    return TRUE;
   }
 
   req->key = self->current;

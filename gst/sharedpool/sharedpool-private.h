@@ -34,6 +34,53 @@ struct _GstBucketMemory
   GstBucketMemory *next;        /* free list link while idle */
 };
 
+/* How an allocator maps block sizes to classes; a copy lets hot paths
+ * find a class without calling into the allocator. */
+typedef struct
+{
+  guint min_shift;
+  gsize min_size;
+  gsize max_pooled_size;
+} GstBucketClassMap;
+
+/* Index of the smallest class whose blocks hold @need bytes, or
+ * GST_BUCKET_CLASS_UNPOOLED. Classes per octave are 4/4, 5/4, 6/4, 7/4 of
+ * the octave's power of two. */
+static inline gint
+gst_bucket_class_map_index (const GstBucketClassMap * map, gsize need)
+{
+  guint shift;
+  gsize m;
+
+  if (need <= map->min_size)
+    return 0;
+  if (need > map->max_pooled_size)
+    return GST_BUCKET_CLASS_UNPOOLED;
+
+  m = need - 1;
+  shift = 63 - __builtin_clzll (m);
+  return (shift - map->min_shift) * GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE
+      + ((m >> (shift - 2)) & 3) + 1;
+}
+
+/* Bytes a block needs on top of the size for @params (alignment slack
+ * included); FALSE when they overflow. */
+static inline gboolean
+gst_bucket_params_overhead (const GstAllocationParams * params,
+    gsize * overhead)
+{
+  gsize align = params->align | gst_memory_alignment;
+  gsize extra = params->prefix + params->padding;
+
+  if (extra < params->prefix || extra + align < extra)
+    return FALSE;
+  *overhead = extra + align;
+  return TRUE;
+}
+
+G_GNUC_INTERNAL
+const GstBucketClassMap * gst_bucket_allocator_get_class_map (GstBucketAllocator * self);
+
 G_GNUC_INTERNAL
 gint  gst_bucket_allocator_class_for_size (GstBucketAllocator * self,
                                            gsize size,

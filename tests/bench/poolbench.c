@@ -31,6 +31,12 @@
  * The malloc figure measures the malloc()/free() pair alone: the memory is
  * not touched, exactly as gst_buffer_new_allocate() does not touch it.
  *
+ * The base-class-floor figures measure an empty GstBufferPool subclass
+ * (one cached buffer, no lock, no reset, no bookkeeping) through the same
+ * public acquire and unref: what any pool pays to GStreamer's own
+ * GstBufferPool, GstObject and GstMiniObject code, the floor under the
+ * pool's targets.
+ *
  * `poolbench --callgrind CASE` runs a fixed number of operations of one case
  * with callgrind instrumentation switched on around the loop only; see
  * run-bench.sh.
@@ -71,7 +77,7 @@
 #define CALLGRIND_OPS           100000
 #define CALLGRIND_WARMUP_OPS    10000
 #define MT_SIZE                 4096
-#define MAX_IMPLS               3
+#define MAX_IMPLS               4
 #define MAX_RUNS                101
 
 typedef struct _BenchCase BenchCase;
@@ -208,10 +214,86 @@ malloc_sized_op (const BenchCase * c, guint i)
   free (p);
 }
 
+static void
+floor_sized_op (const BenchCase * c, guint i)
+{
+  GstBufferPoolAcquireParams params = { GST_FORMAT_BYTES, 0,
+    c->sizes[i & (N_VAR_SIZES - 1)], 0
+  };
+  GstBuffer *buf = NULL;
+
+  gst_buffer_pool_acquire_buffer (c->pool, &buf, &params);
+  gst_buffer_unref (buf);
+}
+
 static GstBufferPool *
 new_stock_pool (void)
 {
   return gst_buffer_pool_new ();
+}
+
+/* The empty pool of the base-class-floor figures: it hands out one cached
+ * buffer, for one thread. */
+typedef struct
+{
+  GstBufferPool parent;
+  GstBuffer *cached;
+} BenchFloorPool;
+
+typedef struct
+{
+  GstBufferPoolClass parent_class;
+} BenchFloorPoolClass;
+
+static GType bench_floor_pool_get_type (void);
+G_DEFINE_TYPE (BenchFloorPool, bench_floor_pool, GST_TYPE_BUFFER_POOL);
+
+static GstFlowReturn
+bench_floor_pool_acquire (GstBufferPool * pool, GstBuffer ** buffer,
+    GstBufferPoolAcquireParams * params)
+{
+  BenchFloorPool *self = (BenchFloorPool *) pool;
+
+  *buffer = self->cached ? self->cached :
+      gst_buffer_new_allocate (NULL, VAR_MAX_SIZE, NULL);
+  self->cached = NULL;
+  return GST_FLOW_OK;
+}
+
+static void
+bench_floor_pool_release (GstBufferPool * pool, GstBuffer * buffer)
+{
+  ((BenchFloorPool *) pool)->cached = buffer;
+}
+
+static void
+bench_floor_pool_finalize (GObject * object)
+{
+  gst_clear_buffer (&((BenchFloorPool *) object)->cached);
+  G_OBJECT_CLASS (bench_floor_pool_parent_class)->finalize (object);
+}
+
+static void
+bench_floor_pool_class_init (BenchFloorPoolClass * klass)
+{
+  GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = bench_floor_pool_finalize;
+  pool_class->acquire_buffer = bench_floor_pool_acquire;
+  pool_class->release_buffer = bench_floor_pool_release;
+  pool_class->reset_buffer = NULL;
+}
+
+static void
+bench_floor_pool_init (BenchFloorPool * self)
+{
+}
+
+static GstBufferPool *
+new_floor_pool (void)
+{
+  return gst_object_ref_sink (g_object_new (bench_floor_pool_get_type (),
+          NULL));
 }
 
 /* *INDENT-OFF* */
@@ -225,6 +307,8 @@ static const BenchImpl ours_sized = { "ours-sized", gst_shared_pool_new,
 static const BenchImpl alloc_sized = { "alloc-sized", NULL, alloc_sized_op };
 static const BenchImpl malloc_sized = { "malloc-sized", NULL,
     malloc_sized_op };
+static const BenchImpl floor_sized = { "floor-sized", new_floor_pool,
+    floor_sized_op };
 /* *INDENT-ON* */
 
 /* setting up and tearing down a case */
@@ -748,8 +832,8 @@ static void
 bench_sized (GArray * figures)
 {
   BenchSet set = {
-    .impls = {&ours_sized, &alloc_sized, &malloc_sized},
-    .n_impls = 3,
+    .impls = {&ours_sized, &alloc_sized, &malloc_sized, &floor_sized},
+    .n_impls = 4,
     .n_threads = 1,
     .n_ops = ops_for_size (VAR_MAX_SIZE),
   };
@@ -758,6 +842,8 @@ bench_sized (GArray * figures)
   add_figure (figures, g_strdup ("sized-var"), set.values[0], set.values[1]);
   add_figure (figures, g_strdup ("sized-var-vs-malloc"), set.values[0],
       set.values[2]);
+  add_figure (figures, g_strdup ("base-class-floor-sized-var"),
+      set.values[3], set.values[1]);
 }
 
 /* callgrind mode */
@@ -775,6 +861,7 @@ static const struct
   { "ours-sized-var", &ours_sized, 0 },
   { "alloc-sized-var", &alloc_sized, 0 },
   { "malloc-sized-var", &malloc_sized, 0 },
+  { "floor-sized-var", &floor_sized, 0 },
 };
 /* *INDENT-ON* */
 

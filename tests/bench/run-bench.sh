@@ -110,6 +110,8 @@ if [ -n "$callgrind" ] && command -v valgrind >/dev/null 2>&1; then
   callgrind_figure instructions-per-op-fixed-4k ours-fixed-4k stock-fixed-4k
   callgrind_figure instructions-per-op-sized-var ours-sized-var \
       alloc-sized-var
+  callgrind_figure instructions-per-op-base-class-floor floor-sized-var \
+      alloc-sized-var
   if [ -n "$profile" ]; then
     print_profile ours-fixed-4k
     print_profile ours-sized-var
