@@ -477,11 +477,15 @@ measure (const BenchSet * set, BenchSampleFunc func, gpointer data)
 
     c[k] = init;
     bench_case_setup (&c[k]);
-    run_once (&c[k], set->n_threads, MAX (set->n_ops / 10, 1));
   }
   for (i = 0; i < n_runs; i++)
-    for (k = 0; k < set->n_impls; k++)
+    for (k = 0; k < set->n_impls; k++) {
+      /* warm up right before the first timed run, so that a case that
+       * hangs in its warm-up is the one whose sample is missing */
+      if (i == 0)
+        run_once (&c[k], set->n_threads, MAX (set->n_ops / 10, 1));
       func (k, run_once (&c[k], set->n_threads, set->n_ops), data);
+    }
   for (k = 0; k < set->n_impls; k++)
     bench_case_teardown (&c[k]);
 }
