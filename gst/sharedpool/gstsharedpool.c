@@ -274,10 +274,9 @@ stack_push (BufferStack * stack, GstBuffer * buffer, GstMemory * mem)
 
 static BufferStack *stack_of_tag (GstSharedPool * self, guint32 tag);
 
-/* Frees a buffer the pool gives up; its memory goes back to the
- * allocator's free lists. */
+/* Forgets a buffer the pool gives up; called with the lock. */
 static void
-discard_buffer (GstSharedPool * self, GstBuffer * buffer)
+forget_buffer (GstSharedPool * self, GstBuffer * buffer)
 {
   BufferRecord *record = buffer_record (self, buffer);
   BufferStack *stack = stack_of_tag (self, record->tag);
@@ -288,6 +287,16 @@ discard_buffer (GstSharedPool * self, GstBuffer * buffer)
   self->n_bytes -= record->charge;
   self->frees++;
   g_hash_table_remove (self->records, buffer);
+}
+
+/* Frees an idle buffer the pool gives up; its memory goes back to the
+ * allocator's free lists. Idle buffers hold only the pool's memory and
+ * pooled metas, so freeing one with the lock held cannot call back into
+ * the pool. */
+static void
+discard_buffer (GstSharedPool * self, GstBuffer * buffer)
+{
+  forget_buffer (self, buffer);
   gst_buffer_unref (buffer);
 }
 
@@ -298,6 +307,21 @@ stack_clear (GstSharedPool * self, BufferStack * stack)
 
   while ((buffer = stack_pop (stack, NULL)))
     discard_buffer (self, buffer);
+}
+
+/* The size class of a buffer of @size bytes with the pool's params, or
+ * GST_BUCKET_CLASS_UNPOOLED, and the bytes of its block; FALSE when the
+ * size overflows. */
+static gboolean
+class_of_size (GstSharedPool * self, gsize size, gint * idx, gsize * block)
+{
+  if (size + self->overhead < size)
+    return FALSE;
+  *block = size + self->overhead;
+  *idx = gst_bucket_class_map_index (&self->class_map, *block);
+  if (*idx >= 0)
+    *block = self->classes[*idx].block;
+  return TRUE;
 }
 
 /* Keys */
@@ -361,6 +385,7 @@ sub_pool_new (GstSharedPool * self, GstCaps * caps, const gchar * name,
     gsize size, const GstVideoInfo * info)
 {
   SubPool *key = g_new0 (SubPool, 1);
+  gint idx;
 
   key->id = ++self->next_key_id;
   key->caps = caps ? gst_caps_ref (caps) : NULL;
@@ -370,8 +395,8 @@ sub_pool_new (GstSharedPool * self, GstCaps * caps, const gchar * name,
     key->video_meta = TRUE;
     key->info = *info;
   }
-  gst_bucket_allocator_class_for_size (self->allocator, size, &self->params,
-      &key->stack.block);
+  /* set_config checked that the size does not overflow */
+  class_of_size (self, size, &idx, &key->stack.block);
   return key;
 }
 
@@ -647,15 +672,11 @@ resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
     if (params->start < 0 || params->stop < params->start)
       return FALSE;
     req->size = params->stop - params->start;
-    if (req->size + self->overhead < req->size)
+    if (!class_of_size (self, req->size, &idx, &req->charge))
       return FALSE;
     req->key = NULL;
-    req->charge = req->size + self->overhead;
-    idx = gst_bucket_class_map_index (&self->class_map, req->charge);
     req->stack = idx >= 0 ? &self->classes[idx] : NULL;
     req->tag = idx >= 0 ? SIZED_TAG (idx) : UNPOOLED_TAG;
-    if (idx >= 0)
-      req->charge = req->stack->block;
     return TRUE;
   }
 
@@ -962,11 +983,16 @@ gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
   if (G_LIKELY (stack))
     stack_push (stack, buffer, mem);
   else
-    discard_buffer (self, buffer);
+    forget_buffer (self, buffer);
 
   if (self->waiters)
     g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+
+  /* freed without the lock: a buffer that is not intact may hold any
+   * memory, whose free may release other buffers of this pool */
+  if (G_UNLIKELY (stack == NULL))
+    gst_buffer_unref (buffer);
 }
 
 static gboolean

@@ -386,6 +386,32 @@ GST_START_TEST (test_modified_buffer_discarded)
 
 GST_END_TEST;
 
+/* A discarded buffer is freed without the pool's lock: its foreign
+ * memory may give another buffer of the same pool back when it goes (this
+ * deadlocked when the free happened under the lock). */
+GST_START_TEST (test_discard_releases_nested_buffer)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  static guint8 data[1000];
+  GstBuffer *outer, *inner;
+  gint freed = 0;
+
+  outer = acquire (pool);
+  inner = acquire (pool);
+  watch_free (outer, &freed);
+  gst_buffer_replace_all_memory (outer, gst_memory_new_wrapped (0, data,
+          sizeof (data), 0, sizeof (data), inner,
+          (GDestroyNotify) gst_buffer_unref));
+
+  gst_buffer_unref (outer);
+  fail_unless_equals_int (freed, 1);
+  /* the inner buffer went back to the pool */
+  fail_unless_equals_int (stat_uint (pool, "idle"), 1);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* Renegotiating A -> B -> A finds A's buffers again, by pointer. */
 GST_START_TEST (test_keyed_reuse_after_renegotiation)
 {
@@ -1457,6 +1483,7 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_plain_acquire_on_sized_only_pool);
   tcase_add_test (tc, test_release_resets_buffer);
   tcase_add_test (tc, test_modified_buffer_discarded);
+  tcase_add_test (tc, test_discard_releases_nested_buffer);
   tcase_add_test (tc, test_keyed_reuse_after_renegotiation);
   tcase_add_test (tc, test_key_string);
   tcase_add_test (tc, test_lru_max_keys_1);
