@@ -312,7 +312,7 @@ stack_clear (GstSharedPool * self, BufferStack * stack)
 /* The size class of a buffer of @size bytes with the pool's params, or
  * GST_BUCKET_CLASS_UNPOOLED, and the bytes of its block; FALSE when the
  * size overflows. */
-static gboolean
+static inline gboolean
 class_of_size (GstSharedPool * self, gsize size, gint * idx, gsize * block)
 {
   if (size + self->overhead < size)
