@@ -3,22 +3,33 @@
 # one line per figure:
 #   bench: <figure> ours=<value> stock=<value> unit=<unit> ratio=<ours/stock>
 #
-# usage: run-bench.sh BUILDDIR [--json FILE] [--profile] [--no-callgrind]
-#                     [-- POOLBENCH-OPTIONS...]
+# usage: run-bench.sh BUILDDIR [--json FILE] [--only NAME] [--profile]
+#                     [--no-callgrind] [-- POOLBENCH-OPTIONS...]
 #
-# The timing figures come from BUILDDIR/tests/bench/poolbench. When valgrind
+# It runs, in this order:
+# - BUILDDIR/tests/bench/poolbench (the pool against the stock pool), then
+#   the callgrind figures described below;
+# - every other benchmark: each executable BUILDDIR/tests/bench/bench-* and
+#   each script tests/bench/bench-*.sh (called with BUILDDIR as its only
+#   argument), in name order, with the build's plugins on
+#   GST_PLUGIN_PATH_1_0. Each prints its own "bench:" lines.
+# --only NAME runs just the benchmark of that name (poolbench, or bench-x
+# for bench-x / bench-x.sh).
+#
+# The pool timing figures come from BUILDDIR/tests/bench/poolbench. When valgrind
 # is installed, instructions per operation are counted with callgrind (only
 # the timed loop is instrumented) for the fixed 4 KiB case (stock: the stock
 # GstBufferPool) and the variable size case (stock:
 # gst_buffer_new_allocate). --profile also prints the functions our pool
 # spends its instructions in (callgrind_annotate). --json FILE writes all
-# figures as a JSON array of {figure, ours, stock, unit, ratio}.
+# figures as a JSON array of {figure, ours, stock, unit, ratio}, with null
+# for a value printed as "-" and the word itself for one like "timeout".
 
 set -eu
 
 usage () {
-  echo "usage: $0 BUILDDIR [--json FILE] [--profile] [--no-callgrind]" \
-      "[-- POOLBENCH-OPTIONS...]" >&2
+  echo "usage: $0 BUILDDIR [--json FILE] [--only NAME] [--profile]" \
+      "[--no-callgrind] [-- POOLBENCH-OPTIONS...]" >&2
   exit 2
 }
 
@@ -26,11 +37,13 @@ usage () {
 builddir=$1
 shift
 json=
+only=
 profile=
 callgrind=yes
 while [ $# -gt 0 ]; do
   case $1 in
     --json) [ $# -ge 2 ] || usage; json=$2; shift 2 ;;
+    --only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
     --profile) profile=yes; shift ;;
     --no-callgrind) callgrind=; shift ;;
     --) shift; break ;;
@@ -39,26 +52,8 @@ while [ $# -gt 0 ]; do
 done
 
 bench=$builddir/tests/bench/poolbench
-if [ ! -x "$bench" ]; then
-  echo "$0: $bench not built (is the 'benchmarks' option disabled?)" >&2
-  exit 1
-fi
-
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/poolbench.XXXXXX")
 trap 'rm -rf "$tmpdir"' EXIT INT TERM
-
-# No plugin is needed: skip plugin scanning, and keep the user's registry
-# out of it.
-GST_REGISTRY_1_0=$tmpdir/registry.bin
-GST_PLUGIN_SYSTEM_PATH_1_0=
-GST_PLUGIN_PATH_1_0=
-export GST_REGISTRY_1_0 GST_PLUGIN_SYSTEM_PATH_1_0 GST_PLUGIN_PATH_1_0
-
-if [ -n "$json" ]; then
-  "$bench" --json "$tmpdir/timing.json" "$@"
-else
-  "$bench" "$@"
-fi
 
 # Prints the instructions per operation of one poolbench --callgrind case,
 # or nothing when callgrind counted nothing (poolbench built without
@@ -82,8 +77,7 @@ instructions_per_op () {
   fi
 }
 
-# figure, ours case, stock case: prints the bench line and keeps the JSON
-# object.
+# figure, ours case, stock case: prints the bench line.
 callgrind_figure () {
   ours=$(instructions_per_op "$2")
   stock=$(instructions_per_op "$3")
@@ -93,8 +87,6 @@ callgrind_figure () {
   fi
   ratio=$(awk -v o="$ours" -v s="$stock" 'BEGIN { printf "%.3f", o / s }')
   echo "bench: $1 ours=$ours stock=$stock unit=instr ratio=$ratio"
-  printf '  {"figure": "%s", "ours": %s, "stock": %s, "unit": "instr", "ratio": %s}\n' \
-      "$1" "$ours" "$stock" "$ratio" >>"$tmpdir/callgrind.json"
 }
 
 # Top functions by own instructions (Ir) of one case.
@@ -106,26 +98,64 @@ print_profile () {
       sed -n '/^Ir/,$p' | sed -n '1,25p' | sed 's/^/#   /'
 }
 
-if [ -n "$callgrind" ] && command -v valgrind >/dev/null 2>&1; then
-  callgrind_figure instructions-per-op-fixed-4k ours-fixed-4k stock-fixed-4k
-  callgrind_figure instructions-per-op-sized-var ours-sized-var \
-      alloc-sized-var
-  callgrind_figure instructions-per-op-base-class-floor floor-sized-var \
-      alloc-sized-var
-  if [ -n "$profile" ]; then
-    print_profile ours-fixed-4k
-    print_profile ours-sized-var
+# The pool benchmark needs no plugin: skip plugin scanning, and keep the
+# user's registry out of it.
+run_poolbench () {
+  if [ ! -x "$bench" ]; then
+    echo "$0: $bench not built (is the 'benchmarks' option disabled?)" >&2
+    exit 1
   fi
-fi
+  GST_REGISTRY_1_0=$tmpdir/registry.bin GST_PLUGIN_SYSTEM_PATH_1_0= \
+      GST_PLUGIN_PATH_1_0= "$bench" "$@"
+  if [ -n "$callgrind" ] && command -v valgrind >/dev/null 2>&1; then
+    callgrind_figure instructions-per-op-fixed-4k ours-fixed-4k stock-fixed-4k
+    callgrind_figure instructions-per-op-sized-var ours-sized-var \
+        alloc-sized-var
+    callgrind_figure instructions-per-op-base-class-floor floor-sized-var \
+        alloc-sized-var
+    if [ -n "$profile" ]; then
+      print_profile ours-fixed-4k
+      print_profile ours-sized-var
+    fi
+  fi
+}
 
-# Append the callgrind objects to the array poolbench wrote.
-if [ -n "$json" ]; then
-  if [ -s "$tmpdir/callgrind.json" ]; then
-    sed '$d' "$tmpdir/timing.json" | sed '$s/}$/},/' >"$tmpdir/all.json"
-    sed '$!s/}$/},/' "$tmpdir/callgrind.json" >>"$tmpdir/all.json"
-    echo "]" >>"$tmpdir/all.json"
-  else
-    cp "$tmpdir/timing.json" "$tmpdir/all.json"
+# The element and tracer benchmarks load the build's plugins.
+run_others () {
+  srcdir=$(dirname "$0")
+  for b in "$builddir"/tests/bench/bench-* "$srcdir"/bench-*.sh; do
+    [ -f "$b" ] && [ -x "$b" ] || continue
+    name=$(basename "$b" .sh)
+    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    GST_REGISTRY_1_0=$tmpdir/registry-plugins.bin \
+        GST_PLUGIN_PATH_1_0=$builddir "$b" "$builddir"
+  done
+}
+
+# "bench: F ours=O stock=S unit=U ratio=R" lines to a JSON array.
+bench_json () {
+  awk 'function val(v) {
+         if (v == "-") return "null"
+         if (v ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) return v
+         return "\"" v "\""
+       }
+       /^bench: / {
+         f = $2; sub(/^ours=/, "", $3); sub(/^stock=/, "", $4)
+         sub(/^unit=/, "", $5); sub(/^ratio=/, "", $6)
+         printf "%s  {\"figure\": \"%s\", \"ours\": %s, \"stock\": %s, " \
+             "\"unit\": \"%s\", \"ratio\": %s}", (n++ ? ",\n" : "[\n"), f,
+             val($3), val($4), $5, val($6)
+       }
+       END { print (n ? "\n]" : "[]") }'
+}
+
+{
+  if [ -z "$only" ] || [ "$only" = poolbench ]; then
+    run_poolbench "$@"
   fi
-  cp "$tmpdir/all.json" "$json"
+  run_others
+} | tee "$tmpdir/lines"
+
+if [ -n "$json" ]; then
+  bench_json <"$tmpdir/lines" >"$json"
 fi
