@@ -80,6 +80,12 @@ enum
   PROP_STATS,
 };
 
+enum
+{
+  SIGNAL_LIMIT_REACHED,
+  LAST_SIGNAL
+};
+
 typedef struct
 {
   GMutex lock;
@@ -119,6 +125,7 @@ G_DEFINE_TYPE_WITH_CODE (GstBucketAllocator, gst_bucket_allocator,
         "recycling allocator"));
 
 static GParamSpec *properties[PROP_STATS + 1];
+static guint signals[LAST_SIGNAL];
 
 static void gst_bucket_allocator_constructed (GObject * object);
 static void gst_bucket_allocator_dispose (GObject * object);
@@ -223,6 +230,24 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
       gst_structure_get_type (), G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, PROP_STATS + 1, properties);
+
+  /**
+   * GstBucketAllocator::limit-reached:
+   * @allocator: the allocator
+   * @size: the bytes the refused allocation needed
+   * @limit: #GstBucketAllocator:max-bytes
+   *
+   * Emitted, from the thread that allocates, when an allocation is
+   * refused because it would take the allocator over max-bytes even after
+   * its idle memory was trimmed. The allocation returns %NULL; an element
+   * can connect to this to post an error that names the size and the
+   * limit.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_LIMIT_REACHED] = g_signal_new ("limit-reached",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT64);
 }
 
 static void
@@ -583,10 +608,13 @@ bucket_block_new (GstBucketAllocator * self, gint idx, gsize need)
 
 too_much:
   {
+    guint64 max = COUNTER_GET (&self->max_bytes);
+
     COUNTER_ADD (&self->failed, 1);
     GST_WARNING_OBJECT (self, "allocating %" G_GSIZE_FORMAT " bytes would "
-        "exceed max-bytes %" G_GINT64_FORMAT, capacity,
-        COUNTER_GET (&self->max_bytes));
+        "exceed max-bytes %" G_GUINT64_FORMAT, capacity, max);
+    g_signal_emit (self, signals[SIGNAL_LIMIT_REACHED], 0,
+        (guint64) (HEADER_SIZE + capacity), max);
     return NULL;
   }
 no_memory:

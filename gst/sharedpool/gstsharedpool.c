@@ -171,6 +171,14 @@ struct _GstSharedPool
   GHashTable *records;          /* GstBuffer -> BufferRecord */
 };
 
+enum
+{
+  SIGNAL_LIMIT_REACHED,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
 #define gst_shared_pool_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstSharedPool, gst_shared_pool, GST_TYPE_BUFFER_POOL,
     GST_DEBUG_CATEGORY_INIT (gst_shared_pool_debug, "sharedpool", 0,
@@ -222,6 +230,25 @@ gst_shared_pool_class_init (GstSharedPoolClass * klass)
   pool_class->reset_buffer = NULL;
   pool_class->release_buffer = gst_shared_pool_release_buffer;
   pool_class->flush_start = gst_shared_pool_flush_start;
+
+  /**
+   * GstSharedPool::limit-reached:
+   * @pool: the pool
+   * @size: the size of the request, in bytes
+   * @limit: the pool's max-bytes
+   *
+   * Emitted, from the thread that acquires, when a request can never be
+   * served because one buffer of @size would not fit max-bytes (see
+   * gst_shared_pool_config_set_max_bytes()). The acquire returns
+   * %GST_FLOW_ERROR; an element can connect to this to post an error that
+   * names the size and the limit. A pool that is merely full blocks (or
+   * returns %GST_FLOW_EOS with DONTWAIT) and does not emit it.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_LIMIT_REACHED] = g_signal_new ("limit-reached",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT64);
 }
 
 static void
@@ -878,7 +905,7 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
   g_mutex_unlock (&self->lock);
 
   if (G_UNLIKELY (ret != GST_FLOW_OK))
-    return ret;
+    goto failed;
 
   prepare_buffer (self, &req, mem);
   if (G_UNLIKELY (self->track_leaks))
@@ -891,6 +918,14 @@ bad_request:
     GST_WARNING_OBJECT (self, "cannot serve this request: no configured "
         "size, or a byte range that is not 0..size");
     return GST_FLOW_ERROR;
+  }
+failed:
+  {
+    if (ret == GST_FLOW_ERROR && self->max_bytes
+        && req.charge > self->max_bytes)
+      g_signal_emit (self, signals[SIGNAL_LIMIT_REACHED], 0,
+          (guint64) req.size, self->max_bytes);
+    return ret;
   }
 }
 

@@ -453,10 +453,20 @@ GST_START_TEST (test_zero_memory)
 
 GST_END_TEST;
 
+static void
+on_limit_reached (GObject * object, guint64 size, guint64 limit,
+    guint64 * seen)
+{
+  seen[0] = size;
+  seen[1] = limit;
+}
+
 /* Beyond max-bytes an allocation returns NULL and is counted; the bytes
- * owned never pass the limit. */
+ * owned never pass the limit, and limit-reached names the size and the
+ * limit. */
 GST_START_TEST (test_max_bytes_fails)
 {
+  guint64 seen[2] = { 0, 0 };
   guint64 per_block = 1024 + header_bytes ();
   GstBucketAllocator *alloc = new_allocator ("max-bytes", 3 * per_block,
       NULL);
@@ -468,8 +478,12 @@ GST_START_TEST (test_max_bytes_fails)
   for (i = 0; i < 3; i++)
     fail_unless ((mem[i] = gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000,
                 NULL)) != NULL);
+  g_signal_connect (alloc, "limit-reached", G_CALLBACK (on_limit_reached),
+      seen);
 
   fail_unless (gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000, NULL) == NULL);
+  fail_unless_equals_uint64 (seen[0], per_block);
+  fail_unless_equals_uint64 (seen[1], 3 * per_block);
   fail_unless_equals_uint64 (stat_u64 (alloc, "failed"), 1);
   fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), 3 * per_block);
   fail_unless (stat_u64 (alloc, "high-water") <= 3 * per_block);

@@ -845,17 +845,31 @@ GST_START_TEST (test_max_bytes_bound)
 
 GST_END_TEST;
 
+static void
+on_limit_reached (GObject * object, guint64 size, guint64 limit,
+    guint64 * seen)
+{
+  seen[0] = size;
+  seen[1] = limit;
+}
+
 /* A request whose block alone is larger than max-bytes is an error, not
- * a wait that could never end. */
+ * a wait that could never end, and limit-reached names the size and the
+ * limit. */
 GST_START_TEST (test_request_over_max_bytes_errors)
 {
   GstAllocator *alloc = gst_bucket_allocator_new ();
   GstBufferPool *pool = new_max_bytes_pool (alloc, 10000);
   GstBuffer *buf = NULL;
+  guint64 seen[2] = { 0, 0 };
 
+  g_signal_connect (pool, "limit-reached", G_CALLBACK (on_limit_reached),
+      seen);
   fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 20000, 0,
           &buf), GST_FLOW_ERROR);
   fail_unless (buf == NULL);
+  fail_unless_equals_uint64 (seen[0], 20000);
+  fail_unless_equals_uint64 (seen[1], 10000);
 
   /* a request that fits still works */
   gst_buffer_unref (acquire_sized (pool, 5000));
