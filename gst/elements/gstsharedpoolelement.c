@@ -11,11 +11,47 @@
  * SECTION:element-sharedpool
  * @title: sharedpool
  *
- * Passthrough that offers a #GstSharedPool to upstream.
+ * A passthrough element that makes the elements upstream of it allocate
+ * from recycled memory.
+ *
+ * It answers the ALLOCATION query with a #GstSharedPool (fixed size frames,
+ * kept per caps) and puts a #GstBucketAllocator first in the allocator
+ * list, after asking downstream and keeping downstream's alignment,
+ * padding and metas. Sources and filters that use the offered pool
+ * (videotestsrc, appsrc with a pool, videoconvert, videoscale) then get
+ * their frames back from the pool; encoders that use the first allocator
+ * (theoraenc, most GstVideoEncoder subclasses) get recycled memory.
+ *
+ * Many producers ignore the answer and allocate from the process default
+ * allocator: jpegenc, parsers and every gst_buffer_new_allocate (NULL, ...)
+ * caller. With #GstSharedPoolElement:install-default (the default), while
+ * any sharedpool element is in the READY state or above, its
+ * #GstBucketAllocator is the process default allocator; the previous
+ * default comes back when the last such element goes to NULL. Its memory
+ * reports the %GST_ALLOCATOR_SYSMEM type and maps, shares, copies and
+ * spans like system memory, so every consumer handles it as system memory.
+ *
+ * Elements that copy into memory they allocate themselves cannot be
+ * pooled: vp8enc, for one, hands out g_malloc()ed memory
+ * (gst_buffer_new_memdup()). #GstSharedPoolElement:copy-foreign copies
+ * such buffers into pooled memory, which helps when a later element holds
+ * frames for a long time.
+ *
+ * When a downstream element insists on its own pool (a pool of a special
+ * type, or an allocator of a memory type other than system memory, as
+ * hardware sinks offer), #GstSharedPoolElement:prefer decides whose pool
+ * upstream gets.
+ *
+ * Bounds: #GstSharedPoolElement:max-buffers and
+ * #GstSharedPoolElement:max-bytes bound the pool (upstream blocks in
+ * acquire until a frame comes back) and max-bytes also bounds all the
+ * memory of the element's allocator. A single request that can never fit
+ * max-bytes is an error naming the size and the limit.
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=100 ! sharedpool ! fakesink
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! sharedpool ! fakesink
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! jpegenc ! sharedpool ! fakesink
  * ]|
  */
 
@@ -23,15 +59,10 @@
 #include "config.h"
 #endif
 
+#include <gst/video/video.h>
+#include <gst/sharedpool/sharedpool.h>
+
 #include "gstsharedpoolelement.h"
-
-struct _GstSharedPoolElement
-{
-  GstElement parent;
-
-  GstPad *sinkpad;
-  GstPad *srcpad;
-};
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -41,32 +72,252 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_element_debug);
 #define GST_CAT_DEFAULT gst_shared_pool_element_debug
 
+#define DEFAULT_PREFER          GST_SHARED_POOL_PREFER_AUTO
+#define DEFAULT_INSTALL_DEFAULT TRUE
+#define DEFAULT_COPY_FOREIGN    FALSE
+#define DEFAULT_MAX_BYTES       0
+#define DEFAULT_MAX_BUFFERS     0
+#define DEFAULT_MAX_IDLE_BYTES  (256 * 1024 * 1024)
+#define DEFAULT_ZERO_MEMORY     FALSE
+#define DEFAULT_TRACK_LEAKS     FALSE
+
+enum
+{
+  PROP_0,
+  PROP_PREFER,
+  PROP_INSTALL_DEFAULT,
+  PROP_COPY_FOREIGN,
+  PROP_MAX_BYTES,
+  PROP_MAX_BUFFERS,
+  PROP_MAX_IDLE_BYTES,
+  PROP_ZERO_MEMORY,
+  PROP_TRACK_LEAKS,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  guint64 buffers;              /* pushed through */
+  guint64 pooled;               /* of those, in bucket memory */
+  guint64 copied;               /* foreign buffers copied into our memory */
+  guint64 offered;              /* ALLOCATION queries given our pool */
+  guint64 kept_downstream;      /* ... given downstream's pool */
+} Counters;
+
+struct _GstSharedPoolElement
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  GstAllocator *allocator;
+  GstBufferPool *pool;
+  gboolean installed;
+
+  /* properties and counters, under the object lock */
+  GstSharedPoolPrefer prefer;
+  gboolean install_default;
+  gboolean copy_foreign;
+  guint64 max_bytes;
+  guint max_buffers;
+  gboolean zero_memory;
+  gboolean track_leaks;
+  Counters counters;
+};
+
+/* The process default allocator is replaced while at least one element
+ * with install-default is in READY or above. */
+static GMutex default_lock;
+static guint default_users;
+static GstAllocator *saved_default;
+
 #define gst_shared_pool_element_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstSharedPoolElement, gst_shared_pool_element,
     GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_shared_pool_element_debug,
-        "sharedpool", 0, "sharedpool element"));
+        "sharedpool", 0, "keyed, size-bucketed buffer pool"));
 GST_ELEMENT_REGISTER_DEFINE (sharedpool, "sharedpool", GST_RANK_NONE,
     GST_TYPE_SHARED_POOL_ELEMENT);
 
-static GstFlowReturn
-gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer)
+#define GST_TYPE_SHARED_POOL_PREFER (gst_shared_pool_prefer_get_type ())
+static GType
+gst_shared_pool_prefer_get_type (void)
 {
-  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (parent);
+  static GType type = 0;
+  /* *INDENT-OFF* */
+  static const GEnumValue values[] = {
+    {GST_SHARED_POOL_PREFER_AUTO, "Ours, unless downstream insists on its "
+          "own pool or memory type", "auto"},
+    {GST_SHARED_POOL_PREFER_OURS, "Always offer our pool and allocator",
+          "ours"},
+    {GST_SHARED_POOL_PREFER_DOWNSTREAM, "Downstream's pool when it offers "
+          "one", "downstream"},
+    {0, NULL, NULL},
+  };
+  /* *INDENT-ON* */
 
-  return gst_pad_push (self->srcpad, buffer);
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstSharedPoolPrefer", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
 }
+
+static void gst_shared_pool_element_finalize (GObject * object);
+static void gst_shared_pool_element_set_property (GObject * object,
+    guint prop_id, const GValue * value, GParamSpec * pspec);
+static void gst_shared_pool_element_get_property (GObject * object,
+    guint prop_id, GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_shared_pool_element_change_state (GstElement *
+    element, GstStateChange transition);
+static GstFlowReturn gst_shared_pool_element_chain (GstPad * pad,
+    GstObject * parent, GstBuffer * buffer);
+static gboolean gst_shared_pool_element_sink_query (GstPad * pad,
+    GstObject * parent, GstQuery * query);
+static void on_limit_reached (GObject * object, guint64 size, guint64 limit,
+    GstSharedPoolElement * self);
 
 static void
 gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
 {
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_shared_pool_element_finalize;
+  gobject_class->set_property = gst_shared_pool_element_set_property;
+  gobject_class->get_property = gst_shared_pool_element_get_property;
+
+  /**
+   * GstSharedPoolElement:prefer:
+   *
+   * Whose pool upstream gets when downstream offers one. `auto` offers
+   * ours unless downstream insists on its own: a pool of a type other
+   * than the stock #GstBufferPool and #GstVideoBufferPool, or a first
+   * allocator whose memory is not system memory (hardware sinks).
+   */
+  g_object_class_install_property (gobject_class, PROP_PREFER,
+      g_param_spec_enum ("prefer", "Prefer",
+          "Whose pool upstream gets when downstream offers one",
+          GST_TYPE_SHARED_POOL_PREFER, DEFAULT_PREFER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstSharedPoolElement:install-default:
+   *
+   * Make this element's allocator the process default allocator while the
+   * element is in READY or above, for producers that allocate with
+   * gst_allocator_alloc (NULL, ...). Read on the NULL to READY change.
+   */
+  g_object_class_install_property (gobject_class, PROP_INSTALL_DEFAULT,
+      g_param_spec_boolean ("install-default", "Install default allocator",
+          "Make a recycling allocator the process default allocator while "
+          "the element is in READY or above (read on NULL to READY)",
+          DEFAULT_INSTALL_DEFAULT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedPoolElement:copy-foreign:
+   *
+   * Copy buffers whose memory did not come from a #GstBucketAllocator into
+   * recycled memory before pushing them.
+   */
+  g_object_class_install_property (gobject_class, PROP_COPY_FOREIGN,
+      g_param_spec_boolean ("copy-foreign", "Copy foreign buffers",
+          "Copy buffers whose memory is not recycled memory into recycled "
+          "memory", DEFAULT_COPY_FOREIGN, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstSharedPoolElement:max-bytes:
+   *
+   * Bound on the bytes of the pool's buffers and on all memory of the
+   * element's allocator, in use or idle; 0 is no bound beyond what the
+   * pipeline holds. At the bound upstream blocks until a buffer comes back;
+   * a request that can never fit is an error.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BYTES,
+      g_param_spec_uint64 ("max-bytes", "Max bytes",
+          "Bound on the bytes of the pool and its allocator (0 = no bound "
+          "beyond what the pipeline holds)", 0, G_MAXUINT64,
+          DEFAULT_MAX_BYTES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedPoolElement:max-buffers:
+   *
+   * The max-buffers offered to upstream with the pool; 0 is unlimited.
+   * Upstream blocks in acquire when that many buffers are out.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFERS,
+      g_param_spec_uint ("max-buffers", "Max buffers",
+          "Most buffers the offered pool holds (0 = unlimited)", 0,
+          G_MAXUINT, DEFAULT_MAX_BUFFERS, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedPoolElement:max-idle-bytes:
+   *
+   * Most bytes the element's allocator keeps idle for reuse; memory
+   * returned beyond it is freed.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IDLE_BYTES,
+      g_param_spec_uint64 ("max-idle-bytes", "Max idle bytes",
+          "Most bytes the allocator keeps idle for reuse", 0, G_MAXUINT64,
+          DEFAULT_MAX_IDLE_BYTES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstSharedPoolElement:zero-memory:
+   *
+   * Zero every buffer and memory before handing it out (costs a memset).
+   */
+  g_object_class_install_property (gobject_class, PROP_ZERO_MEMORY,
+      g_param_spec_boolean ("zero-memory", "Zero memory",
+          "Zero every buffer and memory before handing it out",
+          DEFAULT_ZERO_MEMORY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedPoolElement:track-leaks:
+   *
+   * Remember where each buffer of the pool was acquired and log the
+   * buffers still out, with their stack traces, when the pool is flushed
+   * or deactivated. Also on with GST_DEBUG=sharedpool:5.
+   */
+  g_object_class_install_property (gobject_class, PROP_TRACK_LEAKS,
+      g_param_spec_boolean ("track-leaks", "Track leaks",
+          "Record the acquire stack trace of each pool buffer and report "
+          "the ones still out when the pool stops", DEFAULT_TRACK_LEAKS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedPoolElement:stats:
+   *
+   * A `GstSharedPoolElementStats` structure: `buffers` pushed, `pooled`
+   * (of those, in recycled memory), `copied` (foreign buffers copied),
+   * `offered` and `kept-downstream` (ALLOCATION queries answered with our
+   * pool or with downstream's), `pool` (gst_shared_pool_get_stats()) and
+   * `allocator` (gst_bucket_allocator_get_stats()).
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Buffers pushed, pooled and copied, queries answered, and the "
+          "pool's and allocator's counters", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_shared_pool_element_change_state);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Shared pool",
-      "Generic", "Offers a recycling buffer pool to upstream",
+      "Generic", "Makes upstream allocate from recycled memory: offers a "
+      "keyed buffer pool and a recycling allocator",
       "gst-sharedpool developers");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_SHARED_POOL_PREFER, 0);
 }
 
 static void
@@ -75,11 +326,496 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_shared_pool_element_chain));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_shared_pool_element_sink_query));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
-  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->prefer = DEFAULT_PREFER;
+  self->install_default = DEFAULT_INSTALL_DEFAULT;
+  self->copy_foreign = DEFAULT_COPY_FOREIGN;
+  self->max_bytes = DEFAULT_MAX_BYTES;
+  self->max_buffers = DEFAULT_MAX_BUFFERS;
+  self->zero_memory = DEFAULT_ZERO_MEMORY;
+  self->track_leaks = DEFAULT_TRACK_LEAKS;
+
+  self->allocator = gst_bucket_allocator_new ();
+  g_object_set (self->allocator, "max-idle-bytes",
+      (guint64) DEFAULT_MAX_IDLE_BYTES, NULL);
+  g_signal_connect_object (self->allocator, "limit-reached",
+      G_CALLBACK (on_limit_reached), self, 0);
+  self->pool = gst_shared_pool_new ();
+  g_signal_connect_object (self->pool, "limit-reached",
+      G_CALLBACK (on_limit_reached), self, 0);
+}
+
+static void
+gst_shared_pool_element_finalize (GObject * object)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (object);
+
+  gst_object_unref (self->pool);
+  gst_object_unref (self->allocator);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_shared_pool_element_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_PREFER:
+      self->prefer = g_value_get_enum (value);
+      break;
+    case PROP_INSTALL_DEFAULT:
+      self->install_default = g_value_get_boolean (value);
+      break;
+    case PROP_COPY_FOREIGN:
+      self->copy_foreign = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_BYTES:
+      self->max_bytes = g_value_get_uint64 (value);
+      g_object_set (self->allocator, "max-bytes", self->max_bytes, NULL);
+      break;
+    case PROP_MAX_BUFFERS:
+      self->max_buffers = g_value_get_uint (value);
+      break;
+    case PROP_MAX_IDLE_BYTES:
+      g_object_set_property (G_OBJECT (self->allocator), "max-idle-bytes",
+          value);
+      break;
+    case PROP_ZERO_MEMORY:
+      self->zero_memory = g_value_get_boolean (value);
+      g_object_set (self->allocator, "zero-memory", self->zero_memory, NULL);
+      break;
+    case PROP_TRACK_LEAKS:
+      self->track_leaks = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStructure *
+gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
+{
+  GstStructure *pool = gst_shared_pool_get_stats (GST_SHARED_POOL (self->pool));
+  GstStructure *alloc =
+      gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (self->allocator));
+  Counters c;
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  c = self->counters;
+  GST_OBJECT_UNLOCK (self);
+
+  s = gst_structure_new ("GstSharedPoolElementStats",
+      "buffers", G_TYPE_UINT64, c.buffers,
+      "pooled", G_TYPE_UINT64, c.pooled,
+      "copied", G_TYPE_UINT64, c.copied,
+      "offered", G_TYPE_UINT64, c.offered,
+      "kept-downstream", G_TYPE_UINT64, c.kept_downstream,
+      "pool", GST_TYPE_STRUCTURE, pool,
+      "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
+  gst_structure_free (pool);
+  gst_structure_free (alloc);
+  return s;
+}
+
+static void
+gst_shared_pool_element_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_shared_pool_element_get_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_PREFER:
+      g_value_set_enum (value, self->prefer);
+      break;
+    case PROP_INSTALL_DEFAULT:
+      g_value_set_boolean (value, self->install_default);
+      break;
+    case PROP_COPY_FOREIGN:
+      g_value_set_boolean (value, self->copy_foreign);
+      break;
+    case PROP_MAX_BYTES:
+      g_value_set_uint64 (value, self->max_bytes);
+      break;
+    case PROP_MAX_BUFFERS:
+      g_value_set_uint (value, self->max_buffers);
+      break;
+    case PROP_MAX_IDLE_BYTES:
+      g_object_get_property (G_OBJECT (self->allocator), "max-idle-bytes",
+          value);
+      break;
+    case PROP_ZERO_MEMORY:
+      g_value_set_boolean (value, self->zero_memory);
+      break;
+    case PROP_TRACK_LEAKS:
+      g_value_set_boolean (value, self->track_leaks);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Errors raised by the pool or the allocator, from the thread that
+ * allocates (usually upstream's streaming thread). */
+static void
+on_limit_reached (GObject * object, guint64 size, guint64 limit,
+    GstSharedPoolElement * self)
+{
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+      ("A buffer of %" G_GUINT64_FORMAT " bytes does not fit the shared "
+          "pool's max-bytes limit of %" G_GUINT64_FORMAT " bytes.", size,
+          limit), ("%" GST_PTR_FORMAT " refused the allocation; raise "
+          "max-bytes or lower the frame size", object));
+}
+
+/* Allocation */
+
+/* Downstream insists on its own pool when it is not a stock software pool,
+ * or when its allocator hands out memory other than system memory. */
+static gboolean
+downstream_insists (GstQuery * query)
+{
+  GstBufferPool *pool = NULL;
+  GstAllocator *allocator = NULL;
+  gboolean insists = FALSE;
+
+  if (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
+  if (gst_query_get_n_allocation_params (query) > 0)
+    gst_query_parse_nth_allocation_param (query, 0, &allocator, NULL);
+
+  if (pool && G_OBJECT_TYPE (pool) != GST_TYPE_BUFFER_POOL
+      && G_OBJECT_TYPE (pool) != GST_TYPE_VIDEO_BUFFER_POOL)
+    insists = TRUE;
+  if (allocator && g_strcmp0 (allocator->mem_type, GST_ALLOCATOR_SYSMEM))
+    insists = TRUE;
+
+  gst_clear_object (&pool);
+  gst_clear_object (&allocator);
+  return insists;
+}
+
+static gboolean
+use_our_pool (GstSharedPoolElement * self, GstQuery * query)
+{
+  GstSharedPoolPrefer prefer;
+
+  GST_OBJECT_LOCK (self);
+  prefer = self->prefer;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (prefer) {
+    case GST_SHARED_POOL_PREFER_OURS:
+      return TRUE;
+    case GST_SHARED_POOL_PREFER_DOWNSTREAM:
+      return gst_query_get_n_allocation_pools (query) == 0;
+    default:
+      return !downstream_insists (query);
+  }
+}
+
+/* Our allocator goes first, with downstream's alignment, prefix and
+ * padding; downstream's allocators stay after it. */
+static void
+put_allocator_first (GstSharedPoolElement * self, GstQuery * query,
+    GstAllocationParams * params)
+{
+  guint n = gst_query_get_n_allocation_params (query);
+  GstAllocator *first = NULL;
+
+  gst_allocation_params_init (params);
+  if (n > 0) {
+    gst_query_parse_nth_allocation_param (query, 0, &first, params);
+    gst_query_set_nth_allocation_param (query, 0, self->allocator, params);
+    gst_query_add_allocation_param (query, first, params);
+    gst_clear_object (&first);
+  } else {
+    gst_query_add_allocation_param (query, self->allocator, params);
+  }
+}
+
+/* The size of one frame: from raw video caps, else what downstream's pool
+ * was going to use; 0 when unknown (then no pool is offered, only the
+ * allocator). */
+static guint
+frame_size (GstQuery * query, GstCaps * caps, guint * min)
+{
+  GstVideoInfo info;
+  guint size = 0;
+
+  *min = 0;
+  if (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_parse_nth_allocation_pool (query, 0, NULL, &size, min, NULL);
+  if (caps && gst_video_info_from_caps (&info, caps))
+    size = MAX (size, info.size);
+  return size;
+}
+
+/* Configures our pool for @caps. A pool still active for other caps is
+ * deactivated first (a renegotiation): its buffers out stay valid and the
+ * new caps find their own key's idle frames. */
+static gboolean
+configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
+    guint min, const GstAllocationParams * params)
+{
+  GstStructure *config = gst_buffer_pool_get_config (self->pool);
+  GstCaps *old_caps = NULL;
+  gboolean same;
+
+  gst_buffer_pool_config_get_params (config, &old_caps, NULL, NULL, NULL);
+  same = old_caps && caps && gst_caps_is_equal (old_caps, caps);
+  if (gst_buffer_pool_is_active (self->pool)) {
+    gst_structure_free (config);
+    if (same)
+      return TRUE;
+    GST_DEBUG_OBJECT (self, "renegotiation, deactivating the pool");
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    config = gst_buffer_pool_get_config (self->pool);
+  }
+
+  GST_OBJECT_LOCK (self);
+  gst_buffer_pool_config_set_params (config, caps, size, min,
+      self->max_buffers);
+  gst_shared_pool_config_set_max_bytes (config, self->max_bytes);
+  gst_shared_pool_config_set_zero_memory (config, self->zero_memory);
+  gst_shared_pool_config_set_track_leaks (config, self->track_leaks);
+  GST_OBJECT_UNLOCK (self);
+  gst_buffer_pool_config_set_allocator (config, self->allocator, params);
+
+  return gst_buffer_pool_set_config (self->pool, config);
+}
+
+/* Makes our pool the only one in the answer. */
+static void
+offer_pool (GstSharedPoolElement * self, GstQuery * query, guint size,
+    guint min)
+{
+  while (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_remove_nth_allocation_pool (query, 0);
+  GST_OBJECT_LOCK (self);
+  gst_query_add_allocation_pool (query, self->pool, size, min,
+      self->max_buffers);
+  self->counters.offered++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
+    GstQuery * query)
+{
+  GstAllocationParams params;
+  GstCaps *caps;
+  guint size, min;
+
+  /* what downstream wants (no answer is fine: we fill in defaults) */
+  gst_pad_peer_query (self->srcpad, query);
+  gst_query_parse_allocation (query, &caps, NULL);
+
+  if (!use_our_pool (self, query))
+    goto keep_downstream;
+
+  put_allocator_first (self, query, &params);
+  size = frame_size (query, caps, &min);
+  if (size == 0)
+    goto allocator_only;
+  if (!configure_pool (self, caps, size, min, &params))
+    goto config_failed;
+
+  offer_pool (self, query, size, min);
+  GST_DEBUG_OBJECT (self, "offered our pool for %u byte frames, caps %"
+      GST_PTR_FORMAT, size, caps);
+  return TRUE;
+
+keep_downstream:
+  {
+    GST_DEBUG_OBJECT (self, "downstream insists on its pool, keeping it");
+    GST_OBJECT_LOCK (self);
+    self->counters.kept_downstream++;
+    GST_OBJECT_UNLOCK (self);
+    return TRUE;
+  }
+allocator_only:
+  {
+    GST_DEBUG_OBJECT (self, "no frame size for caps %" GST_PTR_FORMAT
+        ", offering the allocator only", caps);
+    return TRUE;
+  }
+config_failed:
+  {
+    GST_WARNING_OBJECT (self, "pool refused %u byte frames of caps %"
+        GST_PTR_FORMAT ", offering the allocator only", size, caps);
+    return TRUE;
+  }
+}
+
+static gboolean
+gst_shared_pool_element_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION)
+    return gst_shared_pool_element_propose_allocation (self, query);
+
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* Data flow */
+
+static gboolean
+is_recycled (GstBuffer * buffer)
+{
+  guint i, n = gst_buffer_n_memory (buffer);
+
+  for (i = 0; i < n; i++) {
+    if (!gst_is_bucket_memory (gst_buffer_peek_memory (buffer, i)))
+      return FALSE;
+  }
+  return n > 0;
+}
+
+/* A copy of @buffer in our memory, with its flags, timestamps and metas;
+ * NULL when the allocator refused (it has posted the error then). */
+static GstBuffer *
+copy_into_recycled (GstSharedPoolElement * self, GstBuffer * buffer)
+{
+  gsize size = gst_buffer_get_size (buffer);
+  GstMemory *mem;
+  GstBuffer *copy;
+  GstMapInfo map;
+
+  mem = gst_allocator_alloc (self->allocator, size, NULL);
+  if (mem == NULL)
+    return NULL;
+
+  gst_memory_map (mem, &map, GST_MAP_WRITE);
+  gst_buffer_extract (buffer, 0, map.data, size);
+  gst_memory_unmap (mem, &map);
+
+  copy = gst_buffer_new ();
+  gst_buffer_append_memory (copy, mem);
+  gst_buffer_copy_into (copy, buffer, GST_BUFFER_COPY_FLAGS |
+      GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_META, 0, -1);
+  return copy;
+}
+
+static GstFlowReturn
+gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (parent);
+  gboolean recycled = is_recycled (buffer);
+  gboolean copy;
+  GstBuffer *out;
+
+  GST_OBJECT_LOCK (self);
+  self->counters.buffers++;
+  self->counters.pooled += recycled;
+  copy = !recycled && self->copy_foreign && gst_buffer_get_size (buffer) > 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (copy) {
+    if (!(out = copy_into_recycled (self, buffer)))
+      goto copy_failed;
+    GST_LOG_OBJECT (self, "copied foreign %" GST_PTR_FORMAT, buffer);
+    gst_buffer_unref (buffer);
+    buffer = out;
+    GST_OBJECT_LOCK (self);
+    self->counters.copied++;
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  return gst_pad_push (self->srcpad, buffer);
+
+  /* ERRORS */
+copy_failed:
+  {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* States */
+
+static void
+install_default_allocator (GstSharedPoolElement * self)
+{
+  g_mutex_lock (&default_lock);
+  if (default_users++ == 0) {
+    saved_default = gst_allocator_find (NULL);
+    gst_allocator_set_default (gst_object_ref (self->allocator));
+    GST_INFO_OBJECT (self, "installed %" GST_PTR_FORMAT " as the default "
+        "allocator", self->allocator);
+  }
+  g_mutex_unlock (&default_lock);
+  self->installed = TRUE;
+}
+
+static void
+restore_default_allocator (GstSharedPoolElement * self)
+{
+  if (!self->installed)
+    return;
+  self->installed = FALSE;
+
+  g_mutex_lock (&default_lock);
+  if (--default_users == 0) {
+    GST_INFO_OBJECT (self, "restoring %" GST_PTR_FORMAT " as the default "
+        "allocator", saved_default);
+    gst_allocator_set_default (saved_default);
+    saved_default = NULL;
+  }
+  g_mutex_unlock (&default_lock);
+}
+
+static GstStateChangeReturn
+gst_shared_pool_element_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (element);
+  GstStateChangeReturn ret;
+  gboolean install;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    GST_OBJECT_LOCK (self);
+    install = self->install_default;
+    GST_OBJECT_UNLOCK (self);
+    if (install)
+      install_default_allocator (self);
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && ret == GST_STATE_CHANGE_FAILURE)
+    restore_default_allocator (self);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    restore_default_allocator (self);
+    /* idle frames are of no use to a stopped pipeline */
+    gst_shared_pool_trim (GST_SHARED_POOL (self->pool));
+    gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->allocator));
+  }
+  return ret;
 }

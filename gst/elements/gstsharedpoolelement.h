@@ -13,6 +13,23 @@
 
 G_BEGIN_DECLS
 
+/**
+ * GstSharedPoolPrefer:
+ * @GST_SHARED_POOL_PREFER_AUTO: our pool, unless downstream insists on its
+ *   own (a pool of a special type or a non-system memory allocator)
+ * @GST_SHARED_POOL_PREFER_OURS: always our pool and allocator
+ * @GST_SHARED_POOL_PREFER_DOWNSTREAM: downstream's pool whenever it offers
+ *   one
+ *
+ * Whose pool the sharedpool element gives upstream.
+ */
+typedef enum
+{
+  GST_SHARED_POOL_PREFER_AUTO,
+  GST_SHARED_POOL_PREFER_OURS,
+  GST_SHARED_POOL_PREFER_DOWNSTREAM,
+} GstSharedPoolPrefer;
+
 #define GST_TYPE_SHARED_POOL_ELEMENT (gst_shared_pool_element_get_type ())
 G_DECLARE_FINAL_TYPE (GstSharedPoolElement, gst_shared_pool_element, GST,
     SHARED_POOL_ELEMENT, GstElement);
