@@ -168,6 +168,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * The smallest size class in bytes, rounded up to a power of two.
    * Smaller requests are served from blocks of this size.
+   *
+   * Since: 0.1
    */
   properties[PROP_MIN_SIZE] = g_param_spec_uint64 ("min-size", "Minimum size",
       "Smallest size class in bytes (rounded up to a power of two)",
@@ -179,6 +181,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * The largest block kept for reuse, in bytes. Larger requests are
    * allocated and freed directly and counted as unpooled.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_POOLED_SIZE] = g_param_spec_uint64 ("max-pooled-size",
       "Maximum pooled size",
@@ -191,6 +195,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * How many bytes of freed memory are kept for reuse. Memory freed beyond
    * this goes back to the system. 0 keeps nothing.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_IDLE_BYTES] = g_param_spec_uint64 ("max-idle-bytes",
       "Maximum idle bytes",
@@ -204,6 +210,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    * The most bytes the allocator may own, idle and in use together.
    * An allocation beyond it trims idle memory first, then fails and is
    * counted in the stats. 0 means no limit.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_BYTES] = g_param_spec_uint64 ("max-bytes",
       "Maximum bytes",
@@ -215,6 +223,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    * GstBucketAllocator:zero-memory:
    *
    * Fill every block with zeroes when it is handed out, new or reused.
+   *
+   * Since: 0.1
    */
   properties[PROP_ZERO_MEMORY] = g_param_spec_boolean ("zero-memory",
       "Zero memory", "Fill every block with zeroes when it is handed out",
@@ -224,6 +234,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    * GstBucketAllocator:stats:
    *
    * The counters of gst_bucket_allocator_get_stats().
+   *
+   * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Allocation counters (see gst_bucket_allocator_get_stats)",
@@ -903,6 +915,9 @@ gst_bucket_allocator_register (void)
 /**
  * gst_is_bucket_memory:
  * @mem: a #GstMemory
+ *
+ * Tells whether @mem comes from a #GstBucketAllocator, that is whether
+ * its last unref recycles it.
  *
  * Returns: %TRUE when @mem was allocated by a #GstBucketAllocator
  *

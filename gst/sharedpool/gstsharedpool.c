@@ -1411,6 +1411,9 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
  * @config: a buffer pool config
  * @max_bytes: the most bytes of buffer blocks the pool owns, 0 for no limit
  *
+ * Bounds the bytes of the blocks of all the buffers the pool owns, idle
+ * and out, of every key and size.
+ *
  * Since: 0.1
  */
 void
@@ -1423,6 +1426,8 @@ gst_shared_pool_config_set_max_bytes (GstStructure * config, guint64 max_bytes)
 /**
  * gst_shared_pool_config_get_max_bytes:
  * @config: a buffer pool config
+ *
+ * Reads the byte bound set with gst_shared_pool_config_set_max_bytes().
  *
  * Returns: the max-bytes of @config, 0 (no limit) when unset
  *
@@ -1443,6 +1448,10 @@ gst_shared_pool_config_get_max_bytes (const GstStructure * config)
  * @config: a buffer pool config
  * @key: (nullable): a name for the configured frames, %NULL to key by caps
  *
+ * Names the sub-pool that keeps the configured frames, instead of the caps
+ * of the configuration. A later configuration with the same key finds
+ * that sub-pool's idle frames again.
+ *
  * Since: 0.1
  */
 void
@@ -1458,6 +1467,8 @@ gst_shared_pool_config_set_key (GstStructure * config, const gchar * key)
 /**
  * gst_shared_pool_config_get_key:
  * @config: a buffer pool config
+ *
+ * Reads the key set with gst_shared_pool_config_set_key().
  *
  * Returns: (nullable): the key of @config, %NULL when frames are keyed
  * by caps
@@ -1476,6 +1487,9 @@ gst_shared_pool_config_get_key (const GstStructure * config)
  * @config: a buffer pool config
  * @max_keys: how many keys keep their idle frames, 1 to 64
  *
+ * Bounds how many keys keep idle frames; the least recently used key is
+ * evicted with its idle frames beyond it.
+ *
  * Since: 0.1
  */
 void
@@ -1488,6 +1502,8 @@ gst_shared_pool_config_set_max_keys (GstStructure * config, guint max_keys)
 /**
  * gst_shared_pool_config_get_max_keys:
  * @config: a buffer pool config
+ *
+ * Reads the bound set with gst_shared_pool_config_set_max_keys().
  *
  * Returns: the max-keys of @config, 4 when unset
  *
@@ -1524,6 +1540,10 @@ config_get_flag (const GstStructure * config, const gchar * field)
  * @config: a buffer pool config
  * @zero_memory: whether every acquired buffer is filled with zeroes
  *
+ * Makes the pool fill every buffer it hands out with zeroes, new or
+ * recycled. Off by default: producers that overwrite the whole buffer do
+ * not pay for it.
+ *
  * Since: 0.1
  */
 void
@@ -1536,6 +1556,8 @@ gst_shared_pool_config_set_zero_memory (GstStructure * config,
 /**
  * gst_shared_pool_config_get_zero_memory:
  * @config: a buffer pool config
+ *
+ * Reads the flag set with gst_shared_pool_config_set_zero_memory().
  *
  * Returns: whether acquired buffers are zeroed, %FALSE when unset
  *
@@ -1554,6 +1576,9 @@ gst_shared_pool_config_get_zero_memory (const GstStructure * config)
  * @track_leaks: whether the pool remembers where each buffer out was
  *   acquired
  *
+ * Makes the pool remember the stack trace of each acquire, for
+ * gst_shared_pool_get_leak_report(). Costs a backtrace per acquire.
+ *
  * Since: 0.1
  */
 void
@@ -1566,6 +1591,8 @@ gst_shared_pool_config_set_track_leaks (GstStructure * config,
 /**
  * gst_shared_pool_config_get_track_leaks:
  * @config: a buffer pool config
+ *
+ * Reads the flag set with gst_shared_pool_config_set_track_leaks().
  *
  * Returns: whether the pool tracks leaks, %FALSE when unset
  *
