@@ -628,6 +628,7 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   GstAllocationParams params;
   GstCaps *caps;
   guint size, min;
+  guint64 max_bytes;
 
   /* what downstream wants (no answer is fine: we fill in defaults) */
   gst_pad_peer_query (self->srcpad, query);
@@ -640,6 +641,11 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   size = frame_size (query, caps, &min);
   if (size == 0)
     goto allocator_only;
+  GST_OBJECT_LOCK (self);
+  max_bytes = self->max_bytes;
+  GST_OBJECT_UNLOCK (self);
+  if (max_bytes && size > max_bytes)
+    goto too_large;
   if (!configure_pool (self, caps, size, min, &params))
     goto config_failed;
 
@@ -661,6 +667,11 @@ allocator_only:
     GST_DEBUG_OBJECT (self, "no frame size for caps %" GST_PTR_FORMAT
         ", offering the allocator only", caps);
     return TRUE;
+  }
+too_large:
+  {
+    on_limit_reached (G_OBJECT (self->pool), size, max_bytes, self);
+    return FALSE;
   }
 config_failed:
   {
