@@ -1,0 +1,759 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The bounded queue core shared by watermarkqueue and fanout: see
+ * gstwatermarkfifo.h for the contract.
+ *
+ * The point of it is what it does not do: the reader never wakes the
+ * writer except when the level falls to the resume watermarks, and
+ * neither side signals a condition nobody waits on (a GCond signal is a
+ * futex syscall even with no waiter). */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/base/gstqueuearray.h>
+
+#include "gstwatermarkfifo.h"
+
+GST_DEBUG_CATEGORY_STATIC (watermark_fifo_debug);
+#define GST_CAT_DEFAULT watermark_fifo_debug
+
+#define DEFAULT_PAUSE_BUFFERS   200
+#define DEFAULT_RESUME_BUFFERS  100
+#define INITIAL_ITEMS           64
+
+/* One queued object and what it added to the level, so that taking it out
+ * removes exactly that. */
+typedef struct
+{
+  GstMiniObject *obj;
+  guint buffers;
+  guint64 bytes;
+  GstClockTime rt_start;        /* running time span of its data, or NONE */
+  GstClockTime rt_end;
+} FifoItem;
+
+struct _GstWatermarkFifo
+{
+  GMutex lock;
+  GCond push_cond;              /* writer: room, resume, a query's answer */
+  GCond pop_cond;               /* reader: an item, a flow back to OK */
+  guint push_waiters;
+  guint pop_waiters;
+
+  GstObject *owner;
+  GstWatermarkFifoNotify notify;
+  gpointer user_data;
+
+  GstQueueArray *items;
+  GstWatermarks wm;
+  GstWatermarkFifoPolicy policy;
+  GstWatermarkLevel level;
+  GstFlowReturn flow;
+  gboolean eos;
+  gboolean paused;
+  gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
+
+  /* time level: running time of the newest data in (writer side, from its
+   * segment) and of the oldest data still in (NONE when empty) */
+  GstSegment segment;
+  GstClockTime sink_rt;
+  GstClockTime src_rt;
+
+  /* the serialized query the writer waits on */
+  GstQuery *query;
+  gboolean query_popped;
+  gboolean query_answered;
+  gboolean query_result;
+
+  guint64 pushed;
+  guint64 popped;
+  guint64 dropped;
+  guint64 pauses;
+  guint64 resumes;
+};
+
+const gchar *
+gst_watermarks_validate (const GstWatermarks * wm)
+{
+  if (wm->pause_buffers && wm->resume_buffers >= wm->pause_buffers)
+    return "resume-buffers must be below pause-buffers";
+  if (wm->pause_bytes && wm->resume_bytes >= wm->pause_bytes)
+    return "resume-bytes must be below pause-bytes";
+  if (wm->pause_time && wm->resume_time >= wm->pause_time)
+    return "resume-time must be below pause-time";
+  if (!wm->pause_buffers && !wm->pause_bytes && !wm->pause_time)
+    return "pause-buffers, pause-bytes and pause-time cannot all be 0: "
+        "nothing would bound the queue";
+  return NULL;
+}
+
+GstWatermarkFifo *
+gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
+    gpointer user_data)
+{
+  static gsize debug_once = 0;
+  GstWatermarkFifo *fifo = g_new0 (GstWatermarkFifo, 1);
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (watermark_fifo_debug, "watermarkfifo", 0,
+        "pause/resume watermark queue core");
+    g_once_init_leave (&debug_once, 1);
+  }
+  g_mutex_init (&fifo->lock);
+  g_cond_init (&fifo->push_cond);
+  g_cond_init (&fifo->pop_cond);
+  fifo->owner = owner;
+  fifo->notify = notify;
+  fifo->user_data = user_data;
+  fifo->items = gst_queue_array_new_for_struct (sizeof (FifoItem),
+      INITIAL_ITEMS);
+  fifo->wm.pause_buffers = DEFAULT_PAUSE_BUFFERS;
+  fifo->wm.resume_buffers = DEFAULT_RESUME_BUFFERS;
+  fifo->policy = GST_WATERMARK_FIFO_BLOCK;
+  fifo->flow = GST_FLOW_OK;
+  gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
+  fifo->sink_rt = fifo->src_rt = GST_CLOCK_TIME_NONE;
+  return fifo;
+}
+
+/* With the lock: drops every item (a query belongs to its writer) and
+ * forgets the level and the segment. */
+static void
+clear_locked (GstWatermarkFifo * fifo)
+{
+  FifoItem *it;
+
+  while ((it = gst_queue_array_pop_head_struct (fifo->items))) {
+    if (!GST_IS_QUERY (it->obj))
+      gst_mini_object_unref (it->obj);
+  }
+  memset (&fifo->level, 0, sizeof (fifo->level));
+  gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
+  fifo->sink_rt = fifo->src_rt = GST_CLOCK_TIME_NONE;
+}
+
+void
+gst_watermark_fifo_free (GstWatermarkFifo * fifo)
+{
+  clear_locked (fifo);
+  gst_queue_array_free (fifo->items);
+  g_cond_clear (&fifo->pop_cond);
+  g_cond_clear (&fifo->push_cond);
+  g_mutex_clear (&fifo->lock);
+  g_free (fifo);
+}
+
+static void
+notify (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
+    GstMiniObject * dropped, const GstWatermarkLevel * level)
+{
+  if (fifo->notify)
+    fifo->notify (fifo, what, dropped, level, fifo->user_data);
+}
+
+/* Any enabled dimension at or above its pause watermark. */
+static gboolean
+is_full (const GstWatermarkFifo * fifo)
+{
+  const GstWatermarks *wm = &fifo->wm;
+  const GstWatermarkLevel *l = &fifo->level;
+
+  return (wm->pause_buffers && l->buffers >= wm->pause_buffers) ||
+      (wm->pause_bytes && l->bytes >= wm->pause_bytes) ||
+      (wm->pause_time && l->time >= wm->pause_time);
+}
+
+/* Every enabled dimension at or below its resume watermark. */
+static gboolean
+is_resumable (GstWatermarkFifo * fifo)
+{
+  const GstWatermarks *wm = &fifo->wm;
+  const GstWatermarkLevel *l = &fifo->level;
+
+  if (gst_queue_array_is_empty (fifo->items))
+    return TRUE;
+  return (!wm->pause_buffers || l->buffers <= wm->resume_buffers) &&
+      (!wm->pause_bytes || l->bytes <= wm->resume_bytes) &&
+      (!wm->pause_time || l->time <= wm->resume_time);
+}
+
+static void
+wake_writer (GstWatermarkFifo * fifo)
+{
+  if (fifo->push_waiters)
+    g_cond_signal (&fifo->push_cond);
+}
+
+/* With the lock: leaves the paused state when nothing holds the writer any
+ * more. TRUE when the caller must report RESUMED (with @level) once it has
+ * released the lock; not before the writer has reported PAUSED, so that
+ * the two are never seen in the wrong order. */
+static gboolean
+check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
+{
+  if (!fifo->paused || !fifo->pause_notified)
+    return FALSE;
+  if (fifo->flow == GST_FLOW_OK && fifo->policy == GST_WATERMARK_FIFO_BLOCK
+      && !is_resumable (fifo))
+    return FALSE;
+  fifo->paused = fifo->pause_notified = FALSE;
+  fifo->resumes++;
+  *level = fifo->level;
+  wake_writer (fifo);
+  GST_DEBUG_OBJECT (fifo->owner, "resumed at %u buffers, %" G_GUINT64_FORMAT
+      " bytes, %" GST_TIME_FORMAT, level->buffers, level->bytes,
+      GST_TIME_ARGS (level->time));
+  return TRUE;
+}
+
+/* With the lock, returns with it: reports RESUMED with the lock released
+ * when check_resume() says so. */
+static void
+resume_locked (GstWatermarkFifo * fifo)
+{
+  GstWatermarkLevel level;
+
+  if (!check_resume (fifo, &level))
+    return;
+  g_mutex_unlock (&fifo->lock);
+  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+  g_mutex_lock (&fifo->lock);
+}
+
+/* Running time of @pos in @segment, 0 before its start, NONE if unknown. */
+static GstClockTime
+to_running_time (const GstSegment * segment, GstClockTime pos)
+{
+  guint64 rt;
+  gint sign;
+
+  sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, pos, &rt);
+  if (sign > 0)
+    return rt;
+  return sign < 0 ? 0 : GST_CLOCK_TIME_NONE;
+}
+
+/* Sets the running time span of data from position @first to @last_end. */
+static void
+measure_span (GstWatermarkFifo * fifo, FifoItem * it, GstClockTime first,
+    GstClockTime last_end)
+{
+  GstClockTime a, b;
+
+  it->rt_start = it->rt_end = GST_CLOCK_TIME_NONE;
+  if (!GST_CLOCK_TIME_IS_VALID (first))
+    return;
+  a = to_running_time (&fifo->segment, first);
+  b = to_running_time (&fifo->segment, last_end);
+  if (!GST_CLOCK_TIME_IS_VALID (a) || !GST_CLOCK_TIME_IS_VALID (b))
+    return;
+  /* reverse playback runs positions backwards and running time forwards */
+  it->rt_start = MIN (a, b);
+  it->rt_end = MAX (a, b);
+}
+
+static GstClockTime
+buffer_end (GstBuffer * buf)
+{
+  GstClockTime ts = GST_BUFFER_DTS_OR_PTS (buf);
+
+  if (GST_CLOCK_TIME_IS_VALID (ts) && GST_BUFFER_DURATION_IS_VALID (buf))
+    ts += GST_BUFFER_DURATION (buf);
+  return ts;
+}
+
+static void
+measure_list (GstWatermarkFifo * fifo, GstBufferList * list, FifoItem * it)
+{
+  GstClockTime first = GST_CLOCK_TIME_NONE, last_end = GST_CLOCK_TIME_NONE;
+  guint i, n = gst_buffer_list_length (list);
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_buffer_list_get (list, i);
+
+    if (!GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DTS_OR_PTS (buf)))
+      continue;
+    if (!GST_CLOCK_TIME_IS_VALID (first))
+      first = GST_BUFFER_DTS_OR_PTS (buf);
+    last_end = buffer_end (buf);
+  }
+  it->buffers = n;
+  it->bytes = gst_buffer_list_calculate_size (list);
+  measure_span (fifo, it, first, last_end);
+}
+
+/* With the lock (the segment): what a buffer or a list adds. */
+static void
+measure_data (GstWatermarkFifo * fifo, GstMiniObject * obj, FifoItem * it)
+{
+  it->obj = obj;
+  if (GST_IS_BUFFER_LIST (obj)) {
+    measure_list (fifo, GST_BUFFER_LIST_CAST (obj), it);
+    return;
+  }
+  it->buffers = 1;
+  it->bytes = gst_buffer_get_size (GST_BUFFER_CAST (obj));
+  measure_span (fifo, it, GST_BUFFER_DTS_OR_PTS (obj),
+      buffer_end (GST_BUFFER_CAST (obj)));
+}
+
+static void
+update_time_level (GstWatermarkFifo * fifo)
+{
+  if (GST_CLOCK_TIME_IS_VALID (fifo->sink_rt) &&
+      GST_CLOCK_TIME_IS_VALID (fifo->src_rt) && fifo->sink_rt > fifo->src_rt)
+    fifo->level.time = fifo->sink_rt - fifo->src_rt;
+  else
+    fifo->level.time = 0;
+}
+
+static void
+enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
+{
+  if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
+    /* the oldest data in starts the time level; a gap while the fifo was
+     * empty does not count */
+    if (!GST_CLOCK_TIME_IS_VALID (fifo->src_rt))
+      fifo->src_rt = it->rt_start;
+    fifo->sink_rt = it->rt_end;
+    update_time_level (fifo);
+  }
+  fifo->level.buffers += it->buffers;
+  fifo->level.bytes += it->bytes;
+  gst_queue_array_push_tail_struct (fifo->items, it);
+  if (fifo->pop_waiters)
+    g_cond_signal (&fifo->pop_cond);
+}
+
+/* With the lock: takes the item at @idx out into @it. */
+static void
+remove_locked (GstWatermarkFifo * fifo, guint idx, FifoItem * it)
+{
+  if (idx == 0)
+    *it = *(FifoItem *) gst_queue_array_pop_head_struct (fifo->items);
+  else
+    gst_queue_array_drop_struct (fifo->items, idx, it);
+  fifo->level.buffers -= it->buffers;
+  fifo->level.bytes -= it->bytes;
+  if (GST_CLOCK_TIME_IS_VALID (it->rt_end))
+    fifo->src_rt = it->rt_end;
+  if (gst_queue_array_is_empty (fifo->items))
+    fifo->src_rt = GST_CLOCK_TIME_NONE;
+  update_time_level (fifo);
+}
+
+/* With the lock, returns with it: counts @it as dropped and reports it
+ * with the lock released. */
+static void
+drop_locked (GstWatermarkFifo * fifo, FifoItem * it)
+{
+  GstWatermarkLevel level = fifo->level;
+
+  fifo->dropped += it->buffers;
+  GST_LOG_OBJECT (fifo->owner, "dropped %u buffers (%" G_GUINT64_FORMAT
+      " in all)", it->buffers, fifo->dropped);
+  g_mutex_unlock (&fifo->lock);
+  notify (fifo, GST_WATERMARK_FIFO_DROPPED, it->obj, &level);
+  gst_mini_object_unref (it->obj);
+  g_mutex_lock (&fifo->lock);
+}
+
+/* With the lock: drops the oldest queued buffer or list (events and
+ * queries stay). FALSE when there is none. */
+static gboolean
+drop_oldest_locked (GstWatermarkFifo * fifo)
+{
+  guint i, n = gst_queue_array_get_length (fifo->items);
+  FifoItem it;
+
+  for (i = 0; i < n; i++) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+
+    if (!GST_IS_EVENT (p->obj) && !GST_IS_QUERY (p->obj))
+      break;
+  }
+  if (i == n)
+    return FALSE;
+  remove_locked (fifo, i, &it);
+  drop_locked (fifo, &it);
+  return TRUE;
+}
+
+/* With the lock: the writer found the fifo full. Reports PAUSED with the
+ * lock released; a reader that drained the fifo meanwhile could not
+ * report RESUMED before it, so the writer checks again itself. */
+static void
+pause_locked (GstWatermarkFifo * fifo)
+{
+  GstWatermarkLevel level = fifo->level;
+
+  fifo->paused = TRUE;
+  fifo->pauses++;
+  GST_DEBUG_OBJECT (fifo->owner, "paused at %u buffers, %" G_GUINT64_FORMAT
+      " bytes, %" GST_TIME_FORMAT, level.buffers, level.bytes,
+      GST_TIME_ARGS (level.time));
+  g_mutex_unlock (&fifo->lock);
+  notify (fifo, GST_WATERMARK_FIFO_PAUSED, NULL, &level);
+  g_mutex_lock (&fifo->lock);
+  fifo->pause_notified = TRUE;
+  resume_locked (fifo);
+}
+
+/* With the lock: makes room for one buffer or list as the policy says.
+ * Returns GST_FLOW_OK to queue it, GST_FLOW_CUSTOM_SUCCESS to drop it, or
+ * the flow that refuses it. */
+static GstFlowReturn
+make_room_locked (GstWatermarkFifo * fifo)
+{
+  for (;;) {
+    if (fifo->flow != GST_FLOW_OK)
+      return fifo->flow;
+    if (fifo->paused) {
+      fifo->push_waiters++;
+      g_cond_wait (&fifo->push_cond, &fifo->lock);
+      fifo->push_waiters--;
+      continue;
+    }
+    if (!is_full (fifo))
+      return GST_FLOW_OK;
+    switch (fifo->policy) {
+      case GST_WATERMARK_FIFO_BLOCK:
+        pause_locked (fifo);
+        break;
+      case GST_WATERMARK_FIFO_DROP_NEWEST:
+        return GST_FLOW_CUSTOM_SUCCESS;
+      case GST_WATERMARK_FIFO_DROP_OLDEST:
+        /* only events are queued (GAP events fill the time level) */
+        if (!drop_oldest_locked (fifo))
+          return GST_FLOW_OK;
+        break;
+    }
+  }
+}
+
+static GstFlowReturn
+push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
+{
+  GstFlowReturn ret;
+  FifoItem it;
+
+  g_mutex_lock (&fifo->lock);
+  ret = fifo->eos ? GST_FLOW_EOS : make_room_locked (fifo);
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_CUSTOM_SUCCESS)
+    goto refused;
+  measure_data (fifo, obj, &it);
+  fifo->pushed += it.buffers;
+  if (ret == GST_FLOW_OK)
+    enqueue_locked (fifo, &it);
+  else
+    drop_locked (fifo, &it);
+  g_mutex_unlock (&fifo->lock);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+refused:
+  {
+    g_mutex_unlock (&fifo->lock);
+    GST_LOG_OBJECT (fifo->owner, "refused data: %s", gst_flow_get_name (ret));
+    gst_mini_object_unref (obj);
+    return ret;
+  }
+}
+
+/* With the lock: why @event may not be queued, or GST_FLOW_OK. A sticky
+ * event is queued in spite of a flow that is not OK: it is part of the
+ * stream state that a reader parked on NOT_LINKED delivers once relinked. */
+static GstFlowReturn
+event_refusal (GstWatermarkFifo * fifo, GstEvent * event)
+{
+  GstEventType type = GST_EVENT_TYPE (event);
+
+  if (fifo->flow == GST_FLOW_FLUSHING)
+    return GST_FLOW_FLUSHING;
+  if (fifo->eos && type != GST_EVENT_STREAM_START && type != GST_EVENT_SEGMENT)
+    return GST_FLOW_EOS;
+  if (fifo->flow != GST_FLOW_OK && !GST_EVENT_IS_STICKY (event))
+    return fifo->flow;
+  return GST_FLOW_OK;
+}
+
+/* With the lock: what a queued event does to the stream state. */
+static void
+apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
+{
+  GstClockTime ts, duration;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      fifo->eos = FALSE;
+      break;
+    case GST_EVENT_SEGMENT:
+      fifo->eos = FALSE;
+      gst_event_copy_segment (event, &fifo->segment);
+      /* like queue: a segment in another format has no running time; the
+       * timestamps are taken as running times */
+      if (fifo->segment.format != GST_FORMAT_TIME)
+        gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
+      break;
+    case GST_EVENT_GAP:
+      gst_event_parse_gap (event, &ts, &duration);
+      measure_span (fifo, it, ts, GST_CLOCK_TIME_IS_VALID (duration) ?
+          ts + duration : ts);
+      break;
+    case GST_EVENT_EOS:
+      fifo->eos = TRUE;
+      break;
+    default:
+      break;
+  }
+}
+
+static GstFlowReturn
+push_event (GstWatermarkFifo * fifo, GstEvent * event)
+{
+  FifoItem it = { GST_MINI_OBJECT_CAST (event), 0, 0, GST_CLOCK_TIME_NONE,
+    GST_CLOCK_TIME_NONE
+  };
+  GstFlowReturn ret;
+
+  g_mutex_lock (&fifo->lock);
+  ret = event_refusal (fifo, event);
+  if (ret != GST_FLOW_OK)
+    goto refused;
+  apply_event (fifo, event, &it);
+  enqueue_locked (fifo, &it);
+  ret = fifo->flow;
+  g_mutex_unlock (&fifo->lock);
+  return ret;
+
+  /* ERRORS */
+refused:
+  {
+    g_mutex_unlock (&fifo->lock);
+    GST_LOG_OBJECT (fifo->owner, "refused %" GST_PTR_FORMAT ": %s", event,
+        gst_flow_get_name (ret));
+    gst_event_unref (event);
+    return ret;
+  }
+}
+
+GstFlowReturn
+gst_watermark_fifo_push (GstWatermarkFifo * fifo, GstMiniObject * item)
+{
+  if (GST_IS_EVENT (item))
+    return push_event (fifo, GST_EVENT_CAST (item));
+  return push_data (fifo, item);
+}
+
+/* With the lock: takes a query the flow kept the reader from out again,
+ * as its writer is about to return it to its owner. */
+static void
+unqueue_query_locked (GstWatermarkFifo * fifo, GstQuery * query)
+{
+  guint i, n = gst_queue_array_get_length (fifo->items);
+  FifoItem it;
+
+  for (i = 0; i < n; i++) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+
+    if (p->obj == GST_MINI_OBJECT_CAST (query)) {
+      remove_locked (fifo, i, &it);
+      return;
+    }
+  }
+}
+
+gboolean
+gst_watermark_fifo_push_query (GstWatermarkFifo * fifo, GstQuery * query)
+{
+  FifoItem it = { GST_MINI_OBJECT_CAST (query), 0, 0, GST_CLOCK_TIME_NONE,
+    GST_CLOCK_TIME_NONE
+  };
+  gboolean res = FALSE;
+
+  g_mutex_lock (&fifo->lock);
+  if (fifo->flow != GST_FLOW_OK)
+    goto out;
+  fifo->query = query;
+  fifo->query_popped = fifo->query_answered = FALSE;
+  enqueue_locked (fifo, &it);
+  /* a reader answering it may still write into it: wait for that even
+   * when flushing, or the owner would free it under the reader */
+  while (!fifo->query_answered && (fifo->query_popped ||
+          fifo->flow == GST_FLOW_OK)) {
+    fifo->push_waiters++;
+    g_cond_wait (&fifo->push_cond, &fifo->lock);
+    fifo->push_waiters--;
+  }
+  if (fifo->query_answered)
+    res = fifo->query_result;
+  else
+    unqueue_query_locked (fifo, query);
+  fifo->query = NULL;
+out:
+  g_mutex_unlock (&fifo->lock);
+  return res;
+}
+
+void
+gst_watermark_fifo_query_done (GstWatermarkFifo * fifo, GstQuery * query,
+    gboolean result)
+{
+  g_mutex_lock (&fifo->lock);
+  if (fifo->query == query) {
+    fifo->query_answered = TRUE;
+    fifo->query_result = result;
+  }
+  fifo->query_popped = FALSE;
+  wake_writer (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+GstFlowReturn
+gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
+{
+  GstWatermarkLevel level;
+  gboolean resumed;
+  FifoItem it;
+
+  *item = NULL;
+  g_mutex_lock (&fifo->lock);
+  while (fifo->flow != GST_FLOW_FLUSHING && (fifo->flow != GST_FLOW_OK ||
+          gst_queue_array_is_empty (fifo->items))) {
+    fifo->pop_waiters++;
+    g_cond_wait (&fifo->pop_cond, &fifo->lock);
+    fifo->pop_waiters--;
+  }
+  if (fifo->flow == GST_FLOW_FLUSHING)
+    goto flushing;
+  remove_locked (fifo, 0, &it);
+  fifo->popped += it.buffers;
+  if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
+    fifo->query_popped = TRUE;
+  resumed = check_resume (fifo, &level);
+  g_mutex_unlock (&fifo->lock);
+
+  if (resumed)
+    notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+  *item = it.obj;
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+flushing:
+  {
+    g_mutex_unlock (&fifo->lock);
+    return GST_FLOW_FLUSHING;
+  }
+}
+
+void
+gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
+{
+  g_mutex_lock (&fifo->lock);
+  GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
+  fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  fifo->eos = FALSE;
+  clear_locked (fifo);
+  g_cond_broadcast (&fifo->push_cond);
+  g_cond_broadcast (&fifo->pop_cond);
+  resume_locked (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+gboolean
+gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo, GstFlowReturn flow)
+{
+  gboolean eos;
+
+  g_mutex_lock (&fifo->lock);
+  if (fifo->flow != GST_FLOW_FLUSHING) {
+    GST_DEBUG_OBJECT (fifo->owner, "flow %s", gst_flow_get_name (flow));
+    fifo->flow = flow;
+    /* a writer waiting for a query's answer returns too */
+    wake_writer (fifo);
+    if (fifo->pop_waiters)
+      g_cond_signal (&fifo->pop_cond);
+  }
+  eos = fifo->eos;
+  resume_locked (fifo);
+  g_mutex_unlock (&fifo->lock);
+  return eos;
+}
+
+GstFlowReturn
+gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
+{
+  GstFlowReturn flow;
+
+  g_mutex_lock (&fifo->lock);
+  flow = fifo->flow;
+  g_mutex_unlock (&fifo->lock);
+  return flow;
+}
+
+void
+gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
+    const GstWatermarks * wm)
+{
+  g_return_if_fail (gst_watermarks_validate (wm) == NULL);
+
+  g_mutex_lock (&fifo->lock);
+  fifo->wm = *wm;
+  resume_locked (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_get_watermarks (GstWatermarkFifo * fifo, GstWatermarks * wm)
+{
+  g_mutex_lock (&fifo->lock);
+  *wm = fifo->wm;
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
+    GstWatermarkFifoPolicy policy)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->policy = policy;
+  resume_locked (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
+    GstWatermarkLevel * level)
+{
+  g_mutex_lock (&fifo->lock);
+  *level = fifo->level;
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
+{
+  g_mutex_lock (&fifo->lock);
+  gst_structure_set (s,
+      "pushed", G_TYPE_UINT64, fifo->pushed,
+      "popped", G_TYPE_UINT64, fifo->popped,
+      "dropped", G_TYPE_UINT64, fifo->dropped,
+      "pauses", G_TYPE_UINT64, fifo->pauses,
+      "resumes", G_TYPE_UINT64, fifo->resumes,
+      "level-buffers", G_TYPE_UINT, fifo->level.buffers,
+      "level-bytes", G_TYPE_UINT64, fifo->level.bytes,
+      "level-time", G_TYPE_UINT64, fifo->level.time,
+      "paused", G_TYPE_BOOLEAN, fifo->paused, NULL);
+  g_mutex_unlock (&fifo->lock);
+}

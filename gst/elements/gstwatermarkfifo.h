@@ -1,0 +1,196 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* GstWatermarkFifo: the bounded queue core of watermarkqueue and of each
+ * fanout src pad. Internal to the plugin: not installed, not an element.
+ *
+ * It holds GstMiniObjects in order: buffers, buffer lists, serialized
+ * events and serialized queries. Buffers (a list counts its buffers) fill
+ * it in three dimensions, buffers, bytes and running time (from the
+ * SEGMENT events pushed through it and the buffers' DTS-or-PTS and
+ * duration, like GstQueue). The writer blocks when any enabled dimension
+ * reaches its pause watermark and is woken only when every enabled
+ * dimension has fallen to its resume watermark: hysteresis, so a writer
+ * faster than its reader is woken once per (pause - resume) items instead
+ * of once per item. A level may overshoot a pause watermark by one item.
+ *
+ * Usage, one writer thread and one reader thread (a GstTask) per fifo:
+ *
+ *   static void
+ *   on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
+ *       GstMiniObject * dropped, const GstWatermarkLevel * level,
+ *       gpointer user_data)
+ *   {
+ *     // no fifo lock held here: emit signals, post messages, notify
+ *   }
+ *
+ *   GstWatermarks wm = { 200, 100, 0, 0, GST_SECOND, GST_SECOND / 2 };
+ *   const gchar *why = gst_watermarks_validate (&wm);   // NULL: valid
+ *   fifo = gst_watermark_fifo_new (GST_OBJECT (pad), on_fifo, self);
+ *   gst_watermark_fifo_set_watermarks (fifo, &wm);
+ *   gst_watermark_fifo_set_policy (fifo, GST_WATERMARK_FIFO_BLOCK);
+ *
+ *   // writer (chain / serialized event / serialized query functions):
+ *   ret = gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (buffer));
+ *   res = gst_watermark_fifo_push_query (fifo, query);  // waits for answer
+ *
+ *   // reader (the pad task):
+ *   if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
+ *     -> flushing: pause the task
+ *   buffer: ret = gst_pad_push (...); if (ret != GST_FLOW_OK)
+ *       gst_watermark_fifo_set_flow (fifo, ret);   // writer returns ret
+ *   event: gst_pad_push_event (...);
+ *   query: res = gst_pad_peer_query (...);
+ *       gst_watermark_fifo_query_done (fifo, query, res);   // always
+ *
+ *   // flush-start, pad deactivation: wakes both sides at once
+ *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then pause/stop the task
+ *   // flush-stop, pad activation:
+ *   gst_watermark_fifo_set_flushing (fifo, FALSE); then start the task
+ *
+ * Flow: the fifo keeps the last flow return. FLUSHING (set_flushing) drops
+ * everything queued and makes both sides return at once. Any other
+ * non-OK flow, set by the reader with set_flow() from what downstream
+ * returned, is what push() then returns to the writer; pop() waits while
+ * it is set (only FLUSHING makes pop() return), so a reader parked on
+ * NOT_LINKED or EOS needs no task restart: set_flow (fifo, GST_FLOW_OK)
+ * (on RECONFIGURE, say) lets it run again. An EOS event pushed makes
+ * push() return GST_FLOW_EOS for data and for events other than
+ * STREAM_START and SEGMENT (which clear it); the EOS itself is queued
+ * behind the data, so a drained EOS is delivered.
+ *
+ * Policies for a full fifo: BLOCK waits (hysteresis, counted in pauses and
+ * resumes); DROP_OLDEST drops the oldest queued buffers until the new one
+ * fits; DROP_NEWEST drops the new one. Drops happen at the pause
+ * watermark with no hysteresis and are counted in dropped. Events and
+ * queries are never dropped and never wait for room.
+ *
+ * Locking: one GMutex, one GCond per direction. Callbacks are called with
+ * no lock held, from the thread that caused the event: PAUSED and DROPPED
+ * from the writer, RESUMED from the reader or from whoever unblocked the
+ * writer (set_flushing, set_flow, set_watermarks, set_policy). RESUMED is
+ * never reported before its PAUSED, and every PAUSED is followed by one
+ * RESUMED (a flush counts as one), so pauses == resumes when not paused.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+/* Pause and resume watermarks of one fifo. A pause value of 0 disables its
+ * dimension (its resume value is then ignored); otherwise resume must be
+ * below pause. At least one dimension must be enabled, so that the fifo is
+ * bounded (time alone bounds only timestamped data). */
+    typedef struct
+{
+  guint pause_buffers;
+  guint resume_buffers;
+  guint64 pause_bytes;
+  guint64 resume_bytes;
+  GstClockTime pause_time;
+  GstClockTime resume_time;
+} GstWatermarks;
+
+/* What a fifo holds. */
+typedef struct
+{
+  guint buffers;
+  guint64 bytes;
+  GstClockTime time;
+} GstWatermarkLevel;
+
+typedef enum
+{
+  GST_WATERMARK_FIFO_BLOCK,
+  GST_WATERMARK_FIFO_DROP_OLDEST,
+  GST_WATERMARK_FIFO_DROP_NEWEST,
+} GstWatermarkFifoPolicy;
+
+typedef enum
+{
+  GST_WATERMARK_FIFO_PAUSED,
+  GST_WATERMARK_FIFO_RESUMED,
+  GST_WATERMARK_FIFO_DROPPED,
+} GstWatermarkFifoEvent;
+
+typedef struct _GstWatermarkFifo GstWatermarkFifo;
+
+/* @dropped: the dropped buffer or list for DROPPED (valid for the call
+ * only), else NULL; @level: the level right after the event. */
+typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
+    GstWatermarkFifoEvent what, GstMiniObject * dropped,
+    const GstWatermarkLevel * level, gpointer user_data);
+
+/* NULL when @wm is valid, else why not, naming the properties
+ * ("resume-buffers must be below pause-buffers"). */
+const gchar *gst_watermarks_validate (const GstWatermarks * wm);
+
+/* @owner: the object debug output is about (not reffed). @notify may be
+ * NULL. A new fifo is not flushing, empty, BLOCK, with watermarks 200/100
+ * buffers and the other dimensions disabled. */
+GstWatermarkFifo *gst_watermark_fifo_new (GstObject * owner,
+    GstWatermarkFifoNotify notify, gpointer user_data);
+/* Drops what is queued (queries are the writer's and are not unreffed).
+ * No thread may be using the fifo any more. */
+void gst_watermark_fifo_free (GstWatermarkFifo * fifo);
+
+/* @wm must be valid (gst_watermarks_validate). May be called at any time;
+ * a writer that the new values no longer hold is resumed. */
+void gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
+    const GstWatermarks * wm);
+void gst_watermark_fifo_get_watermarks (GstWatermarkFifo * fifo,
+    GstWatermarks * wm);
+void gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
+    GstWatermarkFifoPolicy policy);
+
+/* Writer side. Takes @item (a buffer, buffer list or serialized event)
+ * and always consumes it. Data: waits for room (BLOCK) or drops; returns
+ * GST_FLOW_OK when queued or dropped by policy, else the flow that kept it
+ * out (FLUSHING, EOS after an EOS event, or the flow set by set_flow).
+ * Events never wait: returns GST_FLOW_OK when queued, else the reason; a
+ * sticky event is queued even when the flow is not OK (but not when
+ * flushing or after EOS), and the flow is returned. */
+GstFlowReturn gst_watermark_fifo_push (GstWatermarkFifo * fifo,
+    GstMiniObject * item);
+/* Queues @query (not taken) behind the data and waits until the reader has
+ * answered it with gst_watermark_fifo_query_done(), or until the fifo
+ * flushes or a non-OK flow is set (FALSE then; it waits for a reader that
+ * is answering it, so @query is never used after this returns). */
+gboolean gst_watermark_fifo_push_query (GstWatermarkFifo * fifo,
+    GstQuery * query);
+
+/* Reader side. Waits until an item is queued and the flow is OK, or the
+ * fifo flushes; returns GST_FLOW_OK and the item (transfer full; a query
+ * remains the writer's: answer it with query_done), or GST_FLOW_FLUSHING
+ * and NULL. */
+GstFlowReturn gst_watermark_fifo_pop (GstWatermarkFifo * fifo,
+    GstMiniObject ** item);
+void gst_watermark_fifo_query_done (GstWatermarkFifo * fifo,
+    GstQuery * query, gboolean result);
+
+/* TRUE: drops everything queued, resets the level, EOS and the flow to
+ * FLUSHING and wakes both sides. FALSE: flow OK, ready for a new stream. */
+void gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo,
+    gboolean flushing);
+/* Sets the flow the writer gets (what downstream returned); ignored while
+ * flushing. Returns TRUE when an EOS event was already pushed, so the
+ * caller can post a flow error that nobody upstream will post. */
+gboolean gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo,
+    GstFlowReturn flow);
+GstFlowReturn gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo);
+
+void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
+    GstWatermarkLevel * level);
+/* Sets on @s: "pushed", "popped", "dropped" (buffers), "pauses",
+ * "resumes" (guint64), "level-buffers" (guint), "level-bytes",
+ * "level-time" (guint64) and "paused" (gboolean). */
+void gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s);
+
+G_END_DECLS
