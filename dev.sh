@@ -18,6 +18,7 @@ PACKAGES=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gobject-introspection libgirepository1.0-dev
+  python3-gi gir1.2-gstreamer-1.0
   valgrind
 )
 
