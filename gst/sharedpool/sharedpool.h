@@ -14,3 +14,4 @@
 #include <gst/sharedpool/sharedpool-prelude.h>
 #include <gst/sharedpool/gstbucketallocator.h>
 #include <gst/sharedpool/gstsharedpool.h>
+#include <gst/sharedpool/gstframebatchmeta.h>
