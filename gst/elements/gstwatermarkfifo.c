@@ -420,9 +420,13 @@ make_room_locked (GstWatermarkFifo * fifo)
     if (fifo->flow != GST_FLOW_OK)
       return fifo->flow;
     if (fifo->paused) {
-      fifo->push_waiters++;
-      g_cond_wait (&fifo->push_cond, &fifo->lock);
-      fifo->push_waiters--;
+      /* the watermarks or the policy may have changed under it */
+      resume_locked (fifo);
+      if (fifo->paused) {
+        fifo->push_waiters++;
+        g_cond_wait (&fifo->push_cond, &fifo->lock);
+        fifo->push_waiters--;
+      }
       continue;
     }
     if (!is_full (fifo))
@@ -710,7 +714,9 @@ gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
 
   g_mutex_lock (&fifo->lock);
   fifo->wm = *wm;
-  resume_locked (fifo);
+  /* a paused writer decides itself whether it resumes: the caller may hold
+   * a lock the RESUMED callback needs */
+  wake_writer (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
@@ -728,7 +734,7 @@ gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
 {
   g_mutex_lock (&fifo->lock);
   fifo->policy = policy;
-  resume_locked (fifo);
+  wake_writer (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 

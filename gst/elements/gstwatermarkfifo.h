@@ -72,11 +72,13 @@
  * queries are never dropped and never wait for room.
  *
  * Locking: one GMutex, one GCond per direction. Callbacks are called with
- * no lock held, from the thread that caused the event: PAUSED and DROPPED
- * from the writer, RESUMED from the reader or from whoever unblocked the
- * writer (set_flushing, set_flow, set_watermarks, set_policy). RESUMED is
- * never reported before its PAUSED, and every PAUSED is followed by one
- * RESUMED (a flush counts as one), so pauses == resumes when not paused.
+ * no fifo lock held, from the thread that caused the event: PAUSED and
+ * DROPPED from the writer, RESUMED from the reader, from set_flushing() or
+ * set_flow(), or from the writer itself when set_watermarks() or
+ * set_policy() released it (those two never call back, so they may be
+ * called with a lock the callback takes). RESUMED is never reported before
+ * its PAUSED, and every PAUSED is followed by one RESUMED (a flush counts
+ * as one), so pauses == resumes when not paused.
  */
 
 #pragma once
@@ -142,7 +144,7 @@ GstWatermarkFifo *gst_watermark_fifo_new (GstObject * owner,
 void gst_watermark_fifo_free (GstWatermarkFifo * fifo);
 
 /* @wm must be valid (gst_watermarks_validate). May be called at any time;
- * a writer that the new values no longer hold is resumed. */
+ * a writer that the new values no longer hold resumes. */
 void gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
     const GstWatermarks * wm);
 void gst_watermark_fifo_get_watermarks (GstWatermarkFifo * fifo,

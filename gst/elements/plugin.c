@@ -14,6 +14,7 @@
 #endif
 
 #include "gstsharedpoolelement.h"
+#include "gstwatermarkqueue.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (sharedpool, plugin);
+  ret |= GST_ELEMENT_REGISTER (watermarkqueue, plugin);
 
   return ret;
 }

@@ -1,0 +1,837 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-watermarkqueue
+ * @title: watermarkqueue
+ *
+ * A queue with hysteresis: like `queue` it decouples its upstream and
+ * downstream threads, but a writer that fills it blocks when any enabled
+ * level (buffers, bytes, running time) reaches its pause watermark and is
+ * woken only when every enabled level has fallen to its resume watermark.
+ * A full `queue` wakes its writer on every buffer its reader takes; this
+ * one wakes it once per (pause - resume) buffers, which saves context
+ * switches and CPU when a fast producer feeds a slower consumer.
+ *
+ * A pause watermark of 0 disables its dimension; a resume watermark must
+ * be below its pause watermark (a value that breaks this is rejected with
+ * a warning and the old value kept, so lower resume-* before pause-*).
+ * `leaky` drops buffers at the pause watermark instead of blocking. The
+ * `paused` and `resumed` signals (and element messages with
+ * `post-messages=true`) tell when the writer blocks and runs again; `stats`
+ * counts pushes, pops, drops, pauses and resumes.
+ *
+ * Serialized events and queries stay in order with the buffers; flushes,
+ * state changes and EOS unblock both sides at once; an EOS is delivered
+ * after the buffers before it.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! watermarkqueue \
+ *     resume-buffers=10 pause-buffers=30 ! fakesink sync=true
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwatermarkfifo.h"
+#include "gstwatermarkqueue.h"
+
+struct _GstWatermarkQueue
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  GstWatermarkFifo *fifo;       /* holds the watermarks, levels, counters */
+
+  /* under the object lock */
+  GstWatermarkQueueLeaky leaky;
+  gboolean post_messages;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+GST_DEBUG_CATEGORY_STATIC (gst_watermark_queue_debug);
+#define GST_CAT_DEFAULT gst_watermark_queue_debug
+
+#define DEFAULT_PAUSE_BUFFERS   200
+#define DEFAULT_RESUME_BUFFERS  100
+#define DEFAULT_PAUSE_BYTES     (10 * 1024 * 1024)
+#define DEFAULT_RESUME_BYTES    (5 * 1024 * 1024)
+#define DEFAULT_PAUSE_TIME      GST_SECOND
+#define DEFAULT_RESUME_TIME     (GST_SECOND / 2)
+#define DEFAULT_LEAKY           GST_WATERMARK_QUEUE_NO_LEAK
+#define DEFAULT_POST_MESSAGES   FALSE
+
+enum
+{
+  PROP_0,
+  PROP_PAUSE_BUFFERS,
+  PROP_RESUME_BUFFERS,
+  PROP_PAUSE_BYTES,
+  PROP_RESUME_BYTES,
+  PROP_PAUSE_TIME,
+  PROP_RESUME_TIME,
+  PROP_LEAKY,
+  PROP_POST_MESSAGES,
+  PROP_CURRENT_LEVEL_BUFFERS,
+  PROP_CURRENT_LEVEL_BYTES,
+  PROP_CURRENT_LEVEL_TIME,
+  PROP_STATS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_PAUSED,
+  SIGNAL_RESUMED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+#define gst_watermark_queue_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstWatermarkQueue, gst_watermark_queue,
+    GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_watermark_queue_debug,
+        "watermarkqueue", 0, "watermarkqueue element"));
+GST_ELEMENT_REGISTER_DEFINE (watermarkqueue, "watermarkqueue", GST_RANK_NONE,
+    GST_TYPE_WATERMARK_QUEUE);
+
+GType
+gst_watermark_queue_leaky_get_type (void)
+{
+  static gsize type = 0;
+  /* *INDENT-OFF* */
+  static const GEnumValue values[] = {
+    {GST_WATERMARK_QUEUE_NO_LEAK, "Not leaky: block at the pause watermark",
+        "no"},
+    {GST_WATERMARK_QUEUE_LEAK_UPSTREAM,
+        "Leaky on upstream: drop new buffers at the pause watermark",
+        "upstream"},
+    {GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM,
+        "Leaky on downstream: drop the oldest buffers at the pause watermark",
+        "downstream"},
+    {0, NULL, NULL},
+  };
+  /* *INDENT-ON* */
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstWatermarkQueueLeaky", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GstWatermarkFifoPolicy
+policy_of_leaky (GstWatermarkQueueLeaky leaky)
+{
+  switch (leaky) {
+    case GST_WATERMARK_QUEUE_LEAK_UPSTREAM:
+      return GST_WATERMARK_FIFO_DROP_NEWEST;
+    case GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM:
+      return GST_WATERMARK_FIFO_DROP_OLDEST;
+    default:
+      return GST_WATERMARK_FIFO_BLOCK;
+  }
+}
+
+static void
+notify_levels (GstWatermarkQueue * self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self),
+      properties[PROP_CURRENT_LEVEL_BUFFERS]);
+  g_object_notify_by_pspec (G_OBJECT (self),
+      properties[PROP_CURRENT_LEVEL_BYTES]);
+  g_object_notify_by_pspec (G_OBJECT (self),
+      properties[PROP_CURRENT_LEVEL_TIME]);
+}
+
+static void
+post_fifo_message (GstWatermarkQueue * self, GstWatermarkFifoEvent what,
+    GstMiniObject * dropped, const GstWatermarkLevel * level)
+{
+  static const gchar *names[] = { "watermarkqueue-paused",
+    "watermarkqueue-resumed", "watermarkqueue-dropped"
+  };
+  GstStructure *s = gst_structure_new (names[what],
+      "level-buffers", G_TYPE_UINT, level->buffers,
+      "level-bytes", G_TYPE_UINT64, level->bytes,
+      "level-time", G_TYPE_UINT64, level->time, NULL);
+
+  if (dropped) {
+    GstBuffer *buf = GST_IS_BUFFER (dropped) ? GST_BUFFER_CAST (dropped) :
+        gst_buffer_list_get (GST_BUFFER_LIST_CAST (dropped), 0);
+
+    gst_structure_set (s, "timestamp", G_TYPE_UINT64,
+        buf ? GST_BUFFER_DTS_OR_PTS (buf) : GST_CLOCK_TIME_NONE, NULL);
+  }
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+/* Called by the fifo with its lock released, from the thread that paused,
+ * resumed or dropped. */
+static void
+gst_watermark_queue_on_fifo (GstWatermarkFifo * fifo,
+    GstWatermarkFifoEvent what, GstMiniObject * dropped,
+    const GstWatermarkLevel * level, gpointer user_data)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (user_data);
+  gboolean post;
+
+  if (what != GST_WATERMARK_FIFO_DROPPED) {
+    /* levels are notified at the transitions only: a notify per buffer
+     * would cost what the hysteresis saves */
+    notify_levels (self);
+    g_signal_emit (self, signals[what == GST_WATERMARK_FIFO_PAUSED ?
+            SIGNAL_PAUSED : SIGNAL_RESUMED], 0);
+  }
+  GST_OBJECT_LOCK (self);
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (post)
+    post_fifo_message (self, what, dropped, level);
+}
+
+static GstFlowReturn
+gst_watermark_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  return gst_watermark_fifo_push (self->fifo, GST_MINI_OBJECT_CAST (buffer));
+}
+
+static GstFlowReturn
+gst_watermark_queue_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  return gst_watermark_fifo_push (self->fifo, GST_MINI_OBJECT_CAST (list));
+}
+
+/* A fatal flow with the EOS already queued: upstream is done and will not
+ * report it, so post the error and end the stream here. */
+static void
+handle_flow (GstWatermarkQueue * self, GstFlowReturn ret)
+{
+  GST_LOG_OBJECT (self, "downstream returned %s", gst_flow_get_name (ret));
+  if (!gst_watermark_fifo_set_flow (self->fifo, ret))
+    return;
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+  }
+}
+
+static void
+gst_watermark_queue_loop (GstWatermarkQueue * self)
+{
+  GstMiniObject *item;
+  GstFlowReturn ret;
+
+  if (gst_watermark_fifo_pop (self->fifo, &item) != GST_FLOW_OK)
+    goto flushing;
+
+  if (GST_IS_BUFFER (item))
+    ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (item));
+  else if (GST_IS_BUFFER_LIST (item))
+    ret = gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (item));
+  else if (GST_IS_EVENT (item)) {
+    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (item));
+    return;
+  } else {
+    GstQuery *query = GST_QUERY_CAST (item);
+
+    gst_watermark_fifo_query_done (self->fifo, query,
+        gst_pad_peer_query (self->srcpad, query));
+    return;
+  }
+  if (ret != GST_FLOW_OK)
+    handle_flow (self, ret);
+  return;
+
+flushing:
+  GST_DEBUG_OBJECT (self, "flushing, pausing the task");
+  gst_pad_pause_task (self->srcpad);
+}
+
+static gboolean
+start_loop (GstWatermarkQueue * self)
+{
+  return gst_pad_start_task (self->srcpad,
+      (GstTaskFunction) gst_watermark_queue_loop, self, NULL);
+}
+
+/* After a flush: unless the src pad is being deactivated. */
+static void
+restart_loop (GstWatermarkQueue * self)
+{
+  if (gst_pad_is_active (self->srcpad))
+    start_loop (self);
+}
+
+static gboolean
+queue_event (GstWatermarkQueue * self, GstEvent * event)
+{
+  gboolean sticky = GST_EVENT_IS_STICKY (event);
+  gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+  GstFlowReturn ret;
+
+  ret = gst_watermark_fifo_push (self->fifo, GST_MINI_OBJECT_CAST (event));
+  if (ret == GST_FLOW_OK)
+    return TRUE;
+  /* nothing upstream will report a fatal flow once it has sent EOS */
+  if (eos && (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS))
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+  /* a sticky event is queued in spite of the flow; the data that follows
+   * will get the flow error */
+  return sticky && !eos && ret != GST_FLOW_FLUSHING && ret != GST_FLOW_EOS;
+}
+
+static gboolean
+gst_watermark_queue_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+  gboolean res;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      /* unblocks downstream first, so that the task can stop */
+      res = gst_pad_push_event (self->srcpad, event);
+      gst_watermark_fifo_set_flushing (self->fifo, TRUE);
+      gst_pad_pause_task (self->srcpad);
+      return res;
+    case GST_EVENT_FLUSH_STOP:
+      gst_watermark_fifo_set_flushing (self->fifo, FALSE);
+      res = gst_pad_push_event (self->srcpad, event);
+      restart_loop (self);
+      return res;
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return queue_event (self, event);
+      return gst_pad_push_event (self->srcpad, event);
+  }
+}
+
+static gboolean
+gst_watermark_queue_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  /* answered by downstream once the data before it has gone out */
+  if (GST_QUERY_IS_SERIALIZED (query))
+    return gst_watermark_fifo_push_query (self->fifo, query);
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_watermark_queue_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  /* downstream is linked again: let the parked streaming thread retry */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE &&
+      gst_watermark_fifo_get_flow (self->fifo) == GST_FLOW_NOT_LINKED)
+    gst_watermark_fifo_set_flow (self->fifo, GST_FLOW_OK);
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* The queue can hold data up to pause-time: that much more latency is
+ * tolerable behind it (as queue does with max-size-time). */
+static void
+add_latency (GstWatermarkQueue * self, GstQuery * query)
+{
+  GstClockTime min, max;
+  GstWatermarks wm;
+  gboolean live;
+
+  gst_query_parse_latency (query, &live, &min, &max);
+  gst_watermark_fifo_get_watermarks (self->fifo, &wm);
+  GST_OBJECT_LOCK (self);
+  if (!wm.pause_time)
+    max = GST_CLOCK_TIME_NONE;
+  else if (self->leaky != GST_WATERMARK_QUEUE_NO_LEAK)
+    max = GST_CLOCK_TIME_IS_VALID (max) ? MAX (max, wm.pause_time) : max;
+  else if (GST_CLOCK_TIME_IS_VALID (max))
+    max += wm.pause_time;
+  GST_OBJECT_UNLOCK (self);
+  gst_query_set_latency (query, live, min, max);
+}
+
+static gboolean
+gst_watermark_queue_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  if (!gst_pad_query_default (pad, parent, query))
+    return FALSE;
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    add_latency (self, query);
+  return TRUE;
+}
+
+static gboolean
+gst_watermark_queue_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    gst_watermark_fifo_set_flushing (self->fifo, FALSE);
+    return start_loop (self);
+  }
+  gst_watermark_fifo_set_flushing (self->fifo, TRUE);
+  return gst_pad_stop_task (pad);
+}
+
+static gboolean
+gst_watermark_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  /* deactivation must release a writer blocked in chain before the pad
+   * waits for its streaming lock */
+  gst_watermark_fifo_set_flushing (self->fifo, !active);
+  return TRUE;
+}
+
+static void
+watermark_from_value (GstWatermarks * wm, guint prop_id, const GValue * value)
+{
+  switch (prop_id) {
+    case PROP_PAUSE_BUFFERS:
+      wm->pause_buffers = g_value_get_uint (value);
+      break;
+    case PROP_RESUME_BUFFERS:
+      wm->resume_buffers = g_value_get_uint (value);
+      break;
+    case PROP_PAUSE_BYTES:
+      wm->pause_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_RESUME_BYTES:
+      wm->resume_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_PAUSE_TIME:
+      wm->pause_time = g_value_get_uint64 (value);
+      break;
+    case PROP_RESUME_TIME:
+      wm->resume_time = g_value_get_uint64 (value);
+      break;
+  }
+}
+
+static void
+watermark_to_value (const GstWatermarks * wm, guint prop_id, GValue * value)
+{
+  switch (prop_id) {
+    case PROP_PAUSE_BUFFERS:
+      g_value_set_uint (value, wm->pause_buffers);
+      break;
+    case PROP_RESUME_BUFFERS:
+      g_value_set_uint (value, wm->resume_buffers);
+      break;
+    case PROP_PAUSE_BYTES:
+      g_value_set_uint64 (value, wm->pause_bytes);
+      break;
+    case PROP_RESUME_BYTES:
+      g_value_set_uint64 (value, wm->resume_bytes);
+      break;
+    case PROP_PAUSE_TIME:
+      g_value_set_uint64 (value, wm->pause_time);
+      break;
+    case PROP_RESUME_TIME:
+      g_value_set_uint64 (value, wm->resume_time);
+      break;
+  }
+}
+
+/* A new watermark applies only if the set stays valid; otherwise the old
+ * value is kept and the user is told why. */
+static void
+set_watermark (GstWatermarkQueue * self, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  GstWatermarks wm;
+  const gchar *why;
+  gchar *str;
+
+  GST_OBJECT_LOCK (self);
+  gst_watermark_fifo_get_watermarks (self->fifo, &wm);
+  watermark_from_value (&wm, prop_id, value);
+  why = gst_watermarks_validate (&wm);
+  if (why)
+    goto invalid;
+  gst_watermark_fifo_set_watermarks (self->fifo, &wm);
+  GST_OBJECT_UNLOCK (self);
+  return;
+
+  /* ERRORS */
+invalid:
+  {
+    str = g_strdup_value_contents (value);
+    g_warning ("%s: %s=%s rejected: %s; keeping the old value",
+        GST_OBJECT_NAME (self), pspec->name, str, why);
+    GST_OBJECT_UNLOCK (self);
+    g_free (str);
+  }
+}
+
+static void
+gst_watermark_queue_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
+
+  switch (prop_id) {
+    case PROP_PAUSE_BUFFERS:
+    case PROP_RESUME_BUFFERS:
+    case PROP_PAUSE_BYTES:
+    case PROP_RESUME_BYTES:
+    case PROP_PAUSE_TIME:
+    case PROP_RESUME_TIME:
+      set_watermark (self, prop_id, value, pspec);
+      break;
+    case PROP_LEAKY:
+      GST_OBJECT_LOCK (self);
+      self->leaky = g_value_get_enum (value);
+      gst_watermark_fifo_set_policy (self->fifo, policy_of_leaky (self->leaky));
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_POST_MESSAGES:
+      GST_OBJECT_LOCK (self);
+      self->post_messages = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static GstStructure *
+get_stats (GstWatermarkQueue * self)
+{
+  GstStructure *s = gst_structure_new_empty ("watermarkqueue-stats");
+
+  gst_watermark_fifo_fill_stats (self->fifo, s);
+  return s;
+}
+
+static void
+get_level (GstWatermarkQueue * self, guint prop_id, GValue * value)
+{
+  GstWatermarkLevel level;
+
+  gst_watermark_fifo_get_level (self->fifo, &level);
+  if (prop_id == PROP_CURRENT_LEVEL_BUFFERS)
+    g_value_set_uint (value, level.buffers);
+  else if (prop_id == PROP_CURRENT_LEVEL_BYTES)
+    g_value_set_uint64 (value, level.bytes);
+  else
+    g_value_set_uint64 (value, level.time);
+}
+
+static void
+gst_watermark_queue_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
+  GstWatermarks wm;
+
+  switch (prop_id) {
+    case PROP_PAUSE_BUFFERS:
+    case PROP_RESUME_BUFFERS:
+    case PROP_PAUSE_BYTES:
+    case PROP_RESUME_BYTES:
+    case PROP_PAUSE_TIME:
+    case PROP_RESUME_TIME:
+      gst_watermark_fifo_get_watermarks (self->fifo, &wm);
+      watermark_to_value (&wm, prop_id, value);
+      break;
+    case PROP_LEAKY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->leaky);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_POST_MESSAGES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->post_messages);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CURRENT_LEVEL_BUFFERS:
+    case PROP_CURRENT_LEVEL_BYTES:
+    case PROP_CURRENT_LEVEL_TIME:
+      get_level (self, prop_id, value);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_watermark_queue_finalize (GObject * object)
+{
+  GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
+
+  gst_watermark_fifo_free (self->fifo);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+#define WATERMARK_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_PLAYING)
+#define LEVEL_FLAGS (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
+
+static void
+install_watermark_properties (GObjectClass * gobject_class)
+{
+  /**
+   * GstWatermarkQueue:pause-buffers:
+   *
+   * The writer blocks when this many buffers are queued (a buffer list
+   * counts its buffers); 0 disables the buffer watermarks.
+   */
+  properties[PROP_PAUSE_BUFFERS] = g_param_spec_uint ("pause-buffers",
+      "Pause buffers", "Block the writer when this many buffers are queued "
+      "(0 = no buffer watermark)", 0, G_MAXUINT, DEFAULT_PAUSE_BUFFERS,
+      WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:resume-buffers:
+   *
+   * A blocked writer runs again when no more than this many buffers are
+   * queued (and the other levels are at their resume watermarks). Must be
+   * below pause-buffers.
+   */
+  properties[PROP_RESUME_BUFFERS] = g_param_spec_uint ("resume-buffers",
+      "Resume buffers", "Wake a blocked writer when the queue has fallen to "
+      "this many buffers (must be below pause-buffers)", 0, G_MAXUINT - 1,
+      DEFAULT_RESUME_BUFFERS, WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:pause-bytes:
+   *
+   * The writer blocks when this many bytes are queued; 0 disables the
+   * byte watermarks.
+   */
+  properties[PROP_PAUSE_BYTES] = g_param_spec_uint64 ("pause-bytes",
+      "Pause bytes", "Block the writer when this many bytes are queued "
+      "(0 = no byte watermark)", 0, G_MAXUINT64, DEFAULT_PAUSE_BYTES,
+      WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:resume-bytes:
+   *
+   * A blocked writer runs again when no more than this many bytes are
+   * queued. Must be below pause-bytes.
+   */
+  properties[PROP_RESUME_BYTES] = g_param_spec_uint64 ("resume-bytes",
+      "Resume bytes", "Wake a blocked writer when the queue has fallen to "
+      "this many bytes (must be below pause-bytes)", 0, G_MAXUINT64 - 1,
+      DEFAULT_RESUME_BYTES, WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:pause-time:
+   *
+   * The writer blocks when the queued data spans this much running time
+   * (in nanoseconds); 0 disables the time watermarks.
+   */
+  properties[PROP_PAUSE_TIME] = g_param_spec_uint64 ("pause-time",
+      "Pause time", "Block the writer when the queued data spans this many "
+      "nanoseconds of running time (0 = no time watermark)", 0,
+      G_MAXUINT64 - 1, DEFAULT_PAUSE_TIME, WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:resume-time:
+   *
+   * A blocked writer runs again when the queued data spans no more than
+   * this much running time (in nanoseconds). Must be below pause-time.
+   */
+  properties[PROP_RESUME_TIME] = g_param_spec_uint64 ("resume-time",
+      "Resume time", "Wake a blocked writer when the queued data has fallen "
+      "to this many nanoseconds (must be below pause-time)", 0,
+      G_MAXUINT64 - 2, DEFAULT_RESUME_TIME, WATERMARK_FLAGS);
+}
+
+static void
+install_level_properties (GObjectClass * gobject_class)
+{
+  /**
+   * GstWatermarkQueue:current-level-buffers:
+   *
+   * Buffers queued now. Notified when the writer pauses and resumes.
+   */
+  properties[PROP_CURRENT_LEVEL_BUFFERS] =
+      g_param_spec_uint ("current-level-buffers", "Current level (buffers)",
+      "Buffers queued now (notified on pause and resume)", 0, G_MAXUINT, 0,
+      LEVEL_FLAGS);
+  /**
+   * GstWatermarkQueue:current-level-bytes:
+   *
+   * Bytes queued now. Notified when the writer pauses and resumes.
+   */
+  properties[PROP_CURRENT_LEVEL_BYTES] =
+      g_param_spec_uint64 ("current-level-bytes", "Current level (bytes)",
+      "Bytes queued now (notified on pause and resume)", 0, G_MAXUINT64, 0,
+      LEVEL_FLAGS);
+  /**
+   * GstWatermarkQueue:current-level-time:
+   *
+   * Running time spanned by the queued data now, in nanoseconds. Notified
+   * when the writer pauses and resumes.
+   */
+  properties[PROP_CURRENT_LEVEL_TIME] =
+      g_param_spec_uint64 ("current-level-time", "Current level (ns)",
+      "Running time spanned by the queued data now, in nanoseconds "
+      "(notified on pause and resume)", 0, G_MAXUINT64, 0, LEVEL_FLAGS);
+}
+
+static void
+gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_watermark_queue_set_property;
+  gobject_class->get_property = gst_watermark_queue_get_property;
+  gobject_class->finalize = gst_watermark_queue_finalize;
+
+  install_watermark_properties (gobject_class);
+  install_level_properties (gobject_class);
+  /**
+   * GstWatermarkQueue:leaky:
+   *
+   * What a full queue does with a new buffer: block the writer (no),
+   * drop the new buffer (upstream) or drop the oldest queued buffers
+   * (downstream). Drops happen at the pause watermarks and are counted in
+   * stats; events and queries are never dropped.
+   */
+  properties[PROP_LEAKY] = g_param_spec_enum ("leaky", "Leaky",
+      "What a full queue does: block the writer (no), drop the new buffer "
+      "(upstream) or drop the oldest buffers (downstream)",
+      GST_TYPE_WATERMARK_QUEUE_LEAKY, DEFAULT_LEAKY, WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:post-messages:
+   *
+   * Post an element message on the bus on each pause
+   * (`watermarkqueue-paused`), resume (`watermarkqueue-resumed`) and drop
+   * (`watermarkqueue-dropped`, with the `timestamp` of the dropped
+   * buffer), each with the `level-buffers`, `level-bytes` and
+   * `level-time` right after it.
+   */
+  properties[PROP_POST_MESSAGES] = g_param_spec_boolean ("post-messages",
+      "Post messages", "Post element messages on pause, resume and drop",
+      DEFAULT_POST_MESSAGES, WATERMARK_FLAGS);
+  /**
+   * GstWatermarkQueue:stats:
+   *
+   * Counters: `pushed` (buffers received, dropped ones included),
+   * `popped` (buffers sent downstream), `dropped`, `pauses`, `resumes`
+   * (guint64), and `level-buffers` (guint), `level-bytes`, `level-time`
+   * (guint64), `paused` (gboolean). A flush empties the queue without
+   * counting drops.
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Counters: pushed, popped, dropped, pauses, resumes; current levels",
+      GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (gobject_class, N_PROPS, properties);
+
+  /**
+   * GstWatermarkQueue::paused:
+   * @queue: the queue
+   *
+   * The writer reached a pause watermark and blocks. Emitted from the
+   * writer's thread with no lock held.
+   */
+  signals[SIGNAL_PAUSED] = g_signal_new ("paused", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_FIRST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * GstWatermarkQueue::resumed:
+   * @queue: the queue
+   *
+   * The level fell to the resume watermarks (or a flush emptied the
+   * queue) and the blocked writer runs again. Emitted from the thread that
+   * released it, usually the streaming thread of the src pad.
+   */
+  signals[SIGNAL_RESUMED] = g_signal_new ("resumed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_FIRST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Watermark queue",
+      "Generic", "Queue whose writer blocks at a pause watermark and runs "
+      "again at a lower resume watermark", "gst-sharedpool developers");
+  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_QUEUE_LEAKY, 0);
+}
+
+static void
+init_sinkpad (GstWatermarkQueue * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_chain_list));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_sink_query));
+  gst_pad_set_activatemode_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_sink_activate_mode));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+}
+
+static void
+init_srcpad (GstWatermarkQueue * self)
+{
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_src_event));
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_src_query));
+  gst_pad_set_activatemode_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_watermark_queue_src_activate_mode));
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+}
+
+static void
+gst_watermark_queue_init (GstWatermarkQueue * self)
+{
+  GstWatermarks wm = { DEFAULT_PAUSE_BUFFERS, DEFAULT_RESUME_BUFFERS,
+    DEFAULT_PAUSE_BYTES, DEFAULT_RESUME_BYTES, DEFAULT_PAUSE_TIME,
+    DEFAULT_RESUME_TIME
+  };
+
+  self->leaky = DEFAULT_LEAKY;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->fifo = gst_watermark_fifo_new (GST_OBJECT (self),
+      gst_watermark_queue_on_fifo, self);
+  gst_watermark_fifo_set_watermarks (self->fifo, &wm);
+  gst_watermark_fifo_set_flushing (self->fifo, TRUE);
+  init_sinkpad (self);
+  init_srcpad (self);
+}
