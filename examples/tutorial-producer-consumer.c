@@ -148,10 +148,10 @@ produce (Run * run)
 {
   guint8 array[MAX_CHUNK];
   GRand *rand = g_rand_new_with_seed (0);
-  GstBuffer *chunk = NULL;
   guint i;
 
   for (i = 0; i < N_CHUNKS; i++) {
+    GstBuffer *chunk;
     gsize size;
 
     simulate_work (run, rand, PRODUCE_MS);
@@ -161,15 +161,15 @@ produce (Run * run)
       chunk = make_plain_chunk (run, rand, array, size);
     else
       chunk = make_rented_chunk (run, rand, array, size);
-    if (!chunk)
+    if (!chunk) {
+      g_async_queue_push (run->chunks, END_OF_CHUNKS);
       break;
+    }
     run->result.data_bytes += size;
     g_async_queue_push (run->chunks, chunk);
   }
-  if (!chunk)
-    g_async_queue_push (run->chunks, END_OF_CHUNKS);
   g_rand_free (rand);
-  return GUINT_TO_POINTER (chunk != NULL);
+  return GUINT_TO_POINTER (i == N_CHUNKS);
 }
 
 static guint32
