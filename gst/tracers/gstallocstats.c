@@ -1,0 +1,888 @@
+/* GStreamer shared pool tracers
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:tracer-allocstats
+ * @title: allocstats
+ * @short_description: counts buffer and memory allocations, pool returns
+ *   and bytes, per element and per allocator and pool type
+ *
+ * Counts, for the whole process: #GstBuffer and #GstMemory objects created
+ * and freed, memory recycled by its allocator, bytes allocated (the
+ * maxsize of each memory), and buffers returned to their #GstBufferPool,
+ * reused from it and freed by it. The counts are broken down by the element
+ * whose pad first pushed the objects, by allocator type and by pool type.
+ *
+ * GStreamer 1.22 has no memory or pool hooks, so the counts come from the
+ * mini object hooks and the pad push hooks:
+ *
+ * - a #GstMemory is counted as created by the mini-object-created hook.
+ *   A #GstBucketAllocator (and any allocator that recycles memory in its
+ *   dispose) hands a recycled memory out again without creating it, so
+ *   memories-created counts real allocations only. Its bytes and
+ *   allocator type are read when the memory is first seen in use (pushed
+ *   in a buffer, its last reference dropped, or freed), because the
+ *   allocator sets them after the hook has run.
+ * - A last unref (mini-object-unreffed with a refcount of 0) of a buffer
+ *   that has a pool hands the buffer back to the pool: a return. The pool
+ *   keeps it, so no mini-object-destroyed follows. A returned buffer that
+ *   is seen in use again (pushed, or returned again) was acquired from the
+ *   pool's free list: a reuse. A returned buffer that is destroyed was
+ *   freed by its pool (refused at the return, or dropped when the pool
+ *   stopped or trimmed). A buffer seen in use with a pool for the first
+ *   time is new to the pool. So returns = reuses + pool-freed + the
+ *   buffers idle in pools now.
+ * - A last unref of a memory that is not followed by its destruction left
+ *   the memory with its allocator for reuse: memories-recycled.
+ *
+ * Only the last unref of an object is looked at: after any other unref
+ * another thread may already have freed it. Live objects are kept in a
+ * table keyed by their address; an entry is removed when the object is
+ * destroyed, so a new object at the same address starts afresh.
+ *
+ * It logs one `allocstats` tracer record per interval and a final one,
+ * with per-element, per-allocator and per-pool records, prints a summary
+ * table on stderr when it is finalized (by gst_deinit(), or at exit for
+ * programs that never call it), and can write the interval rows to a CSV
+ * or JSON file. See docs/allocstats.md.
+ *
+ * ## Example
+ * |[
+ * GST_TRACERS="allocstats" gst-launch-1.0 videotestsrc num-buffers=100 ! fakesink
+ * GST_TRACERS="allocstats(interval=500,file=/tmp/a.csv)" gst-launch-1.0 videotestsrc num-buffers=100 ! jpegenc ! fakesink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gstallocstats.h"
+#include "allocstats-report.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_alloc_stats_debug);
+#define GST_CAT_DEFAULT gst_alloc_stats_debug
+
+#define DEFAULT_INTERVAL        1000
+#define DEFAULT_FILE            NULL
+#define DEFAULT_FORMAT          GST_ALLOC_STATS_FORMAT_AUTO
+#define DEFAULT_SUMMARY         TRUE
+#define DEFAULT_MAX_ROWS        256
+
+#define MAX_INTERVAL            (3600 * 1000)
+#define MAX_MAX_ROWS            65536
+
+#define NO_ELEMENT              "(no element)"
+#define NO_ALLOCATOR            "(none)"
+
+enum
+{
+  PROP_0,
+  PROP_INTERVAL,
+  PROP_FILE,
+  PROP_FORMAT,
+  PROP_SUMMARY,
+  PROP_MAX_ROWS,
+  PROP_STATS,
+  N_PROPS
+};
+
+/* What the tracer knows of one live GstBuffer or GstMemory. */
+typedef struct
+{
+  AllocStatsRow *owner;         /* element row, NULL until first pushed */
+  AllocStatsRow *type_row;      /* allocator (memory) or pool (buffer) row */
+  guint64 bytes;                /* memory: maxsize counted, 0 for a share */
+  gboolean sized;               /* memory: bytes and allocator counted */
+  gboolean released;            /* memory: its last unref was counted */
+  gboolean returned;            /* buffer: in its pool, not seen since */
+} ObjEntry;
+
+struct _GstAllocStats
+{
+  GstTracer parent;
+
+  /* params: set before the hooks are registered, fixed afterwards */
+  guint interval;
+  gchar *file;
+  GstAllocStatsFormat format;
+  gboolean summary;
+  guint max_rows;
+
+  /* under the object lock */
+  GHashTable *objects;          /* GstBuffer/GstMemory -> ObjEntry */
+  guint64 counters[N_COUNTERS];
+  AllocStatsTable tables[N_TABLES];
+  GstClockTime start;
+  GstClockTime next_row;        /* GST_CLOCK_TIME_NONE: no interval rows */
+  GstTracerRecord *record;
+  FILE *out;
+  gboolean json;
+  guint n_rows;
+  gboolean finished;
+};
+
+#define gst_alloc_stats_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstAllocStats, gst_alloc_stats, GST_TYPE_TRACER,
+    GST_DEBUG_CATEGORY_INIT (gst_alloc_stats_debug, "allocstats", 0,
+        "allocation statistics tracer"));
+
+static GParamSpec *properties[N_PROPS];
+
+/* Tracers not finalized yet, finished at exit when the program never calls
+ * gst_deinit(). Plugins are never unloaded, so the handler stays valid. */
+G_LOCK_DEFINE_STATIC (live_tracers);
+static GList *live_tracers;
+
+/* The buffer or list the calling thread pushes now. */
+static GPrivate pushing;
+
+static void gst_alloc_stats_constructed (GObject * object);
+static void gst_alloc_stats_finalize (GObject * object);
+static void gst_alloc_stats_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_alloc_stats_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+
+GType
+gst_alloc_stats_format_get_type (void)
+{
+  static GType type = 0;
+  /* *INDENT-OFF* */
+  static const GEnumValue values[] = {
+    {GST_ALLOC_STATS_FORMAT_AUTO,
+        "JSON when the file name ends in .json, else CSV", "auto"},
+    {GST_ALLOC_STATS_FORMAT_CSV, "CSV, one row per interval", "csv"},
+    {GST_ALLOC_STATS_FORMAT_JSON, "JSON, rows and final tables", "json"},
+    {0, NULL, NULL}
+  };
+  /* *INDENT-ON* */
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstAllocStatsFormat",
+            values));
+  return type;
+}
+
+static void
+gst_alloc_stats_class_init (GstAllocStatsClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->constructed = gst_alloc_stats_constructed;
+  gobject_class->finalize = gst_alloc_stats_finalize;
+  gobject_class->set_property = gst_alloc_stats_set_property;
+  gobject_class->get_property = gst_alloc_stats_get_property;
+
+  /**
+   * GstAllocStats:interval:
+   *
+   * Milliseconds between two interval records and file rows. A row is
+   * written by the first counted event after each interval has passed, so
+   * no rows come while nothing is allocated, freed or pushed.
+   */
+  properties[PROP_INTERVAL] = g_param_spec_uint ("interval", "Interval",
+      "Milliseconds between two interval records and file rows "
+      "(0 = only the final one)", 0, MAX_INTERVAL, DEFAULT_INTERVAL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:file:
+   *
+   * A file to write the interval rows to (truncated when the tracer
+   * starts), in the #GstAllocStats:format.
+   */
+  properties[PROP_FILE] = g_param_spec_string ("file", "File",
+      "File to write the interval rows and the final row to (none if unset)",
+      DEFAULT_FILE,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:format:
+   *
+   * The format of #GstAllocStats:file.
+   */
+  properties[PROP_FORMAT] = g_param_spec_enum ("format", "Format",
+      "Format of the file: auto (JSON for a name ending in .json, else CSV), "
+      "csv or json", GST_TYPE_ALLOC_STATS_FORMAT, DEFAULT_FORMAT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:summary:
+   *
+   * Print the summary table on stderr when the tracer finishes.
+   */
+  properties[PROP_SUMMARY] = g_param_spec_boolean ("summary", "Summary",
+      "Print the summary table on stderr when the tracer finishes",
+      DEFAULT_SUMMARY,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:max-rows:
+   *
+   * The most rows each table (elements, allocator types, pool types)
+   * keeps; objects of further names are counted in an "(other)" row.
+   */
+  properties[PROP_MAX_ROWS] = g_param_spec_uint ("max-rows", "Maximum rows",
+      "Most rows per table (elements, allocators, pools); more names are "
+      "counted in an (other) row", 1, MAX_MAX_ROWS, DEFAULT_MAX_ROWS,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:stats:
+   *
+   * The counts so far: a structure named `allocstats` with `time`
+   * (nanoseconds since the tracer started), one guint64 field per counter
+   * (buffers-created, ..., pool-freed) and the arrays `elements`,
+   * `allocators` and `pools` of one structure per row.
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "The counts so far, totals and per element, allocator and pool",
+      GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (gobject_class, N_PROPS, properties);
+}
+
+static void
+gst_alloc_stats_init (GstAllocStats * self)
+{
+  guint i;
+
+  self->interval = DEFAULT_INTERVAL;
+  self->file = g_strdup (DEFAULT_FILE);
+  self->format = DEFAULT_FORMAT;
+  self->summary = DEFAULT_SUMMARY;
+  self->max_rows = DEFAULT_MAX_ROWS;
+
+  self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (i = 0; i < N_TABLES; i++)
+    allocstats_table_init (&self->tables[i], i);
+  self->record = allocstats_totals_record_new ();
+}
+
+static void
+gst_alloc_stats_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAllocStats *self = GST_ALLOC_STATS (object);
+
+  switch (prop_id) {
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint (value);
+      break;
+    case PROP_FILE:
+      g_free (self->file);
+      self->file = g_value_dup_string (value);
+      break;
+    case PROP_FORMAT:
+      self->format = g_value_get_enum (value);
+      break;
+    case PROP_SUMMARY:
+      self->summary = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_ROWS:
+      self->max_rows = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+take_snapshot (GstAllocStats * self, GstClockTime ts, AllocStatsSnapshot * snap)
+{
+  snap->time = ts > self->start ? ts - self->start : 0;
+  memcpy (snap->counters, self->counters, sizeof (snap->counters));
+  snap->tables = self->tables;
+}
+
+static GstStructure *
+gst_alloc_stats_get_stats (GstAllocStats * self)
+{
+  AllocStatsSnapshot snap;
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  take_snapshot (self, gst_util_get_timestamp (), &snap);
+  s = allocstats_to_structure (&snap);
+  GST_OBJECT_UNLOCK (self);
+
+  return s;
+}
+
+/* The params are fixed once the tracer is constructed, so only the stats
+ * need the lock. */
+static void
+gst_alloc_stats_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAllocStats *self = GST_ALLOC_STATS (object);
+
+  switch (prop_id) {
+    case PROP_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    case PROP_FILE:
+      g_value_set_string (value, self->file);
+      break;
+    case PROP_FORMAT:
+      g_value_set_enum (value, self->format);
+      break;
+    case PROP_SUMMARY:
+      g_value_set_boolean (value, self->summary);
+      break;
+    case PROP_MAX_ROWS:
+      g_value_set_uint (value, self->max_rows);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_alloc_stats_get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* Brings a param value to the property's type: strings are parsed like
+ * property values on a gst-launch line, numbers are converted. */
+static gboolean
+param_value_convert (const GValue * from, GValue * to)
+{
+  if (G_VALUE_HOLDS_STRING (from) && !G_VALUE_HOLDS_STRING (to))
+    return gst_value_deserialize (to, g_value_get_string (from));
+  return g_value_type_transformable (G_VALUE_TYPE (from), G_VALUE_TYPE (to))
+      && g_value_transform (from, to);
+}
+
+/* Sets one field of the params structure; a bad one is reported and the
+ * property keeps its default. */
+static gboolean
+apply_param (GQuark field, const GValue * value, gpointer user_data)
+{
+  GObject *object = user_data;
+  const gchar *name = g_quark_to_string (field);
+  GParamSpec *pspec =
+      g_object_class_find_property (G_OBJECT_GET_CLASS (object), name);
+  GValue v = G_VALUE_INIT;
+
+  if (pspec == NULL || pspec->owner_type != GST_TYPE_ALLOC_STATS ||
+      !(pspec->flags & G_PARAM_WRITABLE))
+    goto unknown;
+
+  g_value_init (&v, pspec->value_type);
+  /* validate returns TRUE when it had to change the value: out of range */
+  if (!param_value_convert (value, &v) || g_param_value_validate (pspec, &v))
+    goto invalid;
+
+  gst_alloc_stats_set_property (object, pspec->param_id, &v, pspec);
+  g_value_unset (&v);
+  return TRUE;
+
+unknown:
+  {
+    g_warning ("allocstats: unknown param '%s' ignored (params are interval, "
+        "file, format, summary and max-rows)", name);
+    return TRUE;
+  }
+invalid:
+  {
+    gchar *str = gst_value_serialize (value);
+
+    g_warning ("allocstats: invalid value '%s' for param '%s'; keeping the "
+        "default", GST_STR_NULL (str), name);
+    g_free (str);
+    g_value_unset (&v);
+    return TRUE;
+  }
+}
+
+/* GStreamer 1.22 gives a tracer its params as one string:
+ * GST_TRACERS="allocstats(interval=500,file=/tmp/a.csv)". */
+static void
+gst_alloc_stats_parse_params (GstAllocStats * self)
+{
+  gchar *params = NULL, *desc;
+  GstStructure *s;
+
+  g_object_get (self, "params", &params, NULL);
+  if (params == NULL)
+    return;
+
+  desc = g_strdup_printf ("allocstats,%s", params);
+  s = gst_structure_from_string (desc, NULL);
+  g_free (desc);
+  if (s == NULL)
+    goto bad_params;
+
+  gst_structure_foreach (s, apply_param, self);
+  gst_structure_free (s);
+  g_free (params);
+  return;
+
+bad_params:
+  {
+    g_warning ("allocstats: cannot parse params '%s'; using the defaults",
+        params);
+    g_free (params);
+  }
+}
+
+/* Writes one row: the tracer record, and the file's row when there is a
+ * file. Called with the lock. */
+static void
+write_row (GstAllocStats * self, GstClockTime ts, gboolean final)
+{
+  AllocStatsSnapshot snap;
+
+  take_snapshot (self, ts, &snap);
+  allocstats_log_totals (self->record, &snap, final);
+  if (self->out == NULL)
+    return;
+
+  if (self->json)
+    allocstats_json_row (self->out, &snap, self->n_rows == 0);
+  else
+    allocstats_csv_row (self->out, &snap, final);
+  self->n_rows++;
+  fflush (self->out);
+}
+
+/* Called with the lock by every hook that counted something. The hooks'
+ * own timestamps count from gst_init(), which a tracer cannot read, so
+ * the clock is read here. */
+static void
+maybe_write_row (GstAllocStats * self)
+{
+  GstClockTime now, interval;
+
+  if (self->next_row == GST_CLOCK_TIME_NONE || self->finished)
+    return;
+  now = gst_util_get_timestamp ();
+  if (now < self->next_row)
+    return;
+
+  write_row (self, now, FALSE);
+  /* the next boundary after @now: intervals without events get no row */
+  interval = self->interval * GST_MSECOND;
+  self->next_row = now + interval - (now - self->start) % interval;
+}
+
+static void
+gst_alloc_stats_open_file (GstAllocStats * self)
+{
+  self->json = self->format == GST_ALLOC_STATS_FORMAT_JSON ||
+      (self->format == GST_ALLOC_STATS_FORMAT_AUTO &&
+      g_str_has_suffix (self->file, ".json"));
+
+  self->out = fopen (self->file, "w");
+  if (self->out == NULL)
+    goto open_failed;
+
+  if (self->json)
+    allocstats_json_begin (self->out, self->interval);
+  else
+    allocstats_csv_begin (self->out);
+  return;
+
+open_failed:
+  {
+    g_warning ("allocstats: cannot write '%s': %s", self->file,
+        g_strerror (errno));
+  }
+}
+
+/* Writes the final records, row and summary once: from finalize, or at
+ * exit for a program that never calls gst_deinit(). */
+static void
+gst_alloc_stats_finish (GstAllocStats * self)
+{
+  GstClockTime now = gst_util_get_timestamp ();
+  AllocStatsSnapshot snap;
+  gchar *summary = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->finished)
+    goto done;
+
+  write_row (self, now, TRUE);
+  self->finished = TRUE;
+  take_snapshot (self, now, &snap);
+  allocstats_log_tables (&snap);
+  if (self->out) {
+    if (self->json)
+      allocstats_json_end (self->out, &snap);
+    fclose (self->out);
+    self->out = NULL;
+  }
+  if (self->summary)
+    summary = allocstats_summary (&snap);
+
+done:
+  GST_OBJECT_UNLOCK (self);
+  if (summary)
+    g_printerr ("%s", summary);
+  g_free (summary);
+}
+
+static void
+finish_live_tracers (void)
+{
+  G_LOCK (live_tracers);
+  g_list_foreach (live_tracers, (GFunc) gst_alloc_stats_finish, NULL);
+  G_UNLOCK (live_tracers);
+}
+
+static void
+track_live_tracer (GstAllocStats * self)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered)) {
+    atexit (finish_live_tracers);
+    g_once_init_leave (&registered, 1);
+  }
+  G_LOCK (live_tracers);
+  live_tracers = g_list_prepend (live_tracers, self);
+  G_UNLOCK (live_tracers);
+}
+
+static AllocStatsRow *
+table_row (GstAllocStats * self, AllocStatsTableId id, const gchar * name)
+{
+  return allocstats_table_row (&self->tables[id], name, self->max_rows);
+}
+
+static gboolean
+is_counted (GstMiniObject * object)
+{
+  return GST_IS_BUFFER (object) || object->type == GST_TYPE_MEMORY;
+}
+
+/* The allocator sets a memory's fields after the created hook ran, so its
+ * bytes and type are read the first time the memory is seen alive and
+ * owned by the calling thread. */
+static void
+memory_seen (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
+{
+  if (e->sized)
+    return;
+
+  e->sized = TRUE;
+  e->type_row = table_row (self, TABLE_ALLOCATORS, mem->allocator ?
+      G_OBJECT_TYPE_NAME (mem->allocator) : NO_ALLOCATOR);
+  e->type_row->v[ALLOCATOR_MEMORIES]++;
+  if (mem->parent) {
+    self->counters[COUNTER_MEMORIES_SHARED]++;
+    return;
+  }
+  e->bytes = mem->maxsize;
+  self->counters[COUNTER_BYTES_ALLOCATED] += e->bytes;
+  e->type_row->v[ALLOCATOR_BYTES] += e->bytes;
+}
+
+/* A last unref: the memory is freed next, or its allocator keeps it. Both
+ * count as recycled until the free (if any) takes it back. */
+static void
+memory_released (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
+{
+  memory_seen (self, e, mem);
+  e->released = TRUE;
+  self->counters[COUNTER_MEMORIES_RECYCLED]++;
+  e->type_row->v[ALLOCATOR_RECYCLED]++;
+}
+
+static void
+memory_freed (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
+{
+  memory_seen (self, e, mem);
+  self->counters[COUNTER_MEMORIES_FREED]++;
+  self->counters[COUNTER_BYTES_FREED] += e->bytes;
+  e->type_row->v[ALLOCATOR_FREED]++;
+  if (e->released) {
+    self->counters[COUNTER_MEMORIES_RECYCLED]--;
+    e->type_row->v[ALLOCATOR_RECYCLED]--;
+  }
+}
+
+/* A returned buffer seen in use again was acquired from its pool's free
+ * list; a buffer seen in use with a pool for the first time is new to
+ * the pool. */
+static void
+buffer_seen_in_use (GstAllocStats * self, ObjEntry * e, GstBuffer * buffer)
+{
+  if (e->returned) {
+    e->returned = FALSE;
+    self->counters[COUNTER_POOL_REUSES]++;
+    e->type_row->v[POOL_REUSES]++;
+  } else if (e->type_row == NULL && buffer->pool) {
+    e->type_row = table_row (self, TABLE_POOLS,
+        G_OBJECT_TYPE_NAME (buffer->pool));
+    self->counters[COUNTER_POOL_NEW]++;
+    e->type_row->v[POOL_NEW]++;
+  }
+}
+
+/* The last unref of a buffer with a pool hands it to the pool, which keeps
+ * it (no destroyed hook) or frees it (through one more last unref, without
+ * a pool, and the destroyed hook). */
+static void
+buffer_released (GstAllocStats * self, ObjEntry * e, GstBuffer * buffer)
+{
+  if (buffer->pool == NULL)
+    return;
+
+  buffer_seen_in_use (self, e, buffer);
+  e->returned = TRUE;
+  self->counters[COUNTER_POOL_RETURNS]++;
+  e->type_row->v[POOL_RETURNS]++;
+}
+
+static void
+buffer_freed (GstAllocStats * self, ObjEntry * e)
+{
+  self->counters[COUNTER_BUFFERS_FREED]++;
+  if (!e->returned)
+    return;
+  self->counters[COUNTER_POOL_FREED]++;
+  e->type_row->v[POOL_FREED]++;
+}
+
+static void
+memory_pushed (GstAllocStats * self, GstMemory * mem, const gchar * element)
+{
+  ObjEntry *e = g_hash_table_lookup (self->objects, mem);
+
+  if (e == NULL)
+    return;
+  memory_seen (self, e, mem);
+  if (e->owner)
+    return;
+  e->owner = table_row (self, TABLE_ELEMENTS, element);
+  e->owner->v[ELEMENT_MEMORIES]++;
+  e->owner->v[ELEMENT_BYTES] += e->bytes;
+}
+
+/* The first push of a buffer and of each of its memories attributes them
+ * to the pushing element. */
+static void
+buffer_pushed (GstAllocStats * self, GstBuffer * buffer, const gchar * element)
+{
+  ObjEntry *e = g_hash_table_lookup (self->objects, buffer);
+  guint i, n;
+
+  if (e == NULL)
+    return;
+
+  buffer_seen_in_use (self, e, buffer);
+  if (e->owner == NULL) {
+    e->owner = table_row (self, TABLE_ELEMENTS, element);
+    e->owner->v[ELEMENT_BUFFERS]++;
+    if (buffer->pool)
+      e->owner->v[ELEMENT_POOLED]++;
+  }
+
+  n = gst_buffer_n_memory (buffer);
+  for (i = 0; i < n; i++)
+    memory_pushed (self, gst_buffer_peek_memory (buffer, i), element);
+}
+
+/* Element names cannot change while the element is in a bin, and the
+ * pushing thread keeps the pad alive: read without the pad's lock, as the
+ * core stats tracer does. */
+static const gchar *
+pusher_name (GstPad * pad)
+{
+  GstObject *parent = GST_OBJECT_PARENT (pad);
+
+  return parent && GST_IS_ELEMENT (parent) ? GST_OBJECT_NAME (parent) :
+      NO_ELEMENT;
+}
+
+static void
+do_mini_object_created (GstAllocStats * self, GstClockTime ts,
+    GstMiniObject * object)
+{
+  if (!is_counted (object))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  self->counters[GST_IS_BUFFER (object) ? COUNTER_BUFFERS_CREATED :
+      COUNTER_MEMORIES_CREATED]++;
+  g_hash_table_replace (self->objects, object, g_new0 (ObjEntry, 1));
+  maybe_write_row (self);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+do_mini_object_destroyed (GstAllocStats * self, GstClockTime ts,
+    GstMiniObject * object)
+{
+  ObjEntry *e;
+
+  if (!is_counted (object))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  if ((e = g_hash_table_lookup (self->objects, object))) {
+    if (GST_IS_BUFFER (object))
+      buffer_freed (self, e);
+    else
+      memory_freed (self, e, GST_MEMORY_CAST (object));
+    g_hash_table_remove (self->objects, object);
+    maybe_write_row (self);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+do_mini_object_unreffed (GstAllocStats * self, GstClockTime ts,
+    GstMiniObject * object, gint refcount)
+{
+  ObjEntry *e;
+
+  /* after any other unref, another thread may have freed the object */
+  if (refcount != 0 || !is_counted (object))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  if ((e = g_hash_table_lookup (self->objects, object))) {
+    if (GST_IS_BUFFER (object))
+      buffer_released (self, e, GST_BUFFER_CAST (object));
+    else
+      memory_released (self, e, GST_MEMORY_CAST (object));
+    maybe_write_row (self);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+do_push_buffer_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
+    GstBuffer * buffer)
+{
+  const gchar *element = pusher_name (pad);
+
+  g_private_set (&pushing, buffer);
+  GST_OBJECT_LOCK (self);
+  buffer_pushed (self, buffer, element);
+  maybe_write_row (self);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+buffer_list_pushed (GstAllocStats * self, GstBufferList * list,
+    const gchar * element)
+{
+  guint i, n = gst_buffer_list_length (list);
+
+  GST_OBJECT_LOCK (self);
+  for (i = 0; i < n; i++)
+    buffer_pushed (self, gst_buffer_list_get (list, i), element);
+  maybe_write_row (self);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+do_push_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
+    GstBufferList * list)
+{
+  g_private_set (&pushing, list);
+  buffer_list_pushed (self, list, pusher_name (pad));
+}
+
+/* Every push runs the chain hook of the peer next; only a buffer handed
+ * to gst_pad_chain() directly, by code outside any element, is new here.
+ * (A push that fails before the chain leaves a stale pointer behind: a
+ * new buffer at that address chained directly by the same thread would
+ * then be seen at its next push or release instead.) */
+static void
+do_chain_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
+    GstBuffer * buffer)
+{
+  if (g_private_get (&pushing) == buffer)
+    return;
+
+  GST_OBJECT_LOCK (self);
+  buffer_pushed (self, buffer, NO_ELEMENT);
+  maybe_write_row (self);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+do_chain_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
+    GstBufferList * list)
+{
+  if (g_private_get (&pushing) != list)
+    buffer_list_pushed (self, list, NO_ELEMENT);
+}
+
+static void
+gst_alloc_stats_register_hooks (GstAllocStats * self)
+{
+  GstTracer *tracer = GST_TRACER (self);
+
+  gst_tracing_register_hook (tracer, "mini-object-created",
+      G_CALLBACK (do_mini_object_created));
+  gst_tracing_register_hook (tracer, "mini-object-destroyed",
+      G_CALLBACK (do_mini_object_destroyed));
+  gst_tracing_register_hook (tracer, "mini-object-unreffed",
+      G_CALLBACK (do_mini_object_unreffed));
+  gst_tracing_register_hook (tracer, "pad-push-pre",
+      G_CALLBACK (do_push_buffer_pre));
+  gst_tracing_register_hook (tracer, "pad-push-list-pre",
+      G_CALLBACK (do_push_list_pre));
+  gst_tracing_register_hook (tracer, "pad-chain-pre",
+      G_CALLBACK (do_chain_pre));
+  gst_tracing_register_hook (tracer, "pad-chain-list-pre",
+      G_CALLBACK (do_chain_list_pre));
+}
+
+static void
+gst_alloc_stats_constructed (GObject * object)
+{
+  GstAllocStats *self = GST_ALLOC_STATS (object);
+
+  G_OBJECT_CLASS (parent_class)->constructed (object);
+
+  gst_alloc_stats_parse_params (self);
+  self->start = gst_util_get_timestamp ();
+  self->next_row = self->interval ?
+      self->start + self->interval * GST_MSECOND : GST_CLOCK_TIME_NONE;
+  if (self->file)
+    gst_alloc_stats_open_file (self);
+  /* the first row: everything at 0 */
+  write_row (self, self->start, FALSE);
+
+  track_live_tracer (self);
+  gst_alloc_stats_register_hooks (self);
+}
+
+static void
+gst_alloc_stats_finalize (GObject * object)
+{
+  GstAllocStats *self = GST_ALLOC_STATS (object);
+  guint i;
+
+  G_LOCK (live_tracers);
+  live_tracers = g_list_remove (live_tracers, self);
+  G_UNLOCK (live_tracers);
+  gst_alloc_stats_finish (self);
+
+  g_hash_table_destroy (self->objects);
+  for (i = 0; i < N_TABLES; i++)
+    allocstats_table_clear (&self->tables[i]);
+  gst_clear_object (&self->record);
+  g_free (self->file);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
