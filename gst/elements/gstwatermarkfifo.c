@@ -600,10 +600,10 @@ gst_watermark_fifo_push_query (GstWatermarkFifo * fifo, GstQuery * query)
     g_cond_wait (&fifo->push_cond, &fifo->lock);
     fifo->push_waiters--;
   }
-  if (fifo->query_answered)
-    res = fifo->query_result;
-  else
+  if (!fifo->query_answered)
     unqueue_query_locked (fifo, query);
+  else if (fifo->flow != GST_FLOW_FLUSHING)
+    res = fifo->query_result;   /* an answer a flush overtook is none */
   fifo->query = NULL;
 out:
   g_mutex_unlock (&fifo->lock);
