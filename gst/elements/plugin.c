@@ -13,6 +13,7 @@
 #include "config.h"
 #endif
 
+#include "gstfanout.h"
 #include "gstsharedpoolelement.h"
 #include "gstwatermarkqueue.h"
 
@@ -22,6 +23,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (sharedpool, plugin);
+  ret |= GST_ELEMENT_REGISTER (fanout, plugin);
   ret |= GST_ELEMENT_REGISTER (watermarkqueue, plugin);
 
   return ret;

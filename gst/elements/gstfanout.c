@@ -1,0 +1,1460 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-fanout
+ * @title: fanout
+ * @see_also: tee, queue, watermarkqueue
+ *
+ * One sink pad and any number of request `src_%u` pads, each with its own
+ * bounded queue and streaming thread: a whole `tee ! queue` set in one
+ * element. Each src pad queues up to its pause watermarks (buffers, bytes,
+ * running time); when one is reached it blocks the sink (`full-policy`
+ * block, the default: nothing is lost) until the queue drained to the
+ * resume watermarks, or drops the oldest or the incoming buffer so that a
+ * stuck consumer does not stall the others.
+ *
+ * `mode=broadcast` gives every buffer to every src pad by reference (no
+ * copy), `mode=balance` gives each buffer to the src pad with the fewest
+ * queued buffers (concurrent workers), `mode=key` gives each buffer to the
+ * src pad its GST_BUFFER_OFFSET picks (offset modulo the number of src
+ * pads, in pad index order; GST_BUFFER_OFFSET_NONE counts as 0), which
+ * keeps the buffers of one key in order. Serialized events go to every src
+ * pad in order with the data; a new src pad first gets the sink pad's
+ * sticky events.
+ *
+ * The ALLOCATION query is answered from all linked branches (largest size,
+ * largest alignment, prefix and padding, the metas all of them accept) with
+ * a minimum number of buffers that covers what the queues can hold plus
+ * one in flight, so that a bounded upstream pool never runs dry.
+ *
+ * Watermarks and the policy are properties of each src pad (set them with
+ * `name.src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
+ * counters.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! fanout name=f \
+ *     f. ! videoconvert ! fakesink \
+ *     f. ! fakesink sync=false f.src_1::full-policy=drop-oldest
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+
+#include <gst/video/video.h>
+
+#include "gstfanout.h"
+#include "gstwatermarkfifo.h"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS_ANY);
+
+GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
+#define GST_CAT_DEFAULT gst_fanout_debug
+
+#define DEFAULT_PROP_MODE               GST_FANOUT_MODE_BROADCAST
+#define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
+#define DEFAULT_PROP_POST_MESSAGES      FALSE
+
+/* like queue's max-size-*, whichever is reached first */
+#define DEFAULT_PROP_PAUSE_BUFFERS      200
+#define DEFAULT_PROP_RESUME_BUFFERS     100
+#define DEFAULT_PROP_PAUSE_BYTES        (10 * 1024 * 1024)
+#define DEFAULT_PROP_RESUME_BYTES       (5 * 1024 * 1024)
+#define DEFAULT_PROP_PAUSE_TIME         GST_SECOND
+#define DEFAULT_PROP_RESUME_TIME        (GST_SECOND / 2)
+#define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_ALLOW_NOT_LINKED,
+  PROP_POST_MESSAGES,
+  PROP_STATS,
+};
+
+enum
+{
+  PROP_PAD_0,
+  PROP_PAD_PAUSE_BUFFERS,
+  PROP_PAD_RESUME_BUFFERS,
+  PROP_PAD_PAUSE_BYTES,
+  PROP_PAD_RESUME_BYTES,
+  PROP_PAD_PAUSE_TIME,
+  PROP_PAD_RESUME_TIME,
+  PROP_PAD_FULL_POLICY,
+};
+
+#define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
+
+G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_BLOCK ==
+    (gint) GST_WATERMARK_FIFO_BLOCK);
+G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_OLDEST ==
+    (gint) GST_WATERMARK_FIFO_DROP_OLDEST);
+G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_NEWEST ==
+    (gint) GST_WATERMARK_FIFO_DROP_NEWEST);
+
+struct _GstFanoutPad
+{
+  GstPad parent;
+
+  guint index;
+  GstWatermarkFifo *fifo;
+
+  /* under the pad's object lock */
+  GstFanoutFullPolicy policy;
+
+  /* under the element's lock */
+  guint64 seq;                  /* the last item handed to this pad */
+  GstFlowReturn last_ret;       /* and what its queue said */
+};
+
+struct _GstFanout
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+
+  /* under the object lock */
+  GstFanoutMode mode;
+  gboolean allow_not_linked;
+  gboolean post_messages;
+  guint next_index;
+
+  /* Routing state. Not the object lock: GstElement activates a pad added
+   * to a running element with its object lock held. */
+  GMutex lock;
+  GPtrArray *pads;              /* active src pads by index, reffed */
+  guint32 pads_cookie;          /* changes with the array */
+  guint n_requested;            /* requested and not released */
+  guint64 seq;                  /* items handed out */
+  guint next_rr;                /* balance: where a tie search starts */
+};
+
+/* *INDENT-OFF* */
+static const GEnumValue mode_values[] = {
+  {GST_FANOUT_MODE_BROADCAST, "Every src pad gets every buffer",
+      "broadcast"},
+  {GST_FANOUT_MODE_BALANCE, "Each buffer to the src pad with the fewest "
+      "queued buffers", "balance"},
+  {GST_FANOUT_MODE_KEY, "Each buffer to the src pad picked by its offset",
+      "key"},
+  {0, NULL, NULL},
+};
+
+static const GEnumValue policy_values[] = {
+  {GST_FANOUT_FULL_POLICY_BLOCK, "Wait until the queue drained to its "
+      "resume watermarks", "block"},
+  {GST_FANOUT_FULL_POLICY_DROP_OLDEST, "Drop the oldest queued buffers",
+      "drop-oldest"},
+  {GST_FANOUT_FULL_POLICY_DROP_NEWEST, "Drop the incoming buffer",
+      "drop-newest"},
+  {0, NULL, NULL},
+};
+/* *INDENT-ON* */
+
+GType
+gst_fanout_mode_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstFanoutMode",
+            mode_values));
+  return type;
+}
+
+GType
+gst_fanout_full_policy_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstFanoutFullPolicy",
+            policy_values));
+  return type;
+}
+
+static void gst_fanout_child_proxy_init (gpointer g_iface, gpointer iface_data);
+
+#define gst_fanout_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstFanout, gst_fanout, GST_TYPE_ELEMENT,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gst_fanout_child_proxy_init);
+    GST_DEBUG_CATEGORY_INIT (gst_fanout_debug, "fanout", 0, "fanout element"));
+GST_ELEMENT_REGISTER_DEFINE (fanout, "fanout", GST_RANK_NONE, GST_TYPE_FANOUT);
+
+G_DEFINE_TYPE (GstFanoutPad, gst_fanout_pad, GST_TYPE_PAD);
+
+static GstFlowReturn gst_fanout_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer);
+static GstFlowReturn gst_fanout_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list);
+static gboolean gst_fanout_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_fanout_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query);
+static gboolean gst_fanout_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_fanout_src_activate_mode (GstPad * pad,
+    GstObject * parent, GstPadMode mode, gboolean active);
+
+/* the src pad */
+
+static void
+gst_fanout_post (GstFanoutPad * fpad, const gchar * name,
+    const GstWatermarkLevel * level, GstMiniObject * dropped)
+{
+  GstElement *element = gst_pad_get_parent_element (GST_PAD_CAST (fpad));
+  GstStructure *s;
+  gboolean post;
+
+  if (element == NULL)
+    return;
+  GST_OBJECT_LOCK (element);
+  post = GST_FANOUT (element)->post_messages;
+  GST_OBJECT_UNLOCK (element);
+  if (post) {
+    s = gst_structure_new (name, "pad", GST_TYPE_PAD, fpad,
+        "level-buffers", G_TYPE_UINT, level->buffers,
+        "level-bytes", G_TYPE_UINT64, level->bytes,
+        "level-time", G_TYPE_UINT64, level->time, NULL);
+    if (dropped && GST_IS_BUFFER (dropped))
+      gst_structure_set (s, "pts", G_TYPE_UINT64,
+          GST_BUFFER_PTS (GST_BUFFER_CAST (dropped)), NULL);
+    gst_element_post_message (element,
+        gst_message_new_element (GST_OBJECT_CAST (element), s));
+  }
+  gst_object_unref (element);
+}
+
+/* Called by the pad's queue with no lock held. */
+static void
+gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
+    GstMiniObject * dropped, const GstWatermarkLevel * level,
+    gpointer user_data)
+{
+  static const gchar *const names[] = {
+    [GST_WATERMARK_FIFO_PAUSED] = "fanout-paused",
+    [GST_WATERMARK_FIFO_RESUMED] = "fanout-resumed",
+    [GST_WATERMARK_FIFO_DROPPED] = "fanout-dropped",
+  };
+
+  gst_fanout_post (GST_FANOUT_PAD_CAST (user_data), names[what], level,
+      dropped);
+}
+
+static void
+gst_fanout_pad_finalize (GObject * object)
+{
+  gst_watermark_fifo_free (GST_FANOUT_PAD (object)->fifo);
+
+  G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
+}
+
+/* Changes one watermark; an invalid combination is refused with a warning
+ * and the old values kept. */
+static void
+gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
+    const GValue * value)
+{
+  GstWatermarks wm;
+  const gchar *why;
+
+  GST_OBJECT_LOCK (fpad);
+  gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
+  switch (prop_id) {
+    case PROP_PAD_PAUSE_BUFFERS:
+      wm.pause_buffers = g_value_get_uint (value);
+      break;
+    case PROP_PAD_RESUME_BUFFERS:
+      wm.resume_buffers = g_value_get_uint (value);
+      break;
+    case PROP_PAD_PAUSE_BYTES:
+      wm.pause_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_PAD_RESUME_BYTES:
+      wm.resume_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_PAD_PAUSE_TIME:
+      wm.pause_time = g_value_get_uint64 (value);
+      break;
+    case PROP_PAD_RESUME_TIME:
+      wm.resume_time = g_value_get_uint64 (value);
+      break;
+  }
+  why = gst_watermarks_validate (&wm);
+  if (why == NULL)
+    gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
+  GST_OBJECT_UNLOCK (fpad);
+
+  if (why != NULL)
+    g_warning ("%s:%s: %s; keeping the old watermarks",
+        GST_DEBUG_PAD_NAME (fpad), why);
+}
+
+static void
+gst_fanout_pad_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstFanoutPad *fpad = GST_FANOUT_PAD (object);
+
+  switch (prop_id) {
+    case PROP_PAD_FULL_POLICY:
+      GST_OBJECT_LOCK (fpad);
+      fpad->policy = g_value_get_enum (value);
+      gst_watermark_fifo_set_policy (fpad->fifo,
+          (GstWatermarkFifoPolicy) fpad->policy);
+      GST_OBJECT_UNLOCK (fpad);
+      break;
+    case PROP_PAD_PAUSE_BUFFERS:
+    case PROP_PAD_RESUME_BUFFERS:
+    case PROP_PAD_PAUSE_BYTES:
+    case PROP_PAD_RESUME_BYTES:
+    case PROP_PAD_PAUSE_TIME:
+    case PROP_PAD_RESUME_TIME:
+      gst_fanout_pad_set_watermark (fpad, prop_id, value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_fanout_pad_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstFanoutPad *fpad = GST_FANOUT_PAD (object);
+  GstWatermarks wm;
+
+  GST_OBJECT_LOCK (fpad);
+  gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
+  switch (prop_id) {
+    case PROP_PAD_PAUSE_BUFFERS:
+      g_value_set_uint (value, wm.pause_buffers);
+      break;
+    case PROP_PAD_RESUME_BUFFERS:
+      g_value_set_uint (value, wm.resume_buffers);
+      break;
+    case PROP_PAD_PAUSE_BYTES:
+      g_value_set_uint64 (value, wm.pause_bytes);
+      break;
+    case PROP_PAD_RESUME_BYTES:
+      g_value_set_uint64 (value, wm.resume_bytes);
+      break;
+    case PROP_PAD_PAUSE_TIME:
+      g_value_set_uint64 (value, wm.pause_time);
+      break;
+    case PROP_PAD_RESUME_TIME:
+      g_value_set_uint64 (value, wm.resume_time);
+      break;
+    case PROP_PAD_FULL_POLICY:
+      g_value_set_enum (value, fpad->policy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (fpad);
+}
+
+static void
+gst_fanout_pad_class_init (GstFanoutPadClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->finalize = gst_fanout_pad_finalize;
+  gobject_class->set_property = gst_fanout_pad_set_property;
+  gobject_class->get_property = gst_fanout_pad_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BUFFERS,
+      g_param_spec_uint ("pause-buffers", "Pause buffers",
+          "Queued buffers at which this branch is full (0 = no limit in "
+          "buffers)", 0, G_MAXUINT, DEFAULT_PROP_PAUSE_BUFFERS, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BUFFERS,
+      g_param_spec_uint ("resume-buffers", "Resume buffers",
+          "Queued buffers a full branch must drain to before the sink pad "
+          "resumes (below pause-buffers)", 0, G_MAXUINT,
+          DEFAULT_PROP_RESUME_BUFFERS, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BYTES,
+      g_param_spec_uint64 ("pause-bytes", "Pause bytes",
+          "Queued bytes at which this branch is full (0 = no limit in bytes)",
+          0, G_MAXUINT64, DEFAULT_PROP_PAUSE_BYTES, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BYTES,
+      g_param_spec_uint64 ("resume-bytes", "Resume bytes",
+          "Queued bytes a full branch must drain to before the sink pad "
+          "resumes (below pause-bytes)", 0, G_MAXUINT64,
+          DEFAULT_PROP_RESUME_BYTES, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_TIME,
+      g_param_spec_uint64 ("pause-time", "Pause time",
+          "Queued running time (ns) at which this branch is full (0 = no "
+          "limit in time)", 0, G_MAXUINT64, DEFAULT_PROP_PAUSE_TIME, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_TIME,
+      g_param_spec_uint64 ("resume-time", "Resume time",
+          "Queued running time (ns) a full branch must drain to before the "
+          "sink pad resumes (below pause-time)", 0, G_MAXUINT64,
+          DEFAULT_PROP_RESUME_TIME, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_FULL_POLICY,
+      g_param_spec_enum ("full-policy", "Full policy",
+          "What to do with a buffer for this branch when it is full",
+          GST_TYPE_FANOUT_FULL_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+}
+
+static void
+gst_fanout_pad_init (GstFanoutPad * fpad)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+  GstWatermarks wm = { DEFAULT_PROP_PAUSE_BUFFERS,
+    DEFAULT_PROP_RESUME_BUFFERS, DEFAULT_PROP_PAUSE_BYTES,
+    DEFAULT_PROP_RESUME_BYTES, DEFAULT_PROP_PAUSE_TIME,
+    DEFAULT_PROP_RESUME_TIME
+  };
+
+  fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
+      gst_fanout_pad_on_fifo, fpad);
+  gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
+  fpad->policy = DEFAULT_PROP_FULL_POLICY;
+  /* a new queue does not take data until the pad is activated */
+  gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
+
+  gst_pad_set_activatemode_function (pad,
+      GST_DEBUG_FUNCPTR (gst_fanout_src_activate_mode));
+  gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (gst_fanout_src_event));
+  GST_PAD_SET_PROXY_CAPS (pad);
+}
+
+/* The streaming thread of a src pad: pushes what its queue holds. */
+static void
+gst_fanout_pad_loop (GstPad * pad)
+{
+  GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMiniObject *item;
+
+  if (gst_watermark_fifo_pop (fpad->fifo, &item) != GST_FLOW_OK)
+    goto flushing;
+
+  if (GST_IS_BUFFER (item)) {
+    ret = gst_pad_push (pad, GST_BUFFER_CAST (item));
+  } else if (GST_IS_BUFFER_LIST (item)) {
+    ret = gst_pad_push_list (pad, GST_BUFFER_LIST_CAST (item));
+  } else if (GST_IS_EVENT (item)) {
+    gst_pad_push_event (pad, GST_EVENT_CAST (item));
+  } else {
+    gst_watermark_fifo_query_done (fpad->fifo, GST_QUERY_CAST (item),
+        gst_pad_peer_query (pad, GST_QUERY_CAST (item)));
+  }
+  if (ret != GST_FLOW_OK)
+    goto not_ok;
+  return;
+
+  /* ERRORS */
+flushing:
+  {
+    GST_DEBUG_OBJECT (pad, "flushing, pausing");
+    gst_pad_pause_task (pad);
+    return;
+  }
+not_ok:
+  {
+    GST_DEBUG_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
+    /* the sink pad returns it from now on; after EOS nobody upstream is
+     * told, so tell the application */
+    if (gst_watermark_fifo_set_flow (fpad->fifo, ret) && ret < GST_FLOW_EOS
+        && ret != GST_FLOW_FLUSHING) {
+      GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
+      gst_pad_push_event (pad, gst_event_new_eos ());
+    }
+    return;
+  }
+}
+
+static gboolean
+gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
+
+  /* a branch linked (again) takes data again */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE &&
+      gst_watermark_fifo_get_flow (fpad->fifo) == GST_FLOW_NOT_LINKED)
+    gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_OK);
+
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* pad lifecycle */
+
+static gboolean
+replay_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
+{
+  GstFanoutPad *fpad = user_data;
+
+  gst_watermark_fifo_push (fpad->fifo,
+      GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
+  return TRUE;
+}
+
+static gint
+compare_index (gconstpointer a, gconstpointer b)
+{
+  const GstFanoutPad *pa = *(GstFanoutPad * const *) a;
+  const GstFanoutPad *pb = *(GstFanoutPad * const *) b;
+
+  return (pa->index > pb->index) - (pa->index < pb->index);
+}
+
+/* With the lock: (re)starts a pad's queue and thread. The queue first
+ * gets the sink pad's sticky events: they are the stream's state, and a
+ * flush emptied the queue. Under the lock the sink event function stores
+ * sticky events under, so that none is missed or doubled; the pad counts
+ * as having had the item being handed out. */
+static void
+gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
+{
+  gst_watermark_fifo_set_flushing (fpad->fifo, FALSE);
+  gst_pad_sticky_events_foreach (self->sinkpad, replay_sticky_event, fpad);
+  fpad->seq = self->seq;
+  fpad->last_ret = GST_FLOW_OK;
+  gst_pad_start_task (GST_PAD_CAST (fpad),
+      (GstTaskFunction) gst_fanout_pad_loop, fpad, NULL);
+}
+
+/* A src pad joins the routing. */
+static gboolean
+gst_fanout_pad_start (GstFanout * self, GstFanoutPad * fpad)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->pads, gst_object_ref (fpad));
+  g_ptr_array_sort (self->pads, compare_index);
+  self->pads_cookie++;
+  gst_fanout_pad_resume_locked (self, fpad);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* Leaves the routing, drops what is queued, stops the thread. */
+static gboolean
+gst_fanout_pad_stop (GstFanout * self, GstFanoutPad * fpad)
+{
+  g_mutex_lock (&self->lock);
+  if (g_ptr_array_remove (self->pads, fpad))
+    self->pads_cookie++;
+  g_mutex_unlock (&self->lock);
+
+  gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
+  return gst_pad_stop_task (GST_PAD_CAST (fpad));
+}
+
+static gboolean
+gst_fanout_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstFanout *self = GST_FANOUT (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active)
+    return gst_fanout_pad_start (self, GST_FANOUT_PAD_CAST (pad));
+  return gst_fanout_pad_stop (self, GST_FANOUT_PAD_CAST (pad));
+}
+
+/* With the object lock: the index of a new pad, from @name or the next
+ * free one. FALSE when @name is taken or not a src_%u name. */
+static gboolean
+gst_fanout_pick_index (GstFanout * self, const gchar * name, guint * index)
+{
+  GList *l;
+
+  if (name == NULL || g_strcmp0 (name, "src_%u") == 0) {
+    *index = self->next_index;
+  } else if (sscanf (name, "src_%u", index) != 1) {
+    return FALSE;
+  }
+  for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
+    if (GST_FANOUT_PAD_CAST (l->data)->index == *index)
+      return FALSE;
+  }
+  self->next_index = MAX (self->next_index, *index + 1);
+  return TRUE;
+}
+
+static GstPad *
+gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstFanout *self = GST_FANOUT (element);
+  GstFanoutPad *fpad;
+  gchar *pad_name;
+  guint index;
+
+  GST_OBJECT_LOCK (self);
+  if (!gst_fanout_pick_index (self, name, &index))
+    goto bad_name;
+  GST_OBJECT_UNLOCK (self);
+
+  pad_name = g_strdup_printf ("src_%u", index);
+  fpad = g_object_new (GST_TYPE_FANOUT_PAD, "name", pad_name, "direction",
+      GST_PAD_SRC, "template", templ, NULL);
+  g_free (pad_name);
+  fpad->index = index;
+
+  g_mutex_lock (&self->lock);
+  self->n_requested++;
+  g_mutex_unlock (&self->lock);
+  /* activates the pad when the element is running */
+  if (!gst_element_add_pad (element, GST_PAD_CAST (fpad)))
+    goto add_failed;
+  gst_child_proxy_child_added (GST_CHILD_PROXY (self), G_OBJECT (fpad),
+      GST_OBJECT_NAME (fpad));
+  return GST_PAD_CAST (fpad);
+
+  /* ERRORS */
+bad_name:
+  {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "pad name %s is taken or not src_%%u", name);
+    return NULL;
+  }
+add_failed:
+  {
+    g_mutex_lock (&self->lock);
+    self->n_requested--;
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self, "could not add pad src_%u", index);
+    return NULL;
+  }
+}
+
+static void
+gst_fanout_release_pad (GstElement * element, GstPad * pad)
+{
+  GstFanout *self = GST_FANOUT (element);
+
+  GST_DEBUG_OBJECT (pad, "releasing");
+  gst_pad_set_active (pad, FALSE);
+
+  g_mutex_lock (&self->lock);
+  self->n_requested--;
+  g_mutex_unlock (&self->lock);
+
+  gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
+      GST_OBJECT_NAME (pad));
+  gst_element_remove_pad (element, pad);
+}
+
+/* routing */
+
+/* With the lock: the flow of a branch for the item @seq: what its queue
+ * said to that item, or what it says now. */
+static GstFlowReturn
+gst_fanout_pad_flow_locked (GstFanoutPad * fpad, guint64 seq)
+{
+  if (fpad->seq == seq)
+    return fpad->last_ret;
+  return gst_watermark_fifo_get_flow (fpad->fifo);
+}
+
+/* With the lock: what the sink pad returns for item @seq. FLUSHING and
+ * errors at once; else OK when a branch is OK, EOS when all are EOS or
+ * not linked, NOT_LINKED when all are not linked (like tee). Requested pads
+ * none of which is active are pads being deactivated: FLUSHING. */
+static GstFlowReturn
+gst_fanout_combine_locked (GstFanout * self, guint64 seq)
+{
+  gboolean any_ok = FALSE, any_eos = FALSE;
+  guint i;
+
+  if (self->pads->len == 0)
+    return self->n_requested ? GST_FLOW_FLUSHING : GST_FLOW_NOT_LINKED;
+
+  for (i = 0; i < self->pads->len; i++) {
+    GstFlowReturn ret =
+        gst_fanout_pad_flow_locked (g_ptr_array_index (self->pads, i), seq);
+
+    if (ret == GST_FLOW_EOS)
+      any_eos = TRUE;
+    else if (ret >= GST_FLOW_OK)
+      any_ok = TRUE;
+    else if (ret != GST_FLOW_NOT_LINKED)
+      return ret;
+  }
+  if (any_ok)
+    return GST_FLOW_OK;
+  return any_eos ? GST_FLOW_EOS : GST_FLOW_NOT_LINKED;
+}
+
+/* With the lock, returns with it: queues @item (transfer full) on @fpad,
+ * with the lock released while the queue may block. */
+static void
+gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
+    GstMiniObject * item, guint64 seq)
+{
+  GstFlowReturn ret;
+
+  fpad->seq = seq;
+  gst_object_ref (fpad);
+  g_mutex_unlock (&self->lock);
+
+  ret = gst_watermark_fifo_push (fpad->fifo, item);
+
+  g_mutex_lock (&self->lock);
+  fpad->last_ret = ret;
+  gst_object_unref (fpad);
+}
+
+/* With the lock: the active pads that have not had item @seq. */
+static guint
+gst_fanout_count_pending_locked (GstFanout * self, guint64 seq)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < self->pads->len; i++)
+    n += GST_FANOUT_PAD_CAST (g_ptr_array_index (self->pads, i))->seq != seq;
+  return n;
+}
+
+/* An error or flushing: the sink pad returns it at once. */
+static inline gboolean
+is_fatal (GstFlowReturn ret)
+{
+  return ret == GST_FLOW_FLUSHING || ret < GST_FLOW_EOS;
+}
+
+/* Gives @item (transfer full) to every active pad, tee's way: ref the pad,
+ * drop the lock, queue, retake the lock, start over when the pads changed.
+ * The last pad gets our reference, so that a buffer with one consumer
+ * left is writable there; a pad added after that waits for the next item.
+ * Stops at an error, like tee. */
+static GstFlowReturn
+gst_fanout_broadcast (GstFanout * self, GstMiniObject * item)
+{
+  GstMiniObject *ours = item;
+  gboolean stop = FALSE;
+  GstFlowReturn ret;
+  guint64 seq;
+  guint32 cookie;
+  guint i, pending;
+
+  g_mutex_lock (&self->lock);
+  seq = ++self->seq;
+  if (GST_IS_EVENT (item) && GST_EVENT_IS_STICKY (item))
+    gst_pad_store_sticky_event (self->sinkpad, GST_EVENT_CAST (item));
+restart:
+  cookie = self->pads_cookie;
+  pending = gst_fanout_count_pending_locked (self, seq);
+  for (i = 0; i < self->pads->len && ours && !stop; i++) {
+    GstFanoutPad *fpad = g_ptr_array_index (self->pads, i);
+
+    if (fpad->seq == seq)
+      continue;
+    gst_fanout_pad_queue_locked (self, fpad,
+        --pending ? gst_mini_object_ref (ours) : ours, seq);
+    if (pending == 0)
+      ours = NULL;
+    if (cookie != self->pads_cookie)
+      goto restart;
+    stop = is_fatal (fpad->last_ret);
+  }
+  ret = gst_fanout_combine_locked (self, seq);
+  g_mutex_unlock (&self->lock);
+
+  if (ours)
+    gst_mini_object_unref (ours);
+  return ret;
+}
+
+/* With the lock: the pad with the fewest queued buffers among those that
+ * take data, ties in turn. */
+static GstFanoutPad *
+gst_fanout_pick_least_loaded_locked (GstFanout * self)
+{
+  GstFanoutPad *best = NULL;
+  guint i, n = self->pads->len, best_i = 0, best_level = G_MAXUINT;
+
+  for (i = 0; i < n; i++) {
+    guint k = (self->next_rr + i) % n;
+    GstFanoutPad *fpad = g_ptr_array_index (self->pads, k);
+    GstWatermarkLevel level;
+
+    if (gst_watermark_fifo_get_flow (fpad->fifo) != GST_FLOW_OK)
+      continue;
+    gst_watermark_fifo_get_level (fpad->fifo, &level);
+    if (level.buffers < best_level) {
+      best = fpad;
+      best_i = k;
+      best_level = level.buffers;
+    }
+  }
+  if (best)
+    self->next_rr = best_i + 1;
+  return best;
+}
+
+/* The key of a buffer, or of a list's first buffer. */
+static guint64
+gst_fanout_item_key (GstMiniObject * item)
+{
+  GstBuffer *buf;
+
+  if (GST_IS_BUFFER_LIST (item))
+    buf = gst_buffer_list_length (GST_BUFFER_LIST_CAST (item)) ?
+        gst_buffer_list_get (GST_BUFFER_LIST_CAST (item), 0) : NULL;
+  else
+    buf = GST_BUFFER_CAST (item);
+
+  if (buf == NULL || !GST_BUFFER_OFFSET_IS_VALID (buf))
+    return 0;
+  return GST_BUFFER_OFFSET (buf);
+}
+
+/* Gives @item (transfer full) to one pad: the least loaded or the one its
+ * key picks. It is queued with our reference, so that it is writable
+ * downstream; when its pad is released meanwhile it goes with that pad's
+ * queue. */
+static GstFlowReturn
+gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
+{
+  GstFanoutPad *fpad = NULL;
+  GstFlowReturn ret;
+  guint64 seq;
+
+  g_mutex_lock (&self->lock);
+  seq = ++self->seq;
+  if (mode == GST_FANOUT_MODE_BALANCE)
+    fpad = gst_fanout_pick_least_loaded_locked (self);
+  else if (self->pads->len)
+    fpad = g_ptr_array_index (self->pads,
+        gst_fanout_item_key (item) % self->pads->len);
+
+  if (fpad)
+    gst_fanout_pad_queue_locked (self, fpad, item, seq);
+  ret = gst_fanout_combine_locked (self, seq);
+  g_mutex_unlock (&self->lock);
+
+  if (fpad == NULL)
+    gst_mini_object_unref (item);
+  return ret;
+}
+
+static GstFlowReturn
+gst_fanout_handle_data (GstFanout * self, GstMiniObject * item)
+{
+  GstFanoutMode mode;
+  gboolean allow_not_linked;
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  allow_not_linked = self->allow_not_linked;
+  GST_OBJECT_UNLOCK (self);
+
+  if (mode == GST_FANOUT_MODE_BROADCAST)
+    ret = gst_fanout_broadcast (self, item);
+  else
+    ret = gst_fanout_route (self, item, mode);
+
+  if (ret == GST_FLOW_NOT_LINKED && allow_not_linked)
+    ret = GST_FLOW_OK;
+  return ret;
+}
+
+static GstFlowReturn
+gst_fanout_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  return gst_fanout_handle_data (GST_FANOUT (parent),
+      GST_MINI_OBJECT_CAST (buffer));
+}
+
+static GstFlowReturn
+gst_fanout_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  return gst_fanout_handle_data (GST_FANOUT (parent),
+      GST_MINI_OBJECT_CAST (list));
+}
+
+/* events and queries */
+
+/* The active src pads, reffed. */
+static GPtrArray *
+gst_fanout_ref_pads (GstFanout * self)
+{
+  GPtrArray *pads;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  pads = g_ptr_array_new_full (self->pads->len, gst_object_unref);
+  for (i = 0; i < self->pads->len; i++)
+    g_ptr_array_add (pads, gst_object_ref (g_ptr_array_index (self->pads, i)));
+  g_mutex_unlock (&self->lock);
+  return pads;
+}
+
+/* Like queue: downstream first, so that a push in progress returns, then
+ * the queue, which wakes a sink pad waiting for room, then the thread. */
+static void
+gst_fanout_flush_start (GstFanout * self, GstEvent * event)
+{
+  GPtrArray *pads = gst_fanout_ref_pads (self);
+  guint i;
+
+  for (i = 0; i < pads->len; i++) {
+    GstFanoutPad *fpad = g_ptr_array_index (pads, i);
+
+    gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
+    gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
+    gst_pad_pause_task (GST_PAD_CAST (fpad));
+  }
+  g_ptr_array_unref (pads);
+}
+
+/* Restarts the threads under the lock, so that a pad being deactivated
+ * meanwhile is not restarted. */
+static void
+gst_fanout_flush_stop (GstFanout * self, GstEvent * event)
+{
+  GPtrArray *pads = gst_fanout_ref_pads (self);
+  guint i;
+
+  for (i = 0; i < pads->len; i++)
+    gst_pad_push_event (g_ptr_array_index (pads, i), gst_event_ref (event));
+  g_ptr_array_unref (pads);
+
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->pads->len; i++)
+    gst_fanout_pad_resume_locked (self, g_ptr_array_index (self->pads, i));
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+gst_fanout_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFanout *self = GST_FANOUT (parent);
+  GstFlowReturn ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      gst_fanout_flush_start (self, event);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_fanout_flush_stop (self, event);
+      break;
+    default:
+      if (!GST_EVENT_IS_SERIALIZED (event))
+        return gst_pad_event_default (pad, parent, event);
+      /* in order with the data, to every branch */
+      ret = gst_fanout_broadcast (self, GST_MINI_OBJECT_CAST (event));
+      return ret == GST_FLOW_OK || ret == GST_FLOW_NOT_LINKED ||
+          ret == GST_FLOW_EOS;
+  }
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* A serialized query other than ALLOCATION goes through every branch's
+ * queue in turn (a DRAIN drains them all); it is answered when a branch
+ * answered it. */
+static gboolean
+gst_fanout_query_branches (GstFanout * self, GstQuery * query)
+{
+  GPtrArray *pads = gst_fanout_ref_pads (self);
+  gboolean res = FALSE;
+  guint i;
+
+  for (i = 0; i < pads->len; i++) {
+    GstFanoutPad *fpad = g_ptr_array_index (pads, i);
+
+    res |= gst_watermark_fifo_push_query (fpad->fifo, query);
+  }
+  g_ptr_array_unref (pads);
+  return res;
+}
+
+/* The ALLOCATION answer being built from the branches. */
+typedef struct
+{
+  GstQuery *query;              /* upstream's: collects the common metas */
+  GstCaps *caps;
+  GstVideoInfo vinfo;
+  gboolean is_video;
+  GstAllocationParams params;
+  guint size;
+  gboolean metas_set;           /* a branch's metas were taken in */
+  gboolean metas_void;          /* a linked branch accepts none */
+  guint newest;                 /* broadcast: newest frames one branch holds */
+  guint older;                  /* broadcast: frames outside those */
+  guint all;                    /* what the branches hold without sharing */
+  guint min;                    /* the answer */
+} GstFanoutAllocation;
+
+/* Keeps the metas of @query that @answer accepts too. GStreamer 1.22
+ * cannot merge meta parameters: a meta whose parameters differ is
+ * dropped. */
+static void
+gst_fanout_allocation_keep_common_metas (GstQuery * query, GstQuery * answer)
+{
+  guint i = gst_query_get_n_allocation_metas (query);
+
+  while (i-- > 0) {
+    const GstStructure *ours, *theirs = NULL;
+    GType api = gst_query_parse_nth_allocation_meta (query, i, &ours);
+    gboolean keep = FALSE;
+    guint j;
+
+    if (gst_query_find_allocation_meta (answer, api, &j)) {
+      gst_query_parse_nth_allocation_meta (answer, j, &theirs);
+      keep = ours == theirs || (ours && theirs &&
+          gst_structure_is_equal (ours, theirs));
+    }
+    if (!keep)
+      gst_query_remove_nth_allocation_meta (query, i);
+  }
+}
+
+static void
+gst_fanout_allocation_merge_metas (GstFanoutAllocation * a, GstQuery * answer)
+{
+  guint i, n = gst_query_get_n_allocation_metas (answer);
+
+  if (a->metas_set) {
+    gst_fanout_allocation_keep_common_metas (a->query, answer);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    const GstStructure *params;
+    GType api = gst_query_parse_nth_allocation_meta (answer, i, &params);
+
+    gst_query_add_allocation_meta (a->query, api, params);
+  }
+  a->metas_set = TRUE;
+}
+
+/* Takes in a branch's answer; returns the buffers its downstream keeps. */
+static guint
+gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
+{
+  guint i, size, min = 0;
+
+  for (i = 0; i < gst_query_get_n_allocation_params (answer); i++) {
+    GstAllocationParams p;
+
+    gst_query_parse_nth_allocation_param (answer, i, NULL, &p);
+    a->params.align = MAX (a->params.align, p.align);
+    a->params.prefix = MAX (a->params.prefix, p.prefix);
+    a->params.padding = MAX (a->params.padding, p.padding);
+  }
+  if (gst_query_get_n_allocation_pools (answer) > 0) {
+    gst_query_parse_nth_allocation_pool (answer, 0, NULL, &size, &min, NULL);
+    a->size = MAX (a->size, size);
+  }
+  gst_fanout_allocation_merge_metas (a, answer);
+  return min;
+}
+
+/* Asks a branch's peer; returns the buffers that downstream keeps. A
+ * linked branch that does not answer accepts no meta. */
+static guint
+gst_fanout_allocation_ask (GstFanoutAllocation * a, GstFanoutPad * fpad)
+{
+  GstPad *peer = gst_pad_get_peer (GST_PAD_CAST (fpad));
+  GstQuery *answer;
+  guint min = 0;
+
+  if (peer == NULL)
+    return 0;
+  answer = gst_query_new_allocation (a->caps, FALSE);
+  if (gst_pad_query (peer, answer))
+    min = gst_fanout_allocation_merge (a, answer);
+  else
+    a->metas_void = TRUE;
+  GST_DEBUG_OBJECT (fpad, "downstream answered %" GST_PTR_FORMAT, answer);
+  gst_query_unref (answer);
+  gst_object_unref (peer);
+  return min;
+}
+
+/* The most buffers @fpad's queue holds at its pause watermarks: the
+ * tightest enabled dimension, counted in frames of @size bytes and of the
+ * caps' frame duration; a level may pass a bytes or time watermark by one
+ * buffer. 0 when no dimension can be counted. */
+static guint
+gst_fanout_pad_capacity (GstFanoutPad * fpad, guint size,
+    const GstVideoInfo * vinfo)
+{
+  guint64 n = G_MAXUINT;
+  GstWatermarks wm;
+
+  gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
+  if (wm.pause_buffers)
+    n = wm.pause_buffers;
+  if (wm.pause_bytes && size)
+    n = MIN (n, wm.pause_bytes / size + 1);
+  if (wm.pause_time && vinfo && vinfo->fps_n > 0 && vinfo->fps_d > 0)
+    n = MIN (n, gst_util_uint64_scale (wm.pause_time, vinfo->fps_n,
+            GST_SECOND * vinfo->fps_d) + 1);
+  return n == G_MAXUINT ? 0 : n;
+}
+
+/* Counts what one branch can hold: its queue, the buffer its thread is
+ * pushing and what its downstream keeps. In broadcast mode branches share
+ * buffers: a queue that blocks or drops the oldest holds the newest
+ * buffers, which the other such queues share, while the buffers a branch
+ * holds downstream, or keeps when it drops the newest, may be older. */
+static void
+gst_fanout_allocation_add_branch (GstFanoutAllocation * a,
+    GstFanoutPad * fpad, guint kept)
+{
+  guint down = kept + 1;
+  guint queue = gst_fanout_pad_capacity (fpad, a->size,
+      a->is_video ? &a->vinfo : NULL);
+  GstFanoutFullPolicy policy;
+
+  GST_OBJECT_LOCK (fpad);
+  policy = fpad->policy;
+  GST_OBJECT_UNLOCK (fpad);
+
+  a->all += queue + down;
+  switch (policy) {
+    case GST_FANOUT_FULL_POLICY_BLOCK:
+      a->newest = MAX (a->newest, queue + down);
+      break;
+    case GST_FANOUT_FULL_POLICY_DROP_OLDEST:
+      a->newest = MAX (a->newest, queue);
+      a->older += down;
+      break;
+    case GST_FANOUT_FULL_POLICY_DROP_NEWEST:
+      a->older += queue + down;
+      break;
+  }
+}
+
+/* Writes the aggregated answer: no pool of ours (the pool is upstream's
+ * to choose; a downstream pool cannot serve several branches), the
+ * largest size with a minimum that covers all branches plus the buffer
+ * being produced, the largest alignment, the common metas. */
+static void
+gst_fanout_allocation_finish (GstFanoutAllocation * a, GstFanoutMode mode)
+{
+  a->min = (mode == GST_FANOUT_MODE_BROADCAST ? a->newest + a->older :
+      a->all) + 1;
+
+  if (a->metas_void) {
+    while (gst_query_get_n_allocation_metas (a->query))
+      gst_query_remove_nth_allocation_meta (a->query, 0);
+  }
+  if (a->params.align || a->params.prefix || a->params.padding)
+    gst_query_add_allocation_param (a->query, NULL, &a->params);
+  /* a size of 0 would give buffers without memory */
+  if (a->size)
+    gst_query_add_allocation_pool (a->query, NULL, a->size, a->min, 0);
+}
+
+static gboolean
+gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
+{
+  GstFanoutAllocation a = { query, };
+  GPtrArray *pads = gst_fanout_ref_pads (self);
+  guint *kept = g_new0 (guint, pads->len + 1);
+  GstFanoutMode mode;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+
+  gst_query_parse_allocation (query, &a.caps, NULL);
+  gst_allocation_params_init (&a.params);
+  a.is_video = a.caps && gst_video_info_from_caps (&a.vinfo, a.caps);
+  /* every answer first: the queues count in buffers of the largest size */
+  for (i = 0; i < pads->len; i++)
+    kept[i] = gst_fanout_allocation_ask (&a, g_ptr_array_index (pads, i));
+  if (a.is_video)
+    a.size = MAX (a.size, GST_VIDEO_INFO_SIZE (&a.vinfo));
+  for (i = 0; i < pads->len; i++)
+    gst_fanout_allocation_add_branch (&a, g_ptr_array_index (pads, i), kept[i]);
+  gst_fanout_allocation_finish (&a, mode);
+  GST_DEBUG_OBJECT (self, "%u branches: %u byte buffers, at least %u",
+      pads->len, a.size, a.min);
+
+  g_free (kept);
+  g_ptr_array_unref (pads);
+  return TRUE;
+}
+
+static gboolean
+gst_fanout_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstFanout *self = GST_FANOUT (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION)
+    return gst_fanout_answer_allocation (self, query);
+  if (GST_QUERY_IS_SERIALIZED (query))
+    return gst_fanout_query_branches (self, query);
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* stats */
+
+static void
+rename_counter (GstStructure * s, const gchar * from, const gchar * to)
+{
+  guint64 v = 0;
+
+  gst_structure_get_uint64 (s, from, &v);
+  gst_structure_remove_field (s, from);
+  gst_structure_set (s, to, G_TYPE_UINT64, v, NULL);
+}
+
+/* One pad's counters. The queue's "pushed" are the buffers this branch
+ * received, its "popped" those the branch pushed downstream. */
+static GstStructure *
+gst_fanout_pad_stats (GstFanoutPad * fpad)
+{
+  GstStructure *s = gst_structure_new_empty ("fanout-pad-stats");
+
+  gst_watermark_fifo_fill_stats (fpad->fifo, s);
+  rename_counter (s, "pushed", "received");
+  rename_counter (s, "popped", "pushed");
+  gst_structure_set (s, "flow", G_TYPE_STRING,
+      gst_flow_get_name (gst_watermark_fifo_get_flow (fpad->fifo)), NULL);
+  return s;
+}
+
+static GstStructure *
+gst_fanout_get_stats (GstFanout * self)
+{
+  GstStructure *s = gst_structure_new_empty ("fanout-stats");
+  guint64 pushed = 0, dropped = 0, v;
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
+    GstStructure *ps = gst_fanout_pad_stats (l->data);
+
+    if (gst_structure_get_uint64 (ps, "pushed", &v))
+      pushed += v;
+    if (gst_structure_get_uint64 (ps, "dropped", &v))
+      dropped += v;
+    gst_structure_set (s, GST_OBJECT_NAME (l->data), GST_TYPE_STRUCTURE, ps,
+        NULL);
+    gst_structure_free (ps);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
+      G_TYPE_UINT64, dropped, NULL);
+  return s;
+}
+
+/* the element */
+
+static void
+gst_fanout_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstFanout *self = GST_FANOUT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_ALLOW_NOT_LINKED:
+      self->allow_not_linked = g_value_get_boolean (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstFanout *self = GST_FANOUT (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_fanout_get_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_ALLOW_NOT_LINKED:
+      g_value_set_boolean (value, self->allow_not_linked);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Releases the request pads, which stops their threads. */
+static void
+gst_fanout_dispose (GObject * object)
+{
+  GstElement *element = GST_ELEMENT (object);
+  GstPad *pad;
+
+  for (;;) {
+    GST_OBJECT_LOCK (element);
+    pad = element->srcpads ? gst_object_ref (element->srcpads->data) : NULL;
+    GST_OBJECT_UNLOCK (element);
+    if (pad == NULL)
+      break;
+    gst_element_release_request_pad (element, pad);
+    gst_object_unref (pad);
+  }
+
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
+gst_fanout_finalize (GObject * object)
+{
+  GstFanout *self = GST_FANOUT (object);
+
+  g_ptr_array_unref (self->pads);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_fanout_class_init (GstFanoutClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_fanout_set_property;
+  gobject_class->get_property = gst_fanout_get_property;
+  gobject_class->dispose = gst_fanout_dispose;
+  gobject_class->finalize = gst_fanout_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "Which src pads get a buffer: all (broadcast), the least loaded "
+          "(balance) or the one its GST_BUFFER_OFFSET picks (key)",
+          GST_TYPE_FANOUT_MODE, DEFAULT_PROP_MODE, flags));
+  g_object_class_install_property (gobject_class, PROP_ALLOW_NOT_LINKED,
+      g_param_spec_boolean ("allow-not-linked", "Allow not linked",
+          "Return GST_FLOW_OK even if there are no src pads or none is "
+          "linked", DEFAULT_PROP_ALLOW_NOT_LINKED, flags));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post an element message on the bus for each dropped buffer "
+          "(fanout-dropped) and each time a branch blocks the sink pad "
+          "(fanout-paused) and lets it go (fanout-resumed)",
+          DEFAULT_PROP_POST_MESSAGES, flags));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Buffers pushed and dropped in all, and per src pad (a structure "
+          "named after the pad): received, pushed, dropped, pauses, resumes, "
+          "level-buffers, level-bytes, level-time, paused, flow",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &src_template, GST_TYPE_FANOUT_PAD);
+  gst_element_class_set_static_metadata (element_class, "Fan-out",
+      "Generic", "1-to-N fan-out with a queue and a thread per branch: "
+      "broadcast, balance or by key, with pause/resume watermarks",
+      "gst-sharedpool developers");
+
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_fanout_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_fanout_release_pad);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_PAD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_FULL_POLICY, 0);
+}
+
+static void
+gst_fanout_init (GstFanout * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fanout_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fanout_chain_list));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fanout_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fanout_sink_query));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->mode = DEFAULT_PROP_MODE;
+  self->allow_not_linked = DEFAULT_PROP_ALLOW_NOT_LINKED;
+  self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  g_mutex_init (&self->lock);
+  self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+}
+
+/* GstChildProxy: the src pads, so that gst-launch can set their properties
+ * (fanout name=f f.src_0::full-policy=drop-oldest). */
+
+static GObject *
+gst_fanout_child_proxy_get_child_by_index (GstChildProxy * proxy, guint index)
+{
+  GstElement *element = GST_ELEMENT_CAST (proxy);
+  GObject *obj;
+
+  GST_OBJECT_LOCK (element);
+  obj = g_list_nth_data (element->srcpads, index);
+  if (obj)
+    gst_object_ref (obj);
+  GST_OBJECT_UNLOCK (element);
+  return obj;
+}
+
+static guint
+gst_fanout_child_proxy_get_children_count (GstChildProxy * proxy)
+{
+  GstElement *element = GST_ELEMENT_CAST (proxy);
+  guint count;
+
+  GST_OBJECT_LOCK (element);
+  count = element->numsrcpads;
+  GST_OBJECT_UNLOCK (element);
+  return count;
+}
+
+static void
+gst_fanout_child_proxy_init (gpointer g_iface, gpointer iface_data)
+{
+  GstChildProxyInterface *iface = g_iface;
+
+  iface->get_child_by_index = gst_fanout_child_proxy_get_child_by_index;
+  iface->get_children_count = gst_fanout_child_proxy_get_children_count;
+}
