@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gst-sharedpool developer entry point.
 #
-#   ./dev.sh demo                 build, then run the demo
+#   ./dev.sh demo [--seconds S]   build, then run the capture demo (stock vs
+#                                 sharedpool under allocstats, and a plot)
 #   ./dev.sh test [--valgrind]    build, then run every test suite (also with
 #                                 GST_TRACERS=leaks; --valgrind adds memcheck)
 #   ./dev.sh bench [--json FILE]  build, then run the benchmarks
@@ -90,9 +91,15 @@ cmd_test() {
   return $status
 }
 
+# Debian's python3, which has python3-gi and python3-matplotlib, even when
+# another python3 comes first in PATH.
+system_python() {
+  if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else echo python3; fi
+}
+
 cmd_demo() {
   setup
-  "$BUILD/examples/rent-demo"
+  "$(system_python)" tools/capture-demo.py "$BUILD" "$@"
 }
 
 cmd_bench() {
@@ -105,7 +112,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
