@@ -14,6 +14,7 @@
 #endif
 
 #include "gstfanout.h"
+#include "gstframebatch.h"
 #include "gstsharedpoolelement.h"
 #include "gstwatermarkqueue.h"
 
@@ -24,6 +25,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (sharedpool, plugin);
   ret |= GST_ELEMENT_REGISTER (fanout, plugin);
+  ret |= GST_ELEMENT_REGISTER (framebatch, plugin);
   ret |= GST_ELEMENT_REGISTER (watermarkqueue, plugin);
 
   return ret;
