@@ -63,6 +63,7 @@ struct _GstWatermarkFifo
   gboolean eos;
   gboolean paused;
   gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
+  gboolean resume_reporting;    /* RESUMED being reported: no PAUSED yet */
 
   /* time level: running time of the newest data in (writer side, from its
    * segment) and of the oldest data still in (NONE when empty) */
@@ -127,15 +128,33 @@ gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
   return fifo;
 }
 
+/* Sticky events that carry stream state past a flush: all but SEGMENT
+ * (a flush ends it) and EOS. */
+static gboolean
+is_stream_state (GstMiniObject * obj)
+{
+  GstEventType type;
+
+  if (!GST_IS_EVENT (obj) || !GST_EVENT_IS_STICKY (obj))
+    return FALSE;
+  type = GST_EVENT_TYPE (obj);
+  return type != GST_EVENT_SEGMENT && type != GST_EVENT_EOS;
+}
+
 /* With the lock: drops every item (a query belongs to its writer) and
- * forgets the level and the segment. */
+ * forgets the level and the segment. Stream state events go to @keep
+ * instead when it is not NULL. */
 static void
-clear_locked (GstWatermarkFifo * fifo)
+clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
 {
   FifoItem *it;
 
   while ((it = gst_queue_array_pop_head_struct (fifo->items))) {
-    if (!GST_IS_QUERY (it->obj))
+    if (GST_IS_QUERY (it->obj))
+      continue;
+    if (keep && is_stream_state (it->obj))
+      g_queue_push_tail (keep, it->obj);
+    else
       gst_mini_object_unref (it->obj);
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
@@ -146,7 +165,7 @@ clear_locked (GstWatermarkFifo * fifo)
 void
 gst_watermark_fifo_free (GstWatermarkFifo * fifo)
 {
-  clear_locked (fifo);
+  clear_locked (fifo, NULL);
   gst_queue_array_free (fifo->items);
   g_cond_clear (&fifo->pop_cond);
   g_cond_clear (&fifo->push_cond);
@@ -195,10 +214,19 @@ wake_writer (GstWatermarkFifo * fifo)
     g_cond_signal (&fifo->push_cond);
 }
 
+static void
+wait_writer_locked (GstWatermarkFifo * fifo)
+{
+  fifo->push_waiters++;
+  g_cond_wait (&fifo->push_cond, &fifo->lock);
+  fifo->push_waiters--;
+}
+
 /* With the lock: leaves the paused state when nothing holds the writer any
- * more. TRUE when the caller must report RESUMED (with @level) once it has
- * released the lock; not before the writer has reported PAUSED, so that
- * the two are never seen in the wrong order. */
+ * more. TRUE when the caller must report RESUMED (with @level) with
+ * report_resumed() once it has released the lock; not before the writer
+ * has reported PAUSED, and the writer reports no PAUSED before that
+ * RESUMED, so that they alternate wherever they are reported from. */
 static gboolean
 check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
 {
@@ -208,6 +236,7 @@ check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
       && !is_resumable (fifo))
     return FALSE;
   fifo->paused = fifo->pause_notified = FALSE;
+  fifo->resume_reporting = TRUE;
   fifo->resumes++;
   *level = fifo->level;
   wake_writer (fifo);
@@ -215,6 +244,17 @@ check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
       " bytes, %" GST_TIME_FORMAT, level->buffers, level->bytes,
       GST_TIME_ARGS (level->time));
   return TRUE;
+}
+
+/* Without the lock. */
+static void
+report_resumed (GstWatermarkFifo * fifo, const GstWatermarkLevel * level)
+{
+  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, level);
+  g_mutex_lock (&fifo->lock);
+  fifo->resume_reporting = FALSE;
+  wake_writer (fifo);
+  g_mutex_unlock (&fifo->lock);
 }
 
 /* With the lock, returns with it: reports RESUMED with the lock released
@@ -227,7 +267,7 @@ resume_locked (GstWatermarkFifo * fifo)
   if (!check_resume (fifo, &level))
     return;
   g_mutex_unlock (&fifo->lock);
-  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+  report_resumed (fifo, &level);
   g_mutex_lock (&fifo->lock);
 }
 
@@ -422,18 +462,18 @@ make_room_locked (GstWatermarkFifo * fifo)
     if (fifo->paused) {
       /* the watermarks or the policy may have changed under it */
       resume_locked (fifo);
-      if (fifo->paused) {
-        fifo->push_waiters++;
-        g_cond_wait (&fifo->push_cond, &fifo->lock);
-        fifo->push_waiters--;
-      }
+      if (fifo->paused)
+        wait_writer_locked (fifo);
       continue;
     }
     if (!is_full (fifo))
       return GST_FLOW_OK;
     switch (fifo->policy) {
       case GST_WATERMARK_FIFO_BLOCK:
-        pause_locked (fifo);
+        if (fifo->resume_reporting)
+          wait_writer_locked (fifo);
+        else
+          pause_locked (fifo);
         break;
       case GST_WATERMARK_FIFO_DROP_NEWEST:
         return GST_FLOW_CUSTOM_SUCCESS;
@@ -595,11 +635,8 @@ gst_watermark_fifo_push_query (GstWatermarkFifo * fifo, GstQuery * query)
   /* a reader answering it may still write into it: wait for that even
    * when flushing, or the owner would free it under the reader */
   while (!fifo->query_answered && (fifo->query_popped ||
-          fifo->flow == GST_FLOW_OK)) {
-    fifo->push_waiters++;
-    g_cond_wait (&fifo->push_cond, &fifo->lock);
-    fifo->push_waiters--;
-  }
+          fifo->flow == GST_FLOW_OK))
+    wait_writer_locked (fifo);
   if (!fifo->query_answered)
     unqueue_query_locked (fifo, query);
   else if (fifo->flow != GST_FLOW_FLUSHING)
@@ -649,7 +686,7 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   g_mutex_unlock (&fifo->lock);
 
   if (resumed)
-    notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+    report_resumed (fifo, &level);
   *item = it.obj;
   return GST_FLOW_OK;
 
@@ -661,18 +698,39 @@ flushing:
   }
 }
 
-void
-gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
+static void
+set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
 {
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
   fifo->eos = FALSE;
-  clear_locked (fifo);
+  clear_locked (fifo, keep);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
   resume_locked (fifo);
   g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
+{
+  set_flushing (fifo, flushing, NULL);
+}
+
+void
+gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
+{
+  GQueue keep = G_QUEUE_INIT;
+  GstEvent *event;
+
+  set_flushing (fifo, TRUE, &keep);
+  /* upstream will not send them again: the reader's pad sends them
+   * before the data that follows the flush, as GstQueue does */
+  while ((event = g_queue_pop_head (&keep))) {
+    gst_pad_store_sticky_event (pad, event);
+    gst_event_unref (event);
+  }
 }
 
 gboolean

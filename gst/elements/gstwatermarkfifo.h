@@ -49,8 +49,10 @@
  *   query: res = gst_pad_peer_query (...);
  *       gst_watermark_fifo_query_done (fifo, query, res);   // always
  *
- *   // flush-start, pad deactivation: wakes both sides at once
- *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then pause/stop the task
+ *   // flush-start: wakes both sides at once, keeps the stream state
+ *   gst_watermark_fifo_flush_start (fifo, srcpad);  then pause the task
+ *   // pad deactivation: wakes both sides at once
+ *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then stop the task
  *   // flush-stop, pad activation:
  *   gst_watermark_fifo_set_flushing (fifo, FALSE); then start the task
  *
@@ -76,9 +78,10 @@
  * DROPPED from the writer, RESUMED from the reader, from set_flushing() or
  * set_flow(), or from the writer itself when set_watermarks() or
  * set_policy() released it (those two never call back, so they may be
- * called with a lock the callback takes). RESUMED is never reported before
- * its PAUSED, and every PAUSED is followed by one RESUMED (a flush counts
- * as one), so pauses == resumes when not paused.
+ * called with a lock the callback takes). PAUSED and RESUMED alternate,
+ * starting with PAUSED, whatever threads report them: every PAUSED is
+ * followed by one RESUMED (a flush counts as one), so pauses == resumes
+ * when not paused.
  */
 
 #pragma once
@@ -178,9 +181,16 @@ void gst_watermark_fifo_query_done (GstWatermarkFifo * fifo,
     GstQuery * query, gboolean result);
 
 /* TRUE: drops everything queued, resets the level, EOS and the flow to
- * FLUSHING and wakes both sides. FALSE: flow OK, ready for a new stream. */
+ * FLUSHING and wakes both sides (pad deactivation). FALSE: flow OK, ready
+ * for a new stream (activation, flush-stop). */
 void gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo,
     gboolean flushing);
+/* For a FLUSH_START event: set_flushing (fifo, TRUE), but the sticky
+ * events still queued that carry stream state (all but SEGMENT and EOS:
+ * stream-start, caps, tags...) are stored on @pad, the reader's src pad,
+ * which sends them before the data after the flush: upstream does not
+ * send them again. Call it without holding @pad's object lock. */
+void gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad);
 /* Sets the flow the writer gets (what downstream returned); ignored while
  * flushing. Returns TRUE when an EOS event was already pushed, so the
  * caller can post a flow error that nobody upstream will post. */

@@ -53,6 +53,7 @@ on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
   g_mutex_lock (&ev->lock);
   switch (what) {
     case GST_WATERMARK_FIFO_PAUSED:
+      fail_unless (ev->paused == ev->resumed, "PAUSED before RESUMED");
       ev->paused++;
       ev->pause_level = *level;
       break;

@@ -1,0 +1,838 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Tests of the watermarkqueue element. The consumer is held by a gate, a
+ * probe on the queue's src pad that lets buffers through only when the
+ * test says so, so that the level is exactly what the test pushed: no
+ * sleeps, no timing. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#ifdef HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#define MS (GST_MSECOND)
+
+/* The gate, and what went through the queue's src pad, in order. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean open;
+  gboolean flushing;            /* downstream flushing: held buffers go */
+  guint allowed;                /* buffers it may still let through */
+  guint arrived;                /* buffers that reached it */
+  GString *trace;               /* "B<offset> " per buffer, "E<type> ",
+                                 * "Q<type> " per event and query */
+  guint paused;                 /* signals */
+  guint resumed;
+} Gate;
+
+static Gate gate;
+
+static void
+gate_reset (void)
+{
+  g_mutex_lock (&gate.lock);
+  gate.open = gate.flushing = FALSE;
+  gate.allowed = gate.arrived = gate.paused = gate.resumed = 0;
+  if (gate.trace)
+    g_string_free (gate.trace, TRUE);
+  gate.trace = g_string_new (NULL);
+  g_mutex_unlock (&gate.lock);
+}
+
+static void
+trace_item (GstPadProbeInfo * info)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    g_string_append_printf (gate.trace, "B%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_OFFSET (GST_PAD_PROBE_INFO_BUFFER (info)));
+  else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    g_string_append_printf (gate.trace, "E%s ",
+        GST_EVENT_TYPE_NAME (GST_PAD_PROBE_INFO_EVENT (info)));
+  else if (info->type & GST_PAD_PROBE_TYPE_PUSH)        /* not the answer */
+    g_string_append_printf (gate.trace, "Q%s ",
+        GST_QUERY_TYPE_NAME (GST_PAD_PROBE_INFO_QUERY (info)));
+}
+
+/* Like a flushing downstream, a flush drops the buffer held. */
+static void
+gate_flush (GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    gate.flushing = TRUE;
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    gate.flushing = FALSE;
+  g_cond_broadcast (&gate.cond);
+}
+
+static GstPadProbeReturn
+gate_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&gate.lock);
+  trace_item (info);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_FLUSH)
+    gate_flush (GST_PAD_PROBE_INFO_EVENT (info));
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    gate.arrived++;
+    g_cond_broadcast (&gate.cond);
+    while (!gate.open && gate.allowed == 0 && !gate.flushing)
+      g_cond_wait (&gate.cond, &gate.lock);
+    if (gate.flushing)
+      ret = GST_PAD_PROBE_DROP;
+    else if (!gate.open)
+      gate.allowed--;
+  }
+  g_mutex_unlock (&gate.lock);
+  return ret;
+}
+
+static void
+gate_allow (guint n)
+{
+  g_mutex_lock (&gate.lock);
+  gate.allowed += n;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+}
+
+static void
+gate_open (void)
+{
+  g_mutex_lock (&gate.lock);
+  gate.open = TRUE;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+}
+
+/* Waits until @counter (a field of the gate) reaches @n. */
+static void
+gate_wait (guint * counter, guint n)
+{
+  g_mutex_lock (&gate.lock);
+  while (*counter < n)
+    g_cond_wait (&gate.cond, &gate.lock);
+  g_mutex_unlock (&gate.lock);
+}
+
+static guint
+gate_count (guint * counter)
+{
+  guint n;
+
+  g_mutex_lock (&gate.lock);
+  n = *counter;
+  g_mutex_unlock (&gate.lock);
+  return n;
+}
+
+static gchar *
+gate_trace (void)
+{
+  gchar *s;
+
+  g_mutex_lock (&gate.lock);
+  s = g_strdup (gate.trace->str);
+  g_mutex_unlock (&gate.lock);
+  return s;
+}
+
+static void
+on_signal (GstElement * queue, guint * counter)
+{
+  g_mutex_lock (&gate.lock);
+  (*counter)++;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+}
+
+/* A harnessed watermarkqueue with the gate closed on its src pad and the
+ * given properties (a NULL-terminated list). */
+static GstHarness *
+new_harness (const gchar * first_property, ...)
+{
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  va_list args;
+
+  gate_reset ();
+  va_start (args, first_property);
+  g_object_set_valist (G_OBJECT (h->element), first_property, args);
+  va_end (args);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH | GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      gate_probe, NULL, NULL);
+  gst_object_unref (src);
+  g_signal_connect (h->element, "paused", G_CALLBACK (on_signal), &gate.paused);
+  g_signal_connect (h->element, "resumed", G_CALLBACK (on_signal),
+      &gate.resumed);
+  gst_harness_set_src_caps_str (h, "x/y");
+  return h;
+}
+
+static void
+teardown (GstHarness * h)
+{
+  gate_open ();
+  gst_harness_teardown (h);
+}
+
+static GstBuffer *
+make_buffer (guint i, gsize size, GstClockTime duration)
+{
+  GstBuffer *buf = size ? gst_buffer_new_allocate (NULL, size, NULL) :
+      gst_buffer_new ();
+
+  GST_BUFFER_OFFSET (buf) = i;
+  if (GST_CLOCK_TIME_IS_VALID (duration)) {
+    GST_BUFFER_PTS (buf) = i * duration;
+    GST_BUFFER_DURATION (buf) = duration;
+  }
+  return buf;
+}
+
+static GstFlowReturn
+push (GstHarness * h, guint i)
+{
+  return gst_harness_push (h, make_buffer (i, 0, GST_CLOCK_TIME_NONE));
+}
+
+/* Pushes buffer 0 and waits until the streaming thread holds it at the
+ * gate: from then on the level is what the test pushes. */
+static void
+push_first_held (GstHarness * h)
+{
+  fail_unless_equals_int (push (h, 0), GST_FLOW_OK);
+  gate_wait (&gate.arrived, 1);
+}
+
+typedef struct
+{
+  GstHarness *h;
+  guint first;
+  guint last;
+  GstFlowReturn ret;
+  GThread *thread;
+} Writer;
+
+static gpointer
+writer_func (gpointer data)
+{
+  Writer *w = data;
+  guint i;
+
+  for (i = w->first; i <= w->last && w->ret == GST_FLOW_OK; i++)
+    w->ret = push (w->h, i);
+  return NULL;
+}
+
+/* Pushes buffers @first to @last from another thread. */
+static void
+writer_start (Writer * w, GstHarness * h, guint first, guint last)
+{
+  w->h = h;
+  w->first = first;
+  w->last = last;
+  w->ret = GST_FLOW_OK;
+  w->thread = g_thread_new ("writer", writer_func, w);
+}
+
+static GstFlowReturn
+writer_join (Writer * w)
+{
+  g_thread_join (w->thread);
+  return w->ret;
+}
+
+static guint64
+stat (GstElement * q, const gchar * field)
+{
+  GstStructure *s = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (q, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+static guint
+level_buffers (GstElement * q)
+{
+  guint v;
+
+  g_object_get (q, "current-level-buffers", &v, NULL);
+  return v;
+}
+
+static void
+pull_in_order (GstHarness * h, const guint * offsets, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), offsets[i]);
+    gst_buffer_unref (buf);
+  }
+}
+
+/* Waits for the EOS event at the harness sink. */
+static void
+pull_eos (GstHarness * h)
+{
+  GstEvent *event;
+  gboolean eos;
+
+  do {
+    event = gst_harness_pull_event (h);
+    fail_unless (event != NULL, "no EOS");
+    eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_event_unref (event);
+  } while (!eos);
+}
+
+/* The next element message on @bus must be @name with @level_buffers. */
+static void
+expect_message (GstBus * bus, const gchar * name, guint level_buffers)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_ELEMENT);
+  const GstStructure *s;
+  guint level = G_MAXUINT;
+
+  fail_unless (msg != NULL, "no %s message", name);
+  s = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (s, name), "%s, not %s",
+      gst_structure_get_name (s), name);
+  fail_unless (gst_structure_get_uint (s, "level-buffers", &level));
+  fail_unless_equals_int (level, level_buffers);
+  gst_message_unref (msg);
+}
+
+/* Hysteresis: with pause-buffers=4 and resume-buffers=2, the writer
+ * blocks with 4 queued, stays blocked at 3 (between the watermarks), runs
+ * again at 2, fills up to 4 and blocks again. The signals, the messages
+ * and the level property follow. */
+GST_START_TEST (test_hysteresis)
+{
+  static const guint all[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      "post-messages", TRUE, NULL);
+  GstBus *bus = gst_bus_new ();
+  Writer w;
+
+  gst_element_set_bus (h->element, bus);
+  push_first_held (h);
+  writer_start (&w, h, 1, 11);
+  gate_wait (&gate.paused, 1);
+  fail_unless_equals_int (level_buffers (h->element), 4);
+  expect_message (bus, "watermarkqueue-paused", 4);
+
+  /* one out: 3 queued, between the watermarks: still blocked */
+  gate_allow (1);
+  gate_wait (&gate.arrived, 2);
+  fail_unless_equals_int (level_buffers (h->element), 3);
+  fail_unless_equals_int (gate_count (&gate.resumed), 0);
+  fail_unless_equals_uint64 (stat (h->element, "pushed"), 5);
+
+  /* another: 2 queued, the resume watermark: the writer runs again */
+  gate_allow (1);
+  gate_wait (&gate.resumed, 1);
+  expect_message (bus, "watermarkqueue-resumed", 2);
+  gate_wait (&gate.paused, 2);
+  fail_unless_equals_int (level_buffers (h->element), 4);
+  fail_unless_equals_uint64 (stat (h->element, "pushed"), 7);
+
+  gate_open ();
+  fail_unless_equals_int (writer_join (&w), GST_FLOW_OK);
+  pull_in_order (h, all, G_N_ELEMENTS (all));
+  fail_unless_equals_uint64 (stat (h->element, "pauses"),
+      stat (h->element, "resumes"));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* With buffer 0 held and pause-buffers=4, pushes buffers 1 to 9 (none
+ * blocks), checks the 5 drops in stats and on the bus (with the level
+ * right after each, @drop_level), then what comes out. */
+static void
+check_leaky (const gchar * leaky, guint drop_level, const guint * out)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      "post-messages", TRUE, NULL);
+  GstBus *bus = gst_bus_new ();
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "leaky", leaky);
+  gst_element_set_bus (h->element, bus);
+  push_first_held (h);
+  for (i = 1; i <= 9; i++)
+    fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  fail_unless_equals_uint64 (stat (h->element, "dropped"), 5);
+  fail_unless_equals_uint64 (stat (h->element, "pushed"), 10);
+  fail_unless_equals_uint64 (stat (h->element, "pauses"), 0);
+  for (i = 0; i < 5; i++)
+    expect_message (bus, "watermarkqueue-dropped", drop_level);
+  gate_open ();
+  pull_in_order (h, out, 5);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  teardown (h);
+}
+
+/* leaky=upstream drops the new buffers. */
+GST_START_TEST (test_leaky_upstream)
+{
+  static const guint out[] = { 0, 1, 2, 3, 4 };
+
+  check_leaky ("upstream", 4, out);
+}
+
+GST_END_TEST;
+
+/* leaky=downstream drops the oldest queued buffers. */
+GST_START_TEST (test_leaky_downstream)
+{
+  static const guint out[] = { 0, 6, 7, 8, 9 };
+
+  check_leaky ("downstream", 3, out);
+}
+
+GST_END_TEST;
+
+/* With buffer 0 held and leaky=upstream, pushes buffers 1 to 9 of
+ * 300 bytes and 100 ms each, and returns how many were kept. */
+static guint
+fill_leaky (GstHarness * h)
+{
+  guint i;
+
+  push_first_held (h);
+  for (i = 1; i <= 9; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 300,
+                100 * MS)), GST_FLOW_OK);
+  return 9 - stat (h->element, "dropped");
+}
+
+/* pause-time=500ms: the level is the running time the queued buffers
+ * span, and it stops at 500 ms (5 buffers of 100 ms). */
+GST_START_TEST (test_time_watermark)
+{
+  GstHarness *h = new_harness ("pause-buffers", 0, "pause-bytes",
+      G_GUINT64_CONSTANT (0), "resume-time", 200 * MS, "pause-time",
+      500 * MS, "leaky", 1, NULL);
+  guint64 time;
+
+  fail_unless_equals_int (fill_leaky (h), 5);
+  g_object_get (h->element, "current-level-time", &time, NULL);
+  fail_unless_equals_uint64 (time, 500 * MS);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* pause-bytes=1000: 300-byte buffers stop at 1200 (the level overshoots
+ * by at most one buffer). */
+GST_START_TEST (test_bytes_watermark)
+{
+  GstHarness *h = new_harness ("pause-buffers", 0, "pause-time",
+      G_GUINT64_CONSTANT (0), "resume-bytes", G_GUINT64_CONSTANT (400),
+      "pause-bytes", G_GUINT64_CONSTANT (1000), "leaky", 1, NULL);
+  guint64 bytes;
+
+  fail_unless_equals_int (fill_leaky (h), 4);
+  g_object_get (h->element, "current-level-bytes", &bytes, NULL);
+  fail_unless_equals_uint64 (bytes, 1200);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+check_kept (GstElement * q, const gchar * name, guint expected)
+{
+  guint v;
+
+  g_object_get (q, name, &v, NULL);
+  fail_unless_equals_int (v, expected);
+}
+
+/* A resume watermark at or above its pause watermark, and all pause
+ * watermarks 0, are rejected with a warning; the old value stays. */
+GST_START_TEST (test_bad_watermarks)
+{
+  GstElement *q = gst_element_factory_make ("watermarkqueue", NULL);
+  guint64 v;
+
+  ASSERT_WARNING (g_object_set (q, "resume-buffers", 200, NULL));
+  check_kept (q, "resume-buffers", 100);
+  ASSERT_WARNING (g_object_set (q, "pause-buffers", 100, NULL));
+  check_kept (q, "pause-buffers", 200);
+  ASSERT_WARNING (g_object_set (q, "resume-time", GST_SECOND, NULL));
+  g_object_get (q, "resume-time", &v, NULL);
+  fail_unless_equals_uint64 (v, GST_SECOND / 2);
+
+  /* in the right order the same values are fine */
+  g_object_set (q, "resume-buffers", 10, "pause-buffers", 20, NULL);
+  check_kept (q, "pause-buffers", 20);
+  g_object_set (q, "pause-bytes", G_GUINT64_CONSTANT (0), "pause-time",
+      G_GUINT64_CONSTANT (0), NULL);
+  ASSERT_WARNING (g_object_set (q, "pause-buffers", 0, NULL));
+  check_kept (q, "pause-buffers", 20);
+  gst_object_unref (q);
+}
+
+GST_END_TEST;
+
+/* Serialized events stay between the buffers they came between. */
+GST_START_TEST (test_event_order)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  gchar *trace;
+
+  gate_open ();
+  push (h, 0);
+  gst_harness_push_event (h, gst_event_new_custom
+      (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("mark")));
+  push (h, 1);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_buffer_unref (gst_harness_pull (h));
+  gst_buffer_unref (gst_harness_pull (h));
+  pull_eos (h);
+  trace = gate_trace ();
+  fail_unless (g_str_has_suffix (trace,
+          "B0 Ecustom-downstream B1 Eeos "), "%s", trace);
+  g_free (trace);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstHarness *h;
+  gboolean res;
+} QueryThread;
+
+static gpointer
+drain_func (gpointer data)
+{
+  QueryThread *qt = data;
+  GstQuery *query = gst_query_new_drain ();
+
+  qt->res = gst_pad_peer_query (qt->h->srcpad, query);
+  gst_query_unref (query);
+  return NULL;
+}
+
+/* A serialized query goes downstream after the buffers before it, and
+ * its sender waits until it has. */
+GST_START_TEST (test_query_order)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  QueryThread qt = { h, FALSE };
+  GThread *t;
+  gchar *trace;
+
+  push_first_held (h);
+  push (h, 1);
+  t = g_thread_new ("drain", drain_func, &qt);
+  gate_open ();
+  g_thread_join (t);
+  /* it returned after the query, which came after both buffers */
+  trace = gate_trace ();
+  fail_unless (g_str_has_suffix (trace, "B0 B1 Qdrain "), "%s", trace);
+  g_free (trace);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Blocks a writer: buffer 0 held, pause-buffers=2, buffers 1..10. */
+static GstHarness *
+new_blocked (Writer * w)
+{
+  GstHarness *h = new_harness ("resume-buffers", 1, "pause-buffers", 2,
+      NULL);
+
+  push_first_held (h);
+  writer_start (w, h, 1, 10);
+  gate_wait (&gate.paused, 1);
+  return h;
+}
+
+/* A flush releases the blocked writer at once (the consumer is still
+ * stuck at the gate), empties the queue and counts as the resume; after
+ * flush-stop data flows again. */
+GST_START_TEST (test_flush_while_blocked)
+{
+  Writer w;
+  GstHarness *h = new_blocked (&w);
+  GstSegment segment;
+  GstBuffer *buf;
+
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gate_count (&gate.resumed), 1);
+  fail_unless_equals_int (level_buffers (h->element), 0);
+  gate_open ();
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (push (h, 100), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 100);
+  gst_buffer_unref (buf);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+static gpointer
+to_ready_func (gpointer data)
+{
+  return GINT_TO_POINTER (gst_element_set_state (data, GST_STATE_READY));
+}
+
+/* A state change releases the blocked writer while the streaming thread
+ * is still stuck downstream; the change completes once it comes back. */
+GST_START_TEST (test_state_change_while_blocked)
+{
+  Writer w;
+  GstHarness *h = new_blocked (&w);
+  GThread *t = g_thread_new ("to-ready", to_ready_func, h->element);
+
+  fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
+  gate_open ();
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (t)),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_uint64 (stat (h->element, "pauses"),
+      stat (h->element, "resumes"));
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* EOS is queued behind the data and delivered after it; data after EOS
+ * is refused with EOS. */
+GST_START_TEST (test_eos_drains)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 8,
+      NULL);
+
+  push_first_held (h);
+  push (h, 1);
+  push (h, 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (push (h, 3), GST_FLOW_EOS);
+  gate_open ();
+  pull_eos (h);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 3);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Runs @pipeline to EOS, checks it ended well, returns the queue "q". */
+static GstElement *
+run_pipeline (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "pipeline did not finish");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  return gst_bin_get_by_name (GST_BIN (pipeline), "q");
+}
+
+/* A real pipeline: every buffer gets through, pauses and resumes pair. */
+GST_START_TEST (test_pipeline)
+{
+  GstElement *pipeline = gst_parse_launch ("fakesrc num-buffers=3000 "
+      "sizetype=fixed sizemax=64 ! watermarkqueue name=q resume-buffers=4 "
+      "pause-buffers=16 ! fakesink", NULL);
+  GstElement *q = run_pipeline (pipeline);
+
+  fail_unless_equals_uint64 (stat (q, "pushed"), 3000);
+  fail_unless_equals_uint64 (stat (q, "popped"), 3000);
+  fail_unless_equals_uint64 (stat (q, "pauses"), stat (q, "resumes"));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (q);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* A real pipeline with leaky=downstream: what is not dropped arrives. */
+GST_START_TEST (test_pipeline_leaky)
+{
+  GstElement *pipeline = gst_parse_launch ("fakesrc num-buffers=3000 "
+      "sizetype=fixed sizemax=64 ! watermarkqueue name=q leaky=downstream "
+      "resume-buffers=1 pause-buffers=2 ! fakesink", NULL);
+  GstElement *q = run_pipeline (pipeline);
+
+  fail_unless_equals_uint64 (stat (q, "popped") + stat (q, "dropped"), 3000);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (q);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* Stress: a real pipeline whose consumer is slower than its producer, hit
+ * with flushing seeks, state changes and live changes of watermarks and
+ * leakiness. It must finish: a watchdog aborts it on a deadlock. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GThread *thread;
+} Watchdog;
+
+static gpointer
+watchdog_func (gpointer data)
+{
+  Watchdog *wd = data;
+  gint64 end = g_get_monotonic_time () +
+      (RUNNING_ON_VALGRIND ? 600 : 60) * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&wd->lock);
+  while (!wd->done) {
+    if (!g_cond_wait_until (&wd->cond, &wd->lock, end) && !wd->done)
+      g_error ("stress run did not finish in time: deadlock or lost wakeup");
+  }
+  g_mutex_unlock (&wd->lock);
+  return NULL;
+}
+
+static void
+watchdog_start (Watchdog * wd)
+{
+  g_mutex_init (&wd->lock);
+  g_cond_init (&wd->cond);
+  wd->done = FALSE;
+  wd->thread = g_thread_new ("watchdog", watchdog_func, wd);
+}
+
+static void
+watchdog_stop (Watchdog * wd)
+{
+  g_mutex_lock (&wd->lock);
+  wd->done = TRUE;
+  g_cond_signal (&wd->cond);
+  g_mutex_unlock (&wd->lock);
+  g_thread_join (wd->thread);
+  g_mutex_clear (&wd->lock);
+  g_cond_clear (&wd->cond);
+}
+
+static void
+stress_step (GstElement * pipeline, GstElement * q, GRand * rand)
+{
+  guint pause = g_rand_int_range (rand, 2, 32);
+
+  switch (g_rand_int_range (rand, 0, 4)) {
+    case 0:
+      gst_element_seek_simple (pipeline, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
+          g_rand_int_range (rand, 0, 1000) * MS);
+      break;
+    case 1:
+      gst_element_set_state (pipeline, g_rand_boolean (rand) ?
+          GST_STATE_PAUSED : GST_STATE_PLAYING);
+      gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE);
+      break;
+    case 2:
+      g_object_set (q, "resume-buffers", 0, "pause-buffers", pause,
+          "resume-buffers", g_rand_int_range (rand, 0, pause), NULL);
+      break;
+    default:
+      g_object_set (q, "leaky", g_rand_int_range (rand, 0, 3), NULL);
+      break;
+  }
+}
+
+GST_START_TEST (test_stress)
+{
+  GstElement *pipeline = gst_parse_launch ("videotestsrc ! "
+      "video/x-raw,width=16,height=16,framerate=2000/1 ! "
+      "watermarkqueue name=q resume-buffers=2 pause-buffers=8 ! "
+      "fakesink sync=true", NULL);
+  GstElement *q = gst_bin_get_by_name (GST_BIN (pipeline), "q");
+  GRand *rand = g_rand_new_with_seed (7);
+  guint i, n = RUNNING_ON_VALGRIND ? 30 : 400;
+  Watchdog wd;
+
+  watchdog_start (&wd);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < n; i++)
+    stress_step (pipeline, q, rand);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  watchdog_stop (&wd);
+  fail_unless_equals_uint64 (stat (q, "pauses"), stat (q, "resumes"));
+  g_rand_free (rand);
+  gst_object_unref (q);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+static Suite *
+watermarkqueue_suite (void)
+{
+  Suite *s = suite_create ("watermarkqueue");
+  TCase *tc = tcase_create ("general");
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_hysteresis);
+  tcase_add_test (tc, test_leaky_upstream);
+  tcase_add_test (tc, test_leaky_downstream);
+  tcase_add_test (tc, test_time_watermark);
+  tcase_add_test (tc, test_bytes_watermark);
+  tcase_add_test (tc, test_bad_watermarks);
+  tcase_add_test (tc, test_event_order);
+  tcase_add_test (tc, test_query_order);
+  tcase_add_test (tc, test_flush_while_blocked);
+  tcase_add_test (tc, test_state_change_while_blocked);
+  tcase_add_test (tc, test_eos_drains);
+  tcase_add_test (tc, test_pipeline);
+  tcase_add_test (tc, test_pipeline_leaky);
+  tcase_add_test (tc, test_stress);
+  return s;
+}
+
+GST_CHECK_MAIN (watermarkqueue);
