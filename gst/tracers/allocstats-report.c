@@ -334,18 +334,36 @@ allocstats_json_end (FILE * out, const AllocStatsSnapshot * snap)
   fputs ("\n}\n", out);
 }
 
+/* g_format_size() separates with a no-break space, which a terminal in
+ * the C locale prints as garbage. */
+static void
+format_bytes (guint64 bytes, gchar * buf, gsize len)
+{
+  static const gchar *units[] = { "KiB", "MiB", "GiB", "TiB" };
+  gdouble v = bytes;
+  gint u = -1;
+
+  while (v >= 1024 && u < (gint) G_N_ELEMENTS (units) - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u < 0)
+    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " B", bytes);
+  else
+    g_snprintf (buf, len, "%.1f %s", v, units[u]);
+}
+
 static void
 append_cell (GString * s, const gchar * column, guint64 v)
 {
-  gchar *size;
+  gchar size[32];
 
   if (!g_str_equal (column, "bytes")) {
     g_string_append_printf (s, " %12" G_GUINT64_FORMAT, v);
     return;
   }
-  size = g_format_size_full (v, G_FORMAT_SIZE_IEC_UNITS);
+  format_bytes (v, size, sizeof (size));
   g_string_append_printf (s, " %12s", size);
-  g_free (size);
 }
 
 static guint
@@ -387,12 +405,11 @@ summary_table (GString * s, const AllocStatsTable * table)
 static void
 summary_totals (GString * s, const guint64 * c)
 {
-  gchar *allocated = g_format_size_full (c[COUNTER_BYTES_ALLOCATED],
-      G_FORMAT_SIZE_IEC_UNITS);
-  gchar *freed = g_format_size_full (c[COUNTER_BYTES_FREED],
-      G_FORMAT_SIZE_IEC_UNITS);
   guint64 acquires = c[COUNTER_POOL_NEW] + c[COUNTER_POOL_REUSES];
+  gchar allocated[32], freed[32];
 
+  format_bytes (c[COUNTER_BYTES_ALLOCATED], allocated, sizeof (allocated));
+  format_bytes (c[COUNTER_BYTES_FREED], freed, sizeof (freed));
   g_string_append_printf (s, "  GstBuffer  %" G_GUINT64_FORMAT " created, %"
       G_GUINT64_FORMAT " freed\n", c[COUNTER_BUFFERS_CREATED],
       c[COUNTER_BUFFERS_FREED]);
@@ -413,8 +430,6 @@ summary_totals (GString * s, const guint64 * c)
         100.0 * c[COUNTER_POOL_REUSES] / acquires);
   else
     g_string_append (s, "-\n");
-  g_free (allocated);
-  g_free (freed);
 }
 
 /* The table printed when the tracer finishes. */

@@ -412,7 +412,7 @@ invalid:
 static void
 gst_alloc_stats_parse_params (GstAllocStats * self)
 {
-  gchar *params = NULL, *desc;
+  gchar *params = NULL, *desc, *end = NULL;
   GstStructure *s;
 
   g_object_get (self, "params", &params, NULL);
@@ -420,7 +420,9 @@ gst_alloc_stats_parse_params (GstAllocStats * self)
     return;
 
   desc = g_strdup_printf ("allocstats,%s", params);
-  s = gst_structure_from_string (desc, NULL);
+  s = gst_structure_from_string (desc, &end);
+  if (s && *end != '\0')
+    g_clear_pointer (&s, gst_structure_free);
   g_free (desc);
   if (s == NULL)
     goto bad_params;

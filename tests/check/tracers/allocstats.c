@@ -1,0 +1,890 @@
+/* GStreamer shared pool tests
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Tests of the allocstats tracer.
+ *
+ * In process: this program runs with GST_TRACERS including allocstats, and
+ * each test compares the tracer's stats property before and after what it
+ * does (counts of buffers, memories, bytes, pool returns, attribution).
+ *
+ * In a child process (allocstats-runner): params, interval rows and
+ * records, the CSV and JSON files, the summary table, and the agreement of
+ * the tracer's GstMemory counts with a malloc-level count taken by the
+ * LD_PRELOAD counter libmalloccount.so. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/sharedpool/sharedpool.h>
+
+#ifdef HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#define IN_PROCESS_TRACER "allocstats(summary=false,interval=0)"
+
+/* Frames are at least this big, and nothing else in the runner's
+ * pipelines allocates that much at once. */
+#define BIG_ALLOC "100000"
+#define FRAME_SIZE 131072
+#define N_FRAMES 40
+/* The malloc'd block of a memory is its maxsize plus a header. */
+#define MAX_HEADER 1024
+
+static gchar *tmpdir;
+
+static void
+tmpdir_setup (void)
+{
+  tmpdir = g_dir_make_tmp ("allocstats-XXXXXX", NULL);
+  fail_unless (tmpdir != NULL);
+}
+
+static void
+tmpdir_teardown (void)
+{
+  GDir *dir = g_dir_open (tmpdir, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename (tmpdir, name, NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+static gchar *
+tmp_path (const gchar * name)
+{
+  return g_build_filename (tmpdir, name, NULL);
+}
+
+/* ---- in process ---- */
+
+static GstStructure *
+get_stats (void)
+{
+  GList *tracers = gst_tracing_get_active_tracers (), *l;
+  GstStructure *stats = NULL;
+
+  for (l = tracers; l; l = l->next)
+    if (g_str_equal (G_OBJECT_TYPE_NAME (l->data), "GstAllocStats"))
+      g_object_get (l->data, "stats", &stats, NULL);
+  g_list_free_full (tracers, gst_object_unref);
+
+  fail_unless (stats != NULL, "no allocstats tracer in GST_TRACERS");
+  return stats;
+}
+
+static guint64
+counter (const GstStructure * s, const gchar * name)
+{
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, name, &v), "no field %s", name);
+  return v;
+}
+
+/* How much @name grew between two stats. */
+static guint64
+grown (const GstStructure * before, const GstStructure * after,
+    const gchar * name)
+{
+  return counter (after, name) - counter (before, name);
+}
+
+/* A column of the row @name of @table, 0 when there is no such row. */
+static guint64
+row_value (const GstStructure * s, const gchar * table, const gchar * name,
+    const gchar * column)
+{
+  const GValue *rows = gst_structure_get_value (s, table);
+  guint i;
+
+  fail_unless (rows != NULL, "no table %s", table);
+  for (i = 0; i < gst_value_array_get_size (rows); i++) {
+    const GstStructure *row =
+        gst_value_get_structure (gst_value_array_get_value (rows, i));
+
+    if (g_str_equal (gst_structure_get_string (row, "name"), name))
+      return counter (row, column);
+  }
+  return 0;
+}
+
+static GstBufferPool *
+new_active_pool (guint size, guint max)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, size, 0, max);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  return pool;
+}
+
+static GstBuffer *
+acquire (GstBufferPool * pool)
+{
+  GstBuffer *buf = NULL;
+
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  return buf;
+}
+
+static void
+run_pipeline (const gchar * description)
+{
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  GstMessage *msg;
+
+  fail_unless (pipeline != NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* The stats property has every counter and the three tables. */
+GST_START_TEST (test_stats_fields)
+{
+  static const gchar *fields[] = { "time", "buffers-created",
+    "buffers-freed", "memories-created", "memories-freed",
+    "memories-recycled", "memories-shared", "bytes-allocated", "bytes-freed",
+    "pool-new", "pool-reuses", "pool-returns", "pool-freed"
+  };
+  GstStructure *s = get_stats ();
+  guint i;
+
+  fail_unless (gst_structure_has_name (s, "allocstats"));
+  for (i = 0; i < G_N_ELEMENTS (fields); i++)
+    counter (s, fields[i]);
+  fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s, "elements")));
+  fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s,
+              "allocators")));
+  fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s, "pools")));
+  gst_structure_free (s);
+}
+
+GST_END_TEST;
+
+/* A buffer without memory: one buffer created and freed, no memory. */
+GST_START_TEST (test_buffer_created_freed)
+{
+  GstStructure *before = get_stats (), *after;
+
+  gst_buffer_unref (gst_buffer_new ());
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "buffers-created"), 1);
+  fail_unless_equals_int (grown (before, after, "buffers-freed"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-created"), 0);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* The bytes of a memory are its maxsize, counted once when allocated and
+ * once when freed, under its allocator's type. */
+GST_START_TEST (test_memory_bytes)
+{
+  GstStructure *before = get_stats (), *after;
+  GstMemory *mem = gst_allocator_alloc (NULL, 1000, NULL);
+  guint64 maxsize = mem->maxsize;
+
+  gst_memory_unref (mem);
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-created"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-freed"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-recycled"), 0);
+  fail_unless_equals_int (grown (before, after, "bytes-allocated"), maxsize);
+  fail_unless_equals_int (grown (before, after, "bytes-freed"), maxsize);
+  fail_unless_equals_int (row_value (after, "allocators", "GstAllocatorSysmem",
+          "bytes") - row_value (before, "allocators", "GstAllocatorSysmem",
+          "bytes"), maxsize);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* A share is a memory object of its own but allocates no bytes. */
+GST_START_TEST (test_share_has_no_bytes)
+{
+  GstMemory *mem = gst_allocator_alloc (NULL, 1000, NULL);
+  GstStructure *before = get_stats (), *after;
+
+  gst_memory_unref (gst_memory_share (mem, 10, 100));
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-created"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-shared"), 1);
+  fail_unless_equals_int (grown (before, after, "bytes-allocated"), 0);
+  gst_memory_unref (mem);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* A pool buffer's last unref returns it (no free); acquiring it again is a
+ * reuse; stopping the pool frees it, counted as freed by its pool. */
+GST_START_TEST (test_pool_return_reuse_free)
+{
+  GstStructure *before = get_stats (), *after;
+  GstBufferPool *pool = new_active_pool (1024, 1);
+  GstBuffer *first = acquire (pool);
+
+  gst_buffer_unref (first);
+  fail_unless (acquire (pool) == first);
+  gst_buffer_unref (first);
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "buffers-created"), 1);
+  fail_unless_equals_int (grown (before, after, "buffers-freed"), 0);
+  fail_unless_equals_int (grown (before, after, "pool-new"), 1);
+  fail_unless_equals_int (grown (before, after, "pool-reuses"), 1);
+  fail_unless_equals_int (grown (before, after, "pool-returns"), 2);
+  fail_unless_equals_int (grown (before, after, "pool-freed"), 0);
+  gst_structure_free (after);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "buffers-freed"), 1);
+  fail_unless_equals_int (grown (before, after, "pool-freed"), 1);
+  fail_unless_equals_int (row_value (after, "pools", "GstBufferPool",
+          "returns") - row_value (before, "pools", "GstBufferPool",
+          "returns"), 2);
+  gst_object_unref (pool);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* A pool refuses a buffer whose memory was tagged as changed: the return
+ * is followed at once by the free. */
+GST_START_TEST (test_pool_refused_return)
+{
+  GstStructure *before = get_stats (), *after;
+  GstBufferPool *pool = new_active_pool (1024, 1);
+  GstBuffer *buf = acquire (pool);
+
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY);
+  gst_buffer_unref (buf);
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "pool-returns"), 1);
+  fail_unless_equals_int (grown (before, after, "pool-freed"), 1);
+  fail_unless_equals_int (grown (before, after, "buffers-freed"), 1);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* Memory that a GstBucketAllocator recycles is not created again: ten
+ * allocations of one size are one real allocation and ten recycling
+ * unrefs; the allocator frees it when it goes away. */
+GST_START_TEST (test_recycled_memory_not_created)
+{
+  GstStructure *before = get_stats (), *after;
+  GstAllocator *alloc = gst_bucket_allocator_new ();
+  gint i;
+
+  for (i = 0; i < 10; i++)
+    gst_memory_unref (gst_allocator_alloc (alloc, 3000, NULL));
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-created"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-recycled"), 10);
+  fail_unless_equals_int (grown (before, after, "memories-freed"), 0);
+  fail_unless_equals_int (row_value (after, "allocators",
+          "GstBucketAllocator", "memories"), 1);
+  gst_structure_free (after);
+
+  gst_object_unref (alloc);
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-freed"), 1);
+  fail_unless_equals_int (grown (before, after, "memories-recycled"), 10);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* Buffers and memories belong to the element that pushed them first, not
+ * to the ones that pass them on. */
+GST_START_TEST (test_element_attribution)
+{
+  GstStructure *s;
+
+  run_pipeline ("fakesrc name=attrsrc num-buffers=5 sizetype=fixed "
+      "sizemax=4096 ! identity name=attrid ! fakesink");
+
+  s = get_stats ();
+  fail_unless_equals_int (row_value (s, "elements", "attrsrc", "buffers"), 5);
+  fail_unless_equals_int (row_value (s, "elements", "attrsrc", "memories"), 5);
+  fail_unless_equals_int (row_value (s, "elements", "attrsrc", "bytes"),
+      5 * 4096);
+  fail_unless_equals_int (row_value (s, "elements", "attrsrc", "pooled"), 0);
+  fail_unless_equals_int (row_value (s, "elements", "attrid", "buffers"), 0);
+  gst_structure_free (s);
+}
+
+GST_END_TEST;
+
+/* A pooled source's buffers are created once and pushed many times. */
+GST_START_TEST (test_element_pooled_buffers)
+{
+  GstStructure *before = get_stats (), *after;
+  guint64 created;
+
+  run_pipeline ("videotestsrc name=poolsrc num-buffers=20 ! "
+      "video/x-raw,width=64,height=48 ! fakesink");
+
+  after = get_stats ();
+  created = row_value (after, "elements", "poolsrc", "buffers");
+  fail_unless (created >= 1 && created < 20);
+  fail_unless_equals_int (row_value (after, "elements", "poolsrc", "pooled"),
+      created);
+  fail_unless_equals_int (grown (before, after, "pool-new") +
+      grown (before, after, "pool-reuses"), 20);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* A buffer handed to gst_pad_chain() by code outside any element is not
+ * the element's that pushes it on. */
+GST_START_TEST (test_direct_chain_attribution)
+{
+  GstHarness *h = gst_harness_new ("identity");
+  GstStructure *before, *after;
+  GstPad *sinkpad = gst_element_get_static_pad (h->element, "sink");
+
+  gst_object_set_name (GST_OBJECT (h->element), "chainid");
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  before = get_stats ();
+  fail_unless_equals_int (gst_pad_chain (sinkpad,
+          gst_buffer_new_allocate (NULL, 100, NULL)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+
+  after = get_stats ();
+  fail_unless_equals_int (row_value (after, "elements", "(no element)",
+          "buffers") - row_value (before, "elements", "(no element)",
+          "buffers"), 1);
+  fail_unless_equals_int (row_value (after, "elements", "chainid",
+          "buffers"), 0);
+  gst_object_unref (sinkpad);
+  gst_harness_teardown (h);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* ---- in a child process ---- */
+
+#define ARGS(...) ((const gchar *[]) { __VA_ARGS__, NULL })
+
+/* Runs the runner with GST_TRACERS=@tracers (and, with @count_file, under
+ * the malloc counter writing to it) and the runner arguments @args.
+ * Returns its stderr; its stdout goes to @out if not NULL. */
+static gchar *
+run_child (const gchar * tracers, const gchar * count_file, gchar ** out,
+    const gchar ** args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  gchar **env = g_get_environ (), *err = NULL;
+  gint status;
+
+  g_ptr_array_add (argv, (gpointer) ALLOCSTATS_RUNNER);
+  for (; *args; args++)
+    g_ptr_array_add (argv, (gpointer) * args);
+  g_ptr_array_add (argv, NULL);
+
+  env = g_environ_setenv (env, "GST_TRACERS", tracers, TRUE);
+  if (count_file) {
+    env = g_environ_setenv (env, "LD_PRELOAD", MALLOCCOUNT_LIB, TRUE);
+    env = g_environ_setenv (env, "MALLOCCOUNT_FILE", count_file, TRUE);
+    env = g_environ_setenv (env, "MALLOCCOUNT_MIN", BIG_ALLOC, TRUE);
+    env = g_environ_setenv (env, "MALLOCCOUNT_PROG", "allocstats-runner", TRUE);
+  }
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, env, 0, NULL,
+          NULL, out, &err, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "runner failed: %s",
+      err);
+  g_ptr_array_free (argv, TRUE);
+  g_strfreev (env);
+  return err;
+}
+
+static gchar *
+tracers_with (const gchar * params, const gchar * file)
+{
+  return g_strdup_printf ("allocstats(%s%sfile=%s)", params,
+      *params ? "," : "", file);
+}
+
+static gchar **
+read_lines (const gchar * path)
+{
+  gchar *text = NULL, **lines;
+
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
+  g_strchomp (text);
+  lines = g_strsplit (text, "\n", -1);
+  g_free (text);
+  return lines;
+}
+
+/* The value of @column in row @index (from the end when negative) of the
+ * CSV file @lines, header first. */
+static guint64
+csv_value (gchar ** lines, gint index, const gchar * column)
+{
+  gchar **header = g_strsplit (lines[0], ",", -1), **row;
+  guint n = g_strv_length (lines), col;
+  guint64 v;
+
+  for (col = 0; header[col] && !g_str_equal (header[col], column); col++);
+  fail_unless (header[col] != NULL, "no column %s", column);
+  row = g_strsplit (lines[index < 0 ? (gint) n + index : index], ",", -1);
+  fail_unless_equals_int (g_strv_length (row), g_strv_length (header));
+  v = g_ascii_strtoull (row[col], NULL, 10);
+  g_strfreev (header);
+  g_strfreev (row);
+  return v;
+}
+
+static guint64
+final_value (const gchar * csv_path, const gchar * column)
+{
+  gchar **lines = read_lines (csv_path);
+  guint64 v = csv_value (lines, -1, column);
+
+  g_strfreev (lines);
+  return v;
+}
+
+/* A total of the malloc counter's file ("key=value" lines). */
+static guint64
+malloc_total (const gchar * path, const gchar * key)
+{
+  gchar **lines = read_lines (path), **l;
+  gchar *prefix = g_strconcat (key, "=", NULL);
+  guint64 v = G_MAXUINT64;
+
+  for (l = lines; *l; l++)
+    if (g_str_has_prefix (*l, prefix))
+      v = g_ascii_strtoull (*l + strlen (prefix), NULL, 10);
+  fail_unless (v != G_MAXUINT64, "no %s in %s", key, path);
+  g_free (prefix);
+  g_strfreev (lines);
+  return v;
+}
+
+/* Runs @pipeline under the tracer and the malloc counter; checks that every
+ * GstMemory the tracer counted is one big malloc the counter saw, and
+ * that the bytes agree but for each block's header. Returns the CSV. */
+static gchar *
+check_malloc_agreement (const gchar ** args)
+{
+  gchar *csv = tmp_path ("agree.csv"), *count = tmp_path ("agree.count");
+  gchar *tracers = tracers_with ("summary=false", csv);
+  guint64 mems, bytes, calls, big_bytes;
+
+  g_free (run_child (tracers, count, NULL, args));
+
+  mems = final_value (csv, "memories-created");
+  bytes = final_value (csv, "bytes-allocated");
+  calls = malloc_total (count, "big_calls");
+  big_bytes = malloc_total (count, "big_bytes");
+  GST_INFO ("%" G_GUINT64_FORMAT " memories, %" G_GUINT64_FORMAT
+      " big mallocs", mems, calls);
+  fail_unless (mems > 0);
+  fail_unless_equals_int (mems, calls);
+  fail_unless (big_bytes >= bytes && big_bytes - bytes <= calls * MAX_HEADER,
+      "%" G_GUINT64_FORMAT " bytes counted, %" G_GUINT64_FORMAT " malloc'd",
+      bytes, big_bytes);
+
+  g_free (tracers);
+  g_free (count);
+  return csv;
+}
+
+/* Unpooled: fakesrc mallocs every buffer's data: one memory, one malloc. */
+GST_START_TEST (test_malloc_agreement_unpooled)
+{
+  gchar *csv = check_malloc_agreement (ARGS ("fakesrc num-buffers="
+          G_STRINGIFY (N_FRAMES) " sizetype=fixed sizemax="
+          G_STRINGIFY (FRAME_SIZE) " ! fakesink"));
+
+  fail_unless_equals_int (final_value (csv, "memories-created"), N_FRAMES);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+/* Pooled: videotestsrc's pool allocates a few frames and reuses them. */
+GST_START_TEST (test_malloc_agreement_pooled)
+{
+  gchar *csv = check_malloc_agreement (ARGS ("videotestsrc num-buffers="
+          G_STRINGIFY (N_FRAMES) " ! video/x-raw,format=I420,width=320,"
+          "height=240 ! fakesink"));
+
+  fail_unless (final_value (csv, "memories-created") < N_FRAMES);
+  fail_unless_equals_int (final_value (csv, "pool-new") +
+      final_value (csv, "pool-reuses"), N_FRAMES);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+/* Recycled: a GstBucketAllocator as the default allocator serves the
+ * appsrc buffers from recycled memory, which is not created again. */
+GST_START_TEST (test_malloc_agreement_recycled)
+{
+  gchar *csv = check_malloc_agreement (ARGS ("--bucket-default",
+          "--app-buffers=" G_STRINGIFY (N_FRAMES),
+          "--app-size=" G_STRINGIFY (FRAME_SIZE),
+          "appsrc name=app block=true max-bytes=" G_STRINGIFY (FRAME_SIZE)
+          " ! fakesink"));
+
+  fail_unless (final_value (csv, "memories-created") < N_FRAMES);
+  fail_unless (final_value (csv, "memories-recycled") > 0);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+static guint
+count_matches (const gchar * text, const gchar * pattern)
+{
+  GRegex *regex = g_regex_new (pattern, 0, 0, NULL);
+  GMatchInfo *match = NULL;
+  guint n = 0;
+
+  for (g_regex_match (regex, text, 0, &match); g_match_info_matches (match);
+      g_match_info_next (match, NULL))
+    n++;
+  g_match_info_free (match);
+  g_regex_unref (regex);
+  return n;
+}
+
+static guint
+count_substrings (const gchar * haystack, const gchar * needle)
+{
+  guint n = 0;
+
+  while ((haystack = strstr (haystack, needle))) {
+    n++;
+    haystack += strlen (needle);
+  }
+  return n;
+}
+
+/* A live source spreads the events over several intervals: rows are
+ * written while buffers flow, each with a tracer record, and the last row
+ * and record are the final ones. */
+GST_START_TEST (test_interval_rows_and_records)
+{
+  gchar *csv = tmp_path ("interval.csv");
+  gchar *tracers = tracers_with ("interval=50,summary=false", csv);
+  gchar *err, **lines;
+  guint n, i, interval_rows = 0;
+
+  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
+  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc is-live=true "
+          "num-buffers=15 ! video/x-raw,width=64,height=48,framerate=30/1 ! "
+          "fakesink"));
+  g_unsetenv ("GST_DEBUG");
+
+  lines = read_lines (csv);
+  n = g_strv_length (lines);
+  for (i = 2; i < n - 1; i++)
+    interval_rows += csv_value (lines, i, "final") == 0;
+  fail_unless (interval_rows >= 2, "%u interval rows", interval_rows);
+  fail_unless_equals_int (csv_value (lines, -1, "final"), 1);
+  /* one record per row, the first (all zero) included */
+  fail_unless_equals_int (count_matches (err,
+          "allocstats, time=\\(guint64\\)[0-9]"), n - 1);
+  fail_unless_equals_int (count_substrings (err, "final=(boolean)1;"), 1);
+  fail_unless (strstr (err, "allocstats-element, name=(string)") != NULL);
+  fail_unless (strstr (err, "allocstats-allocator, name=(string)") != NULL);
+  fail_unless (strstr (err, "allocstats-pool, name=(string)") != NULL);
+
+  g_strfreev (lines);
+  g_free (err);
+  g_free (tracers);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+#define CSV_HEADER "time,buffers-created,buffers-freed,memories-created," \
+    "memories-freed,memories-recycled,memories-shared,bytes-allocated," \
+    "bytes-freed,pool-new,pool-reuses,pool-returns,pool-freed,final"
+
+/* Without interval rows the CSV file has its header, the row at the start
+ * (all zero) and the final row with the totals. */
+GST_START_TEST (test_csv_file)
+{
+  gchar *csv = tmp_path ("a.csv");
+  gchar *tracers = tracers_with ("interval=0,summary=false", csv);
+  gchar **lines;
+
+  g_free (run_child (tracers, NULL, NULL, ARGS ("fakesrc num-buffers=10 "
+              "sizetype=fixed sizemax=4096 ! fakesink")));
+
+  lines = read_lines (csv);
+  fail_unless_equals_int (g_strv_length (lines), 3);
+  fail_unless_equals_string (lines[0], CSV_HEADER);
+  fail_unless_equals_string (lines[1], "0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0");
+  fail_unless_equals_int (csv_value (lines, 2, "buffers-created"), 10);
+  fail_unless_equals_int (csv_value (lines, 2, "buffers-freed"), 10);
+  fail_unless_equals_int (csv_value (lines, 2, "memories-created"), 10);
+  fail_unless_equals_int (csv_value (lines, 2, "bytes-allocated"), 40960);
+  fail_unless_equals_int (csv_value (lines, 2, "final"), 1);
+
+  g_strfreev (lines);
+  g_free (tracers);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+/* format=json wins over the file name; the document holds the rows, the
+ * totals and the tables. */
+GST_START_TEST (test_json_file)
+{
+  gchar *json = tmp_path ("a.txt");
+  gchar *tracers = tracers_with ("format=json,summary=false", json);
+  gchar *text = NULL;
+
+  g_free (run_child (tracers, NULL, NULL, ARGS ("fakesrc name=fsrc "
+              "num-buffers=10 sizetype=fixed sizemax=4096 ! fakesink")));
+
+  fail_unless (g_file_get_contents (json, &text, NULL, NULL));
+  fail_unless (g_str_has_prefix (text, "{\n  \"tracer\": \"allocstats\",\n"
+          "  \"interval-ms\": 1000,\n  \"rows\": [\n    {\"time\": "));
+  fail_unless (strstr (text, "\n  \"totals\": {\"time\": ") != NULL);
+  fail_unless (strstr (text, "\"memories-created\": 10,") != NULL);
+  fail_unless (strstr (text, "{\"name\": \"fsrc\", \"buffers\": 10, "
+          "\"pooled\": 0, \"memories\": 10, \"bytes\": 40960}") != NULL);
+  fail_unless (strstr (text, "\n  \"allocators\": [") != NULL);
+  fail_unless (strstr (text, "\n  \"pools\": []") != NULL);
+  fail_unless (g_str_has_suffix (text, "\n}\n"));
+
+  g_free (text);
+  g_free (tracers);
+  g_free (json);
+}
+
+GST_END_TEST;
+
+/* Every param is read from the GST_TRACERS string. */
+GST_START_TEST (test_params_parsed)
+{
+  gchar *out = NULL;
+
+  g_free (run_child ("allocstats(interval=250,format=json,summary=false,"
+          "max-rows=7)", NULL, &out, ARGS ("--print-params",
+              "fakesrc num-buffers=1 ! fakesink")));
+
+  fail_unless_equals_string (out, "interval=250 file=(NULL) format=json "
+      "summary=false max-rows=7\n");
+  g_free (out);
+}
+
+GST_END_TEST;
+
+/* Bad params are reported one by one; each keeps its default and the
+ * tracer works. */
+GST_START_TEST (test_bad_params_keep_defaults)
+{
+  gchar *out = NULL, *err;
+
+  err = run_child ("allocstats(interval=-5,max-rows=0,format=xml,bogus=1)",
+      NULL, &out, ARGS ("--print-params", "fakesrc num-buffers=3 ! fakesink"));
+
+  fail_unless (strstr (err, "invalid value '-5' for param 'interval'"));
+  fail_unless (strstr (err, "invalid value '0' for param 'max-rows'"));
+  fail_unless (strstr (err, "invalid value 'xml' for param 'format'"));
+  fail_unless (strstr (err, "unknown param 'bogus' ignored"));
+  fail_unless_equals_string (out, "interval=1000 file=(NULL) format=auto "
+      "summary=true max-rows=256\n");
+  fail_unless (strstr (err, "GstBuffer  3 created, 3 freed") != NULL);
+  g_free (out);
+  g_free (err);
+}
+
+GST_END_TEST;
+
+/* Params that are no structure at all leave every default. */
+GST_START_TEST (test_unparsable_params)
+{
+  gchar *out = NULL, *err;
+
+  err = run_child ("allocstats(interval=5,()", NULL, &out,
+      ARGS ("--print-params", "fakesrc num-buffers=1 ! fakesink"));
+
+  fail_unless (strstr (err, "cannot parse params") != NULL);
+  fail_unless_equals_string (out, "interval=1000 file=(NULL) format=auto "
+      "summary=true max-rows=256\n");
+  g_free (out);
+  g_free (err);
+}
+
+GST_END_TEST;
+
+/* The summary table goes to stderr with the totals and the tables. */
+GST_START_TEST (test_summary_table)
+{
+  gchar *err = run_child ("allocstats", NULL, NULL,
+      ARGS ("fakesrc name=sumsrc num-buffers=4 sizetype=fixed sizemax=1000 ! "
+          "fakesink"));
+
+  fail_unless (strstr (err, "allocstats: ") != NULL);
+  fail_unless (strstr (err, "GstBuffer  4 created, 4 freed") != NULL);
+  fail_unless (strstr (err, "GstMemory  4 created (0 of them shares), 4 "
+          "freed, 0 recycled by their allocator") != NULL);
+  fail_unless (g_regex_match_simple ("\n  sumsrc +4 +0 +4 +3[.,]9 KiB\n", err,
+          0, 0), "%s", err);
+  fail_unless (strstr (err, "allocator type") != NULL);
+  fail_unless (strstr (err, "pool type") != NULL);
+  g_free (err);
+}
+
+GST_END_TEST;
+
+/* Past max-rows, new element names are counted in one "(other)" row. */
+GST_START_TEST (test_max_rows)
+{
+  gchar *json = tmp_path ("rows.json");
+  gchar *tracers = tracers_with ("max-rows=1,summary=false", json);
+  gchar *text = NULL;
+
+  g_free (run_child (tracers, NULL, NULL, ARGS ("fakesrc name=a "
+              "num-buffers=1 ! fakesink fakesrc name=b num-buffers=1 ! "
+              "fakesink")));
+
+  fail_unless (g_file_get_contents (json, &text, NULL, NULL));
+  fail_unless (strstr (text, "{\"name\": \"(other)\", \"buffers\": 1,"));
+  fail_unless_equals_int (count_substrings (text, "\"buffers\": 1,"), 2);
+  g_free (text);
+  g_free (tracers);
+  g_free (json);
+}
+
+GST_END_TEST;
+
+/* A program that never calls gst_deinit() still gets the final row and
+ * the summary, at exit. */
+GST_START_TEST (test_finish_at_exit)
+{
+  gchar *csv = tmp_path ("exit.csv");
+  gchar *tracers = tracers_with ("interval=0", csv);
+  gchar *err = run_child (tracers, NULL, NULL, ARGS ("--no-deinit",
+          "fakesrc num-buffers=2 ! fakesink"));
+
+  fail_unless_equals_int (final_value (csv, "final"), 1);
+  fail_unless_equals_int (final_value (csv, "buffers-created"), 2);
+  fail_unless (strstr (err, "GstBuffer  2 created") != NULL);
+  g_free (err);
+  g_free (tracers);
+  g_free (csv);
+}
+
+GST_END_TEST;
+
+static Suite *
+allocstats_suite (void)
+{
+  Suite *s = suite_create ("allocstats");
+  TCase *tc = tcase_create ("in-process");
+  TCase *child = tcase_create ("child");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_stats_fields);
+  tcase_add_test (tc, test_buffer_created_freed);
+  tcase_add_test (tc, test_memory_bytes);
+  tcase_add_test (tc, test_share_has_no_bytes);
+  tcase_add_test (tc, test_pool_return_reuse_free);
+  tcase_add_test (tc, test_pool_refused_return);
+  tcase_add_test (tc, test_recycled_memory_not_created);
+  tcase_add_test (tc, test_element_attribution);
+  tcase_add_test (tc, test_element_pooled_buffers);
+  tcase_add_test (tc, test_direct_chain_attribution);
+
+  suite_add_tcase (s, child);
+  tcase_add_checked_fixture (child, tmpdir_setup, tmpdir_teardown);
+  /* Under valgrind, its own preload owns malloc: the counter sees nothing
+   * (the tracer's side of these tests runs in the other setups). */
+  if (!RUNNING_ON_VALGRIND) {
+    tcase_add_test (child, test_malloc_agreement_unpooled);
+    tcase_add_test (child, test_malloc_agreement_pooled);
+    tcase_add_test (child, test_malloc_agreement_recycled);
+  }
+  tcase_add_test (child, test_interval_rows_and_records);
+  tcase_add_test (child, test_csv_file);
+  tcase_add_test (child, test_json_file);
+  tcase_add_test (child, test_params_parsed);
+  tcase_add_test (child, test_bad_params_keep_defaults);
+  tcase_add_test (child, test_unparsable_params);
+  tcase_add_test (child, test_summary_table);
+  tcase_add_test (child, test_max_rows);
+  tcase_add_test (child, test_finish_at_exit);
+
+  return s;
+}
+
+/* The in-process tests need the tracer loaded by gst_init(), alongside
+ * the leaks tracer of the leaks test setup. */
+int
+main (int argc, char **argv)
+{
+  const gchar *others = g_getenv ("GST_TRACERS");
+  gchar *tracers = others && *others ?
+      g_strconcat (others, ";" IN_PROCESS_TRACER, NULL) :
+      g_strdup (IN_PROCESS_TRACER);
+
+  g_setenv ("GST_TRACERS", tracers, TRUE);
+  g_free (tracers);
+  gst_check_init (&argc, &argv);
+
+  return gst_check_run_suite (allocstats_suite (), "allocstats", __FILE__);
+}
