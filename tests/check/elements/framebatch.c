@@ -128,34 +128,21 @@ pull_batch (GstHarness * h, guint n, guint * pads)
   return seqnum;
 }
 
-/* Pulls events until EOS, which must come. */
+/* Pulls events (upstream ones when @upstream) until one of @type, which
+ * must come. */
 static void
-pull_until_eos (GstHarness * h)
+pull_until (GstHarness * h, GstEventType type, gboolean upstream)
 {
   GstEvent *event;
-  gboolean eos;
+  gboolean found;
 
   do {
-    event = gst_harness_pull_event (h);
-    fail_unless (event != NULL, "no EOS");
-    eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    event = upstream ? gst_harness_pull_upstream_event (h) :
+        gst_harness_pull_event (h);
+    fail_unless (event != NULL, "no %s event", gst_event_type_get_name (type));
+    found = GST_EVENT_TYPE (event) == type;
     gst_event_unref (event);
-  } while (!eos);
-}
-
-/* Pulls upstream events until a seek, which must come. */
-static void
-pull_upstream_seek (GstHarness * h)
-{
-  GstEvent *event;
-  gboolean seek;
-
-  do {
-    event = gst_harness_pull_upstream_event (h);
-    fail_unless (event != NULL, "no seek");
-    seek = GST_EVENT_TYPE (event) == GST_EVENT_SEEK;
-    gst_event_unref (event);
-  } while (!seek);
+  } while (!found);
 }
 
 static void
@@ -331,7 +318,7 @@ GST_START_TEST (test_drain_on_eos)
   push_frames (h, 0, 3);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   pull_batch (h, 3, NULL);
-  pull_until_eos (h);
+  pull_until (h, GST_EVENT_EOS, FALSE);
   fail_unless_equals_uint64 (stat_u64 (e, "drained-batches"), 1);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 0);
 
@@ -350,7 +337,7 @@ GST_START_TEST (test_drop_on_eos)
 
   push_frames (h, 0, 3);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  pull_until_eos (h);
+  pull_until (h, GST_EVENT_EOS, FALSE);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 3);
   fail_unless_equals_uint64 (stat_u64 (e, "batches"), 0);
@@ -374,7 +361,7 @@ GST_START_TEST (test_eos_waits_for_all_pads)
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   fail_unless (gst_harness_push_event (h2, gst_event_new_eos ()));
   pull_batch (h, 3, NULL);
-  pull_until_eos (h);
+  pull_until (h, GST_EVENT_EOS, FALSE);
 
   gst_harness_teardown (h2);
   gst_harness_teardown (h);
@@ -444,7 +431,7 @@ GST_START_TEST (test_flushing_seek)
 
   fail_unless (gst_harness_push_upstream_event (h, seek));
   for (i = 0; i < 2; i++)
-    pull_upstream_seek (srcs[i]);
+    pull_until (srcs[i], GST_EVENT_SEEK, TRUE);
   events = gst_harness_events_received (h);
   for (i = 0; i < 2; i++) {
     GstEvent *start = gst_event_new_flush_start ();
