@@ -82,6 +82,7 @@ struct _GstWatermarkFifo
   guint64 dropped;
   guint64 pauses;
   guint64 resumes;
+  guint64 underruns;            /* pops that found nothing and waited */
 };
 
 const gchar *
@@ -672,6 +673,7 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   g_mutex_lock (&fifo->lock);
   while (fifo->flow != GST_FLOW_FLUSHING && (fifo->flow != GST_FLOW_OK ||
           gst_queue_array_is_empty (fifo->items))) {
+    fifo->underruns++;
     fifo->pop_waiters++;
     g_cond_wait (&fifo->pop_cond, &fifo->lock);
     fifo->pop_waiters--;
@@ -815,6 +817,7 @@ gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
       "dropped", G_TYPE_UINT64, fifo->dropped,
       "pauses", G_TYPE_UINT64, fifo->pauses,
       "resumes", G_TYPE_UINT64, fifo->resumes,
+      "underruns", G_TYPE_UINT64, fifo->underruns,
       "level-buffers", G_TYPE_UINT, fifo->level.buffers,
       "level-bytes", G_TYPE_UINT64, fifo->level.bytes,
       "level-time", G_TYPE_UINT64, fifo->level.time,

@@ -201,8 +201,9 @@ GstFlowReturn gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo);
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
 /* Sets on @s: "pushed", "popped", "dropped" (buffers), "pauses",
- * "resumes" (guint64), "level-buffers" (guint), "level-bytes",
- * "level-time" (guint64) and "paused" (gboolean). */
+ * "resumes", "underruns" (pops that found the fifo empty and waited)
+ * (guint64), "level-buffers" (guint), "level-bytes", "level-time"
+ * (guint64) and "paused" (gboolean). */
 void gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s);
 
 G_END_DECLS

@@ -747,13 +747,15 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    * GstWatermarkQueue:stats:
    *
    * Counters: `pushed` (buffers received, dropped ones included),
-   * `popped` (buffers sent downstream), `dropped`, `pauses`, `resumes`
-   * (guint64), and `level-buffers` (guint), `level-bytes`, `level-time`
-   * (guint64), `paused` (gboolean). A flush empties the queue without
-   * counting drops.
+   * `popped` (buffers sent downstream), `dropped`, `pauses`, `resumes`,
+   * `underruns` (times the streaming thread found the queue empty and
+   * waited) (guint64), and `level-buffers` (guint), `level-bytes`,
+   * `level-time` (guint64), `paused` (gboolean). A flush empties the
+   * queue without counting drops.
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Counters: pushed, popped, dropped, pauses, resumes; current levels",
+      "Counters: pushed, popped, dropped, pauses, resumes, underruns; "
+      "current levels",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
