@@ -33,8 +33,9 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=300 ! watermarkqueue \
- *     resume-buffers=10 pause-buffers=30 ! fakesink sync=true
+ * gst-launch-1.0 videotestsrc num-buffers=60 ! watermarkqueue \
+ *     pause-bytes=0 pause-time=0 resume-buffers=5 pause-buffers=20 ! \
+ *     fakesink sync=true
  * ]|
  */
 
@@ -630,7 +631,7 @@ install_watermark_properties (GObjectClass * gobject_class)
    */
   properties[PROP_RESUME_BUFFERS] = g_param_spec_uint ("resume-buffers",
       "Resume buffers", "Wake a blocked writer when the queue has fallen to "
-      "this many buffers (must be below pause-buffers)", 0, G_MAXUINT - 1,
+      "this many buffers (must be below pause-buffers)", 0, G_MAXUINT,
       DEFAULT_RESUME_BUFFERS, WATERMARK_FLAGS);
   /**
    * GstWatermarkQueue:pause-bytes:
@@ -650,7 +651,7 @@ install_watermark_properties (GObjectClass * gobject_class)
    */
   properties[PROP_RESUME_BYTES] = g_param_spec_uint64 ("resume-bytes",
       "Resume bytes", "Wake a blocked writer when the queue has fallen to "
-      "this many bytes (must be below pause-bytes)", 0, G_MAXUINT64 - 1,
+      "this many bytes (must be below pause-bytes)", 0, G_MAXUINT64,
       DEFAULT_RESUME_BYTES, WATERMARK_FLAGS);
   /**
    * GstWatermarkQueue:pause-time:
@@ -671,7 +672,7 @@ install_watermark_properties (GObjectClass * gobject_class)
   properties[PROP_RESUME_TIME] = g_param_spec_uint64 ("resume-time",
       "Resume time", "Wake a blocked writer when the queued data has fallen "
       "to this many nanoseconds (must be below pause-time)", 0,
-      G_MAXUINT64 - 2, DEFAULT_RESUME_TIME, WATERMARK_FLAGS);
+      G_MAXUINT64 - 1, DEFAULT_RESUME_TIME, WATERMARK_FLAGS);
 }
 
 static void
