@@ -20,7 +20,7 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gobject-introspection libgirepository1.0-dev
   python3-gi gir1.2-gstreamer-1.0
-  python3-matplotlib
+  python3-matplotlib time
   valgrind
 )
 
