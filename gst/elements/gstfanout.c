@@ -143,6 +143,7 @@ struct _GstFanout
   guint n_requested;            /* requested and not released */
   guint64 seq;                  /* items handed out */
   guint next_rr;                /* balance: where a tie search starts */
+  GstEvent *eos;                /* the EOS handed out, for new pads */
 };
 
 /* *INDENT-OFF* */
@@ -265,32 +266,49 @@ gst_fanout_pad_finalize (GObject * object)
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
 
-/* Changes one watermark; an invalid combination is refused with a warning
- * and the old values kept. */
+/* Lowering a pause watermark to or below its resume watermark takes the
+ * resume watermark down to half of it, so that the two can be set in any
+ * order (gst-launch sets pad properties in reverse order). */
+static void
+lower_resume (guint64 pause, guint64 * resume)
+{
+  if (*resume >= pause)
+    *resume = pause / 2;
+}
+
+/* Changes one watermark; a resume watermark set at or above its pause
+ * watermark, or no dimension left, is refused with a warning and the old
+ * values kept. */
 static void
 gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
     const GValue * value)
 {
   GstWatermarks wm;
+  guint64 resume_buffers;
   const gchar *why;
 
   GST_OBJECT_LOCK (fpad);
   gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
+  resume_buffers = wm.resume_buffers;
   switch (prop_id) {
     case PROP_PAD_PAUSE_BUFFERS:
       wm.pause_buffers = g_value_get_uint (value);
+      lower_resume (wm.pause_buffers, &resume_buffers);
+      wm.resume_buffers = resume_buffers;
       break;
     case PROP_PAD_RESUME_BUFFERS:
       wm.resume_buffers = g_value_get_uint (value);
       break;
     case PROP_PAD_PAUSE_BYTES:
       wm.pause_bytes = g_value_get_uint64 (value);
+      lower_resume (wm.pause_bytes, &wm.resume_bytes);
       break;
     case PROP_PAD_RESUME_BYTES:
       wm.resume_bytes = g_value_get_uint64 (value);
       break;
     case PROP_PAD_PAUSE_TIME:
       wm.pause_time = g_value_get_uint64 (value);
+      lower_resume (wm.pause_time, &wm.resume_time);
       break;
     case PROP_PAD_RESUME_TIME:
       wm.resume_time = g_value_get_uint64 (value);
@@ -460,6 +478,11 @@ gst_fanout_pad_loop (GstPad * pad)
     gst_watermark_fifo_query_done (fpad->fifo, GST_QUERY_CAST (item),
         gst_pad_peer_query (pad, GST_QUERY_CAST (item)));
   }
+  /* this pad is being flushed or deactivated, which flushes its queue
+   * too: no news for the sink pad (a released branch is not the others'
+   * business) */
+  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (pad))
+    goto flushing;
   if (ret != GST_FLOW_OK)
     goto not_ok;
   return;
@@ -505,8 +528,10 @@ replay_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
 {
   GstFanoutPad *fpad = user_data;
 
-  gst_watermark_fifo_push (fpad->fifo,
-      GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
+  /* the EOS handed out is replayed on its own, after the others */
+  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
+    gst_watermark_fifo_push (fpad->fifo,
+        GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
   return TRUE;
 }
 
@@ -529,6 +554,9 @@ gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
 {
   gst_watermark_fifo_set_flushing (fpad->fifo, FALSE);
   gst_pad_sticky_events_foreach (self->sinkpad, replay_sticky_event, fpad);
+  if (self->eos)
+    gst_watermark_fifo_push (fpad->fifo,
+        GST_MINI_OBJECT_CAST (gst_event_ref (self->eos)));
   fpad->seq = self->seq;
   fpad->last_ret = GST_FLOW_OK;
   gst_pad_start_task (GST_PAD_CAST (fpad),
@@ -729,6 +757,23 @@ gst_fanout_count_pending_locked (GstFanout * self, guint64 seq)
   return n;
 }
 
+/* With the lock: keeps the stream state that new pads get in step with
+ * what is handed out (the core stores sticky events on the sink pad only
+ * after the event function). Not the EOS: stored now, it would make the
+ * sink pad refuse the very event it is handling. */
+static void
+gst_fanout_track_sticky_locked (GstFanout * self, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    gst_event_replace (&self->eos, event);
+    return;
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    gst_event_replace (&self->eos, NULL);
+  if (GST_EVENT_IS_STICKY (event))
+    gst_pad_store_sticky_event (self->sinkpad, event);
+}
+
 /* An error or flushing: the sink pad returns it at once. */
 static inline gboolean
 is_fatal (GstFlowReturn ret)
@@ -753,8 +798,8 @@ gst_fanout_broadcast (GstFanout * self, GstMiniObject * item)
 
   g_mutex_lock (&self->lock);
   seq = ++self->seq;
-  if (GST_IS_EVENT (item) && GST_EVENT_IS_STICKY (item))
-    gst_pad_store_sticky_event (self->sinkpad, GST_EVENT_CAST (item));
+  if (GST_IS_EVENT (item))
+    gst_fanout_track_sticky_locked (self, GST_EVENT_CAST (item));
 restart:
   cookie = self->pads_cookie;
   pending = gst_fanout_count_pending_locked (self, seq);
@@ -936,6 +981,7 @@ gst_fanout_flush_stop (GstFanout * self, GstEvent * event)
   g_ptr_array_unref (pads);
 
   g_mutex_lock (&self->lock);
+  gst_event_replace (&self->eos, NULL);
   for (i = 0; i < self->pads->len; i++)
     gst_fanout_pad_resume_locked (self, g_ptr_array_index (self->pads, i));
   g_mutex_unlock (&self->lock);
@@ -1316,6 +1362,22 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
+static GstStateChangeReturn
+gst_fanout_change_state (GstElement * element, GstStateChange transition)
+{
+  GstFanout *self = GST_FANOUT (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  /* the pads forgot the stream: a new one starts */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    g_mutex_lock (&self->lock);
+    gst_event_replace (&self->eos, NULL);
+    g_mutex_unlock (&self->lock);
+  }
+  return ret;
+}
+
 /* Releases the request pads, which stops their threads. */
 static void
 gst_fanout_dispose (GObject * object)
@@ -1342,6 +1404,7 @@ gst_fanout_finalize (GObject * object)
   GstFanout *self = GST_FANOUT (object);
 
   g_ptr_array_unref (self->pads);
+  gst_event_replace (&self->eos, NULL);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1393,6 +1456,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_fanout_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_fanout_release_pad);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_fanout_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_PAD, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_MODE, 0);

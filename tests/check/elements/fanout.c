@@ -1,0 +1,1448 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Tests of the fanout element: the three modes, the full policies with
+ * their counts, flush, EOS and state changes while the sink pad is
+ * blocked, pads requested and released while streaming, the ALLOCATION
+ * answer, real pipelines and a stress run.
+ *
+ * A branch is made "stuck" with a blocking probe on its src pad: its thread
+ * holds the buffer it is pushing and its queue fills. Threads are
+ * synchronised on that probe, on the harness queues and on the
+ * fanout-paused bus message, never on sleeps. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#ifdef HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+/* the values of GstFanoutMode and GstFanoutFullPolicy, by nick */
+#define BROADCAST "broadcast"
+#define BALANCE "balance"
+#define KEY "key"
+
+/* helpers */
+
+static GstBuffer *
+seq_buffer (guint64 offset, guint64 seq)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16, NULL);
+
+  GST_BUFFER_OFFSET (buf) = offset;
+  GST_BUFFER_PTS (buf) = seq * GST_MSECOND;
+  return buf;
+}
+
+static guint64
+buffer_seq (GstBuffer * buf)
+{
+  return GST_BUFFER_PTS (buf) / GST_MSECOND;
+}
+
+/* A fanout in a harness on its sink pad and src_0, in @mode. */
+static GstHarness *
+new_fanout (const gchar * mode)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("fanout", "sink", "src_%u");
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode", mode);
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  return h;
+}
+
+/* One more src pad, in a harness of its own. */
+static GstHarness *
+add_branch (GstHarness * h)
+{
+  return gst_harness_new_with_element (h->element, NULL, "src_%u");
+}
+
+/* The fanout src pad a harness is linked to. */
+static GstPad *
+branch_pad (GstHarness * h)
+{
+  return GST_PAD_PEER (h->sinkpad);
+}
+
+/* Bounds a branch by buffers alone. */
+static void
+set_branch (GstHarness * h, guint pause, guint resume, const gchar * policy)
+{
+  /* resume first: it must stay below pause */
+  g_object_set (branch_pad (h), "resume-buffers", resume, "pause-buffers",
+      pause, "pause-bytes", (guint64) 0, "pause-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (branch_pad (h)), "full-policy", policy);
+}
+
+static guint64
+pad_stat (GstHarness * h, const gchar * field)
+{
+  GstStructure *stats, *ps = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
+          GST_TYPE_STRUCTURE, &ps, NULL));
+  fail_unless (gst_structure_get_uint64 (ps, field, &v), "no %s", field);
+  gst_structure_free (ps);
+  gst_structure_free (stats);
+  return v;
+}
+
+static guint
+pad_level (GstHarness * h)
+{
+  GstStructure *stats, *ps = NULL;
+  guint v = G_MAXUINT;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
+          GST_TYPE_STRUCTURE, &ps, NULL));
+  fail_unless (gst_structure_get_uint (ps, "level-buffers", &v));
+  gst_structure_free (ps);
+  gst_structure_free (stats);
+  return v;
+}
+
+static gchar *
+pad_flow (GstHarness * h)
+{
+  GstStructure *stats, *ps = NULL;
+  gchar *flow;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
+          GST_TYPE_STRUCTURE, &ps, NULL));
+  flow = g_strdup (gst_structure_get_string (ps, "flow"));
+  gst_structure_free (ps);
+  gst_structure_free (stats);
+  return flow;
+}
+
+/* Pulls @n buffers and checks their sequence numbers are @from, @from +
+ * @step, ... */
+static void
+pull_seqs (GstHarness * h, guint n, guint64 from, guint64 step)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    guint64 expected = from + i * step;
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_uint64 (buffer_seq (buf), expected);
+    gst_buffer_unref (buf);
+  }
+}
+
+/* A blocking probe on a branch's src pad: its thread stops on the next
+ * buffer and holds it until released. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean blocked;
+  GstPad *pad;
+  gulong id;
+} Stopper;
+
+static GstPadProbeReturn
+stopper_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Stopper *s = data;
+
+  g_mutex_lock (&s->lock);
+  s->blocked = TRUE;
+  g_cond_broadcast (&s->cond);
+  g_mutex_unlock (&s->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+stopper_start (Stopper * s, GstHarness * h)
+{
+  g_mutex_init (&s->lock);
+  g_cond_init (&s->cond);
+  s->blocked = FALSE;
+  s->pad = gst_object_ref (branch_pad (h));
+  s->id = gst_pad_add_probe (s->pad, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, stopper_probe, s, NULL);
+}
+
+static void
+stopper_wait (Stopper * s)
+{
+  g_mutex_lock (&s->lock);
+  while (!s->blocked)
+    g_cond_wait (&s->cond, &s->lock);
+  g_mutex_unlock (&s->lock);
+}
+
+static void
+stopper_release (Stopper * s)
+{
+  if (s->id)
+    gst_pad_remove_probe (s->pad, s->id);
+  s->id = 0;
+  gst_object_unref (s->pad);
+  g_mutex_clear (&s->lock);
+  g_cond_clear (&s->cond);
+}
+
+/* Pushes buffers with sequence numbers from @first in a thread of its own,
+ * until one is refused or @n are pushed. */
+typedef struct
+{
+  GstHarness *h;
+  guint64 first;
+  guint n;
+  guint pushed;
+  GstFlowReturn ret;
+  GThread *thread;
+} Pusher;
+
+static gpointer
+pusher_func (gpointer data)
+{
+  Pusher *p = data;
+
+  for (p->pushed = 0; p->pushed < p->n; p->pushed++) {
+    p->ret = gst_harness_push (p->h, seq_buffer (0, p->first + p->pushed));
+    if (p->ret != GST_FLOW_OK)
+      break;
+  }
+  return NULL;
+}
+
+static void
+pusher_start (Pusher * p, GstHarness * h, guint64 first, guint n)
+{
+  p->h = h;
+  p->first = first;
+  p->n = n;
+  p->ret = GST_FLOW_OK;
+  p->thread = g_thread_new ("pusher", pusher_func, p);
+}
+
+/* After a flush the stream needs a segment again. */
+static void
+push_segment (GstHarness * h)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+}
+
+/* A bus on the element, with post-messages on. */
+static GstBus *
+watch_messages (GstHarness * h)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "post-messages", TRUE, NULL);
+  return bus;
+}
+
+static void
+wait_for_message (GstBus * bus, const gchar * name)
+{
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        GST_MESSAGE_ELEMENT);
+
+    fail_unless (msg != NULL, "no %s message", name);
+    if (gst_message_has_name (msg, name)) {
+      gst_message_unref (msg);
+      return;
+    }
+    gst_message_unref (msg);
+  }
+}
+
+static guint
+count_messages (GstBus * bus, const gchar * name)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    n += gst_message_has_name (msg, name);
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+static void
+unwatch_messages (GstHarness * h, GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+}
+
+/* broadcast */
+
+/* Every branch gets every buffer, in order. */
+GST_START_TEST (test_broadcast_order)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  guint i;
+
+  for (i = 0; i < 50; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  pull_seqs (h, 50, 0, 1);
+  pull_seqs (h1, 50, 0, 1);
+  fail_unless_equals_uint64 (pad_stat (h, "pushed"), 50);
+  fail_unless_equals_uint64 (pad_stat (h1, "received"), 50);
+
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Branches get the very buffer that was pushed: shared by reference, no
+ * copy. */
+GST_START_TEST (test_broadcast_shares_buffer)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  GstBuffer *buf = seq_buffer (0, 7), *b0, *b1;
+
+  gst_buffer_ref (buf);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  b0 = gst_harness_pull (h);
+  b1 = gst_harness_pull (h1);
+  fail_unless (b0 == buf && b1 == buf);
+  /* ours and one per branch */
+  fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), 3);
+
+  gst_buffer_unref (b0);
+  gst_buffer_unref (b1);
+  fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), 1);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* With one branch, the branch gets the only reference: writable there. */
+GST_START_TEST (test_single_branch_gets_writable_buffer)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBuffer *buf;
+
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless (gst_buffer_is_writable (buf));
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* balance */
+
+/* With equal levels, buffers go to the branches in turn. */
+GST_START_TEST (test_balance_ties_in_turn)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstHarness *h1 = add_branch (h);
+  guint i;
+
+  for (i = 0; i < 10; i++) {
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+    /* pulled: that branch is empty again before the next push */
+    pull_seqs (i % 2 ? h1 : h, 1, i, 1);
+  }
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A branch that does not drain gets nothing once its level is above the
+ * others': b0 and b2 go to the stuck branch (tied at 0), the rest to the
+ * one that drains. */
+GST_START_TEST (test_balance_spreads_by_level)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstHarness *h1 = add_branch (h);
+  Stopper stuck;
+  guint i;
+
+  stopper_start (&stuck, h);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
+  stopper_wait (&stuck);
+  for (i = 1; i < 10; i++) {
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+    if (i != 2)
+      pull_seqs (h1, 1, i, 1);
+  }
+  fail_unless_equals_int (pad_level (h), 1);
+  stopper_release (&stuck);
+  pull_seqs (h, 2, 0, 2);
+  fail_unless_equals_uint64 (pad_stat (h, "received"), 2);
+  fail_unless_equals_uint64 (pad_stat (h1, "received"), 8);
+
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* key */
+
+/* GST_BUFFER_OFFSET picks the branch (key modulo 3), and each key's
+ * buffers arrive in the order they were pushed. */
+GST_START_TEST (test_key_fifo_per_key)
+{
+  GstHarness *h[3];
+  guint64 last[6];
+  guint i, n[3] = { 0, };
+  GRand *rand = g_rand_new_with_seed (4);
+
+  h[0] = new_fanout (KEY);
+  h[1] = add_branch (h[0]);
+  h[2] = add_branch (h[0]);
+  for (i = 0; i < 120; i++) {
+    guint key = g_rand_int_range (rand, 0, 6);
+
+    fail_unless_equals_int (gst_harness_push (h[0], seq_buffer (key, i)),
+        GST_FLOW_OK);
+    n[key % 3]++;
+  }
+  for (i = 0; i < 6; i++)
+    last[i] = G_MAXUINT64;
+  for (i = 0; i < 3; i++) {
+    while (n[i]--) {
+      GstBuffer *buf = gst_harness_pull (h[i]);
+      guint64 key = GST_BUFFER_OFFSET (buf);
+
+      fail_unless_equals_int (key % 3, i);
+      fail_unless (last[key] == G_MAXUINT64 || last[key] < buffer_seq (buf));
+      last[key] = buffer_seq (buf);
+      gst_buffer_unref (buf);
+    }
+  }
+  g_rand_free (rand);
+  gst_harness_teardown (h[2]);
+  gst_harness_teardown (h[1]);
+  gst_harness_teardown (h[0]);
+}
+
+GST_END_TEST;
+
+/* full policies */
+
+/* A stuck branch holding b0, 4 queued: b1..b10 push out the oldest, 6
+ * dropped, b7..b10 kept. The sink pad never waits. */
+GST_START_TEST (test_drop_oldest_counts)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  Stopper stuck;
+  guint i;
+
+  set_branch (h, 4, 2, "drop-oldest");
+  stopper_start (&stuck, h);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
+  stopper_wait (&stuck);
+  for (i = 1; i <= 10; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  fail_unless_equals_uint64 (pad_stat (h, "dropped"), 6);
+  fail_unless_equals_int (pad_level (h), 4);
+
+  stopper_release (&stuck);
+  pull_seqs (h, 1, 0, 1);
+  pull_seqs (h, 4, 7, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The same with drop-newest: b1..b4 kept, b5..b10 dropped. */
+GST_START_TEST (test_drop_newest_counts)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  Stopper stuck;
+  guint i;
+
+  set_branch (h, 4, 2, "drop-newest");
+  stopper_start (&stuck, h);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
+  stopper_wait (&stuck);
+  for (i = 1; i <= 10; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  fail_unless_equals_uint64 (pad_stat (h, "dropped"), 6);
+
+  stopper_release (&stuck);
+  pull_seqs (h, 5, 0, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Each drop is posted on the bus when post-messages is on. */
+GST_START_TEST (test_drop_messages)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBus *bus = watch_messages (h);
+  Stopper stuck;
+  guint i;
+
+  set_branch (h, 2, 1, "drop-newest");
+  stopper_start (&stuck, h);
+  gst_harness_push (h, seq_buffer (0, 0));
+  stopper_wait (&stuck);
+  for (i = 1; i <= 5; i++)
+    gst_harness_push (h, seq_buffer (0, i));
+  fail_unless_equals_int (count_messages (bus, "fanout-dropped"), 3);
+
+  stopper_release (&stuck);
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* block: the sink pad waits at the pause watermark and nothing is lost. */
+GST_START_TEST (test_block_loses_nothing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBus *bus = watch_messages (h);
+  Stopper stuck;
+  Pusher p;
+
+  set_branch (h, 4, 2, "block");
+  stopper_start (&stuck, h);
+  gst_harness_push (h, seq_buffer (0, 0));
+  stopper_wait (&stuck);
+  pusher_start (&p, h, 1, 19);
+  wait_for_message (bus, "fanout-paused");
+  /* b0 held by the branch, b1..b4 queued, b5 waiting */
+  fail_unless_equals_int (pad_level (h), 4);
+
+  stopper_release (&stuck);
+  g_thread_join (p.thread);
+  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  pull_seqs (h, 20, 0, 1);
+  fail_unless_equals_uint64 (pad_stat (h, "dropped"), 0);
+  fail_unless (pad_stat (h, "pauses") >= 1);
+
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A branch stuck with drop-oldest does not slow the other one: every
+ * push returns at once, the free branch gets all 100 buffers and the stuck
+ * one drops all it cannot hold (100 - 1 held - 2 queued). */
+GST_START_TEST (test_slow_branch_does_not_stall_others)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  Stopper stuck;
+  guint i;
+
+  set_branch (h, 2, 1, "drop-oldest");
+  stopper_start (&stuck, h);
+  gst_harness_push (h, seq_buffer (0, 0));
+  stopper_wait (&stuck);
+  for (i = 1; i < 100; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  pull_seqs (h1, 100, 0, 1);
+  fail_unless_equals_uint64 (pad_stat (h, "dropped"), 97);
+  fail_unless_equals_uint64 (pad_stat (h1, "dropped"), 0);
+
+  stopper_release (&stuck);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A resume watermark at or above the pause watermark is refused with a
+ * warning and the old values are kept. */
+GST_START_TEST (test_bad_watermarks_refused)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  guint resume;
+
+  g_object_set (branch_pad (h), "resume-buffers", 5, "pause-buffers", 10, NULL);
+  ASSERT_WARNING (g_object_set (branch_pad (h), "resume-buffers", 10, NULL));
+  g_object_get (branch_pad (h), "resume-buffers", &resume, NULL);
+  fail_unless_equals_int (resume, 5);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* flush, EOS, state changes */
+
+/* FLUSH_START wakes a sink pad waiting on a full branch at once; after
+ * FLUSH_STOP the stream runs again. */
+GST_START_TEST (test_flush_unblocks)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBus *bus = watch_messages (h);
+  Stopper stuck;
+  Pusher p;
+
+  set_branch (h, 2, 1, "block");
+  stopper_start (&stuck, h);
+  pusher_start (&p, h, 0, 10);
+  wait_for_message (bus, "fanout-paused");
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_thread_join (p.thread);
+  fail_unless_equals_int (p.ret, GST_FLOW_FLUSHING);
+  stopper_release (&stuck);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  fail_unless_equals_int (pad_level (h), 0);
+
+  push_segment (h);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 100)),
+      GST_FLOW_OK);
+  pull_seqs (h, 1, 100, 1);
+
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Going to READY wakes a sink pad waiting on a full branch at once. */
+GST_START_TEST (test_state_change_unblocks)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBus *bus = watch_messages (h);
+  Stopper stuck;
+  Pusher p;
+
+  set_branch (h, 2, 1, "block");
+  stopper_start (&stuck, h);
+  pusher_start (&p, h, 0, 10);
+  wait_for_message (bus, "fanout-paused");
+
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_thread_join (p.thread);
+  fail_unless_equals_int (p.ret, GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pad_level (h), 0);
+
+  stopper_release (&stuck);
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A probe that holds a branch's first buffer until released, then tells
+ * the branch that downstream is EOS. */
+typedef struct
+{
+  Stopper stopper;
+  gboolean go;
+} EosGate;
+
+static GstPadProbeReturn
+eos_gate_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  EosGate *g = data;
+
+  g_mutex_lock (&g->stopper.lock);
+  g->stopper.blocked = TRUE;
+  g_cond_broadcast (&g->stopper.cond);
+  while (!g->go)
+    g_cond_wait (&g->stopper.cond, &g->stopper.lock);
+  g_mutex_unlock (&g->stopper.lock);
+
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* A branch whose downstream returns EOS wakes a sink pad waiting on it at
+ * once; the other branch keeps running and gets everything. */
+GST_START_TEST (test_downstream_eos_unblocks)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  GstBus *bus = watch_messages (h);
+  EosGate gate = { {{0,}
+      }, FALSE
+  };
+  Pusher p;
+  gchar *flow;
+
+  set_branch (h, 2, 1, "block");
+  g_mutex_init (&gate.stopper.lock);
+  g_cond_init (&gate.stopper.cond);
+  gate.stopper.id = gst_pad_add_probe (branch_pad (h),
+      GST_PAD_PROBE_TYPE_BUFFER, eos_gate_probe, &gate, NULL);
+  pusher_start (&p, h, 0, 30);
+  wait_for_message (bus, "fanout-paused");
+
+  g_mutex_lock (&gate.stopper.lock);
+  gate.go = TRUE;
+  g_cond_broadcast (&gate.stopper.cond);
+  g_mutex_unlock (&gate.stopper.lock);
+  g_thread_join (p.thread);
+  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  pull_seqs (h1, 30, 0, 1);
+  flow = pad_flow (h);
+  fail_unless_equals_string (flow, "eos");
+  g_free (flow);
+
+  gst_pad_remove_probe (branch_pad (h), gate.stopper.id);
+  g_mutex_clear (&gate.stopper.lock);
+  g_cond_clear (&gate.stopper.cond);
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* EOS is queued behind the data: it does not wait for a stuck branch, and
+ * each branch gets all its buffers, then EOS. */
+GST_START_TEST (test_eos_after_data)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  Stopper stuck;
+  GstEvent *ev;
+  guint i;
+
+  stopper_start (&stuck, h);
+  for (i = 0; i < 5; i++)
+    gst_harness_push (h, seq_buffer (0, i));
+  stopper_wait (&stuck);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  pull_seqs (h1, 5, 0, 1);
+  stopper_release (&stuck);
+  pull_seqs (h, 5, 0, 1);
+  for (i = 0; i < 2; i++) {
+    GstHarness *hi = i ? h1 : h;
+
+    while ((ev = gst_harness_pull_event (hi)) &&
+        GST_EVENT_TYPE (ev) != GST_EVENT_EOS)
+      gst_event_unref (ev);
+    fail_unless (ev != NULL);
+    gst_event_unref (ev);
+  }
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A pad requested after a stop and restart does not get the old stream's
+ * EOS. */
+GST_START_TEST (test_eos_forgotten_after_stop)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1;
+  GstEvent *ev;
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_element_set_state (h->element, GST_STATE_READY);
+  gst_element_set_state (h->element, GST_STATE_PLAYING);
+  h1 = add_branch (h);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("again")));
+  push_segment (h);
+  gst_harness_push (h, seq_buffer (0, 1));
+  pull_seqs (h1, 1, 1, 1);
+  while ((ev = gst_harness_try_pull_event (h1))) {
+    fail_if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS);
+    gst_event_unref (ev);
+  }
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* pads while streaming */
+
+/* A pad requested while streaming first gets the stream's sticky events,
+ * then the buffers that follow. */
+GST_START_TEST (test_new_pad_gets_sticky_events)
+{
+  static const GstEventType expected[] = { GST_EVENT_STREAM_START,
+    GST_EVENT_CAPS, GST_EVENT_SEGMENT
+  };
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1;
+  guint i;
+
+  gst_harness_push (h, seq_buffer (0, 0));
+  h1 = add_branch (h);
+  gst_harness_push (h, seq_buffer (0, 1));
+
+  pull_seqs (h1, 1, 1, 1);
+  for (i = 0; i < G_N_ELEMENTS (expected); i++) {
+    GstEvent *ev = gst_harness_pull_event (h1);
+
+    fail_unless_equals_int (GST_EVENT_TYPE (ev), expected[i]);
+    gst_event_unref (ev);
+  }
+  pull_seqs (h, 2, 0, 1);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Releasing a branch the sink pad waits on wakes it; the pad's queue and
+ * thread go, the other branch goes on. */
+GST_START_TEST (test_release_blocked_pad)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  GstBus *bus = watch_messages (h);
+  Stopper stuck;
+  Pusher p;
+
+  set_branch (h1, 2, 1, "block");
+  stopper_start (&stuck, h1);
+  pusher_start (&p, h, 0, 20);
+  wait_for_message (bus, "fanout-paused");
+
+  gst_harness_teardown (h1);
+  g_thread_join (p.thread);
+  stopper_release (&stuck);
+  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  pull_seqs (h, 20, 0, 1);
+
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Pushes until the sink pad returns something else than OK (the branch's
+ * thread reports not-linked on its first buffer; until then the queue
+ * takes data, at most up to its pause watermark). */
+static GstFlowReturn
+push_until_refused (GstHarness * h, guint max)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  for (i = 0; i < max && ret == GST_FLOW_OK; i++)
+    ret = gst_harness_push (h, seq_buffer (0, i));
+  return ret;
+}
+
+/* Like tee: NOT_LINKED with no src pad or none linked, OK with
+ * allow-not-linked; a branch linked later gets data again. */
+GST_START_TEST (test_not_linked)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("fanout", "sink", NULL);
+  GstHarness *late;
+  GstBuffer *buf;
+  GstPad *lone;
+
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  fail_unless_equals_int (push_until_refused (h, 1), GST_FLOW_NOT_LINKED);
+  lone = gst_element_request_pad_simple (h->element, "src_%u");
+  fail_unless_equals_int (push_until_refused (h, 1000), GST_FLOW_NOT_LINKED);
+  g_object_set (h->element, "allow-not-linked", TRUE, NULL);
+  fail_unless_equals_int (push_until_refused (h, 10), GST_FLOW_OK);
+  g_object_set (h->element, "allow-not-linked", FALSE, NULL);
+
+  /* linking sends RECONFIGURE, which lets the branch take data again */
+  late = gst_harness_new_with_element (h->element, NULL, NULL);
+  gst_harness_add_element_src_pad (late, lone);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 42)),
+      GST_FLOW_OK);
+  /* after what the branch queued before it found it was not linked */
+  while ((buf = gst_harness_pull (late)) && buffer_seq (buf) != 42)
+    gst_buffer_unref (buf);
+  fail_unless (buf != NULL);
+  gst_buffer_unref (buf);
+
+  gst_harness_teardown (late);
+  gst_object_unref (lone);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* allocation */
+
+/* What a fake downstream answers to the ALLOCATION query. */
+typedef struct
+{
+  gboolean answers;
+  guint size;
+  guint min;
+  gsize align;
+  gboolean crop_meta;
+} Answer;
+
+static gboolean
+answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  const Answer *a = g_object_get_data (G_OBJECT (pad), "answer");
+  GstAllocationParams params;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  if (!a->answers)
+    return FALSE;
+
+  gst_allocation_params_init (&params);
+  params.align = a->align;
+  gst_query_add_allocation_param (query, NULL, &params);
+  gst_query_add_allocation_pool (query, NULL, a->size, a->min, 0);
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  if (a->crop_meta)
+    gst_query_add_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE, NULL);
+  return TRUE;
+}
+
+/* A requested src pad linked to a fake downstream that answers @a. */
+static GstPad *
+fake_branch (GstElement * fanout, const Answer * a)
+{
+  GstPad *src = gst_element_request_pad_simple (fanout, "src_%u");
+  GstPad *sink = gst_pad_new ("sink", GST_PAD_SINK);
+
+  g_object_set_data (G_OBJECT (sink), "answer", (gpointer) a);
+  gst_pad_set_query_function (sink, answer_allocation);
+  gst_pad_set_active (sink, TRUE);
+  fail_unless_equals_int (gst_pad_link (src, sink), GST_PAD_LINK_OK);
+  gst_object_unref (src);
+  return sink;
+}
+
+typedef struct
+{
+  guint size;
+  guint min;
+  gsize align;
+  guint n_metas;
+} Asked;
+
+static Asked
+ask_allocation (GstElement * fanout)
+{
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  GstCaps *caps = gst_caps_new_empty_simple ("test/x-data");
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstAllocationParams params;
+  Asked r = { 0, };
+
+  fail_unless (gst_pad_query (sinkpad, query));
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+  gst_query_parse_nth_allocation_pool (query, 0, NULL, &r.size, &r.min, NULL);
+  gst_query_parse_nth_allocation_param (query, 0, NULL, &params);
+  r.align = params.align;
+  r.n_metas = gst_query_get_n_allocation_metas (query);
+
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_object_unref (sinkpad);
+  return r;
+}
+
+static void
+set_pad (GstElement * fanout, const gchar * name, guint pause,
+    guint64 pause_bytes, const gchar * policy)
+{
+  GstPad *pad = gst_element_get_static_pad (fanout, name);
+
+  /* resume first, and one dimension enabled at all times */
+  g_object_set (pad, "resume-buffers", 0, "resume-bytes", (guint64) 0, NULL);
+  if (pause)
+    g_object_set (pad, "pause-buffers", pause, "pause-bytes", pause_bytes,
+        NULL);
+  else
+    g_object_set (pad, "pause-bytes", pause_bytes, "pause-buffers", pause,
+        NULL);
+  g_object_set (pad, "pause-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (pad), "full-policy", policy);
+  gst_object_unref (pad);
+}
+
+/* The answer aggregates the branches (largest size and alignment, common
+ * metas) and covers what they hold. Branch A holds 4 queued + 1 pushing +
+ * 2 kept downstream = 7, branch B 6 + 1 + 3 = 10, plus one being
+ * produced. Broadcast shares buffers between queues that keep the newest
+ * ones: max (7, 10) + 1; a drop-newest queue keeps old ones: 7 + 10 + 1;
+ * a drop-oldest queue keeps the newest but its thread and downstream hold
+ * older ones: max (4, 10) + 3 + 1; balance shares nothing: 7 + 10 + 1. A
+ * limit in bytes counts in buffers of the largest size: 4500 bytes of 2000
+ * byte buffers is 3 (the last one passes it). */
+GST_START_TEST (test_allocation_aggregation)
+{
+  Answer a = { TRUE, 1000, 2, 15, TRUE }, b = { TRUE, 2000, 3, 31, FALSE };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
+  Asked r;
+
+  fail_unless_equals_int (gst_element_set_state (fanout, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_SUCCESS);
+  set_pad (fanout, "src_0", 4, 0, "block");
+  set_pad (fanout, "src_1", 6, 0, "block");
+  r = ask_allocation (fanout);
+  fail_unless_equals_int (r.size, 2000);
+  fail_unless_equals_int (r.align, 31);
+  fail_unless_equals_int (r.n_metas, 1);
+  fail_unless_equals_int (r.min, 11);
+
+  set_pad (fanout, "src_0", 4, 0, "drop-newest");
+  fail_unless_equals_int (ask_allocation (fanout).min, 18);
+  set_pad (fanout, "src_0", 4, 0, "drop-oldest");
+  fail_unless_equals_int (ask_allocation (fanout).min, 14);
+  set_pad (fanout, "src_0", 4, 0, "block");
+  set_pad (fanout, "src_1", 0, 4500, "block");
+  fail_unless_equals_int (ask_allocation (fanout).min, 7 + 1);
+  gst_util_set_object_arg (G_OBJECT (fanout), "mode", "balance");
+  set_pad (fanout, "src_1", 6, 0, "block");
+  fail_unless_equals_int (ask_allocation (fanout).min, 18);
+
+  /* a branch that does not answer takes no meta */
+  b.answers = FALSE;
+  fail_unless_equals_int (ask_allocation (fanout).n_metas, 0);
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (pa);
+  gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* A serialized query goes through every branch behind the data. */
+static GstPadProbeReturn
+answer_drain (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstHarness *h = data;
+
+  if (GST_QUERY_TYPE (GST_PAD_PROBE_INFO_QUERY (info)) != GST_QUERY_DRAIN)
+    return GST_PAD_PROBE_OK;
+  /* behind the three buffers */
+  fail_unless_equals_int (gst_harness_buffers_received (h), 3);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+GST_START_TEST (test_serialized_query_in_order)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  GstQuery *drain = gst_query_new_drain ();
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    GstHarness *hi = i ? h1 : h;
+
+    gst_pad_add_probe (branch_pad (hi), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+        answer_drain, hi, NULL);
+  }
+  for (i = 0; i < 3; i++)
+    gst_harness_push (h, seq_buffer (0, i));
+  fail_unless (gst_pad_peer_query (h->srcpad, drain));
+
+  gst_query_unref (drain);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* real pipelines */
+
+static GstElement *
+launch (const gchar * description)
+{
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &err);
+
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
+  return pipeline;
+}
+
+static void
+run_to_eos (GstElement * pipeline)
+{
+  GstMessage *msg;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+}
+
+static guint64
+element_pad_stat (GstElement * pipeline, const gchar * pad, const gchar * field)
+{
+  GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+  GstStructure *stats, *ps = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (f, "stats", &stats, NULL);
+  if (gst_structure_get (stats, pad, GST_TYPE_STRUCTURE, &ps, NULL)) {
+    gst_structure_get_uint64 (ps, field, &v);
+    gst_structure_free (ps);
+  } else {
+    gst_structure_get_uint64 (stats, field, &v);
+  }
+  gst_structure_free (stats);
+  gst_object_unref (f);
+  return v;
+}
+
+/* Three consumers, one behind a queue: all get all 30 frames, then EOS. */
+GST_START_TEST (test_pipeline_broadcast)
+{
+  GstElement *p = launch ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=64,height=48 ! fanout name=f "
+      "f. ! fakesink f. ! fakesink sync=false f. ! queue ! fakesink");
+  guint i;
+
+  run_to_eos (p);
+  for (i = 0; i < 3; i++) {
+    gchar *pad = g_strdup_printf ("src_%u", i);
+
+    fail_unless_equals_uint64 (element_pad_stat (p, pad, "pushed"), 30);
+    g_free (pad);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* Balance: the 30 frames are shared out, each once; EOS reaches all. */
+GST_START_TEST (test_pipeline_balance)
+{
+  GstElement *p = launch ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=64,height=48 ! fanout name=f mode=balance "
+      "f. ! fakesink sync=false f. ! fakesink sync=false "
+      "f. ! fakesink sync=false");
+
+  run_to_eos (p);
+  fail_unless_equals_uint64 (element_pad_stat (p, "", "pushed"), 30);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* Pad properties set from gst-launch through the child proxy. */
+GST_START_TEST (test_pipeline_pad_properties)
+{
+  GstElement *p = launch ("videotestsrc num-buffers=5 ! fanout name=f "
+      "src_1::full-policy=drop-oldest src_1::resume-buffers=2 "
+      "src_1::pause-buffers=4 f. ! fakesink f. ! fakesink");
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstPad *pad = gst_element_get_static_pad (f, "src_1");
+  guint pause;
+
+  g_object_get (pad, "pause-buffers", &pause, NULL);
+  fail_unless_equals_int (pause, 4);
+  run_to_eos (p);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (pad);
+  gst_object_unref (f);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+signal_first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Stopper *s = data;
+
+  g_mutex_lock (&s->lock);
+  s->blocked = TRUE;
+  g_cond_broadcast (&s->cond);
+  g_mutex_unlock (&s->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* A branch added and one released while PLAYING; EOS still reaches every
+ * sink there is (a sink added after EOS gets it from the sticky events). */
+GST_START_TEST (test_pipeline_pads_while_playing)
+{
+  GstElement *p = launch ("videotestsrc num-buffers=100 is-live=true ! "
+      "video/x-raw,width=64,height=48,framerate=200/1 ! fanout name=f "
+      "f.src_0 ! fakesink name=s0 f.src_1 ! fakesink name=s1");
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstElement *s0 = gst_bin_get_by_name (GST_BIN (p), "s0");
+  GstElement *late = gst_element_factory_make ("fakesink", NULL);
+  GstPad *src0 = gst_element_get_static_pad (f, "src_0"), *src2;
+  Stopper first = { 0, };
+  GstMessage *msg;
+
+  g_mutex_init (&first.lock);
+  g_cond_init (&first.cond);
+  gst_pad_add_probe (src0, GST_PAD_PROBE_TYPE_BUFFER, signal_first_buffer,
+      &first, NULL);
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  stopper_wait (&first);
+
+  /* async=false: a sink prerolling in a PLAYING pipeline would take the
+   * others back to PAUSED */
+  g_object_set (late, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (p), late);
+  src2 = gst_element_request_pad_simple (f, "src_%u");
+  fail_unless (gst_element_link_pads (f, GST_PAD_NAME (src2), late, "sink"));
+  gst_element_sync_state_with_parent (late);
+
+  gst_element_release_request_pad (f, src0);
+  gst_element_set_state (s0, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (p), s0);
+
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (p), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_mutex_clear (&first.lock);
+  g_cond_clear (&first.cond);
+  gst_object_unref (src2);
+  gst_object_unref (src0);
+  gst_object_unref (s0);
+  gst_object_unref (f);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* stress */
+
+/* The run must finish: a watchdog aborts it if it has not after a minute
+ * (ten under valgrind). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GThread *thread;
+} Watchdog;
+
+static gpointer
+watchdog_func (gpointer data)
+{
+  Watchdog *wd = data;
+  gint64 end = g_get_monotonic_time () +
+      (RUNNING_ON_VALGRIND ? 600 : 60) * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&wd->lock);
+  while (!wd->done) {
+    if (!g_cond_wait_until (&wd->cond, &wd->lock, end) && !wd->done)
+      g_error ("stress run did not finish in time: deadlock or lost wakeup");
+  }
+  g_mutex_unlock (&wd->lock);
+  return NULL;
+}
+
+static void
+watchdog_start (Watchdog * wd)
+{
+  g_mutex_init (&wd->lock);
+  g_cond_init (&wd->cond);
+  wd->done = FALSE;
+  wd->thread = g_thread_new ("watchdog", watchdog_func, wd);
+}
+
+static void
+watchdog_stop (Watchdog * wd)
+{
+  g_mutex_lock (&wd->lock);
+  wd->done = TRUE;
+  g_cond_signal (&wd->cond);
+  g_mutex_unlock (&wd->lock);
+  g_thread_join (wd->thread);
+  g_mutex_clear (&wd->lock);
+  g_cond_clear (&wd->cond);
+}
+
+#define STRESS_BRANCHES 4
+
+typedef struct
+{
+  GstHarness *h;
+  gint stop;
+  GstFlowReturn bad;            /* a flow the sink pad must not return */
+} StressPusher;
+
+static gpointer
+stress_push_func (gpointer data)
+{
+  StressPusher *sp = data;
+  guint64 i;
+
+  for (i = 0; !g_atomic_int_get (&sp->stop); i++) {
+    GstFlowReturn ret = gst_harness_push (sp->h, seq_buffer (i % 5, i));
+
+    if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+      sp->bad = ret;
+  }
+  return NULL;
+}
+
+static GstHarness *
+stress_add_branch (GstHarness * h, GRand * rand)
+{
+  static const gchar *policies[] = { "block", "drop-oldest", "drop-newest" };
+  GstHarness *b = add_branch (h);
+
+  gst_harness_set_drop_buffers (b, TRUE);
+  set_branch (b, g_rand_int_range (rand, 2, 6), 1,
+      policies[g_rand_int_range (rand, 0, 3)]);
+  return b;
+}
+
+/* A flush as a seek does it: FLUSH_START from this thread, then, with the
+ * streaming thread out of the element, FLUSH_STOP and a new segment. */
+static void
+stress_flush (GstHarness * h)
+{
+  GstPad *sinkpad = GST_PAD_PEER (h->srcpad);
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_send_event (sinkpad, gst_event_new_flush_start ());
+  GST_PAD_STREAM_LOCK (sinkpad);
+  gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE));
+  gst_pad_send_event (sinkpad, gst_event_new_segment (&segment));
+  GST_PAD_STREAM_UNLOCK (sinkpad);
+}
+
+static void
+stress_step (GstHarness * h, GstHarness ** branches, GRand * rand)
+{
+  static const gchar *modes[] = { BROADCAST, BALANCE, KEY };
+  guint k = g_rand_int_range (rand, 0, STRESS_BRANCHES);
+
+  switch (g_rand_int_range (rand, 0, 4)) {
+    case 0:
+      if (branches[k] == NULL)
+        branches[k] = stress_add_branch (h, rand);
+      break;
+    case 1:
+      if (branches[k] != NULL)
+        gst_harness_teardown (branches[k]);
+      branches[k] = NULL;
+      break;
+    case 2:
+      stress_flush (h);
+      break;
+    default:
+      gst_util_set_object_arg (G_OBJECT (h->element), "mode",
+          modes[g_rand_int_range (rand, 0, 3)]);
+      break;
+  }
+}
+
+/* One thread pushes without a pause while this one adds and releases
+ * branches of random policies, flushes and switches modes. */
+GST_START_TEST (test_stress_pads_and_flushes)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *branches[STRESS_BRANCHES] = { NULL, };
+  StressPusher sp = { h, 0, GST_FLOW_OK };
+  GRand *rand = g_rand_new_with_seed (7);
+  guint i, n = RUNNING_ON_VALGRIND ? 40 : 400;
+  GThread *pusher;
+  Watchdog wd;
+
+  gst_harness_set_drop_buffers (h, TRUE);
+  watchdog_start (&wd);
+  pusher = g_thread_new ("pusher", stress_push_func, &sp);
+  for (i = 0; i < n; i++)
+    stress_step (h, branches, rand);
+  g_atomic_int_set (&sp.stop, 1);
+  g_thread_join (pusher);
+  for (i = 0; i < STRESS_BRANCHES; i++)
+    if (branches[i])
+      gst_harness_teardown (branches[i]);
+  watchdog_stop (&wd);
+
+  fail_unless_equals_int (sp.bad, GST_FLOW_OK);
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+fanout_suite (void)
+{
+  Suite *s = suite_create ("fanout");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_broadcast_order);
+  tcase_add_test (tc, test_broadcast_shares_buffer);
+  tcase_add_test (tc, test_single_branch_gets_writable_buffer);
+  tcase_add_test (tc, test_balance_ties_in_turn);
+  tcase_add_test (tc, test_balance_spreads_by_level);
+  tcase_add_test (tc, test_key_fifo_per_key);
+  tcase_add_test (tc, test_drop_oldest_counts);
+  tcase_add_test (tc, test_drop_newest_counts);
+  tcase_add_test (tc, test_drop_messages);
+  tcase_add_test (tc, test_block_loses_nothing);
+  tcase_add_test (tc, test_slow_branch_does_not_stall_others);
+  tcase_add_test (tc, test_bad_watermarks_refused);
+  tcase_add_test (tc, test_flush_unblocks);
+  tcase_add_test (tc, test_state_change_unblocks);
+  tcase_add_test (tc, test_downstream_eos_unblocks);
+  tcase_add_test (tc, test_eos_after_data);
+  tcase_add_test (tc, test_eos_forgotten_after_stop);
+  tcase_add_test (tc, test_new_pad_gets_sticky_events);
+  tcase_add_test (tc, test_release_blocked_pad);
+  tcase_add_test (tc, test_not_linked);
+  tcase_add_test (tc, test_allocation_aggregation);
+  tcase_add_test (tc, test_serialized_query_in_order);
+  tcase_add_test (tc, test_pipeline_broadcast);
+  tcase_add_test (tc, test_pipeline_balance);
+  tcase_add_test (tc, test_pipeline_pad_properties);
+  tcase_add_test (tc, test_pipeline_pads_while_playing);
+  tcase_add_test (tc, test_stress_pads_and_flushes);
+
+  return s;
+}
+
+GST_CHECK_MAIN (fanout);
