@@ -192,8 +192,9 @@ gst_alloc_stats_class_init (GstAllocStatsClass * klass)
    * no rows come while nothing is allocated, freed or pushed.
    */
   properties[PROP_INTERVAL] = g_param_spec_uint ("interval", "Interval",
-      "Milliseconds between two interval records and file rows "
-      "(0 = only the final one)", 0, MAX_INTERVAL, DEFAULT_INTERVAL,
+      "Milliseconds between two interval rows, records and file rows "
+      "(0 = only the first and the final row)", 0, MAX_INTERVAL,
+      DEFAULT_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
