@@ -19,11 +19,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../watchdog.h"
+
 
 #define MS (GST_MSECOND)
 
@@ -712,50 +709,41 @@ GST_END_TEST;
 
 /* Stress: a real pipeline whose consumer is slower than its producer, hit
  * with flushing seeks, state changes and live changes of watermarks and
- * leakiness. It must finish: a watchdog aborts it on a deadlock. */
-typedef struct
+ * leakiness, each once the stream has moved on from the one before. It
+ * must finish: a watchdog aborts it on a deadlock. */
+static GstPadProbeReturn
+count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GThread *thread;
-} Watchdog;
-
-static gpointer
-watchdog_func (gpointer data)
-{
-  Watchdog *wd = data;
-  gint64 end = g_get_monotonic_time () +
-      (RUNNING_ON_VALGRIND ? 600 : 60) * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&wd->lock);
-  while (!wd->done) {
-    if (!g_cond_wait_until (&wd->cond, &wd->lock, end) && !wd->done)
-      g_error ("stress run did not finish in time: deadlock or lost wakeup");
-  }
-  g_mutex_unlock (&wd->lock);
-  return NULL;
+  on_signal (NULL, &gate.arrived);
+  return GST_PAD_PROBE_OK;
 }
 
-static void
-watchdog_start (Watchdog * wd)
+static gboolean
+is_paused (GstElement * q)
 {
-  g_mutex_init (&wd->lock);
-  g_cond_init (&wd->cond);
-  wd->done = FALSE;
-  wd->thread = g_thread_new ("watchdog", watchdog_func, wd);
+  GstStructure *s = NULL;
+  gboolean paused = FALSE;
+
+  g_object_get (q, "stats", &s, NULL);
+  gst_structure_get_boolean (s, "paused", &paused);
+  gst_structure_free (s);
+  return paused;
 }
 
+/* Waits until the writer has pushed 10 more buffers into @q, or is
+ * blocked in it. */
 static void
-watchdog_stop (Watchdog * wd)
+wait_progress (GstElement * q)
 {
-  g_mutex_lock (&wd->lock);
-  wd->done = TRUE;
-  g_cond_signal (&wd->cond);
-  g_mutex_unlock (&wd->lock);
-  g_thread_join (wd->thread);
-  g_mutex_clear (&wd->lock);
-  g_cond_clear (&wd->cond);
+  guint paused = gate_count (&gate.paused);
+  guint target = gate_count (&gate.arrived) + 10;
+
+  if (is_paused (q))
+    return;
+  g_mutex_lock (&gate.lock);
+  while (gate.arrived < target && gate.paused == paused)
+    g_cond_wait (&gate.cond, &gate.lock);
+  g_mutex_unlock (&gate.lock);
 }
 
 static void
@@ -790,14 +778,21 @@ GST_START_TEST (test_stress)
       "watermarkqueue name=q resume-buffers=2 pause-buffers=8 ! "
       "fakesink sync=true", NULL);
   GstElement *q = gst_bin_get_by_name (GST_BIN (pipeline), "q");
+  GstPad *sink = gst_element_get_static_pad (q, "sink");
   GRand *rand = g_rand_new_with_seed (7);
   guint i, n = RUNNING_ON_VALGRIND ? 30 : 400;
   Watchdog wd;
 
+  gate_reset ();
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, count_probe, NULL, NULL);
+  gst_object_unref (sink);
+  g_signal_connect (q, "paused", G_CALLBACK (on_signal), &gate.paused);
   watchdog_start (&wd);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n; i++) {
+    wait_progress (q);
     stress_step (pipeline, q, rand);
+  }
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
   watchdog_stop (&wd);
