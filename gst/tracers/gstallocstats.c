@@ -505,6 +505,13 @@ open_failed:
   }
 }
 
+static gboolean
+counted_nothing (const AllocStatsSnapshot * snap)
+{
+  return snap->counters[COUNTER_BUFFERS_CREATED] == 0 &&
+      snap->counters[COUNTER_MEMORIES_CREATED] == 0;
+}
+
 /* Writes the final records, row and summary once: from finalize, or at
  * exit for a program that never calls gst_deinit(). */
 static void
@@ -528,7 +535,9 @@ gst_alloc_stats_finish (GstAllocStats * self)
     fclose (self->out);
     self->out = NULL;
   }
-  if (self->summary)
+  /* gst-inspect-1.0 creates a tracer to inspect it: one that never saw a
+   * buffer or a memory has nothing to say */
+  if (self->summary && !counted_nothing (&snap))
     summary = allocstats_summary (&snap);
 
 done:

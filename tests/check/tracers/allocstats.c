@@ -458,6 +458,21 @@ tracers_with (const gchar * params, const gchar * file)
       *params ? "," : "", file);
 }
 
+/* Runs @pipeline with allocstats(@params,file=@name in the temporary
+ * folder) and returns what the tracer wrote to the file. */
+static gchar *
+run_to_file (const gchar * params, const gchar * name, const gchar * pipeline)
+{
+  gchar *path = tmp_path (name), *tracers = tracers_with (params, path);
+  gchar *text = NULL;
+
+  g_free (run_child (tracers, NULL, NULL, ARGS (pipeline)));
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
+  g_free (tracers);
+  g_free (path);
+  return text;
+}
+
 static gchar **
 read_lines (const gchar * path)
 {
@@ -691,14 +706,10 @@ GST_END_TEST;
  * totals and the tables. */
 GST_START_TEST (test_json_file)
 {
-  gchar *json = tmp_path ("a.txt");
-  gchar *tracers = tracers_with ("format=json,summary=false", json);
-  gchar *text = NULL;
+  gchar *text = run_to_file ("format=json,summary=false", "a.txt",
+      "fakesrc name=fsrc num-buffers=10 sizetype=fixed sizemax=4096 ! "
+      "fakesink");
 
-  g_free (run_child (tracers, NULL, NULL, ARGS ("fakesrc name=fsrc "
-              "num-buffers=10 sizetype=fixed sizemax=4096 ! fakesink")));
-
-  fail_unless (g_file_get_contents (json, &text, NULL, NULL));
   fail_unless (g_str_has_prefix (text, "{\n  \"tracer\": \"allocstats\",\n"
           "  \"interval-ms\": 1000,\n  \"rows\": [\n    {\"time\": "));
   fail_unless (strstr (text, "\n  \"totals\": {\"time\": ") != NULL);
@@ -708,10 +719,7 @@ GST_START_TEST (test_json_file)
   fail_unless (strstr (text, "\n  \"allocators\": [") != NULL);
   fail_unless (strstr (text, "\n  \"pools\": []") != NULL);
   fail_unless (g_str_has_suffix (text, "\n}\n"));
-
   g_free (text);
-  g_free (tracers);
-  g_free (json);
 }
 
 GST_END_TEST;
@@ -794,20 +802,13 @@ GST_END_TEST;
 /* Past max-rows, new element names are counted in one "(other)" row. */
 GST_START_TEST (test_max_rows)
 {
-  gchar *json = tmp_path ("rows.json");
-  gchar *tracers = tracers_with ("max-rows=1,summary=false", json);
-  gchar *text = NULL;
+  gchar *text = run_to_file ("max-rows=1,summary=false", "rows.json",
+      "fakesrc name=a num-buffers=1 ! fakesink "
+      "fakesrc name=b num-buffers=1 ! fakesink");
 
-  g_free (run_child (tracers, NULL, NULL, ARGS ("fakesrc name=a "
-              "num-buffers=1 ! fakesink fakesrc name=b num-buffers=1 ! "
-              "fakesink")));
-
-  fail_unless (g_file_get_contents (json, &text, NULL, NULL));
   fail_unless (strstr (text, "{\"name\": \"(other)\", \"buffers\": 1,"));
   fail_unless_equals_int (count_substrings (text, "\"buffers\": 1,"), 2);
   g_free (text);
-  g_free (tracers);
-  g_free (json);
 }
 
 GST_END_TEST;
