@@ -416,6 +416,10 @@ gst_watermark_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
   /* deactivation must release a writer blocked in chain before the pad
    * waits for its streaming lock */
   gst_watermark_fifo_set_flushing (self->fifo, !active);
+  /* the streaming thread stopped on that flush when the sink pad alone
+   * was deactivated */
+  if (active)
+    restart_loop (self);
   return TRUE;
 }
 

@@ -655,6 +655,33 @@ GST_START_TEST (test_eos_drains)
 
 GST_END_TEST;
 
+/* After the sink pad alone was deactivated and activated again, data
+ * flows again: the streaming thread, if it stopped on the flush that the
+ * deactivation is, is started again. */
+GST_START_TEST (test_sink_reactivated)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 8,
+      NULL);
+  GstPad *sink = gst_element_get_static_pad (h->element, "sink");
+  GstSegment segment;
+  GstBuffer *buf;
+
+  gate_open ();
+  fail_unless (gst_pad_set_active (sink, FALSE));
+  fail_unless (gst_pad_set_active (sink, TRUE));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_stream_start ("again"));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (push (h, 7), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 7);
+  gst_buffer_unref (buf);
+  gst_object_unref (sink);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* Runs @pipeline to EOS, checks it ended well, returns the queue "q". */
 static GstElement *
 run_pipeline (GstElement * pipeline)
@@ -824,6 +851,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_flush_while_blocked);
   tcase_add_test (tc, test_state_change_while_blocked);
   tcase_add_test (tc, test_eos_drains);
+  tcase_add_test (tc, test_sink_reactivated);
   tcase_add_test (tc, test_pipeline);
   tcase_add_test (tc, test_pipeline_leaky);
   tcase_add_test (tc, test_stress);
