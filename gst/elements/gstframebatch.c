@@ -190,6 +190,7 @@ struct _GstFrameBatch
   GCond timer_cond;             /* the timer waits for a batch to time */
   gboolean timer_running;
   gboolean timer_idle;
+  gint64 linger_until;          /* monotonic µs */
   GstClockID clock_id;
 
   BatchStats stats;
@@ -754,8 +755,9 @@ gst_frame_batch_take (GstFrameBatch * self, BatchReason reason,
     self->stats.timed_out++;
   else
     self->stats.drained++;
-  GST_LOG_OBJECT (self, "batch %" G_GUINT64_FORMAT " of %u frames (%d)",
-      *seqnum, n, reason);
+  GST_LOG_OBJECT (self, "batch %" G_GUINT64_FORMAT " of %u frames (%s)",
+      *seqnum, n, reason == BATCH_FULL ? "full" : reason == BATCH_TIMED_OUT ?
+      "timed out" : "drained");
 
   gst_frame_batch_refill (self);
   return list;
@@ -812,6 +814,20 @@ gst_frame_batch_drop_all (GstFrameBatch * self)
   self->stats.dropped += dropped;
   if (dropped)
     GST_DEBUG_OBJECT (self, "dropped %" G_GUINT64_FORMAT " frames", dropped);
+}
+
+/* Something changed while frames may be held (a property, a flush):
+ * waiting frames may now fit, producers may have room, the batch may be
+ * complete or due at another time. The timer thread pushes what is
+ * ready. */
+static void
+gst_frame_batch_reconsider (GstFrameBatch * self)
+{
+  /* a linger is only safe for the push-interval it was started with */
+  self->linger_until = 0;
+  gst_frame_batch_refill (self);
+  g_cond_broadcast (&self->space_cond);
+  gst_frame_batch_wake_timer (self);
 }
 
 /* pushing */
@@ -1032,6 +1048,31 @@ gst_frame_batch_wait_deadline (GstFrameBatch * self)
     self->timed_out = TRUE;
 }
 
+/* Woken up, the timer stays awake for one push interval before it goes
+ * idle again: a producer that opens a batch meanwhile needs not wake it
+ * (a syscall and a thread switch per batch when small batches fill
+ * quickly), and that batch is due after the linger ends anyway. */
+static gboolean
+gst_frame_batch_linger (GstFrameBatch * self)
+{
+  if (g_get_monotonic_time () >= self->linger_until)
+    return FALSE;
+  g_cond_wait_until (&self->timer_cond, GST_OBJECT_GET_LOCK (self),
+      self->linger_until);
+  return TRUE;
+}
+
+/* Idle: the producer that opens the next batch wakes the timer. */
+static void
+gst_frame_batch_idle (GstFrameBatch * self)
+{
+  self->timer_idle = TRUE;
+  g_cond_wait (&self->timer_cond, GST_OBJECT_GET_LOCK (self));
+  self->timer_idle = FALSE;
+  self->linger_until = g_get_monotonic_time () +
+      self->push_interval / GST_USECOND;
+}
+
 static void
 gst_frame_batch_timer_loop (GstFrameBatch * self)
 {
@@ -1046,13 +1087,10 @@ gst_frame_batch_timer_loop (GstFrameBatch * self)
     gst_frame_batch_finish (self);
     return;
   }
-  if (gst_frame_batch_timer_armed (self)) {
+  if (gst_frame_batch_timer_armed (self))
     gst_frame_batch_wait_deadline (self);
-  } else {
-    self->timer_idle = TRUE;
-    g_cond_wait (&self->timer_cond, GST_OBJECT_GET_LOCK (self));
-    self->timer_idle = FALSE;
-  }
+  else if (!gst_frame_batch_linger (self))
+    gst_frame_batch_idle (self);
   GST_OBJECT_UNLOCK (self);
   gst_frame_batch_push_ready (self);
 }
@@ -1241,8 +1279,8 @@ gst_frame_batch_flush_start (GstFrameBatch * self, GstFrameBatchPad * bpad,
   GST_OBJECT_LOCK (self);
   bpad->flushing = TRUE;
   gst_frame_batch_drop_pad_frames (self, bpad);
-  g_cond_broadcast (&self->space_cond);
-  gst_frame_batch_wake_timer (self);
+  /* frames of other pads may fit where the dropped ones were */
+  gst_frame_batch_reconsider (self);
   /* the first flush-start of our flushing seek goes downstream, to
    * unblock it; the flushes of a single source stay here */
   forward = self->flush_start_pending &&
@@ -1368,6 +1406,12 @@ gst_frame_batch_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       break;
     case GST_EVENT_STREAM_START:
+      /* a new stream on this pad: it is no longer EOS */
+      GST_OBJECT_LOCK (self);
+      bpad->eos = FALSE;
+      GST_OBJECT_UNLOCK (self);
+      gst_event_unref (event);
+      break;
     case GST_EVENT_GAP:
     case GST_EVENT_SEGMENT_DONE:
     case GST_EVENT_STREAM_GROUP_DONE:
@@ -1749,17 +1793,6 @@ gst_frame_batch_get_stats (GstFrameBatch * self)
       "containers", G_TYPE_UINT64, containers, NULL);
   GST_OBJECT_UNLOCK (self);
   return s;
-}
-
-/* A batching property changed while frames may be held: waiting frames
- * may now fit, producers may have room, the batch may be complete or due
- * at another time. The timer thread pushes what is ready. */
-static void
-gst_frame_batch_reconsider (GstFrameBatch * self)
-{
-  gst_frame_batch_refill (self);
-  g_cond_broadcast (&self->space_cond);
-  gst_frame_batch_wake_timer (self);
 }
 
 static void

@@ -24,9 +24,14 @@
  *   against pushing them to the sink pad directly: the floor that the
  *   overhead above is made of, where no frame costs anything to produce.
  *
+ * The two throughput figures are CPU time (user + system, all threads of
+ * the process) per frame: on a machine shared with other work, wall time
+ * also counts the time the pipeline was not scheduled.
+ *
  * Each run is a forked child, killed after --timeout seconds so that a
  * hang is reported, not fatal; ours and stock take turns run by run, and
- * the time figures are medians of the runs. Printed as
+ * the time figures are medians of the runs (--runs for the latency,
+ * --throughput-runs for the rest). Printed as
  *
  *   bench: <figure> ours=<value> stock=<value> unit=<unit> ratio=<o/s>
  */
@@ -41,12 +46,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gst/gst.h>
 
 #define DEFAULT_RUNS            7
+#define DEFAULT_THROUGHPUT_RUNS 21
 #define DEFAULT_BATCHES         250
 #define DEFAULT_FRAMES          3000
 #define DEFAULT_BARE_FRAMES     200000
@@ -90,6 +97,7 @@ typedef struct
 } Figure;
 
 static guint n_runs = DEFAULT_RUNS;
+static guint n_throughput_runs = DEFAULT_THROUGHPUT_RUNS;
 static guint n_batches = DEFAULT_BATCHES;
 static guint n_frames = DEFAULT_FRAMES;
 static guint n_bare_frames = DEFAULT_BARE_FRAMES;
@@ -262,24 +270,35 @@ measure_latency (gboolean live, Samples * out)
   return batch_stat (b.batch, "timed-out-batches") == n_batches;
 }
 
+/* CPU time of the process so far, in ns. */
+static GstClockTime
+cpu_time (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * GST_SECOND +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * GST_USECOND;
+}
+
 /* Empty buffers through the element (or straight to the sink), in ns per
  * frame. */
 static gboolean
 measure_bare (gboolean ours, Samples * out)
 {
   gchar *props = g_strdup_printf ("batch-size=%d", BATCH_SIZE);
-  GstClockTime t0, t1;
+  GstClockTime t0;
   Bare b;
   guint i;
 
   bare_setup (&b, ours ? props : NULL, FALSE);
   g_free (props);
-  t0 = gst_util_get_timestamp ();
+  t0 = cpu_time ();
   for (i = 0; i < n_bare_frames; i++)
     if (gst_pad_push (b.src, gst_buffer_new ()) != GST_FLOW_OK)
       return FALSE;
-  t1 = counter_wait (&b.counter, n_bare_frames);
-  out->v[out->n++] = (gdouble) (t1 - t0) / n_bare_frames;
+  counter_wait (&b.counter, n_bare_frames);
+  out->v[out->n++] = (gdouble) (cpu_time () - t0) / n_bare_frames;
   return TRUE;
 }
 
@@ -298,11 +317,11 @@ measure_pipeline (gboolean ours, Samples * out)
   g_free (desc);
   if (!pipeline)
     return FALSE;
-  t0 = gst_util_get_timestamp ();
+  t0 = cpu_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
       GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t1 = gst_util_get_timestamp ();
+  t1 = cpu_time ();
   ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
   gst_message_unref (msg);
   out->v[out->n++] = (gdouble) (t1 - t0) / n_frames;
@@ -398,15 +417,15 @@ run_forked (BenchCase c, Samples * s)
   return status;
 }
 
-/* Runs each case of @cases once per run, taking turns, and adds what a
+/* Runs each case of @cases @runs times, taking turns, and adds what a
  * run measured to its figure; a case that hung is not run again. */
 static void
-run_cases (const BenchCase * cases, Figure * figures, guint n_cases)
+run_cases (const BenchCase * cases, Figure * figures, guint n_cases, guint runs)
 {
   Samples *s = g_new (Samples, 1);
   guint run, i, j;
 
-  for (run = 0; run < n_runs; run++)
+  for (run = 0; run < runs; run++)
     for (i = 0; i < n_cases; i++) {
       Figure *f = &figures[i];
 
@@ -466,7 +485,9 @@ parse_options (int *argc, char ***argv)
 {
   GOptionEntry entries[] = {
     {"runs", 0, 0, G_OPTION_ARG_INT, &n_runs,
-        "Runs of each case (default 7)", "N"},
+        "Runs of each latency case (default 7)", "N"},
+    {"throughput-runs", 0, 0, G_OPTION_ARG_INT, &n_throughput_runs,
+        "Runs of each throughput case (default 21)", "N"},
     {"batches", 0, 0, G_OPTION_ARG_INT, &n_batches,
         "Timed-out batches per latency run (default 250)", "N"},
     {"frames", 0, 0, G_OPTION_ARG_INT, &n_frames,
@@ -484,7 +505,8 @@ parse_options (int *argc, char ***argv)
   if (!ok) {
     g_printerr ("bench-framebatch: %s\n", err->message);
     g_clear_error (&err);
-  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_batches < 1 ||
+  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_throughput_runs < 1 ||
+      n_throughput_runs > MAX_RUNS || n_batches < 1 ||
       n_batches > MAX_SAMPLES / n_runs || n_frames < 1 || timeout_s < 1) {
     g_printerr ("bench-framebatch: --runs 1..%d, --batches 1..%d / runs, "
         "--frames and --timeout at least 1\n", MAX_RUNS, MAX_SAMPLES);
@@ -509,8 +531,8 @@ main (int argc, char **argv)
   if (!parse_options (&argc, &argv))
     return 2;
 
-  run_cases (latency, lat, G_N_ELEMENTS (latency));
-  run_cases (throughput, thr, G_N_ELEMENTS (throughput));
+  run_cases (latency, lat, G_N_ELEMENTS (latency), n_runs);
+  run_cases (throughput, thr, G_N_ELEMENTS (throughput), n_throughput_runs);
 
   print_line ("framebatch-timeout-latency-p50", &lat[0], NULL, 0.5, "ms");
   print_line ("framebatch-timeout-latency-p99", &lat[0], NULL, 0.99, "ms");
