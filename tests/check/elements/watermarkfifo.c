@@ -21,9 +21,7 @@
 
 #include "gstwatermarkfifo.h"
 #include "../watchdog.h"
-
-
-#define MS (GST_MSECOND)
+#include "watermarktest.h"
 
 /* What the fifo reported through its callback. */
 typedef struct
@@ -126,22 +124,6 @@ level_buffers (GstWatermarkFifo * fifo)
   return level.buffers;
 }
 
-/* Buffer @i: offset i, @size bytes, timestamped i * @duration when
- * @duration is valid. */
-static GstBuffer *
-make_buffer (guint i, gsize size, GstClockTime duration)
-{
-  GstBuffer *buf = size ? gst_buffer_new_allocate (NULL, size, NULL) :
-      gst_buffer_new ();
-
-  GST_BUFFER_OFFSET (buf) = i;
-  if (GST_CLOCK_TIME_IS_VALID (duration)) {
-    GST_BUFFER_PTS (buf) = i * duration;
-    GST_BUFFER_DURATION (buf) = duration;
-  }
-  return buf;
-}
-
 static GstFlowReturn
 push_buffer (GstWatermarkFifo * fifo, guint i)
 {
@@ -218,7 +200,8 @@ pop_buffer (GstWatermarkFifo * fifo, guint i)
 {
   GstMiniObject *item = pop (fifo);
 
-  fail_unless (GST_IS_BUFFER (item), "%" GST_PTR_FORMAT " is no buffer", item);
+  fail_unless (GST_IS_BUFFER (item), "a %s, not a buffer",
+      g_type_name (GST_MINI_OBJECT_TYPE (item)));
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET (item), i);
   gst_mini_object_unref (item);
 }
@@ -228,7 +211,8 @@ pop_event (GstWatermarkFifo * fifo, GstEventType type)
 {
   GstMiniObject *item = pop (fifo);
 
-  fail_unless (GST_IS_EVENT (item), "%" GST_PTR_FORMAT " is no event", item);
+  fail_unless (GST_IS_EVENT (item), "a %s, not an event",
+      g_type_name (GST_MINI_OBJECT_TYPE (item)));
   fail_unless_equals_int (GST_EVENT_TYPE (item), type);
   gst_mini_object_unref (item);
 }

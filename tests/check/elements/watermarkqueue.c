@@ -20,9 +20,7 @@
 #include <gst/check/gstharness.h>
 
 #include "../watchdog.h"
-
-
-#define MS (GST_MSECOND)
+#include "watermarktest.h"
 
 /* The gate, and what went through the queue's src pad, in order. */
 typedef struct
@@ -191,20 +189,6 @@ teardown (GstHarness * h)
   gst_harness_teardown (h);
 }
 
-static GstBuffer *
-make_buffer (guint i, gsize size, GstClockTime duration)
-{
-  GstBuffer *buf = size ? gst_buffer_new_allocate (NULL, size, NULL) :
-      gst_buffer_new ();
-
-  GST_BUFFER_OFFSET (buf) = i;
-  if (GST_CLOCK_TIME_IS_VALID (duration)) {
-    GST_BUFFER_PTS (buf) = i * duration;
-    GST_BUFFER_DURATION (buf) = duration;
-  }
-  return buf;
-}
-
 static GstFlowReturn
 push (GstHarness * h, guint i)
 {
@@ -306,6 +290,18 @@ pull_eos (GstHarness * h)
     eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
     gst_event_unref (event);
   } while (!eos);
+}
+
+/* A new segment and buffer @i go through. */
+static void
+check_flows_again (GstHarness * h, guint i)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  pull_in_order (h, &i, 1);
 }
 
 /* The next element message on @bus must be @name with @level_buffers. */
@@ -590,8 +586,6 @@ GST_START_TEST (test_flush_while_blocked)
 {
   Writer w;
   GstHarness *h = new_blocked (&w);
-  GstSegment segment;
-  GstBuffer *buf;
 
   gst_harness_push_event (h, gst_event_new_flush_start ());
   fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
@@ -599,12 +593,7 @@ GST_START_TEST (test_flush_while_blocked)
   fail_unless_equals_int (level_buffers (h->element), 0);
   gate_open ();
   gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
-  fail_unless_equals_int (push (h, 100), GST_FLOW_OK);
-  buf = gst_harness_pull (h);
-  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 100);
-  gst_buffer_unref (buf);
+  check_flows_again (h, 100);
   teardown (h);
 }
 
@@ -663,19 +652,12 @@ GST_START_TEST (test_sink_reactivated)
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 8,
       NULL);
   GstPad *sink = gst_element_get_static_pad (h->element, "sink");
-  GstSegment segment;
-  GstBuffer *buf;
 
   gate_open ();
   fail_unless (gst_pad_set_active (sink, FALSE));
   fail_unless (gst_pad_set_active (sink, TRUE));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_stream_start ("again"));
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
-  fail_unless_equals_int (push (h, 7), GST_FLOW_OK);
-  buf = gst_harness_pull (h);
-  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 7);
-  gst_buffer_unref (buf);
+  check_flows_again (h, 7);
   gst_object_unref (sink);
   teardown (h);
 }
