@@ -83,6 +83,13 @@ struct _GstWatermarkFifo
   guint64 pauses;
   guint64 resumes;
   guint64 underruns;            /* pops that found nothing and waited */
+
+  /* reader batching (set_batch) */
+  guint batch_buffers;          /* 0 or 1: no batching */
+  gint64 batch_delay;           /* us after a batch's first buffer, or -1 */
+  gint64 batch_deadline;        /* monotonic us, for the batch building up */
+  guint n_other;                /* events and queries queued */
+  gboolean draining;            /* the reader was let in: until empty */
 };
 
 const gchar *
@@ -159,6 +166,8 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
       gst_mini_object_unref (it->obj);
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
+  fifo->n_other = 0;
+  fifo->draining = FALSE;
   gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
   fifo->sink_rt = fifo->src_rt = GST_CLOCK_TIME_NONE;
 }
@@ -359,9 +368,36 @@ update_time_level (GstWatermarkFifo * fifo)
     fifo->level.time = 0;
 }
 
+/* With the lock: whether the reader may take items. Always, unless it
+ * batches: then once a batch is complete, something else than data is
+ * queued, the writer would have to wait or drop, or the batch's delay is
+ * over; and from then on until it emptied the fifo. */
+static gboolean
+batch_ready (GstWatermarkFifo * fifo)
+{
+  if (fifo->batch_buffers <= 1 || fifo->draining)
+    return TRUE;
+  fifo->draining = fifo->level.buffers >= fifo->batch_buffers ||
+      fifo->n_other > 0 || is_full (fifo) || (fifo->batch_delay >= 0 &&
+      g_get_monotonic_time () >= fifo->batch_deadline);
+  return fifo->draining;
+}
+
+static void
+wake_reader (GstWatermarkFifo * fifo)
+{
+  if (fifo->pop_waiters && batch_ready (fifo))
+    g_cond_signal (&fifo->pop_cond);
+}
+
 static void
 enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
 {
+  if (it->buffers == 0)
+    fifo->n_other++;
+  else if (fifo->level.buffers == 0 && fifo->batch_buffers > 1)
+    fifo->batch_deadline = g_get_monotonic_time () + fifo->batch_delay;
+
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
     /* the oldest data in starts the time level; a gap while the fifo was
      * empty does not count */
@@ -373,8 +409,7 @@ enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
   fifo->level.buffers += it->buffers;
   fifo->level.bytes += it->bytes;
   gst_queue_array_push_tail_struct (fifo->items, it);
-  if (fifo->pop_waiters)
-    g_cond_signal (&fifo->pop_cond);
+  wake_reader (fifo);
 }
 
 /* With the lock: takes the item at @idx out into @it. */
@@ -387,10 +422,14 @@ remove_locked (GstWatermarkFifo * fifo, guint idx, FifoItem * it)
     gst_queue_array_drop_struct (fifo->items, idx, it);
   fifo->level.buffers -= it->buffers;
   fifo->level.bytes -= it->bytes;
+  if (it->buffers == 0)
+    fifo->n_other--;
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end))
     fifo->src_rt = it->rt_end;
-  if (gst_queue_array_is_empty (fifo->items))
+  if (gst_queue_array_is_empty (fifo->items)) {
     fifo->src_rt = GST_CLOCK_TIME_NONE;
+    fifo->draining = FALSE;
+  }
   update_time_level (fifo);
 }
 
@@ -469,6 +508,8 @@ make_room_locked (GstWatermarkFifo * fifo)
     }
     if (!is_full (fifo))
       return GST_FLOW_OK;
+    /* a batching reader must drain a full fifo */
+    wake_reader (fifo);
     switch (fifo->policy) {
       case GST_WATERMARK_FIFO_BLOCK:
         if (fifo->resume_reporting)
@@ -672,10 +713,15 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   *item = NULL;
   g_mutex_lock (&fifo->lock);
   while (fifo->flow != GST_FLOW_FLUSHING && (fifo->flow != GST_FLOW_OK ||
-          gst_queue_array_is_empty (fifo->items))) {
+          gst_queue_array_is_empty (fifo->items) || !batch_ready (fifo))) {
     fifo->underruns++;
     fifo->pop_waiters++;
-    g_cond_wait (&fifo->pop_cond, &fifo->lock);
+    /* a batch building up is due at its deadline at the latest */
+    if (fifo->flow == GST_FLOW_OK && fifo->batch_delay >= 0 &&
+        !gst_queue_array_is_empty (fifo->items))
+      g_cond_wait_until (&fifo->pop_cond, &fifo->lock, fifo->batch_deadline);
+    else
+      g_cond_wait (&fifo->pop_cond, &fifo->lock);
     fifo->pop_waiters--;
   }
   if (fifo->flow == GST_FLOW_FLUSHING)
@@ -795,6 +841,19 @@ gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
   g_mutex_lock (&fifo->lock);
   fifo->policy = policy;
   wake_writer (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
+    GstClockTime max_delay)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->batch_buffers = buffers;
+  fifo->batch_delay = GST_CLOCK_TIME_IS_VALID (max_delay) ?
+      (gint64) (max_delay / GST_USECOND) : -1;
+  if (fifo->pop_waiters)
+    g_cond_signal (&fifo->pop_cond);
   g_mutex_unlock (&fifo->lock);
 }
 

@@ -198,6 +198,16 @@ gboolean gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo,
     GstFlowReturn flow);
 GstFlowReturn gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo);
 
+/* Reader batching, off by default: a reader waiting for data is woken
+ * when @buffers buffers are queued, when an event or a query is queued,
+ * when the fifo is full (the writer would wait or drop), or @max_delay
+ * after the first buffer of the batch came in (GST_CLOCK_TIME_NONE: no
+ * limit); it then takes items until the fifo is empty. Fewer wake-ups of
+ * the reader for at most @max_delay more latency. @buffers 0 or 1: the
+ * reader is woken for every item. */
+void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
+    GstClockTime max_delay);
+
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
 /* Sets on @s: "pushed", "popped", "dropped" (buffers), "pauses",
