@@ -53,6 +53,7 @@
 #include <stdio.h>
 
 #include <gst/video/video.h>
+#include <gst/sharedpool/sharedpool.h>
 
 #include "gstfanout.h"
 #include "gstwatermarkfifo.h"
@@ -77,6 +78,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_PAUSE_TIME         GST_SECOND
 #define DEFAULT_PROP_RESUME_TIME        (GST_SECOND / 2)
 #define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
+#define DEFAULT_PROP_BATCH_BUFFERS      1
+#define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
 
 enum
 {
@@ -97,6 +100,8 @@ enum
   PROP_PAD_PAUSE_TIME,
   PROP_PAD_RESUME_TIME,
   PROP_PAD_FULL_POLICY,
+  PROP_PAD_BATCH_BUFFERS,
+  PROP_PAD_BATCH_TIME,
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
@@ -117,6 +122,8 @@ struct _GstFanoutPad
 
   /* under the pad's object lock */
   GstFanoutFullPolicy policy;
+  guint batch_buffers;
+  GstClockTime batch_time;
 
   /* under the element's lock */
   guint64 seq;                  /* the last item handed to this pad */
@@ -338,6 +345,17 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
           (GstWatermarkFifoPolicy) fpad->policy);
       GST_OBJECT_UNLOCK (fpad);
       break;
+    case PROP_PAD_BATCH_BUFFERS:
+    case PROP_PAD_BATCH_TIME:
+      GST_OBJECT_LOCK (fpad);
+      if (prop_id == PROP_PAD_BATCH_BUFFERS)
+        fpad->batch_buffers = g_value_get_uint (value);
+      else
+        fpad->batch_time = g_value_get_uint64 (value);
+      gst_watermark_fifo_set_batch (fpad->fifo, fpad->batch_buffers,
+          fpad->batch_time);
+      GST_OBJECT_UNLOCK (fpad);
+      break;
     case PROP_PAD_PAUSE_BUFFERS:
     case PROP_PAD_RESUME_BUFFERS:
     case PROP_PAD_PAUSE_BYTES:
@@ -382,6 +400,12 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PAD_FULL_POLICY:
       g_value_set_enum (value, fpad->policy);
+      break;
+    case PROP_PAD_BATCH_BUFFERS:
+      g_value_set_uint (value, fpad->batch_buffers);
+      break;
+    case PROP_PAD_BATCH_TIME:
+      g_value_set_uint64 (value, fpad->batch_time);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -432,6 +456,17 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
       g_param_spec_enum ("full-policy", "Full policy",
           "What to do with a buffer for this branch when it is full",
           GST_TYPE_FANOUT_FULL_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_BATCH_BUFFERS,
+      g_param_spec_uint ("batch-buffers", "Batch buffers",
+          "Wake this branch's thread only when this many buffers are queued "
+          "(or an event, a full queue or batch-time): fewer wake-ups, more "
+          "latency; 1 wakes it for every buffer", 1, G_MAXUINT,
+          DEFAULT_PROP_BATCH_BUFFERS, flags));
+  g_object_class_install_property (gobject_class, PROP_PAD_BATCH_TIME,
+      g_param_spec_uint64 ("batch-time", "Batch time",
+          "With batch-buffers above 1, the longest a buffer waits for its "
+          "batch (ns; -1 = no limit)", 0, G_MAXUINT64,
+          DEFAULT_PROP_BATCH_TIME, flags));
 }
 
 static void
@@ -448,6 +483,8 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
       gst_fanout_pad_on_fifo, fpad);
   gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
   fpad->policy = DEFAULT_PROP_FULL_POLICY;
+  fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;
+  fpad->batch_time = DEFAULT_PROP_BATCH_TIME;
   /* a new queue does not take data until the pad is activated */
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
 
@@ -1040,6 +1077,7 @@ typedef struct
   gboolean is_video;
   GstAllocationParams params;
   guint size;
+  gboolean downstream_pool;     /* a branch offered a pool of its own */
   gboolean metas_set;           /* a branch's metas were taken in */
   gboolean metas_void;          /* a linked branch accepts none */
   guint newest;                 /* broadcast: newest frames one branch holds */
@@ -1105,8 +1143,12 @@ gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
     a->params.padding = MAX (a->params.padding, p.padding);
   }
   if (gst_query_get_n_allocation_pools (answer) > 0) {
-    gst_query_parse_nth_allocation_pool (answer, 0, NULL, &size, &min, NULL);
+    GstBufferPool *pool = NULL;
+
+    gst_query_parse_nth_allocation_pool (answer, 0, &pool, &size, &min, NULL);
     a->size = MAX (a->size, size);
+    a->downstream_pool |= pool != NULL;
+    gst_clear_object (&pool);
   }
   gst_fanout_allocation_merge_metas (a, answer);
   return min;
@@ -1189,16 +1231,21 @@ gst_fanout_allocation_add_branch (GstFanoutAllocation * a,
   }
 }
 
-/* Writes the aggregated answer: no pool of ours (the pool is upstream's
- * to choose; a downstream pool cannot serve several branches), the
- * largest size with a minimum that covers all branches plus the buffer
- * being produced, the largest alignment, the common metas. */
+/* Writes the aggregated answer: the largest size with a minimum that
+ * covers all branches plus the buffer being produced, the largest
+ * alignment, the common metas. No branch's pool: one pool cannot serve
+ * several branches. When no branch offers a pool, a new GstSharedPool:
+ * its free list is a stack, so of the minimum it preallocates only the
+ * buffers really in flight at once are ever written, and resident; a
+ * stock pool cycles through all of them. When one does, no pool: upstream
+ * picks its own kind. */
 static void
 gst_fanout_allocation_finish (GstFanoutAllocation * a, GstFanoutMode mode)
 {
+  GstBufferPool *pool;
+
   a->min = (mode == GST_FANOUT_MODE_BROADCAST ? a->newest + a->older :
       a->all) + 1;
-
   if (a->metas_void) {
     while (gst_query_get_n_allocation_metas (a->query))
       gst_query_remove_nth_allocation_meta (a->query, 0);
@@ -1206,8 +1253,11 @@ gst_fanout_allocation_finish (GstFanoutAllocation * a, GstFanoutMode mode)
   if (a->params.align || a->params.prefix || a->params.padding)
     gst_query_add_allocation_param (a->query, NULL, &a->params);
   /* a size of 0 would give buffers without memory */
-  if (a->size)
-    gst_query_add_allocation_pool (a->query, NULL, a->size, a->min, 0);
+  if (a->size == 0)
+    return;
+  pool = a->downstream_pool ? NULL : gst_shared_pool_new ();
+  gst_query_add_allocation_pool (a->query, pool, a->size, a->min, 0);
+  gst_clear_object (&pool);
 }
 
 static gboolean

@@ -8,8 +8,8 @@
  */
 
 /* bench-fanout: one 1080p I420 videotestsrc feeding four fakesinks, through
- * `fanout` (ours) and through `tee` + four `queue`s (stock), side by side in
- * one run.
+ * `fanout` (ours, with its defaults and with batch-buffers=4 on each src
+ * pad) and through `tee` + four `queue`s (stock), side by side in one run.
  *
  * Each run plays one pipeline to EOS in a forked child (killed after
  * --timeout seconds, so a hang is reported, not fatal) and reports:
@@ -18,7 +18,7 @@
  *   (getrusage (RUSAGE_SELF) covers all its threads) over the same span,
  *   per frame;
  * - the child's peak resident set size (ru_maxrss).
- * The two pipelines take turns run by run and each figure is the median of
+ * The pipelines take turns run by run and each figure is the median of
  * the runs, printed as
  *
  *   bench: <figure> ours=<value> stock=<value> unit=<unit> ratio=<o/s>
@@ -47,6 +47,7 @@
 #define DEFAULT_FRAMES  600
 #define DEFAULT_TIMEOUT 30
 #define N_CONSUMERS     4
+#define BATCH           4
 #define MAX_RUNS        51
 
 #define SOURCE "videotestsrc num-buffers=%u pattern=black ! " \
@@ -55,6 +56,7 @@
 enum
 {
   IMPL_OURS,
+  IMPL_BATCH,
   IMPL_STOCK,
   N_IMPLS
 };
@@ -93,10 +95,12 @@ pipeline_description (guint impl)
   guint i;
 
   g_string_append_printf (s, SOURCE, n_frames);
-  g_string_append (s, impl == IMPL_OURS ? "fanout name=f" : "tee name=f");
+  g_string_append (s, impl == IMPL_STOCK ? "tee name=f" : "fanout name=f");
+  for (i = 0; impl == IMPL_BATCH && i < N_CONSUMERS; i++)
+    g_string_append_printf (s, " src_%u::batch-buffers=%u", i, BATCH);
   for (i = 0; i < N_CONSUMERS; i++)
-    g_string_append (s, impl == IMPL_OURS ? " f. ! fakesink sync=false" :
-        " f. ! queue ! fakesink sync=false");
+    g_string_append (s, impl == IMPL_STOCK ?
+        " f. ! queue ! fakesink sync=false" : " f. ! fakesink sync=false");
   return g_string_free (s, FALSE);
 }
 
@@ -233,15 +237,16 @@ median_string (Samples * s, guint impl)
   return g_strdup_printf ("%.2f", s->v[impl][s->n[impl] / 2]);
 }
 
+/* One line: @impl against the stock pipeline. */
 static void
-print_figure (const gchar * figure, Samples * s, const gchar * unit)
+print_figure (const gchar * figure, Samples * s, guint impl, const gchar * unit)
 {
-  gchar *ours = median_string (s, IMPL_OURS);
+  gchar *ours = median_string (s, impl);
   gchar *stock = median_string (s, IMPL_STOCK);
 
-  if (s->n[IMPL_OURS] && s->n[IMPL_STOCK])
+  if (s->n[impl] && s->n[IMPL_STOCK])
     g_print ("bench: %s ours=%s stock=%s unit=%s ratio=%.3f\n", figure, ours,
-        stock, unit, s->v[IMPL_OURS][s->n[IMPL_OURS] / 2] /
+        stock, unit, s->v[impl][s->n[impl] / 2] /
         s->v[IMPL_STOCK][s->n[IMPL_STOCK] / 2]);
   else
     g_print ("bench: %s ours=%s stock=%s unit=%s ratio=-\n", figure, ours,
@@ -251,17 +256,37 @@ print_figure (const gchar * figure, Samples * s, const gchar * unit)
 }
 
 static void
+print_figures (const gchar * prefix, guint impl, Samples * fps,
+    Samples * csw, Samples * vcsw, Samples * rss)
+{
+  gchar *name;
+
+  name = g_strdup_printf ("%s-fps", prefix);
+  print_figure (name, fps, impl, "fps");
+  g_free (name);
+  name = g_strdup_printf ("%s-csw-per-frame", prefix);
+  print_figure (name, csw, impl, "csw/frame");
+  g_free (name);
+  name = g_strdup_printf ("%s-voluntary-csw-per-frame", prefix);
+  print_figure (name, vcsw, impl, "csw/frame");
+  g_free (name);
+  name = g_strdup_printf ("%s-peak-rss", prefix);
+  print_figure (name, rss, impl, "KiB");
+  g_free (name);
+}
+
+static void
 add_sample (Samples * s, guint impl, gdouble v)
 {
   s->v[impl][s->n[impl]++] = v;
 }
 
-/* The two pipelines take turns, run by run, so that a change in the
- * machine's load hits both alike; a pipeline that hung is not run again. */
+/* The pipelines take turns, run by run, so that a change in the machine's
+ * load hits them alike; a pipeline that hung is not run again. */
 static void
 measure (Samples * fps, Samples * csw, Samples * vcsw, Samples * rss)
 {
-  RunStatus status[N_IMPLS] = { RUN_OK, RUN_OK };
+  RunStatus status[N_IMPLS] = { RUN_OK, RUN_OK, RUN_OK };
   guint i, impl;
 
   for (i = 0; i < n_runs; i++)
@@ -321,9 +346,7 @@ main (int argc, char **argv)
     return 2;
 
   measure (&fps, &csw, &vcsw, &rss);
-  print_figure ("fanout-fps", &fps, "fps");
-  print_figure ("fanout-csw-per-frame", &csw, "csw/frame");
-  print_figure ("fanout-voluntary-csw-per-frame", &vcsw, "csw/frame");
-  print_figure ("fanout-peak-rss", &rss, "KiB");
+  print_figures ("fanout", IMPL_OURS, &fps, &csw, &vcsw, &rss);
+  print_figures ("fanout-batch4", IMPL_BATCH, &fps, &csw, &vcsw, &rss);
   return 0;
 }

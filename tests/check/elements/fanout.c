@@ -24,6 +24,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <gst/sharedpool/sharedpool.h>
 
 #ifdef HAVE_VALGRIND
 #include <valgrind/valgrind.h>
@@ -588,6 +589,67 @@ GST_START_TEST (test_slow_branch_does_not_stall_others)
 
 GST_END_TEST;
 
+/* batching */
+
+/* With batch-buffers=3 and no time limit, the branch's thread takes
+ * nothing until 3 buffers are queued, then all of them. */
+GST_START_TEST (test_batch_waits_for_batch)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+
+  g_object_set (branch_pad (h), "batch-buffers", 3, "batch-time",
+      GST_CLOCK_TIME_NONE, NULL);
+  gst_harness_push (h, seq_buffer (0, 0));
+  gst_harness_push (h, seq_buffer (0, 1));
+  fail_unless_equals_int (pad_level (h), 2);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  gst_harness_push (h, seq_buffer (0, 2));
+  pull_seqs (h, 3, 0, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An incomplete batch goes out with the next event (here EOS), or after
+ * batch-time. */
+GST_START_TEST (test_batch_event_and_time_release)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+
+  g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
+      GST_CLOCK_TIME_NONE, NULL);
+  gst_harness_push (h, seq_buffer (0, 0));
+  fail_unless (gst_harness_push_event (h, gst_event_new_custom
+          (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("x"))));
+  pull_seqs (h, 1, 0, 1);
+
+  g_object_set (branch_pad (h), "batch-time", GST_MSECOND, NULL);
+  gst_harness_push (h, seq_buffer (0, 1));
+  pull_seqs (h, 1, 1, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A batch larger than the queue can hold: the full queue wakes the
+ * branch's thread, the sink pad does not wait forever. */
+GST_START_TEST (test_batch_above_pause)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  guint i;
+
+  set_branch (h, 4, 2, "block");
+  g_object_set (branch_pad (h), "batch-buffers", 50, "batch-time",
+      GST_CLOCK_TIME_NONE, NULL);
+  for (i = 0; i < 20; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  pull_seqs (h, 20 - pad_level (h), 0, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A resume watermark at or above the pause watermark is refused with a
  * warning and the old values are kept. */
 GST_START_TEST (test_bad_watermarks_refused)
@@ -909,6 +971,7 @@ typedef struct
   guint min;
   gsize align;
   gboolean crop_meta;
+  gboolean own_pool;
 } Answer;
 
 static gboolean
@@ -916,6 +979,7 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   const Answer *a = g_object_get_data (G_OBJECT (pad), "answer");
   GstAllocationParams params;
+  GstBufferPool *pool;
 
   if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
     return gst_pad_query_default (pad, parent, query);
@@ -925,7 +989,9 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
   gst_allocation_params_init (&params);
   params.align = a->align;
   gst_query_add_allocation_param (query, NULL, &params);
-  gst_query_add_allocation_pool (query, NULL, a->size, a->min, 0);
+  pool = a->own_pool ? gst_buffer_pool_new () : NULL;
+  gst_query_add_allocation_pool (query, pool, a->size, a->min, 0);
+  gst_clear_object (&pool);
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   if (a->crop_meta)
     gst_query_add_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE, NULL);
@@ -953,6 +1019,7 @@ typedef struct
   guint min;
   gsize align;
   guint n_metas;
+  gboolean shared_pool;         /* a GstSharedPool offered */
 } Asked;
 
 static Asked
@@ -962,11 +1029,14 @@ ask_allocation (GstElement * fanout)
   GstCaps *caps = gst_caps_new_empty_simple ("test/x-data");
   GstQuery *query = gst_query_new_allocation (caps, TRUE);
   GstAllocationParams params;
+  GstBufferPool *pool = NULL;
   Asked r = { 0, };
 
   fail_unless (gst_pad_query (sinkpad, query));
   fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
-  gst_query_parse_nth_allocation_pool (query, 0, NULL, &r.size, &r.min, NULL);
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &r.size, &r.min, NULL);
+  r.shared_pool = pool && GST_IS_SHARED_POOL (pool);
+  gst_clear_object (&pool);
   gst_query_parse_nth_allocation_param (query, 0, NULL, &params);
   r.align = params.align;
   r.n_metas = gst_query_get_n_allocation_metas (query);
@@ -997,7 +1067,8 @@ set_pad (GstElement * fanout, const gchar * name, guint pause,
 }
 
 /* The answer aggregates the branches (largest size and alignment, common
- * metas) and covers what they hold. Branch A holds 4 queued + 1 pushing +
+ * metas), covers what they hold, and offers a GstSharedPool when no branch
+ * has a pool of its own. Branch A holds 4 queued + 1 pushing +
  * 2 kept downstream = 7, branch B 6 + 1 + 3 = 10, plus one being
  * produced. Broadcast shares buffers between queues that keep the newest
  * ones: max (7, 10) + 1; a drop-newest queue keeps old ones: 7 + 10 + 1;
@@ -1007,7 +1078,8 @@ set_pad (GstElement * fanout, const gchar * name, guint pause,
  * byte buffers is 3 (the last one passes it). */
 GST_START_TEST (test_allocation_aggregation)
 {
-  Answer a = { TRUE, 1000, 2, 15, TRUE }, b = { TRUE, 2000, 3, 31, FALSE };
+  Answer a = { TRUE, 1000, 2, 15, TRUE, FALSE };
+  Answer b = { TRUE, 2000, 3, 31, FALSE, FALSE };
   GstElement *fanout = gst_element_factory_make ("fanout", NULL);
   GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
   Asked r;
@@ -1021,6 +1093,8 @@ GST_START_TEST (test_allocation_aggregation)
   fail_unless_equals_int (r.align, 31);
   fail_unless_equals_int (r.n_metas, 1);
   fail_unless_equals_int (r.min, 11);
+  /* no branch has a pool of its own: a new GstSharedPool */
+  fail_unless (r.shared_pool);
 
   set_pad (fanout, "src_0", 4, 0, "drop-newest");
   fail_unless_equals_int (ask_allocation (fanout).min, 18);
@@ -1033,6 +1107,9 @@ GST_START_TEST (test_allocation_aggregation)
   set_pad (fanout, "src_1", 6, 0, "block");
   fail_unless_equals_int (ask_allocation (fanout).min, 18);
 
+  /* a branch's own pool cannot serve the others: no pool at all */
+  b.own_pool = TRUE;
+  fail_if (ask_allocation (fanout).shared_pool);
   /* a branch that does not answer takes no meta */
   b.answers = FALSE;
   fail_unless_equals_int (ask_allocation (fanout).n_metas, 0);
@@ -1331,6 +1408,8 @@ stress_add_branch (GstHarness * h, GRand * rand)
   gst_harness_set_drop_buffers (b, TRUE);
   set_branch (b, g_rand_int_range (rand, 2, 6), 1,
       policies[g_rand_int_range (rand, 0, 3)]);
+  g_object_set (branch_pad (b), "batch-buffers", g_rand_int_range (rand, 1,
+          8), "batch-time", GST_MSECOND, NULL);
   return b;
 }
 
@@ -1377,7 +1456,7 @@ stress_step (GstHarness * h, GstHarness ** branches, GRand * rand)
 }
 
 /* One thread pushes without a pause while this one adds and releases
- * branches of random policies, flushes and switches modes. */
+ * branches of random policies and batches, flushes and switches modes. */
 GST_START_TEST (test_stress_pads_and_flushes)
 {
   GstHarness *h = new_fanout (BROADCAST);
@@ -1426,6 +1505,9 @@ fanout_suite (void)
   tcase_add_test (tc, test_block_loses_nothing);
   tcase_add_test (tc, test_slow_branch_does_not_stall_others);
   tcase_add_test (tc, test_bad_watermarks_refused);
+  tcase_add_test (tc, test_batch_waits_for_batch);
+  tcase_add_test (tc, test_batch_event_and_time_release);
+  tcase_add_test (tc, test_batch_above_pause);
   tcase_add_test (tc, test_flush_unblocks);
   tcase_add_test (tc, test_state_change_unblocks);
   tcase_add_test (tc, test_downstream_eos_unblocks);
