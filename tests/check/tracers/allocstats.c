@@ -414,6 +414,35 @@ GST_START_TEST (test_direct_chain_attribution)
 
 GST_END_TEST;
 
+/* Buffers and memories pass between streaming threads (tee, queues,
+ * jpegenc) and die on any of them: once the pipeline is stopped, every
+ * object created was freed, and every return was either reused or freed
+ * by its pool. */
+GST_START_TEST (test_threads_balance)
+{
+  GstStructure *before = get_stats (), *after;
+
+  run_pipeline ("videotestsrc num-buffers=100 ! video/x-raw,width=64,"
+      "height=48 ! tee name=t t. ! queue ! jpegenc ! fakesink "
+      "t. ! queue ! fakesink t. ! queue max-size-buffers=1 ! fakesink");
+
+  after = get_stats ();
+  fail_unless (grown (before, after, "buffers-created") > 100);
+  fail_unless_equals_int (grown (before, after, "buffers-created"),
+      grown (before, after, "buffers-freed"));
+  fail_unless_equals_int (grown (before, after, "memories-created"),
+      grown (before, after, "memories-freed"));
+  fail_unless_equals_int (grown (before, after, "bytes-allocated"),
+      grown (before, after, "bytes-freed"));
+  fail_unless_equals_int (grown (before, after, "pool-returns"),
+      grown (before, after, "pool-reuses") + grown (before, after,
+          "pool-freed"));
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
 /* ---- in a child process ---- */
 
 #define ARGS(...) ((const gchar *[]) { __VA_ARGS__, NULL })
@@ -850,6 +879,7 @@ allocstats_suite (void)
   tcase_add_test (tc, test_element_attribution);
   tcase_add_test (tc, test_element_pooled_buffers);
   tcase_add_test (tc, test_direct_chain_attribution);
+  tcase_add_test (tc, test_threads_balance);
 
   suite_add_tcase (s, child);
   tcase_add_checked_fixture (child, tmpdir_setup, tmpdir_teardown);
