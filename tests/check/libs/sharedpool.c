@@ -21,11 +21,7 @@
 #include <gst/video/video.h>
 #include <gst/sharedpool/sharedpool.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../watchdog.h"
 
 #define VIDEO_CAPS "video/x-raw, format=I420, width=320, height=240, " \
     "framerate=30/1"
@@ -1352,51 +1348,6 @@ GST_END_TEST;
  * watchdog aborts it if it has not after a minute. */
 #define STRESS_THREADS 4
 #define STRESS_MAX_BUFFERS 6
-
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GThread *thread;
-} Watchdog;
-
-static gpointer
-watchdog_func (gpointer data)
-{
-  Watchdog *wd = data;
-  gint64 end = g_get_monotonic_time () +
-      (RUNNING_ON_VALGRIND ? 600 : 60) * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&wd->lock);
-  while (!wd->done) {
-    if (!g_cond_wait_until (&wd->cond, &wd->lock, end) && !wd->done)
-      g_error ("stress run did not finish in time: deadlock or lost wakeup");
-  }
-  g_mutex_unlock (&wd->lock);
-  return NULL;
-}
-
-static void
-watchdog_start (Watchdog * wd)
-{
-  g_mutex_init (&wd->lock);
-  g_cond_init (&wd->cond);
-  wd->done = FALSE;
-  wd->thread = g_thread_new ("watchdog", watchdog_func, wd);
-}
-
-static void
-watchdog_stop (Watchdog * wd)
-{
-  g_mutex_lock (&wd->lock);
-  wd->done = TRUE;
-  g_cond_signal (&wd->cond);
-  g_mutex_unlock (&wd->lock);
-  g_thread_join (wd->thread);
-  g_mutex_clear (&wd->lock);
-  g_cond_clear (&wd->cond);
-}
 
 typedef struct
 {
