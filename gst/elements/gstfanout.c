@@ -1492,7 +1492,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Buffers pushed and dropped in all, and per src pad (a structure "
           "named after the pad): received, pushed, dropped, pauses, resumes, "
-          "level-buffers, level-bytes, level-time, paused, flow",
+          "underruns, level-buffers, level-bytes, level-time, paused, flow",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
