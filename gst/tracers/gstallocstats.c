@@ -25,10 +25,10 @@
  * - a #GstMemory is counted as created by the mini-object-created hook.
  *   A #GstBucketAllocator (and any allocator that recycles memory in its
  *   dispose) hands a recycled memory out again without creating it, so
- *   memories-created counts real allocations only. Its bytes and
- *   allocator type are read when the memory is first seen in use (pushed
- *   in a buffer, its last reference dropped, or freed), because the
- *   allocator sets them after the hook has run.
+ *   memories-created counts real allocations only. The allocator sets a
+ *   memory's size and type after that hook has run, so they are read at
+ *   the creating thread's next hook (normally the creation of the buffer
+ *   that takes the memory), or when the memory is first seen in use.
  * - A last unref (mini-object-unreffed with a refcount of 0) of a buffer
  *   that has a pool hands the buffer back to the pool: a return. The pool
  *   keeps it, so no mini-object-destroyed follows. A returned buffer that
@@ -106,7 +106,17 @@ typedef struct
   gboolean sized;               /* memory: bytes and allocator counted */
   gboolean released;            /* memory: its last unref was counted */
   gboolean returned;            /* buffer: in its pool, not seen since */
+  guint64 serial;               /* tells it from a later object at its address */
 } ObjEntry;
+
+/* The memory the calling thread created last: its allocator has set its
+ * size and type by the time that thread runs the next hook. */
+typedef struct
+{
+  GstAllocStats *tracer;
+  gpointer memory;
+  guint64 serial;
+} PendingMemory;
 
 struct _GstAllocStats
 {
@@ -146,6 +156,9 @@ static GList *live_tracers;
 
 /* The buffer or list the calling thread pushes now. */
 static GPrivate pushing;
+
+static GPrivate pending_memory = G_PRIVATE_INIT (g_free);
+static guint64 last_serial;     /* atomic */
 
 static void gst_alloc_stats_constructed (GObject * object);
 static void gst_alloc_stats_finalize (GObject * object);
@@ -308,13 +321,15 @@ take_snapshot (GstAllocStats * self, GstClockTime ts, AllocStatsSnapshot * snap)
   snap->tables = self->tables;
 }
 
+static void allocstats_lock (GstAllocStats * self);
+
 static GstStructure *
 gst_alloc_stats_get_stats (GstAllocStats * self)
 {
   AllocStatsSnapshot snap;
   GstStructure *s;
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   take_snapshot (self, gst_util_get_timestamp (), &snap);
   s = allocstats_to_structure (&snap);
   GST_OBJECT_UNLOCK (self);
@@ -521,7 +536,7 @@ gst_alloc_stats_finish (GstAllocStats * self)
   AllocStatsSnapshot snap;
   gchar *summary = NULL;
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   if (self->finished)
     goto done;
 
@@ -581,9 +596,9 @@ is_counted (GstMiniObject * object)
   return GST_IS_BUFFER (object) || object->type == GST_TYPE_MEMORY;
 }
 
-/* The allocator sets a memory's fields after the created hook ran, so its
- * bytes and type are read the first time the memory is seen alive and
- * owned by the calling thread. */
+/* Counts a memory's bytes and type once. The allocator sets them after
+ * the created hook ran: this runs at the creating thread's next hook, or
+ * when the memory is first seen alive and owned by the calling thread. */
 static void
 memory_seen (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
 {
@@ -721,19 +736,72 @@ pusher_name (GstPad * pad)
       NO_ELEMENT;
 }
 
+/* Sizes the memory the calling thread created last, unless it is gone:
+ * destroyed (its entry went with it) or replaced by another memory at
+ * the same address (another serial). Called with the lock. */
+static void
+resolve_pending (GstAllocStats * self)
+{
+  PendingMemory *p = g_private_get (&pending_memory);
+  ObjEntry *e;
+
+  if (p == NULL || p->tracer != self || p->memory == NULL)
+    return;
+  e = g_hash_table_lookup (self->objects, p->memory);
+  if (e && e->serial == p->serial)
+    memory_seen (self, e, p->memory);
+  p->memory = NULL;
+}
+
+static void
+set_pending (GstAllocStats * self, gpointer memory, guint64 serial)
+{
+  PendingMemory *p = g_private_get (&pending_memory);
+
+  if (p == NULL) {
+    p = g_new0 (PendingMemory, 1);
+    g_private_set (&pending_memory, p);
+  }
+  p->tracer = self;
+  p->memory = memory;
+  p->serial = serial;
+}
+
+/* Every hook counts under the lock, after the pending memory. */
+static void
+allocstats_lock (GstAllocStats * self)
+{
+  GST_OBJECT_LOCK (self);
+  resolve_pending (self);
+}
+
+static void
+allocstats_unlock (GstAllocStats * self)
+{
+  maybe_write_row (self);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 do_mini_object_created (GstAllocStats * self, GstClockTime ts,
     GstMiniObject * object)
 {
+  ObjEntry *e;
+
   if (!is_counted (object))
     return;
 
-  GST_OBJECT_LOCK (self);
-  self->counters[GST_IS_BUFFER (object) ? COUNTER_BUFFERS_CREATED :
-      COUNTER_MEMORIES_CREATED]++;
-  g_hash_table_replace (self->objects, object, g_new0 (ObjEntry, 1));
-  maybe_write_row (self);
-  GST_OBJECT_UNLOCK (self);
+  e = g_new0 (ObjEntry, 1);
+  e->serial = __atomic_add_fetch (&last_serial, 1, __ATOMIC_RELAXED);
+  allocstats_lock (self);
+  g_hash_table_replace (self->objects, object, e);
+  if (GST_IS_BUFFER (object)) {
+    self->counters[COUNTER_BUFFERS_CREATED]++;
+  } else {
+    self->counters[COUNTER_MEMORIES_CREATED]++;
+    set_pending (self, object, e->serial);
+  }
+  allocstats_unlock (self);
 }
 
 static void
@@ -745,16 +813,15 @@ do_mini_object_destroyed (GstAllocStats * self, GstClockTime ts,
   if (!is_counted (object))
     return;
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   if ((e = g_hash_table_lookup (self->objects, object))) {
     if (GST_IS_BUFFER (object))
       buffer_freed (self, e);
     else
       memory_freed (self, e, GST_MEMORY_CAST (object));
     g_hash_table_remove (self->objects, object);
-    maybe_write_row (self);
   }
-  GST_OBJECT_UNLOCK (self);
+  allocstats_unlock (self);
 }
 
 static void
@@ -767,15 +834,14 @@ do_mini_object_unreffed (GstAllocStats * self, GstClockTime ts,
   if (refcount != 0 || !is_counted (object))
     return;
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   if ((e = g_hash_table_lookup (self->objects, object))) {
     if (GST_IS_BUFFER (object))
       buffer_released (self, e, GST_BUFFER_CAST (object));
     else
       memory_released (self, e, GST_MEMORY_CAST (object));
-    maybe_write_row (self);
   }
-  GST_OBJECT_UNLOCK (self);
+  allocstats_unlock (self);
 }
 
 static void
@@ -785,10 +851,9 @@ do_push_buffer_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
   const gchar *element = pusher_name (pad);
 
   g_private_set (&pushing, buffer);
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   buffer_pushed (self, buffer, element);
-  maybe_write_row (self);
-  GST_OBJECT_UNLOCK (self);
+  allocstats_unlock (self);
 }
 
 static void
@@ -797,11 +862,10 @@ buffer_list_pushed (GstAllocStats * self, GstBufferList * list,
 {
   guint i, n = gst_buffer_list_length (list);
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   for (i = 0; i < n; i++)
     buffer_pushed (self, gst_buffer_list_get (list, i), element);
-  maybe_write_row (self);
-  GST_OBJECT_UNLOCK (self);
+  allocstats_unlock (self);
 }
 
 static void
@@ -824,10 +888,9 @@ do_chain_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
   if (g_private_get (&pushing) == buffer)
     return;
 
-  GST_OBJECT_LOCK (self);
+  allocstats_lock (self);
   buffer_pushed (self, buffer, NO_ELEMENT);
-  maybe_write_row (self);
-  GST_OBJECT_UNLOCK (self);
+  allocstats_unlock (self);
 }
 
 static void

@@ -289,6 +289,30 @@ GST_START_TEST (test_pool_return_reuse_free)
 
 GST_END_TEST;
 
+/* The bytes of memory a pool allocates when it starts are counted then,
+ * before any buffer is used. */
+GST_START_TEST (test_preallocated_bytes)
+{
+  GstStructure *before = get_stats (), *after;
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, 1000, 3, 3);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-created"), 3);
+  fail_unless (grown (before, after, "bytes-allocated") >= 3 * 1000);
+  fail_unless_equals_int (grown (before, after, "pool-new"), 0);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
 /* A pool refuses a buffer whose memory was tagged as changed: the return
  * is followed at once by the free. */
 GST_START_TEST (test_pool_refused_return)
@@ -874,6 +898,7 @@ allocstats_suite (void)
   tcase_add_test (tc, test_memory_bytes);
   tcase_add_test (tc, test_share_has_no_bytes);
   tcase_add_test (tc, test_pool_return_reuse_free);
+  tcase_add_test (tc, test_preallocated_bytes);
   tcase_add_test (tc, test_pool_refused_return);
   tcase_add_test (tc, test_recycled_memory_not_created);
   tcase_add_test (tc, test_element_attribution);
