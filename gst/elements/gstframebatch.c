@@ -190,6 +190,7 @@ struct _GstFrameBatch
   GCond timer_cond;             /* the timer waits for a batch to time */
   gboolean timer_running;
   gboolean timer_idle;
+  gboolean timer_kicked;        /* woken since it last looked */
   gint64 linger_until;          /* monotonic µs */
   GstClockID clock_id;
 
@@ -553,9 +554,12 @@ gst_frame_batch_finalize (GObject * object)
 #define BATCH_LENGTH(self) gst_buffer_list_length ((self)->batch)
 #define PAD_JOINED(self, bpad) ((bpad)->joined == (self)->seqnum + 1)
 
+/* The timer looks at the state again before it waits any more: the flag
+ * keeps a wake-up that comes while it is not waiting. */
 static void
 gst_frame_batch_wake_timer (GstFrameBatch * self)
 {
+  self->timer_kicked = TRUE;
   g_cond_signal (&self->timer_cond);
   if (self->clock_id)
     gst_clock_id_unschedule (self->clock_id);
@@ -1087,7 +1091,9 @@ gst_frame_batch_timer_loop (GstFrameBatch * self)
     gst_frame_batch_finish (self);
     return;
   }
-  if (gst_frame_batch_timer_armed (self))
+  if (self->timer_kicked)
+    self->timer_kicked = FALSE;
+  else if (gst_frame_batch_timer_armed (self))
     gst_frame_batch_wait_deadline (self);
   else if (!gst_frame_batch_linger (self))
     gst_frame_batch_idle (self);

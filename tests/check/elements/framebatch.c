@@ -24,6 +24,12 @@
 #include <gst/check/gstharness.h>
 #include <gst/sharedpool/sharedpool.h>
 
+#ifdef HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define CAPS "video/x-raw, format=GRAY8, width=4, height=4, framerate=30/1"
 #define OTHER_CAPS "video/x-raw, format=GRAY8, width=8, height=8, " \
     "framerate=30/1"
@@ -748,6 +754,159 @@ GST_START_TEST (test_release_wakes_blocked_producer)
 
 GST_END_TEST;
 
+/* A DRAIN query from upstream pushes what is held at once. */
+GST_START_TEST (test_drain_query)
+{
+  GstElement *e = new_framebatch ("batch-size=8 push-interval=0");
+  GstHarness *h = new_harness (e);
+  GstQuery *query = gst_query_new_drain ();
+
+  push_frames (h, 0, 3);
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  pull_batch (h, 3, NULL);
+  fail_unless_equals_uint64 (stat_u64 (e, "drained-batches"), 1);
+
+  gst_query_unref (query);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* New caps from the only producer: the frames of the old caps go out
+ * first, then the new caps. */
+GST_START_TEST (test_caps_change)
+{
+  GstElement *e = new_framebatch ("batch-size=8 push-interval=0");
+  GstHarness *h = new_harness (e);
+  GstCaps *caps, *other = gst_caps_from_string (OTHER_CAPS);
+
+  push_frames (h, 0, 2);
+  gst_harness_set_src_caps (h, gst_caps_ref (other));
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 2);
+  pull_batch (h, 2, NULL);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (caps, other));
+  fail_unless_equals_uint64 (stat_u64 (e, "drained-batches"), 1);
+
+  gst_caps_unref (caps);
+  gst_caps_unref (other);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A smaller batch-size set while PLAYING completes the partial batch. */
+GST_START_TEST (test_batch_size_while_playing)
+{
+  GstElement *e = new_framebatch ("batch-size=8 push-interval=0");
+  GstHarness *h = new_harness (e);
+
+  push_frames (h, 0, 3);
+  g_object_set (e, "batch-size", 2, NULL);
+  pull_batch (h, 3, NULL);
+  push_frames (h, 3, 2);
+  pull_batch (h, 2, NULL);
+  fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 2);
+
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* Several producers at once, with backpressure and a 1 ms interval on
+ * the real clock: every frame comes out once, in its source's order, and
+ * EOS after the last. */
+#define STRESS_SOURCES 4
+
+typedef struct
+{
+  GstHarness *h;
+  guint n;
+  GstFlowReturn ret;
+  GThread *thread;
+} StressSource;
+
+static gpointer
+stress_func (gpointer data)
+{
+  StressSource *src = data;
+  guint i;
+
+  src->ret = GST_FLOW_OK;
+  for (i = 0; i < src->n && src->ret == GST_FLOW_OK; i++)
+    src->ret = gst_harness_push (src->h, frame (i));
+  gst_harness_push_event (src->h, gst_event_new_eos ());
+  return NULL;
+}
+
+/* Pulls @n frames and checks that each source's come in order. */
+static void
+pull_in_source_order (GstHarness * h, guint n)
+{
+  GstClockTime next[STRESS_SOURCES] = { 0, };
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    GstFrameBatchMeta *meta;
+
+    fail_unless (buf != NULL, "frame %u of %u missing", i, n);
+    meta = gst_buffer_get_frame_batch_meta (buf);
+    fail_unless (meta->pad_index < STRESS_SOURCES);
+    fail_unless_equals_uint64 (meta->pts, next[meta->pad_index]);
+    next[meta->pad_index] += FRAME_DURATION;
+    gst_buffer_unref (buf);
+  }
+}
+
+static void
+stress (const gchar * policy)
+{
+  gchar *props = g_strdup_printf ("batch-size=3 push-interval=1000000 "
+      "max-pending=2 policy=%s", policy);
+  GstElement *e = new_framebatch (props);
+  StressSource src[STRESS_SOURCES];
+  guint i, n = RUNNING_ON_VALGRIND ? 50 : 2000;
+
+  for (i = 0; i < STRESS_SOURCES; i++) {
+    src[i].h = add_source (e, i == 0);
+    src[i].n = n;
+  }
+  for (i = 0; i < STRESS_SOURCES; i++)
+    src[i].thread = g_thread_new ("stress", stress_func, &src[i]);
+  pull_in_source_order (src[0].h, STRESS_SOURCES * n);
+  pull_until (src[0].h, GST_EVENT_EOS, FALSE);
+  for (i = 0; i < STRESS_SOURCES; i++) {
+    g_thread_join (src[i].thread);
+    fail_unless_equals_int (src[i].ret, GST_FLOW_OK);
+  }
+  fail_unless_equals_uint64 (stat_u64 (e, "frames"), STRESS_SOURCES * n);
+  fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 0);
+
+  for (i = STRESS_SOURCES; i-- > 0;)
+    gst_harness_teardown (src[i].h);
+  gst_object_unref (e);
+  g_free (props);
+}
+
+GST_START_TEST (test_stress_any)
+{
+  stress ("any");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stress_one_per_source)
+{
+  stress ("one-per-source");
+}
+
+GST_END_TEST;
+
 /* Batch containers come back from downstream and are used again: a
  * steady stream allocates none after the first. */
 GST_START_TEST (test_containers_recycled)
@@ -827,6 +986,11 @@ framebatch_suite (void)
   tcase_add_test (tc, test_flush_wakes_blocked_producer);
   tcase_add_test (tc, test_state_change_wakes_blocked_producer);
   tcase_add_test (tc, test_release_wakes_blocked_producer);
+  tcase_add_test (tc, test_drain_query);
+  tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_batch_size_while_playing);
+  tcase_add_test (tc, test_stress_any);
+  tcase_add_test (tc, test_stress_one_per_source);
   tcase_add_test (tc, test_containers_recycled);
   tcase_add_test (tc, test_pipeline_two_sources);
   return s;
