@@ -1276,6 +1276,19 @@ mismatch:
   }
 }
 
+static gboolean
+gst_frame_batch_caps_event (GstFrameBatch * self, GstFrameBatchPad * bpad,
+    GstEvent * event)
+{
+  GstCaps *caps;
+  gboolean ret;
+
+  gst_event_parse_caps (event, &caps);
+  ret = gst_frame_batch_set_caps (self, bpad, caps);
+  gst_event_unref (event);
+  return ret;
+}
+
 static void
 gst_frame_batch_flush_start (GstFrameBatch * self, GstFrameBatchPad * bpad,
     GstEvent * event)
@@ -1389,14 +1402,9 @@ gst_frame_batch_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   gboolean ret = TRUE;
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-
-      gst_event_parse_caps (event, &caps);
-      ret = gst_frame_batch_set_caps (self, bpad, caps);
-      gst_event_unref (event);
+    case GST_EVENT_CAPS:
+      ret = gst_frame_batch_caps_event (self, bpad, event);
       break;
-    }
     case GST_EVENT_SEGMENT:
       gst_event_copy_segment (event, &bpad->segment);
       gst_event_unref (event);
@@ -1565,24 +1573,31 @@ gst_frame_batch_fold_latency (const GValue * item, gpointer user_data)
   gst_query_unref (query);
 }
 
-static gboolean
-gst_frame_batch_latency_query (GstFrameBatch * self, GstQuery * query)
+static void
+gst_frame_batch_upstream_latency (GstFrameBatch * self, LatencyFold * fold)
 {
   GstIterator *it = gst_element_iterate_sink_pads (GST_ELEMENT (self));
-  LatencyFold fold;
   GstIteratorResult res;
-  GstClockTime interval;
 
   do {
-    fold.ok = TRUE;
-    fold.live = FALSE;
-    fold.min = 0;
-    fold.max = GST_CLOCK_TIME_NONE;
-    res = gst_iterator_foreach (it, gst_frame_batch_fold_latency, &fold);
+    fold->ok = TRUE;
+    fold->live = FALSE;
+    fold->min = 0;
+    fold->max = GST_CLOCK_TIME_NONE;
+    res = gst_iterator_foreach (it, gst_frame_batch_fold_latency, fold);
     if (res == GST_ITERATOR_RESYNC)
       gst_iterator_resync (it);
   } while (res == GST_ITERATOR_RESYNC);
   gst_iterator_free (it);
+}
+
+static gboolean
+gst_frame_batch_latency_query (GstFrameBatch * self, GstQuery * query)
+{
+  LatencyFold fold;
+  GstClockTime interval;
+
+  gst_frame_batch_upstream_latency (self, &fold);
   if (!fold.ok)
     return FALSE;
 
