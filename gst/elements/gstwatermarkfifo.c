@@ -703,23 +703,37 @@ gst_watermark_fifo_query_done (GstWatermarkFifo * fifo, GstQuery * query,
   g_mutex_unlock (&fifo->lock);
 }
 
+/* With the lock: a batching reader waits for its batch until the batch's
+ * deadline. The first buffer of a batch does not wake it (that would cost
+ * the wake-up batching saves), so on an empty fifo it looks again every
+ * delay: a buffer then waits at most the delay. */
+static void
+wait_batch_locked (GstWatermarkFifo * fifo)
+{
+  gint64 until = gst_queue_array_is_empty (fifo->items) ?
+      g_get_monotonic_time () + fifo->batch_delay : fifo->batch_deadline;
+
+  g_cond_wait_until (&fifo->pop_cond, &fifo->lock, until);
+}
+
 GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
   GstWatermarkLevel level;
-  gboolean resumed;
+  gboolean resumed, waited = FALSE;
   FifoItem it;
 
   *item = NULL;
   g_mutex_lock (&fifo->lock);
   while (fifo->flow != GST_FLOW_FLUSHING && (fifo->flow != GST_FLOW_OK ||
           gst_queue_array_is_empty (fifo->items) || !batch_ready (fifo))) {
-    fifo->underruns++;
+    /* once per pop: a batching reader wakes up to look */
+    fifo->underruns += !waited;
+    waited = TRUE;
     fifo->pop_waiters++;
-    /* a batch building up is due at its deadline at the latest */
-    if (fifo->flow == GST_FLOW_OK && fifo->batch_delay >= 0 &&
-        !gst_queue_array_is_empty (fifo->items))
-      g_cond_wait_until (&fifo->pop_cond, &fifo->lock, fifo->batch_deadline);
+    if (fifo->flow == GST_FLOW_OK && fifo->batch_buffers > 1 &&
+        fifo->batch_delay >= 0)
+      wait_batch_locked (fifo);
     else
       g_cond_wait (&fifo->pop_cond, &fifo->lock);
     fifo->pop_waiters--;

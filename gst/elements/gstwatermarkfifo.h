@@ -203,8 +203,9 @@ GstFlowReturn gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo);
  * when the fifo is full (the writer would wait or drop), or @max_delay
  * after the first buffer of the batch came in (GST_CLOCK_TIME_NONE: no
  * limit); it then takes items until the fifo is empty. Fewer wake-ups of
- * the reader for at most @max_delay more latency. @buffers 0 or 1: the
- * reader is woken for every item. */
+ * the reader for at most @max_delay more latency; while the fifo is empty
+ * a batching reader with a @max_delay looks every @max_delay. @buffers 0
+ * or 1: the reader is woken for every item. */
 void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
     GstClockTime max_delay);
 

@@ -26,11 +26,7 @@
 #include <gst/video/video.h>
 #include <gst/sharedpool/sharedpool.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../watchdog.h"
 
 /* the values of GstFanoutMode and GstFanoutFullPolicy, by nick */
 #define BROADCAST "broadcast"
@@ -1328,53 +1324,6 @@ GST_END_TEST;
 
 /* stress */
 
-/* The run must finish: a watchdog aborts it if it has not after a minute
- * (ten under valgrind). */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GThread *thread;
-} Watchdog;
-
-static gpointer
-watchdog_func (gpointer data)
-{
-  Watchdog *wd = data;
-  gint64 end = g_get_monotonic_time () +
-      (RUNNING_ON_VALGRIND ? 600 : 60) * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&wd->lock);
-  while (!wd->done) {
-    if (!g_cond_wait_until (&wd->cond, &wd->lock, end) && !wd->done)
-      g_error ("stress run did not finish in time: deadlock or lost wakeup");
-  }
-  g_mutex_unlock (&wd->lock);
-  return NULL;
-}
-
-static void
-watchdog_start (Watchdog * wd)
-{
-  g_mutex_init (&wd->lock);
-  g_cond_init (&wd->cond);
-  wd->done = FALSE;
-  wd->thread = g_thread_new ("watchdog", watchdog_func, wd);
-}
-
-static void
-watchdog_stop (Watchdog * wd)
-{
-  g_mutex_lock (&wd->lock);
-  wd->done = TRUE;
-  g_cond_signal (&wd->cond);
-  g_mutex_unlock (&wd->lock);
-  g_thread_join (wd->thread);
-  g_mutex_clear (&wd->lock);
-  g_cond_clear (&wd->cond);
-}
-
 #define STRESS_BRANCHES 4
 
 typedef struct
@@ -1456,7 +1405,8 @@ stress_step (GstHarness * h, GstHarness ** branches, GRand * rand)
 }
 
 /* One thread pushes without a pause while this one adds and releases
- * branches of random policies and batches, flushes and switches modes. */
+ * branches of random policies and batches, flushes and switches modes.
+ * The run must finish: a watchdog aborts it if it has not in time. */
 GST_START_TEST (test_stress_pads_and_flushes)
 {
   GstHarness *h = new_fanout (BROADCAST);
