@@ -106,6 +106,17 @@ stat_u64 (GstElement * e, const gchar * field)
   return v;
 }
 
+/* Tears down the harnesses, the second one (may be NULL) first, and the
+ * element. */
+static void
+teardown (GstElement * e, GstHarness * h, GstHarness * h2)
+{
+  if (h2)
+    gst_harness_teardown (h2);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
 /* Pulls one batch of @n frames, checks that their metas agree (one
  * seqnum, indexes 0..n-1, n_frames n) and stores their pad indexes in
  * @pads when given. Returns the batch's seqnum. */
@@ -184,8 +195,7 @@ GST_START_TEST (test_full_batch_by_count)
   fail_unless_equals_uint64 (stat_u64 (e, "batches"), 2);
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 2);
   fail_unless_equals_uint64 (stat_u64 (e, "frames"), 8);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -211,8 +221,7 @@ GST_START_TEST (test_timeout_live)
   fail_unless_equals_uint64 (stat_u64 (e, "timed-out-batches"), 1);
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 0);
   gst_object_unref (clock);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -277,9 +286,7 @@ GST_START_TEST (test_one_per_source_fairness)
   fail_unless_equals_int (gst_harness_buffers_in_queue (fast), 0);
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 4);
 
-  gst_harness_teardown (slow);
-  gst_harness_teardown (fast);
-  gst_object_unref (e);
+  teardown (e, fast, slow);
 }
 
 GST_END_TEST;
@@ -308,9 +315,7 @@ GST_START_TEST (test_late_source_does_not_stall)
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 1);
 
   gst_object_unref (gst_harness_get_testclock (h));
-  gst_harness_teardown (late);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, late);
 }
 
 GST_END_TEST;
@@ -328,8 +333,7 @@ GST_START_TEST (test_drain_on_eos)
   fail_unless_equals_uint64 (stat_u64 (e, "drained-batches"), 1);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 0);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -348,8 +352,7 @@ GST_START_TEST (test_drop_on_eos)
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 3);
   fail_unless_equals_uint64 (stat_u64 (e, "batches"), 0);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -369,9 +372,7 @@ GST_START_TEST (test_eos_waits_for_all_pads)
   pull_batch (h, 3, NULL);
   pull_until (h, GST_EVENT_EOS, FALSE);
 
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -390,8 +391,7 @@ GST_START_TEST (test_flush_mid_batch)
   push_frames (h, 3, 4);
   fail_unless_equals_uint64 (pull_batch (h, 4, NULL), 0);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -414,9 +414,7 @@ GST_START_TEST (test_flush_one_source)
   for (i = 1; i < 4; i++)
     fail_unless_equals_int (pads[i], 0);
 
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -454,9 +452,7 @@ GST_START_TEST (test_flushing_seek)
     fail_unless_equals_int (gst_harness_events_received (h), events + 1 + i);
   }
 
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -490,8 +486,7 @@ GST_START_TEST (test_pads_while_playing)
   fail_unless_equals_int (pads[0], 1);
   fail_unless_equals_int (pads[1], 0);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -529,9 +524,7 @@ GST_START_TEST (test_meta_contents)
   fail_unless_equals_uint64 (GST_BUFFER_DTS (out), GST_SECOND);
   gst_buffer_unref (out);
 
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -553,8 +546,7 @@ GST_START_TEST (test_latency_query)
   fail_unless_equals_uint64 (max, GST_CLOCK_TIME_NONE);
 
   gst_query_unref (query);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -616,9 +608,7 @@ GST_START_TEST (test_caps_mismatch)
   gst_caps_unref (other);
   gst_element_set_bus (e, NULL);
   gst_object_unref (bus);
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -683,14 +673,6 @@ new_full_queue (GstHarness ** h, GstHarness ** h2, Pusher * p)
   return e;
 }
 
-static void
-teardown_full_queue (GstElement * e, GstHarness * h, GstHarness * h2)
-{
-  gst_harness_teardown (h2);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
-}
-
 /* The blocked producer goes on once a batch takes a frame of its queue. */
 GST_START_TEST (test_backpressure_at_max_pending)
 {
@@ -702,7 +684,7 @@ GST_START_TEST (test_backpressure_at_max_pending)
   fail_unless_equals_int (join_pusher (&p), GST_FLOW_OK);
   pull_batch (h, 2, NULL);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 0);
-  teardown_full_queue (e, h, h2);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -718,7 +700,7 @@ GST_START_TEST (test_flush_wakes_blocked_producer)
   fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 3);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  teardown_full_queue (e, h, h2);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -733,7 +715,7 @@ GST_START_TEST (test_state_change_wakes_blocked_producer)
   fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
       GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
-  teardown_full_queue (e, h, h2);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -749,7 +731,7 @@ GST_START_TEST (test_release_wakes_blocked_producer)
   gst_element_release_request_pad (e, pad);
   fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
   gst_object_unref (pad);
-  teardown_full_queue (e, h, h2);
+  teardown (e, h, h2);
 }
 
 GST_END_TEST;
@@ -768,8 +750,7 @@ GST_START_TEST (test_drain_query)
   fail_unless_equals_uint64 (stat_u64 (e, "drained-batches"), 1);
 
   gst_query_unref (query);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -792,8 +773,7 @@ GST_START_TEST (test_caps_change)
 
   gst_caps_unref (caps);
   gst_caps_unref (other);
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -811,8 +791,7 @@ GST_START_TEST (test_batch_size_while_playing)
   pull_batch (h, 2, NULL);
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 2);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
@@ -922,8 +901,7 @@ GST_START_TEST (test_containers_recycled)
   fail_unless_equals_uint64 (stat_u64 (e, "batches"), 50);
   fail_unless (stat_u64 (e, "containers") <= 2);
 
-  gst_harness_teardown (h);
-  gst_object_unref (e);
+  teardown (e, h, NULL);
 }
 
 GST_END_TEST;
