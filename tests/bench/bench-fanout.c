@@ -36,6 +36,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,13 +62,33 @@ enum
   N_IMPLS
 };
 
-/* What one run measured; written by the child, read by the parent. */
+enum
+{
+  FIG_FPS,
+  FIG_CSW,
+  FIG_VCSW,
+  FIG_RSS,
+  N_FIGURES
+};
+
+/* *INDENT-OFF* */
+static const struct
+{
+  const gchar *suffix;
+  const gchar *unit;
+} figures[N_FIGURES] = {
+  [FIG_FPS] = {"fps", "fps"},
+  [FIG_CSW] = {"csw-per-frame", "csw/frame"},
+  [FIG_VCSW] = {"voluntary-csw-per-frame", "csw/frame"},
+  [FIG_RSS] = {"peak-rss", "KiB"},
+};
+/* *INDENT-ON* */
+
+/* What one run measured (by FIG_*); written by the child, read by the
+ * parent. */
 typedef struct
 {
-  gdouble fps;
-  gdouble csw_per_frame;
-  gdouble vcsw_per_frame;
-  gdouble rss_kib;
+  gdouble v[N_FIGURES];
 } RunResult;
 
 typedef enum
@@ -154,10 +175,10 @@ run_pipeline (guint impl, RunResult * res)
 
   vcsw = after.ru_nvcsw - before.ru_nvcsw;
   icsw = after.ru_nivcsw - before.ru_nivcsw;
-  res->fps = n_frames / secs;
-  res->csw_per_frame = (gdouble) (vcsw + icsw) / n_frames;
-  res->vcsw_per_frame = (gdouble) vcsw / n_frames;
-  res->rss_kib = after.ru_maxrss;
+  res->v[FIG_FPS] = n_frames / secs;
+  res->v[FIG_CSW] = (gdouble) (vcsw + icsw) / n_frames;
+  res->v[FIG_VCSW] = (gdouble) vcsw / n_frames;
+  res->v[FIG_RSS] = after.ru_maxrss;
   return ok;
 }
 
@@ -255,39 +276,27 @@ print_figure (const gchar * figure, Samples * s, guint impl, const gchar * unit)
   g_free (stock);
 }
 
+/* The figures of @impl against the stock pipeline. */
 static void
-print_figures (const gchar * prefix, guint impl, Samples * fps,
-    Samples * csw, Samples * vcsw, Samples * rss)
+print_figures (const gchar * prefix, guint impl, Samples * samples)
 {
-  gchar *name;
+  guint f;
 
-  name = g_strdup_printf ("%s-fps", prefix);
-  print_figure (name, fps, impl, "fps");
-  g_free (name);
-  name = g_strdup_printf ("%s-csw-per-frame", prefix);
-  print_figure (name, csw, impl, "csw/frame");
-  g_free (name);
-  name = g_strdup_printf ("%s-voluntary-csw-per-frame", prefix);
-  print_figure (name, vcsw, impl, "csw/frame");
-  g_free (name);
-  name = g_strdup_printf ("%s-peak-rss", prefix);
-  print_figure (name, rss, impl, "KiB");
-  g_free (name);
-}
+  for (f = 0; f < N_FIGURES; f++) {
+    gchar *name = g_strdup_printf ("%s-%s", prefix, figures[f].suffix);
 
-static void
-add_sample (Samples * s, guint impl, gdouble v)
-{
-  s->v[impl][s->n[impl]++] = v;
+    print_figure (name, &samples[f], impl, figures[f].unit);
+    g_free (name);
+  }
 }
 
 /* The pipelines take turns, run by run, so that a change in the machine's
  * load hits them alike; a pipeline that hung is not run again. */
 static void
-measure (Samples * fps, Samples * csw, Samples * vcsw, Samples * rss)
+measure (Samples * samples)
 {
   RunStatus status[N_IMPLS] = { RUN_OK, RUN_OK, RUN_OK };
-  guint i, impl;
+  guint i, f, impl;
 
   for (i = 0; i < n_runs; i++)
     for (impl = 0; impl < N_IMPLS; impl++) {
@@ -296,14 +305,13 @@ measure (Samples * fps, Samples * csw, Samples * vcsw, Samples * rss)
       if (status[impl] == RUN_TIMEOUT)
         continue;
       status[impl] = run_forked (impl, &res);
-      fps->status[impl] = csw->status[impl] = vcsw->status[impl] =
-          rss->status[impl] = status[impl];
-      if (status[impl] != RUN_OK)
-        continue;
-      add_sample (fps, impl, res.fps);
-      add_sample (csw, impl, res.csw_per_frame);
-      add_sample (vcsw, impl, res.vcsw_per_frame);
-      add_sample (rss, impl, res.rss_kib);
+      for (f = 0; f < N_FIGURES; f++) {
+        Samples *s = &samples[f];
+
+        s->status[impl] = status[impl];
+        if (status[impl] == RUN_OK)
+          s->v[impl][s->n[impl]++] = res.v[f];
+      }
     }
 }
 
@@ -340,13 +348,14 @@ parse_options (int *argc, char ***argv)
 int
 main (int argc, char **argv)
 {
-  Samples fps = { 0, }, csw = { 0, }, vcsw = { 0, }, rss = { 0, };
+  Samples samples[N_FIGURES];
 
   if (!parse_options (&argc, &argv))
     return 2;
 
-  measure (&fps, &csw, &vcsw, &rss);
-  print_figures ("fanout", IMPL_OURS, &fps, &csw, &vcsw, &rss);
-  print_figures ("fanout-batch4", IMPL_BATCH, &fps, &csw, &vcsw, &rss);
+  memset (samples, 0, sizeof (samples));
+  measure (samples);
+  print_figures ("fanout", IMPL_OURS, samples);
+  print_figures ("fanout-batch4", IMPL_BATCH, samples);
   return 0;
 }

@@ -86,48 +86,48 @@ set_branch (GstHarness * h, guint pause, guint resume, const gchar * policy)
   gst_util_set_object_arg (G_OBJECT (branch_pad (h)), "full-policy", policy);
 }
 
-static guint64
-pad_stat (GstHarness * h, const gchar * field)
+/* The branch's structure in the element's stats. */
+static GstStructure *
+pad_stats (GstHarness * h)
 {
   GstStructure *stats, *ps = NULL;
-  guint64 v = G_MAXUINT64;
 
   g_object_get (h->element, "stats", &stats, NULL);
   fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
           GST_TYPE_STRUCTURE, &ps, NULL));
+  gst_structure_free (stats);
+  return ps;
+}
+
+static guint64
+pad_stat (GstHarness * h, const gchar * field)
+{
+  GstStructure *ps = pad_stats (h);
+  guint64 v = G_MAXUINT64;
+
   fail_unless (gst_structure_get_uint64 (ps, field, &v), "no %s", field);
   gst_structure_free (ps);
-  gst_structure_free (stats);
   return v;
 }
 
 static guint
 pad_level (GstHarness * h)
 {
-  GstStructure *stats, *ps = NULL;
+  GstStructure *ps = pad_stats (h);
   guint v = G_MAXUINT;
 
-  g_object_get (h->element, "stats", &stats, NULL);
-  fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
-          GST_TYPE_STRUCTURE, &ps, NULL));
   fail_unless (gst_structure_get_uint (ps, "level-buffers", &v));
   gst_structure_free (ps);
-  gst_structure_free (stats);
   return v;
 }
 
 static gchar *
 pad_flow (GstHarness * h)
 {
-  GstStructure *stats, *ps = NULL;
-  gchar *flow;
+  GstStructure *ps = pad_stats (h);
+  gchar *flow = g_strdup (gst_structure_get_string (ps, "flow"));
 
-  g_object_get (h->element, "stats", &stats, NULL);
-  fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
-          GST_TYPE_STRUCTURE, &ps, NULL));
-  flow = g_strdup (gst_structure_get_string (ps, "flow"));
   gst_structure_free (ps);
-  gst_structure_free (stats);
   return flow;
 }
 
@@ -172,12 +172,19 @@ stopper_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 }
 
 static void
-stopper_start (Stopper * s, GstHarness * h)
+stopper_init (Stopper * s, GstHarness * branch)
 {
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
   s->blocked = FALSE;
-  s->pad = gst_object_ref (branch_pad (h));
+  s->pad = gst_object_ref (branch_pad (branch));
+  s->id = 0;
+}
+
+static void
+stopper_start (Stopper * s, GstHarness * branch)
+{
+  stopper_init (s, branch);
   s->id = gst_pad_add_probe (s->pad, GST_PAD_PROBE_TYPE_BLOCK |
       GST_PAD_PROBE_TYPE_BUFFER, stopper_probe, s, NULL);
 }
@@ -191,15 +198,43 @@ stopper_wait (Stopper * s)
   g_mutex_unlock (&s->lock);
 }
 
+/* Lets the branch go on (the stopper stays until released). */
 static void
-stopper_release (Stopper * s)
+stopper_unblock (Stopper * s)
 {
   if (s->id)
     gst_pad_remove_probe (s->pad, s->id);
   s->id = 0;
+}
+
+static void
+stopper_release (Stopper * s)
+{
+  stopper_unblock (s);
   gst_object_unref (s->pad);
   g_mutex_clear (&s->lock);
   g_cond_clear (&s->cond);
+}
+
+/* Pushes buffers @from .. @from + @n - 1, each taken. */
+static void
+push_seqs (GstHarness * h, guint64 from, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, from + i)),
+        GST_FLOW_OK);
+}
+
+/* Makes @branch stuck: its thread holds b0, pushed through @h, until the
+ * stopper is released. */
+static void
+stick_branch (Stopper * s, GstHarness * h, GstHarness * branch)
+{
+  stopper_start (s, branch);
+  push_seqs (h, 0, 1);
+  stopper_wait (s);
 }
 
 /* Pushes buffers with sequence numbers from @first in a thread of its own,
@@ -293,6 +328,40 @@ unwatch_messages (GstHarness * h, GstBus * bus)
   gst_bus_set_flushing (bus, TRUE);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
+}
+
+/* A sink pad waiting for room: @branch (full-policy block) holds b0, a
+ * thread pushes b1..b(n-1) and waits once the branch is full. */
+typedef struct
+{
+  GstBus *bus;
+  Stopper stuck;
+  Pusher p;
+} Blocked;
+
+static void
+blocked_start (Blocked * b, GstHarness * h, GstHarness * branch, guint pause,
+    guint n)
+{
+  b->bus = watch_messages (h);
+  set_branch (branch, pause, pause / 2, "block");
+  stick_branch (&b->stuck, h, branch);
+  pusher_start (&b->p, h, 1, n - 1);
+  wait_for_message (b->bus, "fanout-paused");
+}
+
+static GstFlowReturn
+blocked_join (Blocked * b)
+{
+  g_thread_join (b->p.thread);
+  return b->p.ret;
+}
+
+static void
+blocked_finish (Blocked * b, GstHarness * h)
+{
+  stopper_release (&b->stuck);
+  unwatch_messages (h, b->bus);
 }
 
 /* broadcast */
@@ -390,9 +459,7 @@ GST_START_TEST (test_balance_spreads_by_level)
   Stopper stuck;
   guint i;
 
-  stopper_start (&stuck, h);
-  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
-  stopper_wait (&stuck);
+  stick_branch (&stuck, h, h);
   for (i = 1; i < 10; i++) {
     fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
         GST_FLOW_OK);
@@ -455,50 +522,41 @@ GST_END_TEST;
 
 /* full policies */
 
-/* A stuck branch holding b0, 4 queued: b1..b10 push out the oldest, 6
- * dropped, b7..b10 kept. The sink pad never waits. */
-GST_START_TEST (test_drop_oldest_counts)
+/* A stuck branch holds b0 and queues 4: of b1..b10, 6 are dropped and the
+ * sink pad never waits. Returns the harness, b0 pulled. */
+static GstHarness *
+drop_six (const gchar * policy)
 {
   GstHarness *h = new_fanout (BROADCAST);
   Stopper stuck;
-  guint i;
 
-  set_branch (h, 4, 2, "drop-oldest");
-  stopper_start (&stuck, h);
-  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
-  stopper_wait (&stuck);
-  for (i = 1; i <= 10; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
-        GST_FLOW_OK);
+  set_branch (h, 4, 2, policy);
+  stick_branch (&stuck, h, h);
+  push_seqs (h, 1, 10);
   fail_unless_equals_uint64 (pad_stat (h, "dropped"), 6);
   fail_unless_equals_int (pad_level (h), 4);
-
   stopper_release (&stuck);
   pull_seqs (h, 1, 0, 1);
+  return h;
+}
+
+/* drop-oldest keeps the newest: b7..b10. */
+GST_START_TEST (test_drop_oldest_counts)
+{
+  GstHarness *h = drop_six ("drop-oldest");
+
   pull_seqs (h, 4, 7, 1);
   gst_harness_teardown (h);
 }
 
 GST_END_TEST;
 
-/* The same with drop-newest: b1..b4 kept, b5..b10 dropped. */
+/* drop-newest keeps the first: b1..b4. */
 GST_START_TEST (test_drop_newest_counts)
 {
-  GstHarness *h = new_fanout (BROADCAST);
-  Stopper stuck;
-  guint i;
+  GstHarness *h = drop_six ("drop-newest");
 
-  set_branch (h, 4, 2, "drop-newest");
-  stopper_start (&stuck, h);
-  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
-  stopper_wait (&stuck);
-  for (i = 1; i <= 10; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
-        GST_FLOW_OK);
-  fail_unless_equals_uint64 (pad_stat (h, "dropped"), 6);
-
-  stopper_release (&stuck);
-  pull_seqs (h, 5, 0, 1);
+  pull_seqs (h, 4, 1, 1);
   gst_harness_teardown (h);
 }
 
@@ -510,14 +568,10 @@ GST_START_TEST (test_drop_messages)
   GstHarness *h = new_fanout (BROADCAST);
   GstBus *bus = watch_messages (h);
   Stopper stuck;
-  guint i;
 
   set_branch (h, 2, 1, "drop-newest");
-  stopper_start (&stuck, h);
-  gst_harness_push (h, seq_buffer (0, 0));
-  stopper_wait (&stuck);
-  for (i = 1; i <= 5; i++)
-    gst_harness_push (h, seq_buffer (0, i));
+  stick_branch (&stuck, h, h);
+  push_seqs (h, 1, 5);
   fail_unless_equals_int (count_messages (bus, "fanout-dropped"), 3);
 
   stopper_release (&stuck);
@@ -531,27 +585,19 @@ GST_END_TEST;
 GST_START_TEST (test_block_loses_nothing)
 {
   GstHarness *h = new_fanout (BROADCAST);
-  GstBus *bus = watch_messages (h);
-  Stopper stuck;
-  Pusher p;
+  Blocked b;
 
-  set_branch (h, 4, 2, "block");
-  stopper_start (&stuck, h);
-  gst_harness_push (h, seq_buffer (0, 0));
-  stopper_wait (&stuck);
-  pusher_start (&p, h, 1, 19);
-  wait_for_message (bus, "fanout-paused");
+  blocked_start (&b, h, h, 4, 20);
   /* b0 held by the branch, b1..b4 queued, b5 waiting */
   fail_unless_equals_int (pad_level (h), 4);
 
-  stopper_release (&stuck);
-  g_thread_join (p.thread);
-  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  stopper_unblock (&b.stuck);
+  fail_unless_equals_int (blocked_join (&b), GST_FLOW_OK);
   pull_seqs (h, 20, 0, 1);
   fail_unless_equals_uint64 (pad_stat (h, "dropped"), 0);
   fail_unless (pad_stat (h, "pauses") >= 1);
 
-  unwatch_messages (h, bus);
+  blocked_finish (&b, h);
   gst_harness_teardown (h);
 }
 
@@ -565,15 +611,10 @@ GST_START_TEST (test_slow_branch_does_not_stall_others)
   GstHarness *h = new_fanout (BROADCAST);
   GstHarness *h1 = add_branch (h);
   Stopper stuck;
-  guint i;
 
   set_branch (h, 2, 1, "drop-oldest");
-  stopper_start (&stuck, h);
-  gst_harness_push (h, seq_buffer (0, 0));
-  stopper_wait (&stuck);
-  for (i = 1; i < 100; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
-        GST_FLOW_OK);
+  stick_branch (&stuck, h, h);
+  push_seqs (h, 1, 99);
   pull_seqs (h1, 100, 0, 1);
   fail_unless_equals_uint64 (pad_stat (h, "dropped"), 97);
   fail_unless_equals_uint64 (pad_stat (h1, "dropped"), 0);
@@ -595,11 +636,10 @@ GST_START_TEST (test_batch_waits_for_batch)
 
   g_object_set (branch_pad (h), "batch-buffers", 3, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
-  gst_harness_push (h, seq_buffer (0, 0));
-  gst_harness_push (h, seq_buffer (0, 1));
+  push_seqs (h, 0, 2);
   fail_unless_equals_int (pad_level (h), 2);
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
-  gst_harness_push (h, seq_buffer (0, 2));
+  push_seqs (h, 2, 1);
   pull_seqs (h, 3, 0, 1);
   gst_harness_teardown (h);
 }
@@ -632,14 +672,11 @@ GST_END_TEST;
 GST_START_TEST (test_batch_above_pause)
 {
   GstHarness *h = new_fanout (BROADCAST);
-  guint i;
 
   set_branch (h, 4, 2, "block");
   g_object_set (branch_pad (h), "batch-buffers", 50, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
-  for (i = 0; i < 20; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
-        GST_FLOW_OK);
+  push_seqs (h, 0, 20);
   pull_seqs (h, 20 - pad_level (h), 0, 1);
   gst_harness_teardown (h);
 }
@@ -669,28 +706,20 @@ GST_END_TEST;
 GST_START_TEST (test_flush_unblocks)
 {
   GstHarness *h = new_fanout (BROADCAST);
-  GstBus *bus = watch_messages (h);
-  Stopper stuck;
-  Pusher p;
+  Blocked b;
 
-  set_branch (h, 2, 1, "block");
-  stopper_start (&stuck, h);
-  pusher_start (&p, h, 0, 10);
-  wait_for_message (bus, "fanout-paused");
-
+  blocked_start (&b, h, h, 2, 10);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  g_thread_join (p.thread);
-  fail_unless_equals_int (p.ret, GST_FLOW_FLUSHING);
-  stopper_release (&stuck);
+  fail_unless_equals_int (blocked_join (&b), GST_FLOW_FLUSHING);
+  stopper_unblock (&b.stuck);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   fail_unless_equals_int (pad_level (h), 0);
 
   push_segment (h);
-  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 100)),
-      GST_FLOW_OK);
+  push_seqs (h, 100, 1);
   pull_seqs (h, 1, 100, 1);
 
-  unwatch_messages (h, bus);
+  blocked_finish (&b, h);
   gst_harness_teardown (h);
 }
 
@@ -700,23 +729,15 @@ GST_END_TEST;
 GST_START_TEST (test_state_change_unblocks)
 {
   GstHarness *h = new_fanout (BROADCAST);
-  GstBus *bus = watch_messages (h);
-  Stopper stuck;
-  Pusher p;
+  Blocked b;
 
-  set_branch (h, 2, 1, "block");
-  stopper_start (&stuck, h);
-  pusher_start (&p, h, 0, 10);
-  wait_for_message (bus, "fanout-paused");
-
+  blocked_start (&b, h, h, 2, 10);
   fail_unless_equals_int (gst_element_set_state (h->element,
           GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
-  g_thread_join (p.thread);
-  fail_unless_equals_int (p.ret, GST_FLOW_FLUSHING);
+  fail_unless_equals_int (blocked_join (&b), GST_FLOW_FLUSHING);
   fail_unless_equals_int (pad_level (h), 0);
 
-  stopper_release (&stuck);
-  unwatch_messages (h, bus);
+  blocked_finish (&b, h);
   gst_harness_teardown (h);
 }
 
@@ -761,9 +782,8 @@ GST_START_TEST (test_downstream_eos_unblocks)
   gchar *flow;
 
   set_branch (h, 2, 1, "block");
-  g_mutex_init (&gate.stopper.lock);
-  g_cond_init (&gate.stopper.cond);
-  gate.stopper.id = gst_pad_add_probe (branch_pad (h),
+  stopper_init (&gate.stopper, h);
+  gate.stopper.id = gst_pad_add_probe (gate.stopper.pad,
       GST_PAD_PROBE_TYPE_BUFFER, eos_gate_probe, &gate, NULL);
   pusher_start (&p, h, 0, 30);
   wait_for_message (bus, "fanout-paused");
@@ -779,9 +799,7 @@ GST_START_TEST (test_downstream_eos_unblocks)
   fail_unless_equals_string (flow, "eos");
   g_free (flow);
 
-  gst_pad_remove_probe (branch_pad (h), gate.stopper.id);
-  g_mutex_clear (&gate.stopper.lock);
-  g_cond_clear (&gate.stopper.cond);
+  stopper_release (&gate.stopper);
   unwatch_messages (h, bus);
   gst_harness_teardown (h1);
   gst_harness_teardown (h);
@@ -799,10 +817,8 @@ GST_START_TEST (test_eos_after_data)
   GstEvent *ev;
   guint i;
 
-  stopper_start (&stuck, h);
-  for (i = 0; i < 5; i++)
-    gst_harness_push (h, seq_buffer (0, i));
-  stopper_wait (&stuck);
+  stick_branch (&stuck, h, h);
+  push_seqs (h, 1, 4);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
 
   pull_seqs (h1, 5, 0, 1);
@@ -887,22 +903,14 @@ GST_START_TEST (test_release_blocked_pad)
 {
   GstHarness *h = new_fanout (BROADCAST);
   GstHarness *h1 = add_branch (h);
-  GstBus *bus = watch_messages (h);
-  Stopper stuck;
-  Pusher p;
+  Blocked b;
 
-  set_branch (h1, 2, 1, "block");
-  stopper_start (&stuck, h1);
-  pusher_start (&p, h, 0, 20);
-  wait_for_message (bus, "fanout-paused");
-
+  blocked_start (&b, h, h1, 2, 20);
   gst_harness_teardown (h1);
-  g_thread_join (p.thread);
-  stopper_release (&stuck);
-  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  fail_unless_equals_int (blocked_join (&b), GST_FLOW_OK);
   pull_seqs (h, 20, 0, 1);
 
-  unwatch_messages (h, bus);
+  blocked_finish (&b, h);
   gst_harness_teardown (h);
 }
 
