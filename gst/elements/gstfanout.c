@@ -536,8 +536,7 @@ not_ok:
     GST_DEBUG_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
     /* the sink pad returns it from now on; after EOS nobody upstream is
      * told, so tell the application */
-    if (gst_watermark_fifo_set_flow (fpad->fifo, ret) && ret < GST_FLOW_EOS
-        && ret != GST_FLOW_FLUSHING) {
+    if (gst_watermark_fifo_set_flow (fpad->fifo, ret) && ret < GST_FLOW_EOS) {
       GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
       gst_pad_push_event (pad, gst_event_new_eos ());
     }

@@ -48,7 +48,7 @@
 #define DEFAULT_FRAMES  600
 #define DEFAULT_TIMEOUT 30
 #define N_CONSUMERS     4
-#define BATCH           4
+#define DEFAULT_BATCH   4
 #define MAX_RUNS        51
 
 #define SOURCE "videotestsrc num-buffers=%u pattern=black ! " \
@@ -108,6 +108,7 @@ typedef struct
 static guint n_runs = DEFAULT_RUNS;
 static guint n_frames = DEFAULT_FRAMES;
 static guint timeout_s = DEFAULT_TIMEOUT;
+static guint batch = DEFAULT_BATCH;
 
 static gchar *
 pipeline_description (guint impl)
@@ -118,7 +119,7 @@ pipeline_description (guint impl)
   g_string_append_printf (s, SOURCE, n_frames);
   g_string_append (s, impl == IMPL_STOCK ? "tee name=f" : "fanout name=f");
   for (i = 0; impl == IMPL_BATCH && i < N_CONSUMERS; i++)
-    g_string_append_printf (s, " src_%u::batch-buffers=%u", i, BATCH);
+    g_string_append_printf (s, " src_%u::batch-buffers=%u", i, batch);
   for (i = 0; i < N_CONSUMERS; i++)
     g_string_append (s, impl == IMPL_STOCK ?
         " f. ! queue ! fakesink sync=false" : " f. ! fakesink sync=false");
@@ -325,6 +326,8 @@ parse_options (int *argc, char ***argv)
         "Frames per run (default 600)", "N"},
     {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s,
         "Seconds one run may take (default 30)", "S"},
+    {"batch", 0, 0, G_OPTION_ARG_INT, &batch,
+        "batch-buffers of the batched fanout (default 4)", "N"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- fanout benchmark");
@@ -336,9 +339,10 @@ parse_options (int *argc, char ***argv)
   if (!ok) {
     g_printerr ("bench-fanout: %s\n", err->message);
     g_clear_error (&err);
-  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_frames < 1 || timeout_s < 1) {
-    g_printerr ("bench-fanout: --runs must be 1..%d, --frames and --timeout "
-        "at least 1\n", MAX_RUNS);
+  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_frames < 1 || timeout_s < 1
+      || batch < 1) {
+    g_printerr ("bench-fanout: --runs must be 1..%d, --frames, --timeout "
+        "and --batch at least 1\n", MAX_RUNS);
     ok = FALSE;
   }
   g_option_context_free (ctx);
@@ -349,6 +353,7 @@ int
 main (int argc, char **argv)
 {
   Samples samples[N_FIGURES];
+  gchar *prefix;
 
   if (!parse_options (&argc, &argv))
     return 2;
@@ -356,6 +361,8 @@ main (int argc, char **argv)
   memset (samples, 0, sizeof (samples));
   measure (samples);
   print_figures ("fanout", IMPL_OURS, samples);
-  print_figures ("fanout-batch4", IMPL_BATCH, samples);
+  prefix = g_strdup_printf ("fanout-batch%u", batch);
+  print_figures (prefix, IMPL_BATCH, samples);
+  g_free (prefix);
   return 0;
 }
