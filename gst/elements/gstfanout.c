@@ -273,16 +273,6 @@ gst_fanout_pad_finalize (GObject * object)
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
 
-/* Lowering a pause watermark to or below its resume watermark takes the
- * resume watermark down to half of it, so that the two can be set in any
- * order (gst-launch sets pad properties in reverse order). */
-static void
-lower_resume (guint64 pause, guint64 * resume)
-{
-  if (*resume >= pause)
-    *resume = pause / 2;
-}
-
 /* Changes one watermark; a resume watermark set at or above its pause
  * watermark, or no dimension left, is refused with a warning and the old
  * values kept. */
@@ -291,36 +281,11 @@ gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
     const GValue * value)
 {
   GstWatermarks wm;
-  guint64 resume_buffers;
   const gchar *why;
 
   GST_OBJECT_LOCK (fpad);
   gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
-  resume_buffers = wm.resume_buffers;
-  switch (prop_id) {
-    case PROP_PAD_PAUSE_BUFFERS:
-      wm.pause_buffers = g_value_get_uint (value);
-      lower_resume (wm.pause_buffers, &resume_buffers);
-      wm.resume_buffers = resume_buffers;
-      break;
-    case PROP_PAD_RESUME_BUFFERS:
-      wm.resume_buffers = g_value_get_uint (value);
-      break;
-    case PROP_PAD_PAUSE_BYTES:
-      wm.pause_bytes = g_value_get_uint64 (value);
-      lower_resume (wm.pause_bytes, &wm.resume_bytes);
-      break;
-    case PROP_PAD_RESUME_BYTES:
-      wm.resume_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_PAD_PAUSE_TIME:
-      wm.pause_time = g_value_get_uint64 (value);
-      lower_resume (wm.pause_time, &wm.resume_time);
-      break;
-    case PROP_PAD_RESUME_TIME:
-      wm.resume_time = g_value_get_uint64 (value);
-      break;
-  }
+  gst_watermarks_set_field (&wm, prop_id - PROP_PAD_PAUSE_BUFFERS, value);
   why = gst_watermarks_validate (&wm);
   if (why == NULL)
     gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
@@ -381,22 +346,12 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
   gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
   switch (prop_id) {
     case PROP_PAD_PAUSE_BUFFERS:
-      g_value_set_uint (value, wm.pause_buffers);
-      break;
     case PROP_PAD_RESUME_BUFFERS:
-      g_value_set_uint (value, wm.resume_buffers);
-      break;
     case PROP_PAD_PAUSE_BYTES:
-      g_value_set_uint64 (value, wm.pause_bytes);
-      break;
     case PROP_PAD_RESUME_BYTES:
-      g_value_set_uint64 (value, wm.resume_bytes);
-      break;
     case PROP_PAD_PAUSE_TIME:
-      g_value_set_uint64 (value, wm.pause_time);
-      break;
     case PROP_PAD_RESUME_TIME:
-      g_value_set_uint64 (value, wm.resume_time);
+      gst_watermarks_get_field (&wm, prop_id - PROP_PAD_PAUSE_BUFFERS, value);
       break;
     case PROP_PAD_FULL_POLICY:
       g_value_set_enum (value, fpad->policy);
@@ -998,7 +953,9 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     GstFanoutPad *fpad = g_ptr_array_index (pads, i);
 
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
-    gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
+    /* keeps queued sticky events (stream-start, caps) on the pad, so
+     * the data after the flush is still negotiated */
+    gst_watermark_fifo_flush_start (fpad->fifo, GST_PAD_CAST (fpad));
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }
   g_ptr_array_unref (pads);

@@ -107,6 +107,71 @@ gst_watermarks_validate (const GstWatermarks * wm)
   return NULL;
 }
 
+static void
+lower_resume (guint64 pause, guint64 * resume)
+{
+  if (*resume >= pause)
+    *resume = pause / 2;
+}
+
+void
+gst_watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
+    const GValue * value)
+{
+  guint64 resume_buffers = wm->resume_buffers;
+
+  switch (field) {
+    case GST_WATERMARK_PAUSE_BUFFERS:
+      wm->pause_buffers = g_value_get_uint (value);
+      lower_resume (wm->pause_buffers, &resume_buffers);
+      wm->resume_buffers = resume_buffers;
+      break;
+    case GST_WATERMARK_RESUME_BUFFERS:
+      wm->resume_buffers = g_value_get_uint (value);
+      break;
+    case GST_WATERMARK_PAUSE_BYTES:
+      wm->pause_bytes = g_value_get_uint64 (value);
+      lower_resume (wm->pause_bytes, &wm->resume_bytes);
+      break;
+    case GST_WATERMARK_RESUME_BYTES:
+      wm->resume_bytes = g_value_get_uint64 (value);
+      break;
+    case GST_WATERMARK_PAUSE_TIME:
+      wm->pause_time = g_value_get_uint64 (value);
+      lower_resume (wm->pause_time, &wm->resume_time);
+      break;
+    case GST_WATERMARK_RESUME_TIME:
+      wm->resume_time = g_value_get_uint64 (value);
+      break;
+  }
+}
+
+void
+gst_watermarks_get_field (const GstWatermarks * wm, GstWatermarkField field,
+    GValue * value)
+{
+  switch (field) {
+    case GST_WATERMARK_PAUSE_BUFFERS:
+      g_value_set_uint (value, wm->pause_buffers);
+      break;
+    case GST_WATERMARK_RESUME_BUFFERS:
+      g_value_set_uint (value, wm->resume_buffers);
+      break;
+    case GST_WATERMARK_PAUSE_BYTES:
+      g_value_set_uint64 (value, wm->pause_bytes);
+      break;
+    case GST_WATERMARK_RESUME_BYTES:
+      g_value_set_uint64 (value, wm->resume_bytes);
+      break;
+    case GST_WATERMARK_PAUSE_TIME:
+      g_value_set_uint64 (value, wm->pause_time);
+      break;
+    case GST_WATERMARK_RESUME_TIME:
+      g_value_set_uint64 (value, wm->resume_time);
+      break;
+  }
+}
+
 GstWatermarkFifo *
 gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
     gpointer user_data)

@@ -137,6 +137,29 @@ typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
  * ("resume-buffers must be below pause-buffers"). */
 const gchar *gst_watermarks_validate (const GstWatermarks * wm);
 
+/* The six watermark properties, in the order both elements declare them:
+ * pause-buffers, resume-buffers (guint), pause-bytes, resume-bytes,
+ * pause-time, resume-time (guint64). */
+typedef enum
+{
+  GST_WATERMARK_PAUSE_BUFFERS,
+  GST_WATERMARK_RESUME_BUFFERS,
+  GST_WATERMARK_PAUSE_BYTES,
+  GST_WATERMARK_RESUME_BYTES,
+  GST_WATERMARK_PAUSE_TIME,
+  GST_WATERMARK_RESUME_TIME,
+} GstWatermarkField;
+
+/* Sets one watermark of @wm from a property value. Lowering a pause
+ * watermark to or below its resume watermark also takes the resume
+ * watermark down to half of it, so that a user may set the two in any
+ * order (gst-launch sets pad properties in reverse order) or set a pause
+ * watermark alone; validate the result with gst_watermarks_validate(). */
+void gst_watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
+    const GValue * value);
+void gst_watermarks_get_field (const GstWatermarks * wm,
+    GstWatermarkField field, GValue * value);
+
 /* @owner: the object debug output is about (not reffed). @notify may be
  * NULL. A new fifo is not flushing, empty, BLOCK, with watermarks 200/100
  * buffers and the other dimensions disabled. */

@@ -20,8 +20,9 @@
  * switches and CPU when a fast producer feeds a slower consumer.
  *
  * A pause watermark of 0 disables its dimension; a resume watermark must
- * be below its pause watermark (a value that breaks this is rejected with
- * a warning and the old value kept, so lower resume-* before pause-*).
+ * be below its pause watermark (a resume-* value that breaks this is
+ * rejected with a warning and the old value kept; a pause-* value lowered
+ * to its resume-* takes resume-* down to half of it).
  * `leaky` drops buffers at the pause watermark instead of blocking. The
  * `paused` and `resumed` signals (and element messages with
  * `post-messages=true`) tell when the writer blocks and runs again; `stats`
@@ -423,56 +424,6 @@ gst_watermark_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
   return TRUE;
 }
 
-static void
-watermark_from_value (GstWatermarks * wm, guint prop_id, const GValue * value)
-{
-  switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-      wm->pause_buffers = g_value_get_uint (value);
-      break;
-    case PROP_RESUME_BUFFERS:
-      wm->resume_buffers = g_value_get_uint (value);
-      break;
-    case PROP_PAUSE_BYTES:
-      wm->pause_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_RESUME_BYTES:
-      wm->resume_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_PAUSE_TIME:
-      wm->pause_time = g_value_get_uint64 (value);
-      break;
-    case PROP_RESUME_TIME:
-      wm->resume_time = g_value_get_uint64 (value);
-      break;
-  }
-}
-
-static void
-watermark_to_value (const GstWatermarks * wm, guint prop_id, GValue * value)
-{
-  switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-      g_value_set_uint (value, wm->pause_buffers);
-      break;
-    case PROP_RESUME_BUFFERS:
-      g_value_set_uint (value, wm->resume_buffers);
-      break;
-    case PROP_PAUSE_BYTES:
-      g_value_set_uint64 (value, wm->pause_bytes);
-      break;
-    case PROP_RESUME_BYTES:
-      g_value_set_uint64 (value, wm->resume_bytes);
-      break;
-    case PROP_PAUSE_TIME:
-      g_value_set_uint64 (value, wm->pause_time);
-      break;
-    case PROP_RESUME_TIME:
-      g_value_set_uint64 (value, wm->resume_time);
-      break;
-  }
-}
-
 /* A new watermark applies only if the set stays valid; otherwise the old
  * value is kept and the user is told why. */
 static void
@@ -485,7 +436,7 @@ set_watermark (GstWatermarkQueue * self, guint prop_id, const GValue * value,
 
   GST_OBJECT_LOCK (self);
   gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-  watermark_from_value (&wm, prop_id, value);
+  gst_watermarks_set_field (&wm, prop_id - PROP_PAUSE_BUFFERS, value);
   why = gst_watermarks_validate (&wm);
   if (why)
     goto invalid;
@@ -574,7 +525,7 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
     case PROP_PAUSE_TIME:
     case PROP_RESUME_TIME:
       gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-      watermark_to_value (&wm, prop_id, value);
+      gst_watermarks_get_field (&wm, prop_id - PROP_PAUSE_BUFFERS, value);
       break;
     case PROP_LEAKY:
       GST_OBJECT_LOCK (self);
