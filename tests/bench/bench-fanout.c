@@ -31,18 +31,11 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <gst/gst.h>
+
+#include "benchutil.h"
 
 #define DEFAULT_RUNS    7
 #define DEFAULT_FRAMES  600
@@ -84,25 +77,12 @@ static const struct
 };
 /* *INDENT-ON* */
 
-/* What one run measured (by FIG_*); written by the child, read by the
- * parent. */
-typedef struct
-{
-  gdouble v[N_FIGURES];
-} RunResult;
-
-typedef enum
-{
-  RUN_OK,
-  RUN_TIMEOUT,
-  RUN_FAILED,
-} RunStatus;
-
+/* Every run's figures, per pipeline; n[impl] runs succeeded. */
 typedef struct
 {
   gdouble v[N_IMPLS][MAX_RUNS];
   guint n[N_IMPLS];
-  RunStatus status[N_IMPLS];
+  BenchStatus status[N_IMPLS];  /* of the last run */
 } Samples;
 
 static guint n_runs = DEFAULT_RUNS;
@@ -126,155 +106,40 @@ pipeline_description (guint impl)
   return g_string_free (s, FALSE);
 }
 
-static gdouble
-now_s (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
+/* In the child: plays the pipeline of @impl and sends its figures (by
+ * FIG_*). */
 static gboolean
-play_to_eos (GstElement * pipeline)
-{
-  GstMessage *msg;
-  gboolean ok;
-
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE)
-    return FALSE;
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  gst_message_unref (msg);
-  return ok;
-}
-
-/* In the child: plays one pipeline and fills @res. */
-static gboolean
-run_pipeline (guint impl, RunResult * res)
+measure_child (BenchChild * child, guint impl, gpointer data)
 {
   gchar *desc = pipeline_description (impl);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  struct rusage before, after;
-  gdouble start, secs;
-  glong vcsw, icsw;
-  gboolean ok;
+  gdouble v[N_FIGURES];
+  BenchUsage u;
+  gboolean ok = bench_run_pipeline (gst_parse_launch (desc, NULL), &u);
 
   g_free (desc);
-  if (pipeline == NULL)
+  if (!ok)
     return FALSE;
-
-  getrusage (RUSAGE_SELF, &before);
-  start = now_s ();
-  ok = play_to_eos (pipeline);
-  secs = now_s () - start;
-  getrusage (RUSAGE_SELF, &after);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
-
-  vcsw = after.ru_nvcsw - before.ru_nvcsw;
-  icsw = after.ru_nivcsw - before.ru_nivcsw;
-  res->v[FIG_FPS] = n_frames / secs;
-  res->v[FIG_CSW] = (gdouble) (vcsw + icsw) / n_frames;
-  res->v[FIG_VCSW] = (gdouble) vcsw / n_frames;
-  res->v[FIG_RSS] = after.ru_maxrss;
-  return ok;
+  v[FIG_FPS] = n_frames / u.secs;
+  v[FIG_CSW] = (u.vcsw + u.icsw) / n_frames;
+  v[FIG_VCSW] = u.vcsw / n_frames;
+  v[FIG_RSS] = u.maxrss;
+  bench_child_send (child, v, N_FIGURES);
+  return TRUE;
 }
 
-/* Waits up to timeout_s for the child's result. */
-static RunStatus
-read_result (int fd, RunResult * res)
+static BenchValue
+median (Samples * s, guint impl)
 {
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  int n;
-
-  do
-    n = poll (&pfd, 1, timeout_s * 1000);
-  while (n < 0 && errno == EINTR);
-
-  if (n == 0)
-    return RUN_TIMEOUT;
-  if (n < 0 || read (fd, res, sizeof (*res)) != sizeof (*res))
-    return RUN_FAILED;
-  return RUN_OK;
-}
-
-static void
-child_main (guint impl, int fd)
-{
-  RunResult res;
-
-  gst_init (NULL, NULL);
-  if (!run_pipeline (impl, &res))
-    _exit (1);
-  if (write (fd, &res, sizeof (res)) != sizeof (res))
-    _exit (1);
-  _exit (0);
-}
-
-/* Runs one pipeline in a forked child, killed when it hangs. */
-static RunStatus
-run_forked (guint impl, RunResult * res)
-{
-  RunStatus status = RUN_FAILED;
-  int fds[2];
-  pid_t pid;
-
-  fflush (stdout);
-  fflush (stderr);
-  if (pipe (fds) != 0)
-    return RUN_FAILED;
-  pid = fork ();
-  if (pid == 0) {
-    close (fds[0]);
-    child_main (impl, fds[1]);
-  }
-  close (fds[1]);
-  if (pid > 0) {
-    status = read_result (fds[0], res);
-    if (status != RUN_OK)
-      kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-  }
-  close (fds[0]);
-  return status;
-}
-
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
-static gchar *
-median_string (Samples * s, guint impl)
-{
-  if (s->n[impl] == 0)
-    return g_strdup (s->status[impl] == RUN_TIMEOUT ? "timeout" : "failed");
-  qsort (s->v[impl], s->n[impl], sizeof (gdouble), compare_doubles);
-  return g_strdup_printf ("%.2f", s->v[impl][s->n[impl] / 2]);
+  return bench_samples_value (s->v[impl], s->n[impl], s->status[impl], 0.5);
 }
 
 /* One line: @impl against the stock pipeline. */
 static void
 print_figure (const gchar * figure, Samples * s, guint impl, const gchar * unit)
 {
-  gchar *ours = median_string (s, impl);
-  gchar *stock = median_string (s, IMPL_STOCK);
+  BenchValue ours = median (s, impl), stock = median (s, IMPL_STOCK);
 
-  if (s->n[impl] && s->n[IMPL_STOCK])
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=%.3f\n", figure, ours,
-        stock, unit, s->v[impl][s->n[impl] / 2] /
-        s->v[IMPL_STOCK][s->n[IMPL_STOCK] / 2]);
-  else
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=-\n", figure, ours,
-        stock, unit);
-  g_free (ours);
-  g_free (stock);
+  bench_print (figure, &ours, &stock, unit, "%.2f");
 }
 
 /* The figures of @impl against the stock pipeline. */
@@ -291,29 +156,31 @@ print_figures (const gchar * prefix, guint impl, Samples * samples)
   }
 }
 
-/* The pipelines take turns, run by run, so that a change in the machine's
- * load hits them alike; a pipeline that hung is not run again. */
+/* In the parent: a run's figures go to their samples. */
+static void
+add_run (guint impl, BenchStatus status, const gdouble * v, guint n,
+    gpointer data)
+{
+  Samples *samples = data;
+  guint f;
+
+  for (f = 0; f < N_FIGURES; f++) {
+    Samples *s = &samples[f];
+
+    s->status[impl] = status;
+    if (status == BENCH_OK)
+      s->v[impl][s->n[impl]++] = v[f];
+  }
+}
+
+/* The pipelines take turns, run by run; a pipeline that hung is not run
+ * again. */
 static void
 measure (Samples * samples)
 {
-  RunStatus status[N_IMPLS] = { RUN_OK, RUN_OK, RUN_OK };
-  guint i, f, impl;
+  BenchFork f = { measure_child, NULL, timeout_s, N_FIGURES };
 
-  for (i = 0; i < n_runs; i++)
-    for (impl = 0; impl < N_IMPLS; impl++) {
-      RunResult res;
-
-      if (status[impl] == RUN_TIMEOUT)
-        continue;
-      status[impl] = run_forked (impl, &res);
-      for (f = 0; f < N_FIGURES; f++) {
-        Samples *s = &samples[f];
-
-        s->status[impl] = status[impl];
-        if (status[impl] == RUN_OK)
-          s->v[impl][s->n[impl]++] = res.v[f];
-      }
-    }
+  bench_interleave (&f, N_IMPLS, n_runs, add_run, samples);
 }
 
 static gboolean
@@ -330,23 +197,17 @@ parse_options (int *argc, char ***argv)
         "batch-buffers of the batched fanout (default 4)", "N"},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("- fanout benchmark");
-  GError *err = NULL;
-  gboolean ok;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  ok = g_option_context_parse (ctx, argc, argv, &err);
-  if (!ok) {
-    g_printerr ("bench-fanout: %s\n", err->message);
-    g_clear_error (&err);
-  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_frames < 1 || timeout_s < 1
+  if (!bench_parse_options ("bench-fanout", "- fanout benchmark", entries,
+          NULL, argc, argv))
+    return FALSE;
+  if (n_runs < 1 || n_runs > MAX_RUNS || n_frames < 1 || timeout_s < 1
       || batch < 1) {
     g_printerr ("bench-fanout: --runs must be 1..%d, --frames, --timeout "
         "and --batch at least 1\n", MAX_RUNS);
-    ok = FALSE;
+    return FALSE;
   }
-  g_option_context_free (ctx);
-  return ok;
+  return TRUE;
 }
 
 int

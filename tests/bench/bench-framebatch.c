@@ -40,17 +40,12 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gst/gst.h>
+
+#include "benchutil.h"
 
 #define DEFAULT_RUNS            7
 #define DEFAULT_THROUGHPUT_RUNS 21
@@ -76,13 +71,6 @@ typedef enum
   CASE_BARE_STOCK,
 } BenchCase;
 
-typedef enum
-{
-  RUN_OK,
-  RUN_TIMEOUT,
-  RUN_FAILED,
-} RunStatus;
-
 /* What a child measured: latencies in ms, or one time per frame in ns. */
 typedef struct
 {
@@ -93,7 +81,7 @@ typedef struct
 typedef struct
 {
   Samples s;
-  RunStatus status;             /* of the last run that failed, if none ran */
+  BenchStatus status;           /* of the last run */
 } Figure;
 
 static guint n_runs = DEFAULT_RUNS;
@@ -311,19 +299,14 @@ measure_pipeline (gboolean ours, Samples * out)
       ours ? "framebatch batch-size=8 !" : "");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstClockTime t0, t1;
-  GstMessage *msg;
   gboolean ok;
 
   g_free (desc);
   if (!pipeline)
     return FALSE;
   t0 = cpu_time ();
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  ok = bench_play_to_eos (pipeline);
   t1 = cpu_time ();
-  ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  gst_message_unref (msg);
   out->v[out->n++] = (gdouble) (t1 - t0) / n_frames;
   return ok;
 }
@@ -345,76 +328,29 @@ measure (BenchCase c, Samples * out)
 
 /* forked runs */
 
-static void
-child_main (BenchCase c, int fd)
+static gboolean
+measure_child (BenchChild * child, guint index, gpointer data)
 {
+  const BenchCase *cases = data;
   Samples *out = g_new0 (Samples, 1);
-  gsize size;
 
-  gst_init (NULL, NULL);
-  if (!measure (c, out))
-    _exit (1);
-  size = G_STRUCT_OFFSET (Samples, v) + out->n * sizeof (gdouble);
-  if (write (fd, out, size) != (gssize) size)
-    _exit (1);
-  _exit (0);
+  if (!measure (cases[index], out))
+    return FALSE;
+  bench_child_send (child, out->v, out->n);
+  return TRUE;
 }
 
-/* Reads what the child wrote until it closes the pipe, or until the
- * timeout. */
-static RunStatus
-read_samples (int fd, Samples * s)
+static void
+add_samples (guint index, BenchStatus status, const gdouble * v, guint n,
+    gpointer data)
 {
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  gint64 end = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
-  gsize got = 0;
+  Figure *f = &((Figure *) data)[index];
+  guint i;
 
-  while (TRUE) {
-    gint64 left = (end - g_get_monotonic_time ()) / 1000;
-    gssize n;
-
-    if (left <= 0 || poll (&pfd, 1, left) == 0)
-      return RUN_TIMEOUT;
-    n = read (fd, (gchar *) s + got, sizeof (*s) - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += n;
-  }
-  if (got < G_STRUCT_OFFSET (Samples, v) ||
-      got != G_STRUCT_OFFSET (Samples, v) + s->n * sizeof (gdouble))
-    return RUN_FAILED;
-  return RUN_OK;
-}
-
-static RunStatus
-run_forked (BenchCase c, Samples * s)
-{
-  RunStatus status = RUN_FAILED;
-  int fds[2], wstatus = 0;
-  pid_t pid;
-
-  fflush (stdout);
-  fflush (stderr);
-  if (pipe (fds) != 0)
-    return RUN_FAILED;
-  pid = fork ();
-  if (pid == 0) {
-    close (fds[0]);
-    child_main (c, fds[1]);
-  }
-  close (fds[1]);
-  if (pid > 0) {
-    status = read_samples (fds[0], s);
-    if (status == RUN_TIMEOUT)
-      kill (pid, SIGKILL);
-    waitpid (pid, &wstatus, 0);
-    if (status == RUN_OK && (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus)))
-      status = RUN_FAILED;
-  }
-  close (fds[0]);
-  return status;
+  f->status = status;
+  for (i = 0; status == BENCH_OK && i < n; i++)
+    if (f->s.n < MAX_SAMPLES)
+      f->s.v[f->s.n++] = v[i];
 }
 
 /* Runs each case of @cases @runs times, taking turns, and adds what a
@@ -422,62 +358,23 @@ run_forked (BenchCase c, Samples * s)
 static void
 run_cases (const BenchCase * cases, Figure * figures, guint n_cases, guint runs)
 {
-  Samples *s = g_new (Samples, 1);
-  guint run, i, j;
+  BenchFork f = { measure_child, (gpointer) cases, timeout_s, MAX_SAMPLES };
 
-  for (run = 0; run < runs; run++)
-    for (i = 0; i < n_cases; i++) {
-      Figure *f = &figures[i];
-
-      if (f->status == RUN_TIMEOUT)
-        continue;
-      s->n = 0;
-      f->status = run_forked (cases[i], s);
-      for (j = 0; f->status == RUN_OK && j < s->n; j++)
-        if (f->s.n < MAX_SAMPLES)
-          f->s.v[f->s.n++] = s->v[j];
-    }
-  g_free (s);
+  bench_interleave (&f, n_cases, runs, add_samples, figures);
 }
 
 /* output */
-
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* The @p percentile (0 < p < 1) of a figure's samples, as a string, or
- * what went wrong. */
-static gchar *
-percentile (Figure * f, gdouble p, gdouble * v)
-{
-  if (f->s.n == 0)
-    return g_strdup (f->status == RUN_TIMEOUT ? "timeout" : "failed");
-  qsort (f->s.v, f->s.n, sizeof (gdouble), compare_doubles);
-  *v = f->s.v[MIN ((guint) (p * f->s.n), f->s.n - 1)];
-  return g_strdup_printf ("%.3f", *v);
-}
 
 static void
 print_line (const gchar * figure, Figure * ours, Figure * stock, gdouble p,
     const gchar * unit)
 {
-  gdouble o = 0, s = 0;
-  gchar *os = percentile (ours, p, &o);
-  gchar *ss = stock ? percentile (stock, p, &s) : g_strdup ("-");
+  BenchValue o = bench_samples_value (ours->s.v, ours->s.n, ours->status, p);
+  BenchValue s = { BENCH_NONE, 0 };
 
-  if (o > 0 && s > 0)
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=%.3f\n", figure, os,
-        ss, unit, o / s);
-  else
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=-\n", figure, os, ss,
-        unit);
-  g_free (os);
-  g_free (ss);
+  if (stock)
+    s = bench_samples_value (stock->s.v, stock->s.n, stock->status, p);
+  bench_print (figure, &o, &s, unit, "%.3f");
 }
 
 static gboolean
@@ -496,24 +393,18 @@ parse_options (int *argc, char ***argv)
         "Seconds one run may take (default 60)", "S"},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("- framebatch benchmark");
-  GError *err = NULL;
-  gboolean ok;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  ok = g_option_context_parse (ctx, argc, argv, &err);
-  if (!ok) {
-    g_printerr ("bench-framebatch: %s\n", err->message);
-    g_clear_error (&err);
-  } else if (n_runs < 1 || n_runs > MAX_RUNS || n_throughput_runs < 1 ||
+  if (!bench_parse_options ("bench-framebatch", "- framebatch benchmark",
+          entries, NULL, argc, argv))
+    return FALSE;
+  if (n_runs < 1 || n_runs > MAX_RUNS || n_throughput_runs < 1 ||
       n_throughput_runs > MAX_RUNS || n_batches < 1 ||
       n_batches > MAX_SAMPLES / n_runs || n_frames < 1 || timeout_s < 1) {
     g_printerr ("bench-framebatch: --runs 1..%d, --batches 1..%d / runs, "
         "--frames and --timeout at least 1\n", MAX_RUNS, MAX_SAMPLES);
-    ok = FALSE;
+    return FALSE;
   }
-  g_option_context_free (ctx);
-  return ok;
+  return TRUE;
 }
 
 int

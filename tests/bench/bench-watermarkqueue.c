@@ -40,16 +40,11 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gst/gst.h>
+
+#include "benchutil.h"
 
 #define DEFAULT_RUNS     9
 #define DEFAULT_BUFFERS  20000
@@ -83,25 +78,12 @@ enum
   N_MEASURES
 };
 
-typedef enum
-{
-  RUN_OK,
-  RUN_TIMEOUT,
-  RUN_FAILED,
-} RunStatus;
-
-/* What one run measured; written by the child, read by the parent. */
-typedef struct
-{
-  gdouble m[N_MEASURES];
-} RunResult;
-
 /* Every run's measures, per implementation; n[impl] runs succeeded. */
 typedef struct
 {
   gdouble v[N_IMPLS][N_MEASURES][MAX_RUNS];
   guint n[N_IMPLS];
-  RunStatus failure[N_IMPLS];   /* why the last failed run failed */
+  BenchStatus failure[N_IMPLS]; /* why the last failed run failed */
 } Samples;
 
 static guint n_runs = DEFAULT_RUNS;
@@ -140,131 +122,41 @@ make_pipeline (guint impl)
   return pipeline;
 }
 
+/* In the child: plays the pipeline of @impl and sends its measures (by
+ * M_*). Every child loads the plugin: see the top of the file. */
 static gboolean
-play_to_eos (GstElement * pipeline)
+measure_child (BenchChild * child, guint impl, gpointer data)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
-  gboolean ok;
+  GstPlugin *plugin = gst_plugin_load_by_name ("sharedpoolelements");
+  gdouble m[N_MEASURES];
+  BenchUsage u;
 
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  gst_message_unref (msg);
-  gst_object_unref (bus);
-  return ok;
-}
-
-static gdouble
-context_switches (const struct rusage *ru)
-{
-  return ru->ru_nvcsw + ru->ru_nivcsw;
-}
-
-/* In the child: plays the pipeline of @impl and measures it. */
-static gboolean
-run_pipeline (guint impl, RunResult * res)
-{
-  GstElement *pipeline = make_pipeline (impl);
-  struct rusage before, after;
-  gint64 start, end;
-  gboolean ok;
-
-  if (!pipeline)
-    return FALSE;
-  getrusage (RUSAGE_SELF, &before);
-  start = g_get_monotonic_time ();
-  ok = play_to_eos (pipeline);
-  end = g_get_monotonic_time ();
-  getrusage (RUSAGE_SELF, &after);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
-
-  res->m[M_US] = (gdouble) (end - start) / n_buffers;
-  res->m[M_CSW] = (context_switches (&after) - context_switches (&before)) /
-      n_buffers;
-  res->m[M_RSS] = after.ru_maxrss;
-  return ok;
-}
-
-static void
-child_main (guint impl, int fd)
-{
-  GstPlugin *plugin;
-  RunResult res;
-
-  gst_init (NULL, NULL);
-  plugin = gst_plugin_load_by_name ("sharedpoolelements");
   if (!plugin)
-    _exit (1);
+    return FALSE;
   gst_object_unref (plugin);
-  if (!run_pipeline (impl, &res))
-    _exit (1);
-  if (write (fd, &res, sizeof (res)) != sizeof (res))
-    _exit (1);
-  _exit (0);
-}
-
-/* In the parent: waits up to the timeout for the child's result. */
-static RunStatus
-read_result (int fd, RunResult * res)
-{
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  gint r;
-
-  do {
-    r = poll (&pfd, 1, timeout_s * 1000);
-  } while (r < 0 && errno == EINTR);
-  if (r == 0)
-    return RUN_TIMEOUT;
-  if (r < 0 || read (fd, res, sizeof (*res)) != sizeof (*res))
-    return RUN_FAILED;
-  return RUN_OK;
-}
-
-static RunStatus
-run_forked (guint impl, RunResult * res)
-{
-  RunStatus status;
-  int fds[2], wstatus;
-  pid_t pid;
-
-  if (pipe (fds) != 0)
-    return RUN_FAILED;
-  fflush (stdout);
-  pid = fork ();
-  if (pid == 0) {
-    close (fds[0]);
-    child_main (impl, fds[1]);
-  }
-  close (fds[1]);
-  status = pid < 0 ? RUN_FAILED : read_result (fds[0], res);
-  close (fds[0]);
-  if (pid > 0) {
-    if (status == RUN_TIMEOUT)
-      kill (pid, SIGKILL);
-    waitpid (pid, &wstatus, 0);
-    if (status == RUN_OK && !(WIFEXITED (wstatus) && !WEXITSTATUS (wstatus)))
-      status = RUN_FAILED;
-  }
-  return status;
+  if (!bench_run_pipeline (make_pipeline (impl), &u))
+    return FALSE;
+  m[M_US] = u.secs * G_USEC_PER_SEC / n_buffers;
+  m[M_CSW] = (u.vcsw + u.icsw) / n_buffers;
+  m[M_RSS] = u.maxrss;
+  bench_child_send (child, m, N_MEASURES);
+  return TRUE;
 }
 
 static void
-add_run (Samples * s, guint impl, RunStatus status, const RunResult * res)
+add_run (Samples * s, guint impl, BenchStatus status, const gdouble * res)
 {
   guint m;
 
-  if (status != RUN_OK) {
+  if (status != BENCH_OK) {
     s->failure[impl] = status;
     fprintf (stderr, "bench-watermarkqueue: %s run %s\n",
         middles[impl][0] ? middles[impl] : "direct",
-        status == RUN_TIMEOUT ? "timed out" : "failed");
+        status == BENCH_TIMEOUT ? "timed out" : "failed");
     return;
   }
   for (m = 0; m < N_MEASURES; m++)
-    s->v[impl][m][s->n[impl]] = res->m[m];
+    s->v[impl][m][s->n[impl]] = res[m];
   s->n[impl]++;
 }
 
@@ -273,59 +165,41 @@ add_run (Samples * s, guint impl, RunStatus status, const RunResult * res)
 static void
 measure (Samples * s)
 {
-  RunResult res;
-  guint r, i;
+  BenchFork f = { measure_child, NULL, timeout_s, N_MEASURES };
+  gdouble res[N_MEASURES];
+  guint r, i, n;
 
   for (r = 0; r <= n_runs; r++) {
     for (i = 0; i < N_IMPLS; i++) {
       guint impl = (r + i) % N_IMPLS;
-      RunStatus status = run_forked (impl, &res);
+      BenchStatus status = bench_fork (&f, impl, res, &n);
 
       if (r > 0)
-        add_run (s, impl, status, &res);
+        add_run (s, impl, status, res);
     }
   }
 }
 
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
+/* The median, the mean of the two middle values of an even count. */
 static gdouble
 median (gdouble * v, guint n)
 {
-  g_qsort_with_data (v, n, sizeof (gdouble),
-      (GCompareDataFunc) compare_doubles, NULL);
+  bench_sort (v, n);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* The median of @impl's measure @m, or why there is none. */
-static gchar *
-value_string (Samples * s, guint impl, guint m, gdouble * value)
+static BenchValue
+measure_value (Samples * s, guint impl, guint m)
 {
+  BenchValue val = { BENCH_OK, 0 };
+
   if (s->n[impl] == 0)
-    return g_strdup (s->failure[impl] == RUN_TIMEOUT ? "timeout" : "failed");
-  *value = median (s->v[impl][m], s->n[impl]);
-  return g_strdup_printf ("%.4g", *value);
-}
-
-static void
-print_line (const gchar * figure, const gchar * ours, gdouble o,
-    const gchar * stock, gdouble st, const gchar * unit)
-{
-  gboolean numbers = g_ascii_isdigit (ours[0]) || ours[0] == '-';
-
-  numbers = numbers && (g_ascii_isdigit (stock[0]) || stock[0] == '-');
-  if (numbers && st != 0)
-    printf ("bench: %s ours=%s stock=%s unit=%s ratio=%.3f\n", figure, ours,
-        stock, unit, o / st);
+    val.status = s->failure[impl] == BENCH_TIMEOUT ? BENCH_TIMEOUT :
+        BENCH_FAILED;
   else
-    printf ("bench: %s ours=%s stock=%s unit=%s ratio=-\n", figure, ours,
-        stock, unit);
+    val.v = median (s->v[impl][m], s->n[impl]);
+  return val;
 }
 
 /* Measure @m of @impl against measure @m of @other. */
@@ -333,42 +207,38 @@ static void
 print_figure (const gchar * figure, Samples * s, guint m, guint other,
     const gchar * unit)
 {
-  gdouble o = 0, st = 0;
-  gchar *ours = value_string (s, IMPL_OURS, m, &o);
-  gchar *stock = value_string (s, other, m, &st);
+  BenchValue ours = measure_value (s, IMPL_OURS, m);
+  BenchValue stock = measure_value (s, other, m);
 
-  print_line (figure, ours, o, stock, st, unit);
-  g_free (ours);
-  g_free (stock);
+  bench_print (figure, &ours, &stock, unit, "%.4g");
 }
 
 /* Median over the rounds of @impl's context switches minus the direct
  * pipeline's in the same round. */
-static gchar *
-added_string (Samples * s, guint impl, gdouble * value)
+static BenchValue
+added_value (Samples * s, guint impl)
 {
+  BenchValue val = { BENCH_FAILED, 0 };
   gdouble d[MAX_RUNS];
   guint i, n = MIN (s->n[impl], s->n[IMPL_DIRECT]);
 
   if (n == 0)
-    return g_strdup ("failed");
+    return val;
   for (i = 0; i < n; i++)
     d[i] = s->v[impl][M_CSW][i] - s->v[IMPL_DIRECT][M_CSW][i];
-  *value = median (d, n);
-  return g_strdup_printf ("%.4g", *value);
+  val.status = BENCH_OK;
+  val.v = median (d, n);
+  return val;
 }
 
 static void
 print_added (Samples * s)
 {
-  gdouble o = 0, st = 0;
-  gchar *ours = added_string (s, IMPL_OURS, &o);
-  gchar *stock = added_string (s, IMPL_STOCK, &st);
+  BenchValue ours = added_value (s, IMPL_OURS);
+  BenchValue stock = added_value (s, IMPL_STOCK);
 
-  print_line ("watermarkqueue-csw-added-per-buffer", ours, o, stock, st,
-      "csw/buffer");
-  g_free (ours);
-  g_free (stock);
+  bench_print ("watermarkqueue-csw-added-per-buffer", &ours, &stock,
+      "csw/buffer", "%.4g");
 }
 
 static void
@@ -403,22 +273,16 @@ parse_options (int *argc, char ***argv)
         "Seconds before a run counts as hung", "S"},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("[BUILDDIR]");
-  GError *err = NULL;
-  gboolean ok;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  ok = g_option_context_parse (ctx, argc, argv, &err);
-  if (!ok)
-    fprintf (stderr, "bench-watermarkqueue: %s\n", err->message);
-  g_clear_error (&err);
-  g_option_context_free (ctx);
-  if (ok && (n_runs < 1 || n_runs > MAX_RUNS || n_buffers < 1)) {
+  if (!bench_parse_options ("bench-watermarkqueue", "[BUILDDIR]", entries,
+          NULL, argc, argv))
+    return FALSE;
+  if (n_runs < 1 || n_runs > MAX_RUNS || n_buffers < 1) {
     fprintf (stderr, "bench-watermarkqueue: --runs must be 1 to %u, "
         "--buffers at least 1\n", MAX_RUNS);
-    ok = FALSE;
+    return FALSE;
   }
-  return ok;
+  return TRUE;
 }
 
 int

@@ -46,18 +46,14 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/sharedpool/sharedpool.h>
+
+#include "benchutil.h"
 
 #ifdef HAVE_VALGRIND_CALLGRIND_H
 #include <valgrind/callgrind.h>
@@ -101,20 +97,6 @@ struct _BenchCase
   const gsize *sizes;           /* N_VAR_SIZES sizes, for the sized cases */
   GstBufferPool *pool;
 };
-
-typedef enum
-{
-  VALUE_NONE,
-  VALUE_OK,
-  VALUE_TIMEOUT,
-  VALUE_FAILED,
-} BenchStatus;
-
-typedef struct
-{
-  BenchStatus status;
-  gdouble v;
-} BenchValue;
 
 /* Implementations measured together, and what they measured. */
 typedef struct
@@ -447,21 +429,6 @@ run_once (const BenchCase * c, guint n_threads, guint64 n_ops)
   return (now_ns () - start) / n_ops;
 }
 
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
-static gdouble
-median (gdouble * samples, guint n)
-{
-  qsort (samples, n, sizeof (gdouble), compare_doubles);
-  return samples[n / 2];
-}
-
 /* Sets the cases of the set up and warms each up with an untimed run, then
  * does n_runs rounds of one timed run of each case in turn (interleaved, so
  * that a change in the machine's load hits all cases alike), handing each
@@ -502,48 +469,7 @@ store_sample (guint k, gdouble ns_per_op, gpointer data)
 static void
 write_sample (guint k, gdouble ns_per_op, gpointer data)
 {
-  int fd = GPOINTER_TO_INT (data);
-
-  if (write (fd, &ns_per_op, sizeof (ns_per_op)) != sizeof (ns_per_op))
-    _exit (1);
-}
-
-/* Waits up to timeout_s seconds for the next sample on fd: a run that makes
- * no progress for that long is taken as hung. */
-static BenchStatus
-read_sample (int fd, gdouble * sample)
-{
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  int res;
-
-  do
-    res = poll (&pfd, 1, timeout_s * 1000);
-  while (res < 0 && errno == EINTR);
-
-  if (res == 0)
-    return VALUE_TIMEOUT;
-  if (res < 0 || read (fd, sample, sizeof (gdouble)) != sizeof (gdouble))
-    return VALUE_FAILED;
-  return VALUE_OK;
-}
-
-/* Reads the samples of all rounds; returns which case hung or broke and
- * how, or VALUE_OK. */
-static BenchStatus
-read_samples (const BenchSet * set, int fd, BenchSamples * samples,
-    guint * culprit)
-{
-  BenchStatus status = VALUE_OK;
-  guint i, k;
-
-  for (i = 0; i < n_runs * set->n_impls && status == VALUE_OK; i++) {
-    k = i % set->n_impls;
-    status = read_sample (fd, &samples->v[k][samples->n[k]]);
-    if (status == VALUE_OK)
-      samples->n[k]++;
-    *culprit = k;
-  }
-  return status;
+  bench_child_send (data, &ns_per_op, 1);
 }
 
 /* A case gets the median of its samples, the culprit what it did; the
@@ -554,60 +480,49 @@ set_values (BenchSet * set, BenchSamples * samples, BenchStatus status,
 {
   guint k;
 
-  set->culprit = status == VALUE_OK ? -1 : (gint) culprit;
+  set->culprit = status == BENCH_OK ? -1 : (gint) culprit;
   for (k = 0; k < set->n_impls; k++) {
-    BenchValue val = { VALUE_OK, 0 };
+    BenchValue val = { BENCH_OK, 0 };
 
-    if (status != VALUE_OK && k == culprit)
+    if (status != BENCH_OK && k == culprit)
       val.status = status;
     else if (samples->n[k] == 0)
-      val.status = VALUE_FAILED;
+      val.status = BENCH_FAILED;
     else
-      val.v = median (samples->v[k], samples->n[k]);
+      val.v = bench_percentile (samples->v[k], samples->n[k], 0.5);
     set->values[k] = val;
   }
 }
 
-static void
-collect_child (BenchSet * set, pid_t pid, int fd)
+static gboolean
+measure_child (BenchChild * child, guint index, gpointer data)
 {
-  BenchSamples samples = { 0, };
-  BenchStatus status;
-  guint culprit = 0;
-
-  status = read_samples (set, fd, &samples, &culprit);
-  if (status != VALUE_OK)
-    kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-
-  set_values (set, &samples, status, culprit);
+  measure (data, write_sample, child);
+  return TRUE;
 }
 
 /* Measures the set in a forked child: the stock pool can livelock with more
  * threads than cores, and a pool under development can hang or abort;
- * either way the bench goes on with the next figure. */
+ * either way the bench goes on with the next figure. A run that makes no
+ * progress for timeout_s seconds is taken as hung. */
 static void
 measure_guarded (BenchSet * set)
 {
-  BenchSamples none = { 0, };
-  int fds[2];
-  pid_t pid = -1;
+  BenchFork f = { measure_child, set, timeout_s, n_runs * set->n_impls };
+  gdouble *v = g_new (gdouble, f.max_values);
+  BenchSamples samples = { 0, };
+  BenchStatus status;
+  guint i, n;
 
-  fflush (stdout);
-  fflush (stderr);
-  if (pipe (fds) == 0 && (pid = fork ()) == 0) {
-    close (fds[0]);
-    measure (set, write_sample, GINT_TO_POINTER (fds[1]));
-    _exit (0);
-  }
-
-  if (pid < 0) {
-    set_values (set, &none, VALUE_FAILED, set->n_impls);
-    return;
-  }
-  close (fds[1]);
-  collect_child (set, pid, fds[0]);
-  close (fds[0]);
+  status = bench_fork (&f, 0, v, &n);
+  for (i = 0; i < n; i++)
+    samples.v[i % set->n_impls][samples.n[i % set->n_impls]++] = v[i];
+  /* every sample came: what the child did after them does not count */
+  if (n == f.max_values)
+    status = BENCH_OK;
+  /* the case of the first sample missing hung or broke */
+  set_values (set, &samples, status, n % set->n_impls);
+  g_free (v);
 }
 
 static void
@@ -621,55 +536,10 @@ measure_set (BenchSet * set)
   }
 
   measure (set, store_sample, &samples);
-  set_values (set, &samples, VALUE_OK, 0);
+  set_values (set, &samples, BENCH_OK, 0);
 }
 
 /* reporting */
-
-static gchar *
-value_to_string (const BenchValue * val)
-{
-  switch (val->status) {
-    case VALUE_OK:
-      return g_strdup_printf ("%.1f", val->v);
-    case VALUE_TIMEOUT:
-      return g_strdup ("timeout");
-    case VALUE_FAILED:
-      return g_strdup ("failed");
-    default:
-      return g_strdup ("-");
-  }
-}
-
-static gboolean
-figure_get_ratio (const BenchFigure * f, gdouble * ratio)
-{
-  if (f->ours.status != VALUE_OK || f->stock.status != VALUE_OK
-      || f->stock.v <= 0)
-    return FALSE;
-
-  *ratio = f->ours.v / f->stock.v;
-  return TRUE;
-}
-
-static void
-figure_print (const BenchFigure * f)
-{
-  gchar *ours = value_to_string (&f->ours);
-  gchar *stock = value_to_string (&f->stock);
-  gdouble ratio;
-
-  if (figure_get_ratio (f, &ratio))
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=%.3f\n", f->figure,
-        ours, stock, f->unit, ratio);
-  else
-    g_print ("bench: %s ours=%s stock=%s unit=%s ratio=-\n", f->figure,
-        ours, stock, f->unit);
-  fflush (stdout);
-
-  g_free (ours);
-  g_free (stock);
-}
 
 /* JSON: a number, null for "-", or a string for "timeout" and "failed". */
 static void
@@ -677,22 +547,22 @@ json_append_value (GString * s, const BenchValue * val)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  if (val->status == VALUE_OK)
+  if (val->status == BENCH_OK)
     g_string_append (s, g_ascii_formatd (buf, sizeof (buf), "%.3f", val->v));
-  else if (val->status == VALUE_NONE)
+  else if (val->status == BENCH_NONE)
     g_string_append (s, "null");
   else
     g_string_append_printf (s, "\"%s\"",
-        val->status == VALUE_TIMEOUT ? "timeout" : "failed");
+        val->status == BENCH_TIMEOUT ? "timeout" : "failed");
 }
 
 static void
 json_append_figure (GString * s, const BenchFigure * f)
 {
-  BenchValue ratio = { VALUE_NONE, 0 };
+  BenchValue ratio = { BENCH_NONE, 0 };
 
-  if (figure_get_ratio (f, &ratio.v))
-    ratio.status = VALUE_OK;
+  if (bench_ratio (&f->ours, &f->stock, &ratio.v))
+    ratio.status = BENCH_OK;
 
   g_string_append_printf (s, "  {\"figure\": \"%s\", \"ours\": ", f->figure);
   json_append_value (s, &f->ours);
@@ -729,7 +599,7 @@ add_figure (GArray * figures, gchar * name, BenchValue ours, BenchValue stock)
 {
   BenchFigure f = { name, ours, stock, "ns/op" };
 
-  figure_print (&f);
+  bench_print (f.figure, &f.ours, &f.stock, f.unit, "%.1f");
   g_array_append_val (figures, f);
 }
 
@@ -942,23 +812,16 @@ parse_options (int *argc, char ***argv, gchar ** json, gchar ** cg)
           "profilers)", NULL},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("- GstSharedPool benchmark");
-  GError *err = NULL;
-  gboolean ok;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_add_group (ctx, gst_init_get_option_group ());
-  ok = g_option_context_parse (ctx, argc, argv, &err);
-  if (!ok) {
-    g_printerr ("poolbench: %s\n", err->message);
-    g_clear_error (&err);
-  } else if (n_runs < 1 || n_runs > MAX_RUNS || timeout_s < 1 || scale <= 0) {
+  if (!bench_parse_options ("poolbench", "- GstSharedPool benchmark", entries,
+          gst_init_get_option_group (), argc, argv))
+    return FALSE;
+  if (n_runs < 1 || n_runs > MAX_RUNS || timeout_s < 1 || scale <= 0) {
     g_printerr ("poolbench: --runs must be 1..%d, --timeout at least 1 and "
         "--scale positive\n", MAX_RUNS);
-    ok = FALSE;
+    return FALSE;
   }
-  g_option_context_free (ctx);
-  return ok;
+  return TRUE;
 }
 
 int
