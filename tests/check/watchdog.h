@@ -9,18 +9,13 @@
 
 /* A watchdog for stress tests, which must finish: between
  * watchdog_start() and watchdog_stop() it aborts the test when a minute
- * (ten under valgrind) has passed, a deadlock or a lost wakeup. Also
- * defines RUNNING_ON_VALGRIND, for tests that scale themselves down. */
+ * (ten under valgrind) has passed, a deadlock or a lost wakeup. */
 
 #pragma once
 
 #include <glib.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "testutil.h"
 
 typedef struct
 {

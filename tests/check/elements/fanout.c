@@ -26,6 +26,7 @@
 #include <gst/video/video.h>
 #include <gst/sharedpool/sharedpool.h>
 
+#include "../testutil.h"
 #include "../watchdog.h"
 
 /* the values of GstFanoutMode and GstFanoutFullPolicy, by nick */
@@ -43,6 +44,13 @@ seq_buffer (guint64 offset, guint64 seq)
   GST_BUFFER_OFFSET (buf) = offset;
   GST_BUFFER_PTS (buf) = seq * GST_MSECOND;
   return buf;
+}
+
+/* A buffer of key 0, for a Pusher. */
+static GstBuffer *
+key0_buffer (guint seq)
+{
+  return seq_buffer (0, seq);
 }
 
 static guint64
@@ -90,9 +98,8 @@ set_branch (GstHarness * h, guint pause, guint resume, const gchar * policy)
 static GstStructure *
 pad_stats (GstHarness * h)
 {
-  GstStructure *stats, *ps = NULL;
+  GstStructure *stats = element_stats (h->element), *ps = NULL;
 
-  g_object_get (h->element, "stats", &stats, NULL);
   fail_unless (gst_structure_get (stats, GST_PAD_NAME (branch_pad (h)),
           GST_TYPE_STRUCTURE, &ps, NULL));
   gst_structure_free (stats);
@@ -103,9 +110,8 @@ static guint64
 pad_stat (GstHarness * h, const gchar * field)
 {
   GstStructure *ps = pad_stats (h);
-  guint64 v = G_MAXUINT64;
+  guint64 v = structure_u64 (ps, field);
 
-  fail_unless (gst_structure_get_uint64 (ps, field, &v), "no %s", field);
   gst_structure_free (ps);
   return v;
 }
@@ -218,13 +224,9 @@ stopper_release (Stopper * s)
 
 /* Pushes buffers @from .. @from + @n - 1, each taken. */
 static void
-push_seqs (GstHarness * h, guint64 from, guint n)
+push_seqs (GstHarness * h, guint from, guint n)
 {
-  guint i;
-
-  for (i = 0; i < n; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, from + i)),
-        GST_FLOW_OK);
+  push_all (h, key0_buffer, from, n);
 }
 
 /* Makes @branch stuck: its thread holds b0, pushed through @h, until the
@@ -235,41 +237,6 @@ stick_branch (Stopper * s, GstHarness * h, GstHarness * branch)
   stopper_start (s, branch);
   push_seqs (h, 0, 1);
   stopper_wait (s);
-}
-
-/* Pushes buffers with sequence numbers from @first in a thread of its own,
- * until one is refused or @n are pushed. */
-typedef struct
-{
-  GstHarness *h;
-  guint64 first;
-  guint n;
-  guint pushed;
-  GstFlowReturn ret;
-  GThread *thread;
-} Pusher;
-
-static gpointer
-pusher_func (gpointer data)
-{
-  Pusher *p = data;
-
-  for (p->pushed = 0; p->pushed < p->n; p->pushed++) {
-    p->ret = gst_harness_push (p->h, seq_buffer (0, p->first + p->pushed));
-    if (p->ret != GST_FLOW_OK)
-      break;
-  }
-  return NULL;
-}
-
-static void
-pusher_start (Pusher * p, GstHarness * h, guint64 first, guint n)
-{
-  p->h = h;
-  p->first = first;
-  p->n = n;
-  p->ret = GST_FLOW_OK;
-  p->thread = g_thread_new ("pusher", pusher_func, p);
 }
 
 /* Pulls events from a branch until one of @type. */
@@ -358,15 +325,8 @@ blocked_start (Blocked * b, GstHarness * h, GstHarness * branch, guint pause,
   b->bus = watch_messages (h);
   set_branch (branch, pause, pause / 2, "block");
   stick_branch (&b->stuck, h, branch);
-  pusher_start (&b->p, h, 1, n - 1);
+  pusher_start (&b->p, h, key0_buffer, 1, n - 1);
   wait_for_message (b->bus, "fanout-paused");
-}
-
-static GstFlowReturn
-blocked_join (Blocked * b)
-{
-  g_thread_join (b->p.thread);
-  return b->p.ret;
 }
 
 static void
@@ -383,11 +343,8 @@ GST_START_TEST (test_broadcast_order)
 {
   GstHarness *h = new_fanout (BROADCAST);
   GstHarness *h1 = add_branch (h);
-  guint i;
 
-  for (i = 0; i < 50; i++)
-    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
-        GST_FLOW_OK);
+  push_seqs (h, 0, 50);
   pull_seqs (h, 50, 0, 1);
   pull_seqs (h1, 50, 0, 1);
   fail_unless_equals_uint64 (pad_stat (h, "pushed"), 50);
@@ -604,7 +561,7 @@ GST_START_TEST (test_block_loses_nothing)
   fail_unless_equals_int (pad_level (h), 4);
 
   stopper_unblock (&b.stuck);
-  fail_unless_equals_int (blocked_join (&b), GST_FLOW_OK);
+  fail_unless_equals_int (pusher_join (&b.p), GST_FLOW_OK);
   pull_seqs (h, 20, 0, 1);
   fail_unless_equals_uint64 (pad_stat (h, "dropped"), 0);
   fail_unless (pad_stat (h, "pauses") >= 1);
@@ -725,7 +682,7 @@ GST_START_TEST (test_flush_unblocks)
 
   blocked_start (&b, h, h, 2, 10);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless_equals_int (blocked_join (&b), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pusher_join (&b.p), GST_FLOW_FLUSHING);
   stopper_unblock (&b.stuck);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   fail_unless_equals_int (pad_level (h), 0);
@@ -747,9 +704,8 @@ GST_START_TEST (test_state_change_unblocks)
   Blocked b;
 
   blocked_start (&b, h, h, 2, 10);
-  fail_unless_equals_int (gst_element_set_state (h->element,
-          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
-  fail_unless_equals_int (blocked_join (&b), GST_FLOW_FLUSHING);
+  set_state_ok (h->element, GST_STATE_READY);
+  fail_unless_equals_int (pusher_join (&b.p), GST_FLOW_FLUSHING);
   fail_unless_equals_int (pad_level (h), 0);
 
   blocked_finish (&b, h);
@@ -800,15 +756,14 @@ GST_START_TEST (test_downstream_eos_unblocks)
   stopper_init (&gate.stopper, h);
   gate.stopper.id = gst_pad_add_probe (gate.stopper.pad,
       GST_PAD_PROBE_TYPE_BUFFER, eos_gate_probe, &gate, NULL);
-  pusher_start (&p, h, 0, 30);
+  pusher_start (&p, h, key0_buffer, 0, 30);
   wait_for_message (bus, "fanout-paused");
 
   g_mutex_lock (&gate.stopper.lock);
   gate.go = TRUE;
   g_cond_broadcast (&gate.stopper.cond);
   g_mutex_unlock (&gate.stopper.lock);
-  g_thread_join (p.thread);
-  fail_unless_equals_int (p.ret, GST_FLOW_OK);
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_OK);
   pull_seqs (h1, 30, 0, 1);
   flow = pad_flow (h);
   fail_unless_equals_string (flow, "eos");
@@ -913,7 +868,7 @@ GST_START_TEST (test_release_blocked_pad)
 
   blocked_start (&b, h, h1, 2, 20);
   gst_harness_teardown (h1);
-  fail_unless_equals_int (blocked_join (&b), GST_FLOW_OK);
+  fail_unless_equals_int (pusher_join (&b.p), GST_FLOW_OK);
   pull_seqs (h, 20, 0, 1);
 
   blocked_finish (&b, h);
@@ -1094,8 +1049,7 @@ GST_START_TEST (test_allocation_aggregation)
   GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
   Asked r;
 
-  fail_unless_equals_int (gst_element_set_state (fanout, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (fanout, GST_STATE_PAUSED);
   set_pad (fanout, "src_0", 4, 0, "block");
   set_pad (fanout, "src_1", 6, 0, "block");
   r = ask_allocation (fanout);
@@ -1171,38 +1125,13 @@ GST_END_TEST;
 
 /* real pipelines */
 
-static GstElement *
-launch (const gchar * description)
-{
-  GError *err = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &err);
-
-  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
-  return pipeline;
-}
-
-static void
-run_to_eos (GstElement * pipeline)
-{
-  GstMessage *msg;
-
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no EOS");
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-}
-
 static guint64
 element_pad_stat (GstElement * pipeline, const gchar * pad, const gchar * field)
 {
   GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
-  GstStructure *stats, *ps = NULL;
+  GstStructure *stats = element_stats (f), *ps = NULL;
   guint64 v = G_MAXUINT64;
 
-  g_object_get (f, "stats", &stats, NULL);
   if (gst_structure_get (stats, pad, GST_TYPE_STRUCTURE, &ps, NULL)) {
     gst_structure_get_uint64 (ps, field, &v);
     gst_structure_free (ps);
@@ -1297,7 +1226,6 @@ GST_START_TEST (test_pipeline_pads_while_playing)
   GstElement *late = gst_element_factory_make ("fakesink", NULL);
   GstPad *src0 = gst_element_get_static_pad (f, "src_0"), *src2;
   Stopper first = { 0, };
-  GstMessage *msg;
 
   g_mutex_init (&first.lock);
   g_cond_init (&first.cond);
@@ -1319,10 +1247,7 @@ GST_START_TEST (test_pipeline_pads_while_playing)
   gst_element_set_state (s0, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (p), s0);
 
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (p), 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  expect_eos (wait_for_end (p));
 
   gst_element_set_state (p, GST_STATE_NULL);
   g_mutex_clear (&first.lock);

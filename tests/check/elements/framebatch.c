@@ -24,11 +24,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/sharedpool/sharedpool.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../testutil.h"
 
 #define CAPS "video/x-raw, format=GRAY8, width=4, height=4, framerate=30/1"
 #define OTHER_CAPS "video/x-raw, format=GRAY8, width=8, height=8, " \
@@ -44,10 +40,8 @@ static GstElement *
 new_framebatch (const gchar * properties)
 {
   gchar *desc = g_strdup_printf ("framebatch %s", properties);
-  GError *err = NULL;
-  GstElement *e = gst_parse_launch (desc, &err);
+  GstElement *e = launch (desc);
 
-  fail_unless (e != NULL, "%s: %s", desc, err ? err->message : "?");
   g_free (desc);
   return gst_object_ref_sink (e);
 }
@@ -86,24 +80,7 @@ frame (guint n)
 static void
 push_frames (GstHarness * h, guint first, guint n)
 {
-  guint i;
-
-  for (i = 0; i < n; i++)
-    fail_unless_equals_int (gst_harness_push (h, frame (first + i)),
-        GST_FLOW_OK);
-}
-
-static guint64
-stat_u64 (GstElement * e, const gchar * field)
-{
-  GstStructure *s = NULL;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (e, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stats %s", field);
-  gst_structure_free (s);
-  return v;
+  push_all (h, frame, first, n);
 }
 
 /* Tears down the harnesses, the second one (may be NULL) first, and the
@@ -613,48 +590,22 @@ GST_START_TEST (test_caps_mismatch)
 
 GST_END_TEST;
 
-/* A push in another thread, for the tests that block. */
-typedef struct
-{
-  GstHarness *h;
-  GstFlowReturn ret;
-  GThread *thread;
-} Pusher;
-
-static gpointer
-pusher_func (gpointer data)
-{
-  Pusher *p = data;
-
-  p->ret = gst_harness_push (p->h, frame (100));
-  return NULL;
-}
-
 /* Starts a push in a thread and returns once the element has counted it
  * in "waits", which it does when the producer has to block. Polling the
  * counter (bounded) only tells where the thread is; the wakeup itself
  * cannot be missed, since the element checks for room, flushing and
  * state under the lock it waits with. */
 static void
-start_pusher (Pusher * p, GstElement * e, GstHarness * h)
+start_blocked_push (Pusher * p, GstElement * e, GstHarness * h)
 {
   guint64 waits = stat_u64 (e, "waits");
   gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
 
-  p->h = h;
-  p->ret = GST_FLOW_CUSTOM_ERROR;
-  p->thread = g_thread_new ("pusher", pusher_func, p);
+  pusher_start (p, h, frame, 100, 1);
   while (stat_u64 (e, "waits") == waits) {
     fail_unless (g_get_monotonic_time () < deadline, "the push did not block");
     g_usleep (1000);
   }
-}
-
-static GstFlowReturn
-join_pusher (Pusher * p)
-{
-  g_thread_join (p->thread);
-  return p->ret;
 }
 
 /* One-per-source with a second source that gives nothing: the first
@@ -669,7 +620,7 @@ new_full_queue (GstHarness ** h, GstHarness ** h2, Pusher * p)
   *h = new_harness (e);
   *h2 = add_source (e, FALSE);
   push_frames (*h, 0, 3);
-  start_pusher (p, e, *h);
+  start_blocked_push (p, e, *h);
   return e;
 }
 
@@ -681,7 +632,7 @@ GST_START_TEST (test_backpressure_at_max_pending)
   GstElement *e = new_full_queue (&h, &h2, &p);
 
   push_frames (h2, 0, 1);
-  fail_unless_equals_int (join_pusher (&p), GST_FLOW_OK);
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_OK);
   pull_batch (h, 2, NULL);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 0);
   teardown (e, h, h2);
@@ -697,7 +648,7 @@ GST_START_TEST (test_flush_wakes_blocked_producer)
   GstElement *e = new_full_queue (&h, &h2, &p);
 
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_FLUSHING);
   fail_unless_equals_uint64 (stat_u64 (e, "dropped"), 3);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   teardown (e, h, h2);
@@ -712,9 +663,8 @@ GST_START_TEST (test_state_change_wakes_blocked_producer)
   Pusher p;
   GstElement *e = new_full_queue (&h, &h2, &p);
 
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
-      GST_STATE_CHANGE_SUCCESS);
-  fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
+  set_state_ok (e, GST_STATE_READY);
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_FLUSHING);
   teardown (e, h, h2);
 }
 
@@ -729,7 +679,7 @@ GST_START_TEST (test_release_wakes_blocked_producer)
   GstPad *pad = gst_pad_get_peer (h->srcpad);
 
   gst_element_release_request_pad (e, pad);
-  fail_unless_equals_int (join_pusher (&p), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_FLUSHING);
   gst_object_unref (pad);
   teardown (e, h, h2);
 }
@@ -916,21 +866,12 @@ GST_START_TEST (test_pipeline_two_sources)
           "videotestsrc num-buffers=30 pattern=ball ! " SOURCE_CAPS " ! b.",
           NULL));
   GstElement *b = gst_bin_get_by_name (GST_BIN (pipeline), "b");
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "pipeline did not finish");
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  run_to_eos (pipeline);
   fail_unless_equals_uint64 (stat_u64 (b, "frames"), 60);
   fail_unless_equals_uint64 (stat_u64 (b, "dropped"), 0);
 
-  gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
   gst_object_unref (b);
   gst_object_unref (pipeline);
 }

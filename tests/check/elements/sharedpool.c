@@ -22,6 +22,8 @@
 #include <gst/video/video.h>
 #include <gst/sharedpool/sharedpool.h>
 
+#include "../testutil.h"
+
 #define SMALL_CAPS "video/x-raw, format=I420, width=320, height=240, " \
     "framerate=30/1"
 #define TINY_CAPS "video/x-raw, format=I420, width=160, height=120, " \
@@ -29,57 +31,17 @@
 
 /* Helpers */
 
-static GstStructure *
-element_stats (GstElement * element)
-{
-  GstStructure *s = NULL;
-
-  g_object_get (element, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  return s;
-}
-
-static guint64
-stat_u64 (GstElement * element, const gchar * field)
-{
-  GstStructure *s = element_stats (element);
-  guint64 v = G_MAXUINT64;
-
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stats %s", field);
-  gst_structure_free (s);
-  return v;
-}
-
 /* A counter of the pool's or the allocator's stats sub-structure. */
 static guint64
 sub_stat_u64 (GstElement * element, const gchar * sub, const gchar * field)
 {
   GstStructure *s = element_stats (element);
-  const GstStructure *inner;
-  guint64 v = G_MAXUINT64;
+  const GstStructure *inner =
+      gst_value_get_structure (gst_structure_get_value (s, sub));
+  guint64 v = structure_u64 (inner, field);
 
-  inner = gst_value_get_structure (gst_structure_get_value (s, sub));
-  fail_unless (gst_structure_get_uint64 (inner, field, &v), "no %s %s", sub,
-      field);
   gst_structure_free (s);
   return v;
-}
-
-/* Runs @pipeline to EOS and returns the message that ended it (EOS or
- * ERROR). */
-static GstMessage *
-run_to_end (GstElement * pipeline)
-{
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
-
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "pipeline did not finish");
-  gst_object_unref (bus);
-  return msg;
 }
 
 /* Parses and runs a pipeline that must reach EOS; returns it in PLAYING
@@ -87,18 +49,9 @@ run_to_end (GstElement * pipeline)
 static GstElement *
 run_pipeline (const gchar * description)
 {
-  GError *error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  GstMessage *msg;
+  GstElement *pipeline = launch (description);
 
-  fail_unless (pipeline != NULL, "%s: %s", description,
-      error ? error->message : "?");
-  msg = run_to_end (pipeline);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &error, NULL);
-    fail ("%s: %s", description, error->message);
-  }
-  gst_message_unref (msg);
+  run_to_eos (pipeline);
   return pipeline;
 }
 
@@ -116,8 +69,7 @@ by_name (GstElement * pipeline, const gchar * name)
 static void
 stop_pipeline (GstElement * pipeline)
 {
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }
 
@@ -214,13 +166,10 @@ GST_START_TEST (test_appsrc_default_allocator)
       "sharedpool name=sp ! fakesink", NULL);
   GstElement *sp = by_name (pipeline, "sp");
   gint left = 200;
-  GstMessage *msg;
 
   g_signal_connect (by_name (pipeline, "src"), "need-data",
       G_CALLBACK (on_need_data), &left);
-  msg = run_to_end (pipeline);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  run_to_eos (pipeline);
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 200);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 200);
@@ -258,15 +207,12 @@ GST_START_TEST (test_caps_change_mid_stream)
   GstPad *pad = gst_element_get_static_pad (by_name (pipeline, "sink"),
       "sink");
   guint64 n = 0, allocations_before;
-  GstMessage *msg;
 
   g_object_set_data (G_OBJECT (cf), "n", &n);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) switch_caps_probe, cf, NULL);
   gst_object_unref (pad);
-  msg = run_to_end (pipeline);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  run_to_eos (pipeline);
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 60);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 60);
@@ -353,16 +299,14 @@ element_with_downstream (const gchar * prefer)
   fail_unless_equals_int (gst_pad_link (src, sink), GST_PAD_LINK_OK);
   gst_object_unref (src);
   g_object_set_data_full (G_OBJECT (sp), "downstream", sink, gst_object_unref);
-  fail_unless_equals_int (gst_element_set_state (sp, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (sp, GST_STATE_PAUSED);
   return sp;
 }
 
 static void
 element_teardown (GstElement * sp)
 {
-  fail_unless_equals_int (gst_element_set_state (sp, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (sp, GST_STATE_NULL);
   gst_object_unref (sp);
   teardown_downstream ();
 }
@@ -780,8 +724,7 @@ GST_START_TEST (test_exhausted_blocks_until_state_change)
     fail_unless (g_get_monotonic_time () < deadline, "source never blocked");
   fail_unless_equals_int (sub_stat_u64 (sp, "pool", "allocations"), 3);
 
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (pipeline, GST_STATE_NULL);
   fail_unless_equals_int (g_queue_get_length (&held), 3);
   g_queue_clear_full (&held, (GDestroyNotify) gst_buffer_unref);
   gst_object_unref (pipeline);

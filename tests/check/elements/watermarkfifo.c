@@ -20,6 +20,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "gstwatermarkfifo.h"
+#include "../testutil.h"
 #include "../watchdog.h"
 #include "watermarktest.h"
 
@@ -107,10 +108,10 @@ static guint64
 stat (GstWatermarkFifo * fifo, const gchar * field)
 {
   GstStructure *s = gst_structure_new_empty ("stats");
-  guint64 v = G_MAXUINT64;
+  guint64 v;
 
   gst_watermark_fifo_fill_stats (fifo, s);
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  v = structure_u64 (s, field);
   gst_structure_free (s);
   return v;
 }
@@ -194,14 +195,23 @@ pop (GstWatermarkFifo * fifo)
   return item;
 }
 
+/* Pops an item, which must be of @type (a buffer, an event). */
+static GstMiniObject *
+pop_a (GstWatermarkFifo * fifo, GType type)
+{
+  GstMiniObject *item = pop (fifo);
+
+  fail_unless (GST_MINI_OBJECT_TYPE (item) == type, "a %s, not a %s",
+      g_type_name (GST_MINI_OBJECT_TYPE (item)), g_type_name (type));
+  return item;
+}
+
 /* Pops a buffer and checks that it is number @i. */
 static void
 pop_buffer (GstWatermarkFifo * fifo, guint i)
 {
-  GstMiniObject *item = pop (fifo);
+  GstMiniObject *item = pop_a (fifo, GST_TYPE_BUFFER);
 
-  fail_unless (GST_IS_BUFFER (item), "a %s, not a buffer",
-      g_type_name (GST_MINI_OBJECT_TYPE (item)));
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET (item), i);
   gst_mini_object_unref (item);
 }
@@ -209,10 +219,8 @@ pop_buffer (GstWatermarkFifo * fifo, guint i)
 static void
 pop_event (GstWatermarkFifo * fifo, GstEventType type)
 {
-  GstMiniObject *item = pop (fifo);
+  GstMiniObject *item = pop_a (fifo, GST_TYPE_EVENT);
 
-  fail_unless (GST_IS_EVENT (item), "a %s, not an event",
-      g_type_name (GST_MINI_OBJECT_TYPE (item)));
   fail_unless_equals_int (GST_EVENT_TYPE (item), type);
   gst_mini_object_unref (item);
 }

@@ -19,6 +19,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "../testutil.h"
 #include "../watchdog.h"
 #include "watermarktest.h"
 
@@ -189,10 +190,17 @@ teardown (GstHarness * h)
   gst_harness_teardown (h);
 }
 
+/* Buffer @i, empty and untimed. */
+static GstBuffer *
+plain_buffer (guint i)
+{
+  return make_buffer (i, 0, GST_CLOCK_TIME_NONE);
+}
+
 static GstFlowReturn
 push (GstHarness * h, guint i)
 {
-  return gst_harness_push (h, make_buffer (i, 0, GST_CLOCK_TIME_NONE));
+  return gst_harness_push (h, plain_buffer (i));
 }
 
 /* Pushes buffer 0 and waits until the streaming thread holds it at the
@@ -202,56 +210,6 @@ push_first_held (GstHarness * h)
 {
   fail_unless_equals_int (push (h, 0), GST_FLOW_OK);
   gate_wait (&gate.arrived, 1);
-}
-
-typedef struct
-{
-  GstHarness *h;
-  guint first;
-  guint last;
-  GstFlowReturn ret;
-  GThread *thread;
-} Writer;
-
-static gpointer
-writer_func (gpointer data)
-{
-  Writer *w = data;
-  guint i;
-
-  for (i = w->first; i <= w->last && w->ret == GST_FLOW_OK; i++)
-    w->ret = push (w->h, i);
-  return NULL;
-}
-
-/* Pushes buffers @first to @last from another thread. */
-static void
-writer_start (Writer * w, GstHarness * h, guint first, guint last)
-{
-  w->h = h;
-  w->first = first;
-  w->last = last;
-  w->ret = GST_FLOW_OK;
-  w->thread = g_thread_new ("writer", writer_func, w);
-}
-
-static GstFlowReturn
-writer_join (Writer * w)
-{
-  g_thread_join (w->thread);
-  return w->ret;
-}
-
-static guint64
-stat (GstElement * q, const gchar * field)
-{
-  GstStructure *s = NULL;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (q, "stats", &s, NULL);
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
-  gst_structure_free (s);
-  return v;
 }
 
 static guint
@@ -332,11 +290,11 @@ GST_START_TEST (test_hysteresis)
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
       "post-messages", TRUE, NULL);
   GstBus *bus = gst_bus_new ();
-  Writer w;
+  Pusher w;
 
   gst_element_set_bus (h->element, bus);
   push_first_held (h);
-  writer_start (&w, h, 1, 11);
+  pusher_start (&w, h, plain_buffer, 1, 11);
   gate_wait (&gate.paused, 1);
   fail_unless_equals_int (level_buffers (h->element), 4);
   expect_message (bus, "watermarkqueue-paused", 4);
@@ -346,7 +304,7 @@ GST_START_TEST (test_hysteresis)
   gate_wait (&gate.arrived, 2);
   fail_unless_equals_int (level_buffers (h->element), 3);
   fail_unless_equals_int (gate_count (&gate.resumed), 0);
-  fail_unless_equals_uint64 (stat (h->element, "pushed"), 5);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pushed"), 5);
 
   /* another: 2 queued, the resume watermark: the writer runs again */
   gate_allow (1);
@@ -354,13 +312,13 @@ GST_START_TEST (test_hysteresis)
   expect_message (bus, "watermarkqueue-resumed", 2);
   gate_wait (&gate.paused, 2);
   fail_unless_equals_int (level_buffers (h->element), 4);
-  fail_unless_equals_uint64 (stat (h->element, "pushed"), 7);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pushed"), 7);
 
   gate_open ();
-  fail_unless_equals_int (writer_join (&w), GST_FLOW_OK);
+  fail_unless_equals_int (pusher_join (&w), GST_FLOW_OK);
   pull_in_order (h, all, G_N_ELEMENTS (all));
-  fail_unless_equals_uint64 (stat (h->element, "pauses"),
-      stat (h->element, "resumes"));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pauses"),
+      stat_u64 (h->element, "resumes"));
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   teardown (h);
@@ -384,9 +342,9 @@ check_leaky (const gchar * leaky, guint drop_level, const guint * out)
   push_first_held (h);
   for (i = 1; i <= 9; i++)
     fail_unless_equals_int (push (h, i), GST_FLOW_OK);
-  fail_unless_equals_uint64 (stat (h->element, "dropped"), 5);
-  fail_unless_equals_uint64 (stat (h->element, "pushed"), 10);
-  fail_unless_equals_uint64 (stat (h->element, "pauses"), 0);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped"), 5);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pushed"), 10);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pauses"), 0);
   for (i = 0; i < 5; i++)
     expect_message (bus, "watermarkqueue-dropped", drop_level);
   gate_open ();
@@ -427,7 +385,7 @@ fill_leaky (GstHarness * h)
   for (i = 1; i <= 9; i++)
     fail_unless_equals_int (gst_harness_push (h, make_buffer (i, 300,
                 100 * MS)), GST_FLOW_OK);
-  return 9 - stat (h->element, "dropped");
+  return 9 - stat_u64 (h->element, "dropped");
 }
 
 /* pause-time=500ms: the level is the running time the queued buffers
@@ -571,13 +529,13 @@ GST_END_TEST;
 
 /* Blocks a writer: buffer 0 held, pause-buffers=2, buffers 1..10. */
 static GstHarness *
-new_blocked (Writer * w)
+new_blocked (Pusher * w)
 {
   GstHarness *h = new_harness ("resume-buffers", 1, "pause-buffers", 2,
       NULL);
 
   push_first_held (h);
-  writer_start (w, h, 1, 10);
+  pusher_start (w, h, plain_buffer, 1, 10);
   gate_wait (&gate.paused, 1);
   return h;
 }
@@ -587,11 +545,11 @@ new_blocked (Writer * w)
  * flush-stop data flows again. */
 GST_START_TEST (test_flush_while_blocked)
 {
-  Writer w;
+  Pusher w;
   GstHarness *h = new_blocked (&w);
 
   gst_harness_push_event (h, gst_event_new_flush_start ());
-  fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pusher_join (&w), GST_FLOW_FLUSHING);
   fail_unless_equals_int (gate_count (&gate.resumed), 1);
   fail_unless_equals_int (level_buffers (h->element), 0);
   gate_open ();
@@ -612,16 +570,16 @@ to_ready_func (gpointer data)
  * is still stuck downstream; the change completes once it comes back. */
 GST_START_TEST (test_state_change_while_blocked)
 {
-  Writer w;
+  Pusher w;
   GstHarness *h = new_blocked (&w);
   GThread *t = g_thread_new ("to-ready", to_ready_func, h->element);
 
-  fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (pusher_join (&w), GST_FLOW_FLUSHING);
   gate_open ();
   fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (t)),
       GST_STATE_CHANGE_SUCCESS);
-  fail_unless_equals_uint64 (stat (h->element, "pauses"),
-      stat (h->element, "resumes"));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "pauses"),
+      stat_u64 (h->element, "resumes"));
   teardown (h);
 }
 
@@ -671,17 +629,7 @@ GST_END_TEST;
 static GstElement *
 run_pipeline (GstElement * pipeline)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
-
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "pipeline did not finish");
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_object_unref (bus);
+  run_to_eos (pipeline);
   return gst_bin_get_by_name (GST_BIN (pipeline), "q");
 }
 
@@ -693,9 +641,9 @@ GST_START_TEST (test_pipeline)
       "pause-buffers=16 ! fakesink", NULL);
   GstElement *q = run_pipeline (pipeline);
 
-  fail_unless_equals_uint64 (stat (q, "pushed"), 3000);
-  fail_unless_equals_uint64 (stat (q, "popped"), 3000);
-  fail_unless_equals_uint64 (stat (q, "pauses"), stat (q, "resumes"));
+  fail_unless_equals_uint64 (stat_u64 (q, "pushed"), 3000);
+  fail_unless_equals_uint64 (stat_u64 (q, "popped"), 3000);
+  fail_unless_equals_uint64 (stat_u64 (q, "pauses"), stat_u64 (q, "resumes"));
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (q);
   gst_object_unref (pipeline);
@@ -711,7 +659,8 @@ GST_START_TEST (test_pipeline_leaky)
       "resume-buffers=1 pause-buffers=2 ! fakesink", NULL);
   GstElement *q = run_pipeline (pipeline);
 
-  fail_unless_equals_uint64 (stat (q, "popped") + stat (q, "dropped"), 3000);
+  fail_unless_equals_uint64 (stat_u64 (q, "popped") + stat_u64 (q, "dropped"),
+      3000);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (q);
   gst_object_unref (pipeline);
@@ -733,10 +682,9 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static gboolean
 is_paused (GstElement * q)
 {
-  GstStructure *s = NULL;
+  GstStructure *s = element_stats (q);
   gboolean paused = FALSE;
 
-  g_object_get (q, "stats", &s, NULL);
   gst_structure_get_boolean (s, "paused", &paused);
   gst_structure_free (s);
   return paused;
@@ -805,10 +753,9 @@ GST_START_TEST (test_stress)
     wait_progress (q);
     stress_step (pipeline, q, rand);
   }
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
+  set_state_ok (pipeline, GST_STATE_NULL);
   watchdog_stop (&wd);
-  fail_unless_equals_uint64 (stat (q, "pauses"), stat (q, "resumes"));
+  fail_unless_equals_uint64 (stat_u64 (q, "pauses"), stat_u64 (q, "resumes"));
   g_rand_free (rand);
   gst_object_unref (q);
   gst_object_unref (pipeline);

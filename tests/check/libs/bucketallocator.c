@@ -19,11 +19,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/sharedpool/sharedpool.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../testutil.h"
 
 static GstBucketAllocator *
 new_allocator (const gchar * first_property, ...)
@@ -40,12 +36,11 @@ new_allocator (const gchar * first_property, ...)
 }
 
 static guint64
-stat_u64 (GstBucketAllocator * alloc, const gchar * field)
+alloc_stat (GstBucketAllocator * alloc, const gchar * field)
 {
   GstStructure *s = gst_bucket_allocator_get_stats (alloc);
-  guint64 v = G_MAXUINT64;
+  guint64 v = structure_u64 (s, field);
 
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stats %s", field);
   gst_structure_free (s);
   return v;
 }
@@ -78,7 +73,7 @@ header_bytes (void)
 {
   GstBucketAllocator *alloc = new_allocator (NULL);
   GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000, NULL);
-  guint64 header = stat_u64 (alloc, "bytes-owned") -
+  guint64 header = alloc_stat (alloc, "bytes-owned") -
       gst_bucket_allocator_get_block_size (alloc, 1000);
 
   gst_memory_unref (mem);
@@ -211,7 +206,7 @@ GST_START_TEST (test_block_overhead)
 {
   GstBucketAllocator *alloc = new_allocator (NULL);
   GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR (alloc), 1, NULL);
-  guint64 owned = stat_u64 (alloc, "bytes-owned");
+  guint64 owned = alloc_stat (alloc, "bytes-owned");
 
   fail_unless_equals_uint64 (gst_bucket_allocator_get_block_size (alloc, 1),
       64);
@@ -252,8 +247,8 @@ GST_START_TEST (test_reuse_same_memory)
   fail_unless_equals_uint64 (mem->offset, 0);
   gst_memory_unref (mem);
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "system-allocations"), 1);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "reuses"), 2);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "system-allocations"), 1);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "reuses"), 2);
   gst_object_unref (alloc);
 }
 
@@ -302,7 +297,7 @@ GST_START_TEST (test_buffer_memory_reused)
   fail_unless (gst_buffer_peek_memory (buf, 0) == mem);
   gst_buffer_unref (buf);
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "reuses"), 1);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "reuses"), 1);
   gst_object_unref (alloc);
 }
 
@@ -333,7 +328,7 @@ GST_START_TEST (test_align)
     }
   }
   /* the second round was served from recycled blocks */
-  fail_unless (stat_u64 (alloc, "reuses") >= G_N_ELEMENTS (aligns));
+  fail_unless (alloc_stat (alloc, "reuses") >= G_N_ELEMENTS (aligns));
   gst_object_unref (alloc);
 }
 
@@ -453,14 +448,6 @@ GST_START_TEST (test_zero_memory)
 
 GST_END_TEST;
 
-static void
-on_limit_reached (GObject * object, guint64 size, guint64 limit,
-    guint64 * seen)
-{
-  seen[0] = size;
-  seen[1] = limit;
-}
-
 /* Beyond max-bytes an allocation returns NULL and is counted; the bytes
  * owned never pass the limit, and limit-reached names the size and the
  * limit. */
@@ -484,9 +471,9 @@ GST_START_TEST (test_max_bytes_fails)
   fail_unless (gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000, NULL) == NULL);
   fail_unless_equals_uint64 (seen[0], per_block);
   fail_unless_equals_uint64 (seen[1], 3 * per_block);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "failed"), 1);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), 3 * per_block);
-  fail_unless (stat_u64 (alloc, "high-water") <= 3 * per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "failed"), 1);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), 3 * per_block);
+  fail_unless (alloc_stat (alloc, "high-water") <= 3 * per_block);
 
   for (i = 0; i < 3; i++)
     gst_memory_unref (mem[i]);
@@ -508,14 +495,14 @@ GST_START_TEST (test_max_bytes_trims_idle)
   for (i = 0; i < 3; i++)
     mem[i] = gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000, NULL);
   gst_memory_unref (mem[2]);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), per_block);
 
   /* 2 used + 1 idle + 512 do not fit, 2 used + 512 do */
   small = gst_allocator_alloc (GST_ALLOCATOR (alloc), 500, NULL);
   fail_unless (small != NULL);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "failed"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"),
+  fail_unless_equals_uint64 (alloc_stat (alloc, "failed"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"),
       2 * per_block + 512 + header);
 
   gst_memory_unref (small);
@@ -539,14 +526,14 @@ GST_START_TEST (test_max_idle_bytes)
     mem[i] = gst_allocator_alloc (GST_ALLOCATOR (alloc), 1000, NULL);
   for (i = 0; i < 5; i++) {
     gst_memory_unref (mem[i]);
-    fail_unless (stat_u64 (alloc, "bytes-idle") <= 2 * per_block +
+    fail_unless (alloc_stat (alloc, "bytes-idle") <= 2 * per_block +
         per_block / 2);
   }
 
   fail_unless_equals_int (class_idle (alloc, 1024), 2);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), 2 * per_block);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), 2 * per_block);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-in-use"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), 2 * per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), 2 * per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-in-use"), 0);
   gst_object_unref (alloc);
 }
 
@@ -562,10 +549,10 @@ GST_START_TEST (test_max_idle_bytes_zero)
   for (i = 0; i < 3; i++)
     gst_memory_unref (gst_allocator_alloc (GST_ALLOCATOR (alloc), 100, NULL));
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "system-allocations"), 3);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "reuses"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "system-allocations"), 3);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "reuses"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), 0);
   gst_object_unref (alloc);
 }
 
@@ -588,13 +575,13 @@ GST_START_TEST (test_unpooled)
     fill_pattern (mem, 3);
     fail_unless (has_pattern (mem, 3, 0));
     gst_memory_unref (mem);
-    fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), 0);
+    fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), 0);
   }
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "unpooled"), 2);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "system-allocations"), 2);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "reuses"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "unpooled"), 2);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "system-allocations"), 2);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "reuses"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), 0);
   gst_object_unref (alloc);
 }
 
@@ -740,8 +727,8 @@ GST_START_TEST (test_copy)
   fail_unless_equals_uint64 (part->size, 200);
   fail_unless (has_pattern (part, 1, 100));
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-in-use"),
-      stat_u64 (alloc, "bytes-owned"));
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-in-use"),
+      alloc_stat (alloc, "bytes-owned"));
   gst_memory_unref (part);
   gst_memory_unref (copy);
   gst_memory_unref (mem);
@@ -781,12 +768,6 @@ GST_START_TEST (test_buffer_copy_region)
 
 GST_END_TEST;
 
-static void
-count_finalized (gpointer data, GObject * where_the_object_was)
-{
-  (*(gint *) data)++;
-}
-
 /* The allocator may be unreffed while its memory is out: the memory stays
  * usable and the allocator goes away with the last memory. */
 GST_START_TEST (test_unref_allocator_with_memory_out)
@@ -824,9 +805,9 @@ GST_START_TEST (test_trim)
   gst_memory_unref (idle);
 
   gst_bucket_allocator_trim (alloc);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-idle"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"), per_block);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-in-use"), per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), per_block);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-in-use"), per_block);
 
   /* memory in use is still recycled after a trim */
   gst_memory_unref (used);
@@ -835,14 +816,6 @@ GST_START_TEST (test_trim)
 }
 
 GST_END_TEST;
-
-static void
-check_field (const GstStructure * s, const gchar * field, GType type)
-{
-  fail_unless (gst_structure_has_field_typed (s, field, type),
-      "%s has no %s of type %s", gst_structure_get_name (s), field,
-      g_type_name (type));
-}
 
 /* The stats structure has every documented field with its type, and the
  * counters add up after a known sequence. */
@@ -875,8 +848,8 @@ GST_START_TEST (test_stats_fields)
   check_field (c, "system-allocations", G_TYPE_UINT64);
   check_field (c, "reuses", G_TYPE_UINT64);
   check_field (c, "idle", G_TYPE_UINT);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "system-allocations"), 1);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "reuses"), 1);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "system-allocations"), 1);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "reuses"), 1);
 
   /* the property reads the same counters */
   g_object_get (alloc, "stats", &prop, NULL);
@@ -944,11 +917,11 @@ GST_START_TEST (test_threads)
   for (i = 0; i < N_THREADS; i++)
     fail_unless (g_thread_join (threads[i]));
 
-  fail_unless_equals_uint64 (stat_u64 (alloc, "system-allocations") +
-      stat_u64 (alloc, "reuses"), N_THREADS * n);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-in-use"), 0);
-  fail_unless_equals_uint64 (stat_u64 (alloc, "bytes-owned"),
-      stat_u64 (alloc, "bytes-idle"));
+  fail_unless_equals_uint64 (alloc_stat (alloc, "system-allocations") +
+      alloc_stat (alloc, "reuses"), N_THREADS * n);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-in-use"), 0);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"),
+      alloc_stat (alloc, "bytes-idle"));
   gst_object_unref (alloc);
 }
 

@@ -21,6 +21,7 @@
 #include <gst/video/video.h>
 #include <gst/sharedpool/sharedpool.h>
 
+#include "../testutil.h"
 #include "../watchdog.h"
 
 #define VIDEO_CAPS "video/x-raw, format=I420, width=320, height=240, " \
@@ -100,18 +101,17 @@ acquire_sized (GstBufferPool * pool, gsize size)
 }
 
 static guint64
-stat_u64 (GstBufferPool * pool, const gchar * field)
+pool_stat (GstBufferPool * pool, const gchar * field)
 {
   GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
-  guint64 v = G_MAXUINT64;
+  guint64 v = structure_u64 (s, field);
 
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no stats %s", field);
   gst_structure_free (s);
   return v;
 }
 
 static guint
-stat_uint (GstBufferPool * pool, const gchar * field)
+pool_stat_uint (GstBufferPool * pool, const gchar * field)
 {
   GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
   guint v = G_MAXUINT;
@@ -211,14 +211,14 @@ GST_START_TEST (test_min_buffers_preallocated)
   GstBuffer *bufs[3];
   guint i;
 
-  fail_unless_equals_uint64 (stat_u64 (pool, "allocations"), 3);
-  fail_unless_equals_int (stat_uint (pool, "buffers"), 3);
-  fail_unless_equals_int (stat_uint (pool, "idle"), 3);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 3);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 3);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 3);
 
   for (i = 0; i < 3; i++)
     bufs[i] = acquire (pool);
-  fail_unless_equals_uint64 (stat_u64 (pool, "allocations"), 3);
-  fail_unless_equals_int (stat_uint (pool, "outstanding"), 3);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 3);
+  fail_unless_equals_int (pool_stat_uint (pool, "outstanding"), 3);
 
   for (i = 0; i < 3; i++)
     gst_buffer_unref (bufs[i]);
@@ -402,7 +402,7 @@ GST_START_TEST (test_discard_releases_nested_buffer)
   gst_buffer_unref (outer);
   fail_unless_equals_int (freed, 1);
   /* the inner buffer went back to the pool */
-  fail_unless_equals_int (stat_uint (pool, "idle"), 1);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 1);
   stop_and_unref (pool);
 }
 
@@ -563,7 +563,7 @@ GST_START_TEST (test_make_writable_not_shared)
   buf = acquire (pool);
   out = gst_shared_pool_make_writable (pool, buf);
   fail_unless (out == buf);
-  fail_unless_equals_uint64 (stat_u64 (pool, "copies"), 0);
+  fail_unless_equals_uint64 (pool_stat (pool, "copies"), 0);
   gst_buffer_unref (out);
   stop_and_unref (pool);
 }
@@ -595,7 +595,7 @@ GST_START_TEST (test_make_writable_copies_shared_buffer)
   fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_SECOND / 30);
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), 42);
   ASSERT_MINI_OBJECT_REFCOUNT (buf, "original", 1);
-  fail_unless_equals_uint64 (stat_u64 (pool, "copies"), 1);
+  fail_unless_equals_uint64 (pool_stat (pool, "copies"), 1);
 
   gst_buffer_unref (out);
   gst_buffer_unref (buf);
@@ -623,7 +623,7 @@ GST_START_TEST (test_make_writable_copies_shared_memory)
       gst_buffer_peek_memory (other, 0));
   fail_unless (has_fill (out, 3));
   fail_unless (has_fill (other, 3));
-  fail_unless_equals_uint64 (stat_u64 (pool, "copies"), 1);
+  fail_unless_equals_uint64 (pool_stat (pool, "copies"), 1);
 
   gst_buffer_unref (out);
   gst_buffer_unref (other);
@@ -662,7 +662,7 @@ waiter_func (gpointer data)
 static void
 start_waiter (Waiter * w, GstBufferPool * pool, gsize size)
 {
-  guint64 waits = stat_u64 (pool, "waits");
+  guint64 waits = pool_stat (pool, "waits");
   gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
 
   w->pool = pool;
@@ -671,7 +671,7 @@ start_waiter (Waiter * w, GstBufferPool * pool, gsize size)
   w->ret = GST_FLOW_CUSTOM_ERROR;
   w->thread = g_thread_new ("waiter", waiter_func, w);
 
-  while (stat_u64 (pool, "waits") == waits) {
+  while (pool_stat (pool, "waits") == waits) {
     fail_unless (g_get_monotonic_time () < deadline,
         "the acquire did not block");
     g_usleep (1000);
@@ -735,7 +735,7 @@ GST_START_TEST (test_release_wakes_waiter)
   gst_buffer_unref (held);
   fail_unless_equals_int (join_waiter (&w), GST_FLOW_OK);
   fail_unless (w.buffer == held);
-  fail_unless_equals_uint64 (stat_u64 (pool, "waits"), 1);
+  fail_unless_equals_uint64 (pool_stat (pool, "waits"), 1);
 
   gst_buffer_unref (w.buffer);
   stop_and_unref (pool);
@@ -755,7 +755,7 @@ GST_START_TEST (test_release_wakes_sized_waiter)
   gst_buffer_unref (held);
   fail_unless_equals_int (join_waiter (&w), GST_FLOW_OK);
   fail_unless_equals_uint64 (gst_buffer_get_size (w.buffer), 50000);
-  fail_unless_equals_int (stat_uint (pool, "buffers"), 1);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 1);
 
   gst_buffer_unref (w.buffer);
   stop_and_unref (pool);
@@ -780,7 +780,7 @@ GST_START_TEST (test_dontwait_eos_at_max_buffers)
   fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 300,
           GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, &buf), GST_FLOW_EOS);
   fail_unless (buf == NULL);
-  fail_unless_equals_int (stat_uint (pool, "buffers"), 2);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 2);
 
   gst_buffer_unref (a);
   gst_buffer_unref (b);
@@ -824,13 +824,13 @@ GST_START_TEST (test_max_bytes_bound)
     bufs[i] = acquire_sized (pool, 8000);
   fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 8000,
           GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, &small), GST_FLOW_EOS);
-  fail_unless (stat_u64 (pool, "bytes") <= 4 * block + block / 2);
+  fail_unless (pool_stat (pool, "bytes") <= 4 * block + block / 2);
 
   gst_buffer_unref (bufs[3]);
   fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 6000,
           GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT, &small), GST_FLOW_OK);
-  fail_unless_equals_uint64 (stat_u64 (pool, "frees"), 1);
-  fail_unless (stat_u64 (pool, "bytes") <= 4 * block + block / 2);
+  fail_unless_equals_uint64 (pool_stat (pool, "frees"), 1);
+  fail_unless (pool_stat (pool, "bytes") <= 4 * block + block / 2);
 
   gst_buffer_unref (small);
   for (i = 0; i < 3; i++)
@@ -840,14 +840,6 @@ GST_START_TEST (test_max_bytes_bound)
 }
 
 GST_END_TEST;
-
-static void
-on_limit_reached (GObject * object, guint64 size, guint64 limit,
-    guint64 * seen)
-{
-  seen[0] = size;
-  seen[1] = limit;
-}
 
 /* A request whose block alone is larger than max-bytes is an error, not
  * a wait that could never end, and limit-reached names the size and the
@@ -859,8 +851,7 @@ GST_START_TEST (test_request_over_max_bytes_errors)
   GstBuffer *buf = NULL;
   guint64 seen[2] = { 0, 0 };
 
-  g_signal_connect (pool, "limit-reached", G_CALLBACK (on_limit_reached),
-      seen);
+  g_signal_connect (pool, "limit-reached", G_CALLBACK (on_limit_reached), seen);
   fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 20000, 0,
           &buf), GST_FLOW_ERROR);
   fail_unless (buf == NULL);
@@ -874,12 +865,6 @@ GST_START_TEST (test_request_over_max_bytes_errors)
 }
 
 GST_END_TEST;
-
-static void
-count_finalized (gpointer data, GObject * where_the_object_was)
-{
-  (*(gint *) data)++;
-}
 
 /* Stopping a pool with buffers out leaves them valid and writable; the
  * pool goes away with the last of them. */
@@ -1176,14 +1161,6 @@ GST_START_TEST (test_zero_memory)
 
 GST_END_TEST;
 
-static void
-check_field (const GstStructure * s, const gchar * field, GType type)
-{
-  fail_unless (gst_structure_has_field_typed (s, field, type),
-      "%s has no %s of type %s", gst_structure_get_name (s), field,
-      g_type_name (type));
-}
-
 static const GstStructure *
 first_of (const GstStructure * s, const gchar * array)
 {
@@ -1248,21 +1225,21 @@ GST_START_TEST (test_stats_counts)
   gst_buffer_unref (acquire (pool));
   a = acquire (pool);
   b = acquire (pool);
-  fail_unless_equals_uint64 (stat_u64 (pool, "hits"), 1);
-  fail_unless_equals_uint64 (stat_u64 (pool, "misses"), 2);
-  fail_unless_equals_uint64 (stat_u64 (pool, "allocations"), 2);
-  fail_unless_equals_int (stat_uint (pool, "outstanding"), 2);
-  fail_unless_equals_int (stat_uint (pool, "idle"), 0);
-  fail_unless_equals_int (stat_uint (pool, "buffers"), 2);
+  fail_unless_equals_uint64 (pool_stat (pool, "hits"), 1);
+  fail_unless_equals_uint64 (pool_stat (pool, "misses"), 2);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 2);
+  fail_unless_equals_int (pool_stat_uint (pool, "outstanding"), 2);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 2);
 
   gst_buffer_unref (a);
   gst_buffer_unref (b);
-  fail_unless_equals_int (stat_uint (pool, "outstanding"), 0);
-  fail_unless_equals_int (stat_uint (pool, "idle"), 2);
-  fail_unless_equals_uint64 (stat_u64 (pool, "frees"), 0);
-  fail_unless_equals_uint64 (stat_u64 (pool, "waits"), 0);
-  fail_unless_equals_uint64 (stat_u64 (pool, "copies"), 0);
-  fail_unless (stat_u64 (pool, "bytes") >= 2 * 1000);
+  fail_unless_equals_int (pool_stat_uint (pool, "outstanding"), 0);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 2);
+  fail_unless_equals_uint64 (pool_stat (pool, "frees"), 0);
+  fail_unless_equals_uint64 (pool_stat (pool, "waits"), 0);
+  fail_unless_equals_uint64 (pool_stat (pool, "copies"), 0);
+  fail_unless (pool_stat (pool, "bytes") >= 2 * 1000);
   stop_and_unref (pool);
 }
 
@@ -1283,9 +1260,9 @@ GST_START_TEST (test_trim)
 
   gst_shared_pool_trim (GST_SHARED_POOL (pool));
   fail_unless_equals_int (freed, 1);
-  fail_unless_equals_int (stat_uint (pool, "idle"), 0);
-  fail_unless_equals_int (stat_uint (pool, "buffers"), 1);
-  fail_unless_equals_uint64 (stat_u64 (pool, "frees"), 1);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 1);
+  fail_unless_equals_uint64 (pool_stat (pool, "frees"), 1);
 
   gst_buffer_unref (out);
   fail_unless_equals_int (freed, 1);
@@ -1424,10 +1401,10 @@ GST_START_TEST (test_stress_threads)
   watchdog_stop (&wd);
 
   fail_unless (acquires >= STRESS_THREADS * stress_iterations ());
-  fail_unless_equals_uint64 (stat_u64 (pool, "hits") +
-      stat_u64 (pool, "misses"), acquires);
-  fail_unless_equals_int (stat_uint (pool, "outstanding"), 0);
-  fail_unless (stat_uint (pool, "buffers") <= STRESS_MAX_BUFFERS);
+  fail_unless_equals_uint64 (pool_stat (pool, "hits") +
+      pool_stat (pool, "misses"), acquires);
+  fail_unless_equals_int (pool_stat_uint (pool, "outstanding"), 0);
+  fail_unless (pool_stat_uint (pool, "buffers") <= STRESS_MAX_BUFFERS);
   stop_and_unref (pool);
 }
 

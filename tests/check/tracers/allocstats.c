@@ -29,11 +29,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/sharedpool/sharedpool.h>
 
-#ifdef HAVE_VALGRIND
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "../testutil.h"
 
 #define IN_PROCESS_TRACER "allocstats(summary=false,interval=0)"
 
@@ -95,21 +91,12 @@ get_stats (void)
   return stats;
 }
 
-static guint64
-counter (const GstStructure * s, const gchar * name)
-{
-  guint64 v = 0;
-
-  fail_unless (gst_structure_get_uint64 (s, name, &v), "no field %s", name);
-  return v;
-}
-
 /* How much @name grew between two stats. */
 static guint64
 grown (const GstStructure * before, const GstStructure * after,
     const gchar * name)
 {
-  return counter (after, name) - counter (before, name);
+  return structure_u64 (after, name) - structure_u64 (before, name);
 }
 
 /* A column of the row @name of @table, 0 when there is no such row. */
@@ -126,18 +113,18 @@ row_value (const GstStructure * s, const gchar * table, const gchar * name,
         gst_value_get_structure (gst_value_array_get_value (rows, i));
 
     if (g_str_equal (gst_structure_get_string (row, "name"), name))
-      return counter (row, column);
+      return structure_u64 (row, column);
   }
   return 0;
 }
 
 static GstBufferPool *
-new_active_pool (guint size, guint max)
+new_active_pool (guint size, guint min, guint max)
 {
   GstBufferPool *pool = gst_buffer_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
 
-  gst_buffer_pool_config_set_params (config, NULL, size, 0, max);
+  gst_buffer_pool_config_set_params (config, NULL, size, min, max);
   fail_unless (gst_buffer_pool_set_config (pool, config));
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
   return pool;
@@ -156,16 +143,9 @@ acquire (GstBufferPool * pool)
 static void
 run_pipeline (const gchar * description)
 {
-  GstElement *pipeline = gst_parse_launch (description, NULL);
-  GstMessage *msg;
+  GstElement *pipeline = launch (description);
 
-  fail_unless (pipeline != NULL);
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  run_to_eos (pipeline);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }
@@ -183,7 +163,7 @@ GST_START_TEST (test_stats_fields)
 
   fail_unless (gst_structure_has_name (s, "allocstats"));
   for (i = 0; i < G_N_ELEMENTS (fields); i++)
-    counter (s, fields[i]);
+    structure_u64 (s, fields[i]);
   fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s, "elements")));
   fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s,
               "allocators")));
@@ -259,7 +239,7 @@ GST_END_TEST;
 GST_START_TEST (test_pool_return_reuse_free)
 {
   GstStructure *before = get_stats (), *after;
-  GstBufferPool *pool = new_active_pool (1024, 1);
+  GstBufferPool *pool = new_active_pool (1024, 0, 1);
   GstBuffer *first = acquire (pool);
 
   gst_buffer_unref (first);
@@ -294,12 +274,7 @@ GST_END_TEST;
 GST_START_TEST (test_preallocated_bytes)
 {
   GstStructure *before = get_stats (), *after;
-  GstBufferPool *pool = gst_buffer_pool_new ();
-  GstStructure *config = gst_buffer_pool_get_config (pool);
-
-  gst_buffer_pool_config_set_params (config, NULL, 1000, 3, 3);
-  fail_unless (gst_buffer_pool_set_config (pool, config));
-  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  GstBufferPool *pool = new_active_pool (1000, 3, 3);
 
   after = get_stats ();
   fail_unless_equals_int (grown (before, after, "memories-created"), 3);
@@ -318,7 +293,7 @@ GST_END_TEST;
 GST_START_TEST (test_pool_refused_return)
 {
   GstStructure *before = get_stats (), *after;
-  GstBufferPool *pool = new_active_pool (1024, 1);
+  GstBufferPool *pool = new_active_pool (1024, 0, 1);
   GstBuffer *buf = acquire (pool);
 
   GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY);

@@ -1,0 +1,205 @@
+/* GStreamer shared pool tests
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* What the gst-check tests share: RUNNING_ON_VALGRIND (for tests that
+ * scale themselves down), reading stats structures, state changes that
+ * must succeed, pipelines run to EOS, a thread pushing into a harness, and
+ * callbacks that count. */
+
+#pragma once
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#ifdef HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+/* stats */
+
+/* The guint64 field @field of @s, which must be there. */
+static inline guint64
+structure_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s has no %s",
+      gst_structure_get_name (s), field);
+  return v;
+}
+
+/* The "stats" property of @object. */
+static inline GstStructure *
+element_stats (gpointer object)
+{
+  GstStructure *s = NULL;
+
+  g_object_get (object, "stats", &s, NULL);
+  fail_unless (s != NULL, "no stats");
+  return s;
+}
+
+/* A counter of the "stats" property of @object. */
+static inline guint64
+stat_u64 (gpointer object, const gchar * field)
+{
+  GstStructure *s = element_stats (object);
+  guint64 v = structure_u64 (s, field);
+
+  gst_structure_free (s);
+  return v;
+}
+
+static inline void
+check_field (const GstStructure * s, const gchar * field, GType type)
+{
+  fail_unless (gst_structure_has_field_typed (s, field, type),
+      "%s has no %s of type %s", gst_structure_get_name (s), field,
+      g_type_name (type));
+}
+
+/* states and pipelines */
+
+static inline void
+set_state_ok (GstElement * element, GstState state)
+{
+  fail_unless_equals_int (gst_element_set_state (element, state),
+      GST_STATE_CHANGE_SUCCESS);
+}
+
+/* Parses @description, which must parse. */
+static inline GstElement *
+launch (const gchar * description)
+{
+  GError *err = NULL;
+  GstElement *e = gst_parse_launch (description, &err);
+
+  fail_unless (e != NULL, "%s: %s", description, err ? err->message : "?");
+  g_clear_error (&err);
+  return e;
+}
+
+/* Waits for the EOS or ERROR message that ends @pipeline's stream. */
+static inline GstMessage *
+wait_for_end (GstElement * pipeline)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+  fail_unless (msg != NULL, "pipeline did not finish");
+  return msg;
+}
+
+/* Takes @msg, which must be EOS. */
+static inline void
+expect_eos (GstMessage * msg)
+{
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("error from %s: %s", GST_MESSAGE_SRC_NAME (msg), err->message);
+  }
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+}
+
+/* Plays @pipeline to its end: the EOS or ERROR message. */
+static inline GstMessage *
+run_to_end (GstElement * pipeline)
+{
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  return wait_for_end (pipeline);
+}
+
+/* Plays @pipeline, which must reach EOS. */
+static inline void
+run_to_eos (GstElement * pipeline)
+{
+  expect_eos (run_to_end (pipeline));
+}
+
+/* pushing buffers */
+
+typedef GstBuffer *(*MakeBufferFunc) (guint i);
+
+/* Pushes buffers @from .. @from + @n - 1, made by @make; each must be
+ * taken. */
+static inline void
+push_all (GstHarness * h, MakeBufferFunc make, guint from, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (gst_harness_push (h, make (from + i)),
+        GST_FLOW_OK);
+}
+
+/* Pushes buffers @first .. @first + @n - 1, made by @make, into a harness
+ * from a thread of its own, until one is refused. */
+typedef struct
+{
+  GstHarness *h;
+  MakeBufferFunc make;
+  guint first;
+  guint n;
+  GstFlowReturn ret;
+  GThread *thread;
+} Pusher;
+
+static inline gpointer
+pusher_func (gpointer data)
+{
+  Pusher *p = data;
+  guint i;
+
+  for (i = 0; i < p->n && p->ret == GST_FLOW_OK; i++)
+    p->ret = gst_harness_push (p->h, p->make (p->first + i));
+  return NULL;
+}
+
+static inline void
+pusher_start (Pusher * p, GstHarness * h, MakeBufferFunc make, guint first,
+    guint n)
+{
+  p->h = h;
+  p->make = make;
+  p->first = first;
+  p->n = n;
+  p->ret = GST_FLOW_OK;
+  p->thread = g_thread_new ("pusher", pusher_func, p);
+}
+
+/* The flow of the last push. */
+static inline GstFlowReturn
+pusher_join (Pusher * p)
+{
+  g_thread_join (p->thread);
+  return p->ret;
+}
+
+/* callbacks */
+
+/* A weak ref notify that counts finalized objects in a gint. */
+static inline void
+count_finalized (gpointer counter, GObject * where_the_object_was)
+{
+  (*(gint *) counter)++;
+}
+
+/* A limit-reached handler that keeps the size and the limit in @seen. */
+static inline void
+on_limit_reached (GObject * object, guint64 size, guint64 limit, guint64 * seen)
+{
+  seen[0] = size;
+  seen[1] = limit;
+}
