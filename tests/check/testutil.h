@@ -9,8 +9,8 @@
 
 /* What the gst-check tests share: RUNNING_ON_VALGRIND (for tests that
  * scale themselves down), reading stats structures, state changes that
- * must succeed, pipelines run to EOS, a thread pushing into a harness, and
- * callbacks that count. */
+ * must succeed, pipelines run to EOS, counters that other threads bump, a
+ * thread pushing into a harness, and callbacks that count. */
 
 #pragma once
 
@@ -128,6 +128,31 @@ run_to_eos (GstElement * pipeline)
   expect_eos (run_to_end (pipeline));
 }
 
+/* counters that other threads bump */
+
+/* Waits until *@counter, which other threads change under @lock and
+ * signal on @cond, reaches @n. */
+static inline void
+wait_for_count (GMutex * lock, GCond * cond, const guint * counter, guint n)
+{
+  g_mutex_lock (lock);
+  while (*counter < n)
+    g_cond_wait (cond, lock);
+  g_mutex_unlock (lock);
+}
+
+/* *@counter, read under @lock. */
+static inline guint
+read_count (GMutex * lock, const guint * counter)
+{
+  guint n;
+
+  g_mutex_lock (lock);
+  n = *counter;
+  g_mutex_unlock (lock);
+  return n;
+}
+
 /* pushing buffers */
 
 typedef GstBuffer *(*MakeBufferFunc) (guint i);
@@ -140,8 +165,7 @@ push_all (GstHarness * h, MakeBufferFunc make, guint from, guint n)
   guint i;
 
   for (i = 0; i < n; i++)
-    fail_unless_equals_int (gst_harness_push (h, make (from + i)),
-        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h, make (from + i)), GST_FLOW_OK);
 }
 
 /* Pushes buffers @first .. @first + @n - 1, made by @make, into a harness

@@ -71,21 +71,13 @@ on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
 static void
 wait_for (guint * counter, guint n)
 {
-  g_mutex_lock (&events.lock);
-  while (*counter < n)
-    g_cond_wait (&events.cond, &events.lock);
-  g_mutex_unlock (&events.lock);
+  wait_for_count (&events.lock, &events.cond, counter, n);
 }
 
 static guint
 n_resumed (void)
 {
-  guint n;
-
-  g_mutex_lock (&events.lock);
-  n = events.resumed;
-  g_mutex_unlock (&events.lock);
-  return n;
+  return read_count (&events.lock, &events.resumed);
 }
 
 static GstWatermarkFifo *
@@ -183,6 +175,15 @@ writer_join (Writer * w)
 {
   g_thread_join (w->thread);
   return w->ret;
+}
+
+/* Starts a writer of @n empty untimed buffers and waits until the fifo
+ * has paused it. */
+static void
+writer_start_paused (Writer * w, GstWatermarkFifo * fifo, guint n)
+{
+  writer_start (w, fifo, n, 0, GST_CLOCK_TIME_NONE);
+  wait_for (&events.paused, 1);
 }
 
 static GstMiniObject *
@@ -492,8 +493,7 @@ GST_START_TEST (test_flush_releases_writer)
   GstMiniObject *item = NULL;
   Writer w;
 
-  writer_start (&w, fifo, 10, 0, GST_CLOCK_TIME_NONE);
-  wait_for (&events.paused, 1);
+  writer_start_paused (&w, fifo, 10);
   gst_watermark_fifo_set_flushing (fifo, TRUE);
   fail_unless_equals_int (writer_join (&w), GST_FLOW_FLUSHING);
   fail_unless_equals_int (n_resumed (), 1);
@@ -596,8 +596,7 @@ GST_START_TEST (test_watermarks_change_resumes)
   GstWatermarkFifo *fifo = new_fifo (2, 1);
   Writer w;
 
-  writer_start (&w, fifo, 5, 0, GST_CLOCK_TIME_NONE);
-  wait_for (&events.paused, 1);
+  writer_start_paused (&w, fifo, 5);
   gst_watermark_fifo_set_watermarks (fifo, &wm);
   fail_unless_equals_int (writer_join (&w), GST_FLOW_OK);
   fail_unless_equals_int (n_resumed (), 1);
@@ -615,8 +614,7 @@ GST_START_TEST (test_policy_change_resumes)
   GstWatermarkFifo *fifo = new_fifo (2, 1);
   Writer w;
 
-  writer_start (&w, fifo, 5, 0, GST_CLOCK_TIME_NONE);
-  wait_for (&events.paused, 1);
+  writer_start_paused (&w, fifo, 5);
   gst_watermark_fifo_set_policy (fifo, GST_WATERMARK_FIFO_DROP_NEWEST);
   fail_unless_equals_int (writer_join (&w), GST_FLOW_OK);
   fail_unless_equals_int (n_resumed (), 1);

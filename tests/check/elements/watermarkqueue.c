@@ -122,21 +122,13 @@ gate_open (void)
 static void
 gate_wait (guint * counter, guint n)
 {
-  g_mutex_lock (&gate.lock);
-  while (*counter < n)
-    g_cond_wait (&gate.cond, &gate.lock);
-  g_mutex_unlock (&gate.lock);
+  wait_for_count (&gate.lock, &gate.cond, counter, n);
 }
 
 static guint
 gate_count (guint * counter)
 {
-  guint n;
-
-  g_mutex_lock (&gate.lock);
-  n = *counter;
-  g_mutex_unlock (&gate.lock);
-  return n;
+  return read_count (&gate.lock, counter);
 }
 
 static gchar *
