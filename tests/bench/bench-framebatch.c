@@ -187,8 +187,9 @@ bare_link (Bare * b)
 }
 
 /* @batch_props NULL: no framebatch. The element runs PLAYING on the
- * system clock. */
-static void
+ * system clock. FALSE when framebatch cannot be made (the case then
+ * reports "failed" instead of measuring the bare link). */
+static gboolean
 bare_setup (Bare * b, const gchar * batch_props, gboolean live)
 {
   GstSegment segment;
@@ -212,6 +213,10 @@ bare_setup (Bare * b, const gchar * batch_props, gboolean live)
 
     b->batch = gst_parse_launch (desc, NULL);
     g_free (desc);
+    if (b->batch == NULL) {
+      gst_object_unref (clock);
+      return FALSE;
+    }
     gst_element_set_clock (b->batch, clock);
     gst_object_unref (clock);
   }
@@ -222,6 +227,7 @@ bare_setup (Bare * b, const gchar * batch_props, gboolean live)
   gst_pad_push_event (b->src, gst_event_new_stream_start ("bench"));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (b->src, gst_event_new_segment (&segment));
+  return TRUE;
 }
 
 static guint64
@@ -245,9 +251,12 @@ measure_latency (gboolean live, Samples * out)
       G_GUINT64_FORMAT, BATCH_SIZE, (guint64) PUSH_INTERVAL);
   Bare b;
   guint i;
+  gboolean ok;
 
-  bare_setup (&b, props, live);
+  ok = bare_setup (&b, props, live);
   g_free (props);
+  if (!ok)
+    return FALSE;
   for (i = 0; i < n_batches; i++) {
     GstClockTime t0 = gst_util_get_timestamp ();
 
@@ -278,9 +287,12 @@ measure_bare (gboolean ours, Samples * out)
   GstClockTime t0;
   Bare b;
   guint i;
+  gboolean ok;
 
-  bare_setup (&b, ours ? props : NULL, FALSE);
+  ok = bare_setup (&b, ours ? props : NULL, FALSE);
   g_free (props);
+  if (!ok)
+    return FALSE;
   t0 = cpu_time ();
   for (i = 0; i < n_bare_frames; i++)
     if (gst_pad_push (b.src, gst_buffer_new ()) != GST_FLOW_OK)
