@@ -1234,16 +1234,25 @@ GST_START_TEST (test_pipeline_pads_while_playing)
   fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   stopper_wait (&first);
+  /* the bin's own PAUSED to PLAYING must be over, or it would set the
+   * sink removed below back to PLAYING behind the test's back */
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
 
   /* async=false: a sink prerolling in a PLAYING pipeline would take the
    * others back to PAUSED */
   g_object_set (late, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (p), late);
+  /* running before it is linked: a branch pushing into a sink pad that is
+   * still flushing gets FLUSHING, and (as behind tee + queue) that stops
+   * the stream */
+  fail_unless (gst_element_sync_state_with_parent (late));
   src2 = gst_element_request_pad_simple (f, "src_%u");
   fail_unless (gst_element_link_pads (f, GST_PAD_NAME (src2), late, "sink"));
-  gst_element_sync_state_with_parent (late);
 
   gst_element_release_request_pad (f, src0);
+  /* the usual way out of a running bin: lock the state, then stop */
+  gst_element_set_locked_state (s0, TRUE);
   gst_element_set_state (s0, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (p), s0);
 
