@@ -670,6 +670,37 @@ apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
   }
 }
 
+/* With the lock, while the reader is parked (NOT_LINKED): a sticky event
+ * replaces a queued one of its kind, as gst_pad_store_sticky_event()
+ * merges them, so that a parked fifo holds at most one of each and a
+ * stream of tags cannot grow it. TRUE when @event took a queued one's
+ * place. */
+static gboolean
+replace_parked_sticky_locked (GstWatermarkFifo * fifo, GstEvent * event)
+{
+  guint i, n = gst_queue_array_get_length (fifo->items);
+
+  for (i = 0; i < n; i++) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+    GstEvent *old;
+
+    if (!GST_IS_EVENT (p->obj))
+      continue;
+    old = GST_EVENT_CAST (p->obj);
+    if (GST_EVENT_TYPE (old) != GST_EVENT_TYPE (event))
+      continue;
+    if ((gst_event_type_get_flags (GST_EVENT_TYPE (event)) &
+            GST_EVENT_TYPE_STICKY_MULTI) &&
+        !gst_event_has_name_id (old, gst_structure_get_name_id
+            (gst_event_get_structure (event))))
+      continue;
+    p->obj = GST_MINI_OBJECT_CAST (event);
+    gst_event_unref (old);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static GstFlowReturn
 push_event (GstWatermarkFifo * fifo, GstEvent * event)
 {
@@ -683,7 +714,8 @@ push_event (GstWatermarkFifo * fifo, GstEvent * event)
   if (ret != GST_FLOW_OK)
     goto refused;
   apply_event (fifo, event, &it);
-  enqueue_locked (fifo, &it);
+  if (fifo->flow == GST_FLOW_OK || !replace_parked_sticky_locked (fifo, event))
+    enqueue_locked (fifo, &it);
   ret = fifo->flow;
   g_mutex_unlock (&fifo->lock);
   return ret;

@@ -588,6 +588,44 @@ GST_START_TEST (test_set_flow)
 
 GST_END_TEST;
 
+static GstEvent *
+tag_event (const gchar * title)
+{
+  return gst_event_new_tag (gst_tag_list_new (GST_TAG_TITLE, title, NULL));
+}
+
+/* A parked fifo (NOT_LINKED) keeps one sticky event of each kind, the
+ * newest, as a pad does: a stream of tags cannot grow it. */
+GST_START_TEST (test_parked_sticky_events_merge)
+{
+  GstWatermarkFifo *fifo = new_fifo (4, 2);
+  GstMiniObject *item;
+  const gchar *title = NULL;
+  GstTagList *tags;
+  guint i;
+
+  gst_watermark_fifo_set_flow (fifo, GST_FLOW_NOT_LINKED);
+  for (i = 0; i < 1000; i++)
+    gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (tag_event (i < 999 ?
+                "old" : "newest")));
+  gst_watermark_fifo_set_flow (fifo, GST_FLOW_OK);
+
+  /* one tag event is queued: the newest */
+  fail_unless_equals_int (gst_watermark_fifo_pop (fifo, &item), GST_FLOW_OK);
+  gst_event_parse_tag (GST_EVENT_CAST (item), &tags);
+  gst_tag_list_peek_string_index (tags, GST_TAG_TITLE, 0, &title);
+  fail_unless_equals_string (title, "newest");
+  gst_mini_object_unref (item);
+  /* and nothing else: the next item out is the one pushed now */
+  gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
+  fail_unless_equals_int (gst_watermark_fifo_pop (fifo, &item), GST_FLOW_OK);
+  fail_unless_equals_int (GST_EVENT_TYPE (item), GST_EVENT_EOS);
+  gst_mini_object_unref (item);
+  gst_watermark_fifo_free (fifo);
+}
+
+GST_END_TEST;
+
 /* Raising the watermarks releases a paused writer; it reports RESUMED
  * from its own thread, and fills up to the new pause watermark. */
 GST_START_TEST (test_watermarks_change_resumes)
@@ -740,6 +778,7 @@ watermarkfifo_suite (void)
   tcase_add_test (tc, test_flush_releases_reader);
   tcase_add_test (tc, test_eos);
   tcase_add_test (tc, test_set_flow);
+  tcase_add_test (tc, test_parked_sticky_events_merge);
   tcase_add_test (tc, test_watermarks_change_resumes);
   tcase_add_test (tc, test_policy_change_resumes);
   tcase_add_test (tc, test_stress);
