@@ -58,7 +58,7 @@ OUT_OF_DATE, ERROR, SKIP = 1, 2, 77
 
 # Properties of these types are on every element or tracer and say
 # nothing about this one.
-HIDDEN_OWNERS = ('GObject', 'GstObject', 'GstTracer')
+HIDDEN_OWNERS = ('GObject', 'GstObject', 'GstTracer', 'GstPad')
 # Signals of these types and above are left out for the same reason.
 SIGNAL_ROOTS = ('GObject', 'GstObject', 'GstElement', 'GstBin', 'GstTracer')
 
@@ -222,6 +222,23 @@ class Describer:
                 t.presence.value_nick, cell(t.get_caps().to_string())))
         return lines
 
+    def pad_properties(self, factory):
+        """Properties of the pad subclasses the element's templates make
+        (fanout's GstFanoutPad, say), settable as `name::prop` in
+        gst-launch."""
+        element = factory.create(None)
+        lines = []
+        for t in factory.get_static_pad_templates():
+            templ = element.get_pad_template(t.name_template)
+            gtype = templ.props.gtype if templ else None
+            if gtype is None or gtype.name == 'GstPad' or \
+                    not gtype.is_a(self.GObject.TYPE_OBJECT):
+                continue
+            props = self.properties(gtype)
+            lines += ['', '### Pad properties of `%s` (`%s`)'
+                      % (t.name_template, gtype.name)] + props[1:]
+        return lines
+
     def signals(self, gtype):
         GObject = self.GObject
         plain, action = [], []
@@ -266,6 +283,7 @@ class Describer:
                  '| type | %s |' % self.hierarchy(gtype), '']
         lines += self.pad_templates(factory) + ['']
         lines += self.properties(gtype)
+        lines += self.pad_properties(factory)
         signals = self.signals(gtype)
         return lines + ([''] + signals if signals else [])
 
