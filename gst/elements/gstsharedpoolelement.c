@@ -95,6 +95,12 @@ enum
   PROP_STATS,
 };
 
+/* Counters are written from the streaming thread and read by stats:
+ * relaxed atomics, so that a buffer takes no lock. */
+#define COUNT(self, field, n) \
+  __atomic_add_fetch (&(self)->counters.field, (n), __ATOMIC_RELAXED)
+#define COUNTER(c, field) __atomic_load_n (&(c)->field, __ATOMIC_RELAXED)
+
 typedef struct
 {
   guint64 buffers;              /* pushed through */
@@ -115,10 +121,11 @@ struct _GstSharedPoolElement
   GstBufferPool *pool;
   gboolean installed;
 
-  /* properties and counters, under the object lock */
+  /* properties, under the object lock (copy_foreign is also read with
+   * g_atomic_int_get on the streaming thread) */
   GstSharedPoolPrefer prefer;
   gboolean install_default;
-  gboolean copy_foreign;
+  gint copy_foreign;
   guint64 max_bytes;
   guint max_buffers;
   gboolean zero_memory;
@@ -370,6 +377,14 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
 {
   GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (object);
 
+  /* the allocator's own limits (same names) go to it, outside our lock;
+   * max-idle-bytes lives there only */
+  if (prop_id == PROP_MAX_BYTES || prop_id == PROP_MAX_IDLE_BYTES ||
+      prop_id == PROP_ZERO_MEMORY)
+    g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
+  if (prop_id == PROP_MAX_IDLE_BYTES)
+    return;
+
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_PREFER:
@@ -379,22 +394,16 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
       self->install_default = g_value_get_boolean (value);
       break;
     case PROP_COPY_FOREIGN:
-      self->copy_foreign = g_value_get_boolean (value);
+      g_atomic_int_set (&self->copy_foreign, g_value_get_boolean (value));
       break;
     case PROP_MAX_BYTES:
       self->max_bytes = g_value_get_uint64 (value);
-      g_object_set (self->allocator, "max-bytes", self->max_bytes, NULL);
       break;
     case PROP_MAX_BUFFERS:
       self->max_buffers = g_value_get_uint (value);
       break;
-    case PROP_MAX_IDLE_BYTES:
-      g_object_set_property (G_OBJECT (self->allocator), "max-idle-bytes",
-          value);
-      break;
     case PROP_ZERO_MEMORY:
       self->zero_memory = g_value_get_boolean (value);
-      g_object_set (self->allocator, "zero-memory", self->zero_memory, NULL);
       break;
     case PROP_TRACK_LEAKS:
       self->track_leaks = g_value_get_boolean (value);
@@ -412,19 +421,15 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
   GstStructure *pool = gst_shared_pool_get_stats (GST_SHARED_POOL (self->pool));
   GstStructure *alloc =
       gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (self->allocator));
-  Counters c;
+  Counters *c = &self->counters;
   GstStructure *s;
 
-  GST_OBJECT_LOCK (self);
-  c = self->counters;
-  GST_OBJECT_UNLOCK (self);
-
   s = gst_structure_new ("GstSharedPoolElementStats",
-      "buffers", G_TYPE_UINT64, c.buffers,
-      "pooled", G_TYPE_UINT64, c.pooled,
-      "copied", G_TYPE_UINT64, c.copied,
-      "offered", G_TYPE_UINT64, c.offered,
-      "kept-downstream", G_TYPE_UINT64, c.kept_downstream,
+      "buffers", G_TYPE_UINT64, COUNTER (c, buffers),
+      "pooled", G_TYPE_UINT64, COUNTER (c, pooled),
+      "copied", G_TYPE_UINT64, COUNTER (c, copied),
+      "offered", G_TYPE_UINT64, COUNTER (c, offered),
+      "kept-downstream", G_TYPE_UINT64, COUNTER (c, kept_downstream),
       "pool", GST_TYPE_STRUCTURE, pool,
       "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
   gst_structure_free (pool);
@@ -442,6 +447,10 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
     g_value_take_boxed (value, gst_shared_pool_element_get_stats (self));
     return;
   }
+  if (prop_id == PROP_MAX_IDLE_BYTES) {
+    g_object_get_property (G_OBJECT (self->allocator), pspec->name, value);
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -452,17 +461,13 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->install_default);
       break;
     case PROP_COPY_FOREIGN:
-      g_value_set_boolean (value, self->copy_foreign);
+      g_value_set_boolean (value, g_atomic_int_get (&self->copy_foreign));
       break;
     case PROP_MAX_BYTES:
       g_value_set_uint64 (value, self->max_bytes);
       break;
     case PROP_MAX_BUFFERS:
       g_value_set_uint (value, self->max_buffers);
-      break;
-    case PROP_MAX_IDLE_BYTES:
-      g_object_get_property (G_OBJECT (self->allocator), "max-idle-bytes",
-          value);
       break;
     case PROP_ZERO_MEMORY:
       g_value_set_boolean (value, self->zero_memory);
@@ -617,8 +622,8 @@ offer_pool (GstSharedPoolElement * self, GstQuery * query, guint size,
   GST_OBJECT_LOCK (self);
   gst_query_add_allocation_pool (query, self->pool, size, min,
       self->max_buffers);
-  self->counters.offered++;
   GST_OBJECT_UNLOCK (self);
+  COUNT (self, offered, 1);
 }
 
 static gboolean
@@ -657,9 +662,7 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
 keep_downstream:
   {
     GST_DEBUG_OBJECT (self, "downstream insists on its pool, keeping it");
-    GST_OBJECT_LOCK (self);
-    self->counters.kept_downstream++;
-    GST_OBJECT_UNLOCK (self);
+    COUNT (self, kept_downstream, 1);
     return TRUE;
   }
 allocator_only:
@@ -738,24 +741,20 @@ gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
 {
   GstSharedPoolElement *self = GST_SHARED_POOL_ELEMENT (parent);
   gboolean recycled = is_recycled (buffer);
-  gboolean copy;
   GstBuffer *out;
 
-  GST_OBJECT_LOCK (self);
-  self->counters.buffers++;
-  self->counters.pooled += recycled;
-  copy = !recycled && self->copy_foreign && gst_buffer_get_size (buffer) > 0;
-  GST_OBJECT_UNLOCK (self);
+  COUNT (self, buffers, 1);
+  if (recycled)
+    COUNT (self, pooled, 1);
 
-  if (copy) {
+  if (!recycled && g_atomic_int_get (&self->copy_foreign)
+      && gst_buffer_get_size (buffer) > 0) {
     if (!(out = copy_into_recycled (self, buffer)))
       goto copy_failed;
     GST_LOG_OBJECT (self, "copied foreign %" GST_PTR_FORMAT, buffer);
     gst_buffer_unref (buffer);
     buffer = out;
-    GST_OBJECT_LOCK (self);
-    self->counters.copied++;
-    GST_OBJECT_UNLOCK (self);
+    COUNT (self, copied, 1);
   }
 
   return gst_pad_push (self->srcpad, buffer);
