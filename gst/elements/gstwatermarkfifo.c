@@ -673,19 +673,21 @@ apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
 /* With the lock, while the reader is parked (NOT_LINKED): a sticky event
  * replaces a queued one of its kind, as gst_pad_store_sticky_event()
  * merges them, so that a parked fifo holds at most one of each and a
- * stream of tags cannot grow it. TRUE when @event took a queued one's
- * place. */
+ * stream of tags cannot grow it. Only the events after the last queued
+ * data may merge (data is refused while parked, so those are the ones
+ * queued since): one before it still applies to that data. TRUE when
+ * @event took a queued one's place. */
 static gboolean
 replace_parked_sticky_locked (GstWatermarkFifo * fifo, GstEvent * event)
 {
-  guint i, n = gst_queue_array_get_length (fifo->items);
+  guint i = gst_queue_array_get_length (fifo->items);
 
-  for (i = 0; i < n; i++) {
+  while (i-- > 0) {
     FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
     GstEvent *old;
 
     if (!GST_IS_EVENT (p->obj))
-      continue;
+      return FALSE;
     old = GST_EVENT_CAST (p->obj);
     if (GST_EVENT_TYPE (old) != GST_EVENT_TYPE (event))
       continue;

@@ -626,6 +626,45 @@ GST_START_TEST (test_parked_sticky_events_merge)
 
 GST_END_TEST;
 
+static const gchar *
+pop_title (GstWatermarkFifo * fifo)
+{
+  static gchar title[16];
+  const gchar *t = "(buffer)";
+  GstMiniObject *item;
+  GstTagList *tags;
+
+  fail_unless_equals_int (gst_watermark_fifo_pop (fifo, &item), GST_FLOW_OK);
+  if (GST_IS_EVENT (item)) {
+    gst_event_parse_tag (GST_EVENT_CAST (item), &tags);
+    gst_tag_list_peek_string_index (tags, GST_TAG_TITLE, 0, &t);
+  }
+  g_strlcpy (title, t, sizeof (title));
+  gst_mini_object_unref (item);
+  return title;
+}
+
+/* A sticky event queued before data still applies to that data: a parked
+ * fifo merges only the events queued after the last data. */
+GST_START_TEST (test_parked_merge_keeps_order)
+{
+  GstWatermarkFifo *fifo = new_fifo (4, 2);
+
+  gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (tag_event ("a")));
+  push_buffer (fifo, 0);
+  gst_watermark_fifo_set_flow (fifo, GST_FLOW_NOT_LINKED);
+  gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (tag_event ("b")));
+  gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (tag_event ("c")));
+  gst_watermark_fifo_set_flow (fifo, GST_FLOW_OK);
+
+  fail_unless_equals_string (pop_title (fifo), "a");
+  fail_unless_equals_string (pop_title (fifo), "(buffer)");
+  fail_unless_equals_string (pop_title (fifo), "c");
+  gst_watermark_fifo_free (fifo);
+}
+
+GST_END_TEST;
+
 /* Raising the watermarks releases a paused writer; it reports RESUMED
  * from its own thread, and fills up to the new pause watermark. */
 GST_START_TEST (test_watermarks_change_resumes)
@@ -779,6 +818,7 @@ watermarkfifo_suite (void)
   tcase_add_test (tc, test_eos);
   tcase_add_test (tc, test_set_flow);
   tcase_add_test (tc, test_parked_sticky_events_merge);
+  tcase_add_test (tc, test_parked_merge_keeps_order);
   tcase_add_test (tc, test_watermarks_change_resumes);
   tcase_add_test (tc, test_policy_change_resumes);
   tcase_add_test (tc, test_stress);
