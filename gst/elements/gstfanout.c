@@ -953,9 +953,9 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     GstFanoutPad *fpad = g_ptr_array_index (pads, i);
 
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
-    /* keeps queued sticky events (stream-start, caps) on the pad, so
-     * the data after the flush is still negotiated */
-    gst_watermark_fifo_flush_start (fpad->fifo, GST_PAD_CAST (fpad));
+    /* the stream state comes back at FLUSH_STOP: every queue is given
+     * the sink pad's sticky events again */
+    gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }
   g_ptr_array_unref (pads);
