@@ -136,10 +136,10 @@ struct _GstFanout
 
   GstPad *sinkpad;
 
-  /* under the object lock */
-  GstFanoutMode mode;
-  gboolean allow_not_linked;
-  gboolean post_messages;
+  /* properties, with g_atomic_int_*: the sink pad reads them per buffer */
+  gint mode;
+  gint allow_not_linked;
+  gint post_messages;
   guint next_index;
 
   /* Routing state. Not the object lock: GstElement activates a pad added
@@ -226,27 +226,25 @@ static void
 gst_fanout_post (GstFanoutPad * fpad, const gchar * name,
     const GstWatermarkLevel * level, GstMiniObject * dropped)
 {
-  GstElement *element = gst_pad_get_parent_element (GST_PAD_CAST (fpad));
+  GstElement *element;
   GstStructure *s;
-  gboolean post;
 
-  if (element == NULL)
+  /* a drop at every buffer must cost no lock when nobody listens: the
+   * pad has its parent while its queue is in use */
+  element = GST_PAD_PARENT (fpad);
+  if (element == NULL
+      || !g_atomic_int_get (&GST_FANOUT (element)->post_messages))
     return;
-  GST_OBJECT_LOCK (element);
-  post = GST_FANOUT (element)->post_messages;
-  GST_OBJECT_UNLOCK (element);
-  if (post) {
-    s = gst_structure_new (name, "pad", GST_TYPE_PAD, fpad,
-        "level-buffers", G_TYPE_UINT, level->buffers,
-        "level-bytes", G_TYPE_UINT64, level->bytes,
-        "level-time", G_TYPE_UINT64, level->time, NULL);
-    if (dropped && GST_IS_BUFFER (dropped))
-      gst_structure_set (s, "pts", G_TYPE_UINT64,
-          GST_BUFFER_PTS (GST_BUFFER_CAST (dropped)), NULL);
-    gst_element_post_message (element,
-        gst_message_new_element (GST_OBJECT_CAST (element), s));
-  }
-  gst_object_unref (element);
+
+  s = gst_structure_new (name, "pad", GST_TYPE_PAD, fpad,
+      "level-buffers", G_TYPE_UINT, level->buffers,
+      "level-bytes", G_TYPE_UINT64, level->bytes,
+      "level-time", G_TYPE_UINT64, level->time, NULL);
+  if (dropped && GST_IS_BUFFER (dropped))
+    gst_structure_set (s, "pts", G_TYPE_UINT64,
+        GST_BUFFER_PTS (GST_BUFFER_CAST (dropped)), NULL);
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT_CAST (element), s));
 }
 
 /* Called by the pad's queue with no lock held. */
@@ -505,9 +503,8 @@ gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
 
   /* a branch linked (again) takes data again */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE &&
-      gst_watermark_fifo_get_flow (fpad->fifo) == GST_FLOW_NOT_LINKED)
-    gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_OK);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+    gst_watermark_fifo_relink (fpad->fifo);
 
   return gst_pad_event_default (pad, parent, event);
 }
@@ -891,21 +888,15 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
 static GstFlowReturn
 gst_fanout_handle_data (GstFanout * self, GstMiniObject * item)
 {
-  GstFanoutMode mode;
-  gboolean allow_not_linked;
+  GstFanoutMode mode = g_atomic_int_get (&self->mode);
   GstFlowReturn ret;
-
-  GST_OBJECT_LOCK (self);
-  mode = self->mode;
-  allow_not_linked = self->allow_not_linked;
-  GST_OBJECT_UNLOCK (self);
 
   if (mode == GST_FANOUT_MODE_BROADCAST)
     ret = gst_fanout_broadcast (self, item);
   else
     ret = gst_fanout_route (self, item, mode);
 
-  if (ret == GST_FLOW_NOT_LINKED && allow_not_linked)
+  if (ret == GST_FLOW_NOT_LINKED && g_atomic_int_get (&self->allow_not_linked))
     ret = GST_FLOW_OK;
   return ret;
 }
@@ -1222,12 +1213,8 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
   GstFanoutAllocation a = { query, };
   GPtrArray *pads = gst_fanout_ref_pads (self);
   guint *kept = g_new0 (guint, pads->len + 1);
-  GstFanoutMode mode;
+  GstFanoutMode mode = g_atomic_int_get (&self->mode);
   guint i;
-
-  GST_OBJECT_LOCK (self);
-  mode = self->mode;
-  GST_OBJECT_UNLOCK (self);
 
   gst_query_parse_allocation (query, &a.caps, NULL);
   gst_allocation_params_init (&a.params);
@@ -1321,22 +1308,20 @@ gst_fanout_set_property (GObject * object, guint prop_id,
 {
   GstFanout *self = GST_FANOUT (object);
 
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODE:
-      self->mode = g_value_get_enum (value);
+      g_atomic_int_set (&self->mode, g_value_get_enum (value));
       break;
     case PROP_ALLOW_NOT_LINKED:
-      self->allow_not_linked = g_value_get_boolean (value);
+      g_atomic_int_set (&self->allow_not_linked, g_value_get_boolean (value));
       break;
     case PROP_POST_MESSAGES:
-      self->post_messages = g_value_get_boolean (value);
+      g_atomic_int_set (&self->post_messages, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
 }
 
 static void
@@ -1350,22 +1335,20 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
     return;
   }
 
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODE:
-      g_value_set_enum (value, self->mode);
+      g_value_set_enum (value, g_atomic_int_get (&self->mode));
       break;
     case PROP_ALLOW_NOT_LINKED:
-      g_value_set_boolean (value, self->allow_not_linked);
+      g_value_set_boolean (value, g_atomic_int_get (&self->allow_not_linked));
       break;
     case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, self->post_messages);
+      g_value_set_boolean (value, g_atomic_int_get (&self->post_messages));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
 }
 
 static GstStateChangeReturn

@@ -894,12 +894,10 @@ gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
   }
 }
 
-gboolean
-gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo, GstFlowReturn flow)
+/* With the lock. */
+static void
+set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
 {
-  gboolean eos;
-
-  g_mutex_lock (&fifo->lock);
   if (fifo->flow != GST_FLOW_FLUSHING) {
     GST_DEBUG_OBJECT (fifo->owner, "flow %s", gst_flow_get_name (flow));
     fifo->flow = flow;
@@ -908,10 +906,28 @@ gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo, GstFlowReturn flow)
     if (fifo->pop_waiters)
       g_cond_signal (&fifo->pop_cond);
   }
-  eos = fifo->eos;
   resume_locked (fifo);
+}
+
+gboolean
+gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo, GstFlowReturn flow)
+{
+  gboolean eos;
+
+  g_mutex_lock (&fifo->lock);
+  set_flow_locked (fifo, flow);
+  eos = fifo->eos;
   g_mutex_unlock (&fifo->lock);
   return eos;
+}
+
+void
+gst_watermark_fifo_relink (GstWatermarkFifo * fifo)
+{
+  g_mutex_lock (&fifo->lock);
+  if (fifo->flow == GST_FLOW_NOT_LINKED)
+    set_flow_locked (fifo, GST_FLOW_OK);
+  g_mutex_unlock (&fifo->lock);
 }
 
 GstFlowReturn

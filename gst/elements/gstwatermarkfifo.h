@@ -220,6 +220,9 @@ void gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad);
 gboolean gst_watermark_fifo_set_flow (GstWatermarkFifo * fifo,
     GstFlowReturn flow);
 GstFlowReturn gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo);
+/* Downstream was linked again (a RECONFIGURE event on the reader's pad):
+ * a reader parked on NOT_LINKED takes data again. */
+void gst_watermark_fifo_relink (GstWatermarkFifo * fifo);
 
 /* Reader batching, off by default: a reader waiting for data is woken
  * when @buffers buffers are queued, when an event or a query is queued,

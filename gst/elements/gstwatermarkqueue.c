@@ -57,7 +57,7 @@ struct _GstWatermarkQueue
 
   /* under the object lock */
   GstWatermarkQueueLeaky leaky;
-  gboolean post_messages;
+  gint post_messages;           /* g_atomic_int_*: read at every drop */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -192,7 +192,6 @@ gst_watermark_queue_on_fifo (GstWatermarkFifo * fifo,
     const GstWatermarkLevel * level, gpointer user_data)
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (user_data);
-  gboolean post;
 
   if (what != GST_WATERMARK_FIFO_DROPPED) {
     /* levels are notified at the transitions only: a notify per buffer
@@ -201,10 +200,7 @@ gst_watermark_queue_on_fifo (GstWatermarkFifo * fifo,
     g_signal_emit (self, signals[what == GST_WATERMARK_FIFO_PAUSED ?
             SIGNAL_PAUSED : SIGNAL_RESUMED], 0);
   }
-  GST_OBJECT_LOCK (self);
-  post = self->post_messages;
-  GST_OBJECT_UNLOCK (self);
-  if (post)
+  if (g_atomic_int_get (&self->post_messages))
     post_fifo_message (self, what, dropped, level);
 }
 
@@ -349,9 +345,8 @@ gst_watermark_queue_src_event (GstPad * pad, GstObject * parent,
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (parent);
 
   /* downstream is linked again: let the parked streaming thread retry */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE &&
-      gst_watermark_fifo_get_flow (self->fifo) == GST_FLOW_NOT_LINKED)
-    gst_watermark_fifo_set_flow (self->fifo, GST_FLOW_OK);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+    gst_watermark_fifo_relink (self->fifo);
   return gst_pad_event_default (pad, parent, event);
 }
 
@@ -478,7 +473,7 @@ gst_watermark_queue_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
-      self->post_messages = g_value_get_boolean (value);
+      g_atomic_int_set (&self->post_messages, g_value_get_boolean (value));
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -534,7 +529,7 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
-      g_value_set_boolean (value, self->post_messages);
+      g_value_set_boolean (value, g_atomic_int_get (&self->post_messages));
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_CURRENT_LEVEL_BUFFERS:
