@@ -59,9 +59,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_bucket_allocator_debug);
 #define MAX_MIN_SIZE            (1024 * 1024)
 #define MAX_MAX_POOLED_SIZE     (G_GUINT64_CONSTANT (1) << 31)
 
-/* Header and data share one block; keep the data 16-byte aligned like
- * malloc's own result. */
-#define HEADER_SIZE ((sizeof (GstBucketMemory) + 15) & ~(gsize) 15)
+#define HEADER_SIZE GST_BUCKET_HEADER_SIZE
 #define BLOCK_BYTES(bmem) ((gint64) (HEADER_SIZE + (bmem)->capacity))
 
 /* 64-bit counters shared by all threads. */
@@ -179,8 +177,9 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
   /**
    * GstBucketAllocator:max-pooled-size:
    *
-   * The largest block kept for reuse, in bytes. Larger requests are
-   * allocated and freed directly and counted as unpooled.
+   * The largest block kept for reuse, in bytes, rounded down to a size
+   * class. Larger requests are allocated and freed directly and counted
+   * as unpooled.
    *
    * Since: 0.1
    */
@@ -312,6 +311,9 @@ gst_bucket_allocator_constructed (GObject * object)
   self->n_classes = 1;
   while (class_block_size (self, self->n_classes) <= self->map.max_pooled_size)
     self->n_classes++;
+  /* like min-size, rounded to a class: a size between the last class and
+   * max-pooled-size would otherwise map past the last class */
+  self->map.max_pooled_size = class_block_size (self, self->n_classes - 1);
 
   self->classes = g_new0 (BucketClass, self->n_classes);
   for (i = 0; i < self->n_classes; i++) {
@@ -457,12 +459,12 @@ gst_bucket_allocator_get_property (GObject * object, guint prop_id,
 static gsize
 block_need (gsize size, const GstAllocationParams * params)
 {
-  gsize overhead;
+  gsize overhead, need;
 
   if (!gst_bucket_params_overhead (params, &overhead) ||
-      size + overhead < size)
+      !gst_bucket_block_need (size, overhead, &need))
     return 0;
-  return size + overhead;
+  return need;
 }
 
 static gint

@@ -342,9 +342,8 @@ stack_clear (GstSharedPool * self, BufferStack * stack)
 static inline gboolean
 class_of_size (GstSharedPool * self, gsize size, gint * idx, gsize * block)
 {
-  if (size + self->overhead < size)
+  if (!gst_bucket_block_need (size, self->overhead, block))
     return FALSE;
-  *block = size + self->overhead;
   *idx = gst_bucket_class_map_index (&self->class_map, *block);
   if (*idx >= 0)
     *block = self->classes[*idx].block;

@@ -78,6 +78,24 @@ gst_bucket_params_overhead (const GstAllocationParams * params,
   return TRUE;
 }
 
+/* Header and data share one block; the data stays 16-byte aligned like
+ * malloc's own result. */
+#define GST_BUCKET_HEADER_SIZE ((sizeof (GstBucketMemory) + 15) & ~(gsize) 15)
+
+/* Bytes of data a block needs for @size with @overhead (from
+ * gst_bucket_params_overhead()); FALSE when the block, header included,
+ * would not fit in a gssize (the byte counters are signed). */
+static inline gboolean
+gst_bucket_block_need (gsize size, gsize overhead, gsize * need)
+{
+  const gsize room = G_MAXSSIZE - GST_BUCKET_HEADER_SIZE;
+
+  if (overhead > room || size > room - overhead)
+    return FALSE;
+  *need = size + overhead;
+  return TRUE;
+}
+
 G_GNUC_INTERNAL
 const GstBucketClassMap * gst_bucket_allocator_get_class_map (GstBucketAllocator * self);
 

@@ -587,6 +587,44 @@ GST_START_TEST (test_unpooled)
 
 GST_END_TEST;
 
+/* A max-pooled-size between two classes is rounded down to a class, like
+ * min-size: a request between that class and the given value is unpooled
+ * (it used to map past the last class). */
+GST_START_TEST (test_max_pooled_size_rounded)
+{
+  GstBucketAllocator *alloc = new_allocator ("max-pooled-size",
+      (guint64) 100000, NULL);
+  GstMemory *mem;
+  guint64 max;
+
+  g_object_get (alloc, "max-pooled-size", &max, NULL);
+  fail_unless_equals_uint64 (max, 98304);
+  mem = gst_allocator_alloc (GST_ALLOCATOR (alloc), 99000, NULL);
+  fail_unless (mem != NULL);
+  fill_pattern (mem, 5);
+  gst_memory_unref (mem);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "unpooled"), 1);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* A size whose block, header included, would overflow is refused, not
+ * allocated short. */
+GST_START_TEST (test_huge_size_refused)
+{
+  GstBucketAllocator *alloc = new_allocator (NULL);
+
+  fail_unless (gst_allocator_alloc (GST_ALLOCATOR (alloc), G_MAXSIZE - 60,
+          NULL) == NULL);
+  fail_unless (gst_allocator_alloc (GST_ALLOCATOR (alloc), G_MAXSSIZE,
+          NULL) == NULL);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "bytes-owned"), 0);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 /* The memory reports the system memory type and maps like it. */
 GST_START_TEST (test_map_read_write)
 {
@@ -950,6 +988,8 @@ bucketallocator_suite (void)
   tcase_add_test (tc, test_max_idle_bytes);
   tcase_add_test (tc, test_max_idle_bytes_zero);
   tcase_add_test (tc, test_unpooled);
+  tcase_add_test (tc, test_max_pooled_size_rounded);
+  tcase_add_test (tc, test_huge_size_refused);
   tcase_add_test (tc, test_map_read_write);
   tcase_add_test (tc, test_share_is_span);
   tcase_add_test (tc, test_share_recycled);

@@ -841,6 +841,20 @@ GST_START_TEST (test_max_bytes_bound)
 
 GST_END_TEST;
 
+/* A size whose block would overflow is an error, not a short buffer. */
+GST_START_TEST (test_huge_request_errors)
+{
+  GstBufferPool *pool = new_active_pool (NULL, 0, 0, 0);
+  GstBuffer *buf = NULL;
+
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (pool,
+          G_MAXSIZE - 60, 0, &buf), GST_FLOW_ERROR);
+  fail_unless (buf == NULL);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A request whose block alone is larger than max-bytes is an error, not
  * a wait that could never end, and limit-reached names the size and the
  * limit. */
@@ -1440,6 +1454,7 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_dontwait_eos_at_max_buffers);
   tcase_add_test (tc, test_max_bytes_bound);
   tcase_add_test (tc, test_request_over_max_bytes_errors);
+  tcase_add_test (tc, test_huge_request_errors);
   tcase_add_test (tc, test_stop_with_buffers_out);
   tcase_add_test (tc, test_config_rejects_min_over_max);
   tcase_add_test (tc, test_config_rejects_max_keys_range);
