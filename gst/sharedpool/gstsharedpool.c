@@ -86,6 +86,8 @@ typedef struct
   guint32 tag;
   gsize charge;                 /* bytes counted against max-bytes */
   gchar *trace;                 /* where it was acquired, with track-leaks */
+  gsize size;                   /* its size then: the report must not read
+                                 * a buffer another thread owns */
 } BufferRecord;
 
 /* An idle buffer and its one memory, kept so that acquire need not look
@@ -859,25 +861,23 @@ prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
   mem->offset = self->params.prefix;
   mem->size = req->size;
 
-  if (self->zero_memory) {
-    GstMapInfo map;
-
-    gst_memory_map (mem, &map, GST_MAP_WRITE);
-    memset (map.data, 0, map.size);
-    gst_memory_unmap (mem, &map);
-  }
+  /* our own memory, not shared: no map needed */
+  if (self->zero_memory)
+    memset (((GstBucketMemory *) mem)->data + mem->offset, 0, mem->size);
 }
 
 static void
 track_buffer (GstSharedPool * self, GstBuffer * buffer)
 {
   gchar *trace = gst_debug_get_stack_trace (GST_STACK_TRACE_SHOW_FULL);
+  gsize size = gst_buffer_get_size (buffer);
   BufferRecord *record;
 
   g_mutex_lock (&self->lock);
   record = buffer_record (self, buffer);
   g_free (record->trace);
   record->trace = trace ? trace : g_strdup ("  (no stack trace available)");
+  record->size = size;
   g_mutex_unlock (&self->lock);
 }
 
@@ -1205,10 +1205,8 @@ append_leak (GstBuffer * buffer, BufferRecord * record, GString * report)
 {
   if (record->trace == NULL)
     return;
-  g_string_append_printf (report, "buffer %p, %" G_GSIZE_FORMAT " bytes, pts %"
-      GST_TIME_FORMAT ", acquired at:\n%s\n", buffer,
-      gst_buffer_get_size (buffer), GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-      record->trace);
+  g_string_append_printf (report, "buffer %p, %" G_GSIZE_FORMAT " bytes when "
+      "acquired, at:\n%s\n", buffer, record->size, record->trace);
 }
 
 /**
@@ -1231,7 +1229,9 @@ gst_shared_pool_get_leak_report (GstSharedPool * pool)
   g_return_val_if_fail (GST_IS_SHARED_POOL (pool), NULL);
 
   g_mutex_lock (&pool->lock);
-  g_hash_table_foreach (pool->records, (GHFunc) append_leak, report);
+  /* without tracking no record has a trace: skip the walk */
+  if (pool->track_leaks)
+    g_hash_table_foreach (pool->records, (GHFunc) append_leak, report);
   g_mutex_unlock (&pool->lock);
 
   if (report->len == 0) {
