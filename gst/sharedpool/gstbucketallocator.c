@@ -278,13 +278,8 @@ gst_bucket_allocator_init (GstBucketAllocator * self)
   self->max_idle_bytes = DEFAULT_MAX_IDLE_BYTES;
   self->max_bytes = DEFAULT_MAX_BYTES;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
+  /* shares.block_size stays 0: a share is a header only */
   g_mutex_init (&self->shares.lock);
-}
-
-static guint
-bit_length (guint64 v)
-{
-  return v ? 64 - __builtin_clzll (v) : 0;
 }
 
 static gsize
@@ -303,7 +298,8 @@ gst_bucket_allocator_constructed (GObject * object)
   GstBucketAllocator *self = GST_BUCKET_ALLOCATOR (object);
   guint i;
 
-  self->map.min_shift = bit_length (self->map.min_size - 1);
+  /* min-size is at least MIN_MIN_SIZE, so the argument is never 0 */
+  self->map.min_shift = g_bit_storage (self->map.min_size - 1);
   self->map.min_size = (gsize) 1 << self->map.min_shift;
   if (self->map.max_pooled_size < self->map.min_size)
     self->map.max_pooled_size = self->map.min_size;
@@ -602,9 +598,6 @@ bucket_block_new (GstBucketAllocator * self, gint idx, gsize need)
   BucketClass *bc = bucket_class (self, idx);
   gsize capacity = bc ? bc->block_size : need;
   GstBucketMemory *bmem;
-
-  if (idx == GST_BUCKET_CLASS_SHARE)
-    capacity = 0;
 
   if (!reserve_bytes (self, HEADER_SIZE + capacity))
     goto too_much;
