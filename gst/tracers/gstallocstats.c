@@ -135,6 +135,8 @@ struct _GstAllocStats
   AllocStatsTable tables[N_TABLES];
   GstClockTime start;
   GstClockTime next_row;        /* GST_CLOCK_TIME_NONE: no interval rows */
+  GstClockTimeDiff ts_offset;   /* hook time to gst_util_get_timestamp () */
+  gboolean have_ts_offset;
   GstTracerRecord *record;
   FILE *out;
   gboolean json;
@@ -476,17 +478,21 @@ write_row (GstAllocStats * self, GstClockTime ts, gboolean final)
   fflush (self->out);
 }
 
-/* Called with the lock by every hook that counted something. The hooks'
- * own timestamps count from gst_init(), which a tracer cannot read, so
- * the clock is read here. */
+/* Called with the lock by every hook that counted something, with the
+ * hook's timestamp. Those count from gst_init(), which a tracer cannot
+ * read: the clock is read once to learn the offset, not at every hook. */
 static void
-maybe_write_row (GstAllocStats * self)
+maybe_write_row (GstAllocStats * self, GstClockTime ts)
 {
   GstClockTime now, interval;
 
   if (self->next_row == GST_CLOCK_TIME_NONE || self->finished)
     return;
-  now = gst_util_get_timestamp ();
+  if (G_UNLIKELY (!self->have_ts_offset)) {
+    self->ts_offset = GST_CLOCK_DIFF (ts, gst_util_get_timestamp ());
+    self->have_ts_offset = TRUE;
+  }
+  now = ts + self->ts_offset;
   if (now < self->next_row)
     return;
 
@@ -776,9 +782,9 @@ allocstats_lock (GstAllocStats * self)
 }
 
 static void
-allocstats_unlock (GstAllocStats * self)
+allocstats_unlock (GstAllocStats * self, GstClockTime ts)
 {
-  maybe_write_row (self);
+  maybe_write_row (self, ts);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -801,7 +807,7 @@ do_mini_object_created (GstAllocStats * self, GstClockTime ts,
     self->counters[COUNTER_MEMORIES_CREATED]++;
     set_pending (self, object, e->serial);
   }
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
@@ -821,7 +827,7 @@ do_mini_object_destroyed (GstAllocStats * self, GstClockTime ts,
       memory_freed (self, e, GST_MEMORY_CAST (object));
     g_hash_table_remove (self->objects, object);
   }
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
@@ -841,7 +847,7 @@ do_mini_object_unreffed (GstAllocStats * self, GstClockTime ts,
     else
       memory_released (self, e, GST_MEMORY_CAST (object));
   }
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
@@ -853,19 +859,19 @@ do_push_buffer_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
   g_private_set (&pushing, buffer);
   allocstats_lock (self);
   buffer_pushed (self, buffer, element);
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
-buffer_list_pushed (GstAllocStats * self, GstBufferList * list,
-    const gchar * element)
+buffer_list_pushed (GstAllocStats * self, GstClockTime ts,
+    GstBufferList * list, const gchar * element)
 {
   guint i, n = gst_buffer_list_length (list);
 
   allocstats_lock (self);
   for (i = 0; i < n; i++)
     buffer_pushed (self, gst_buffer_list_get (list, i), element);
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
@@ -873,7 +879,7 @@ do_push_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
     GstBufferList * list)
 {
   g_private_set (&pushing, list);
-  buffer_list_pushed (self, list, pusher_name (pad));
+  buffer_list_pushed (self, ts, list, pusher_name (pad));
 }
 
 /* Every push runs the chain hook of the peer next; only a buffer handed
@@ -890,7 +896,7 @@ do_chain_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
 
   allocstats_lock (self);
   buffer_pushed (self, buffer, NO_ELEMENT);
-  allocstats_unlock (self);
+  allocstats_unlock (self, ts);
 }
 
 static void
@@ -898,7 +904,7 @@ do_chain_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
     GstBufferList * list)
 {
   if (g_private_get (&pushing) != list)
-    buffer_list_pushed (self, list, NO_ELEMENT);
+    buffer_list_pushed (self, ts, list, NO_ELEMENT);
 }
 
 static void
