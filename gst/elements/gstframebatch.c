@@ -363,16 +363,18 @@ batch_recycler_close (BatchRecycler * r)
 
 /* the sink pad */
 
+/* The clear function of the pending queue: clear and free drop frames. */
+static void
+pending_frame_clear (PendingFrame * f)
+{
+  gst_buffer_unref (f->buffer);
+}
+
 static void
 gst_frame_batch_pad_finalize (GObject * object)
 {
   GstFrameBatchPad *bpad = GST_FRAME_BATCH_PAD (object);
 
-  while (!gst_queue_array_is_empty (bpad->pending)) {
-    PendingFrame *f = gst_queue_array_pop_head_struct (bpad->pending);
-
-    gst_buffer_unref (f->buffer);
-  }
   gst_queue_array_free (bpad->pending);
   gst_caps_replace (&bpad->caps, NULL);
 
@@ -390,6 +392,8 @@ gst_frame_batch_pad_init (GstFrameBatchPad * bpad)
 {
   gst_segment_init (&bpad->segment, GST_FORMAT_TIME);
   bpad->pending = gst_queue_array_new_for_struct (sizeof (PendingFrame), 16);
+  gst_queue_array_set_clear_func (bpad->pending,
+      (GDestroyNotify) pending_frame_clear);
   bpad->flushing = TRUE;
 }
 
@@ -772,11 +776,7 @@ gst_frame_batch_drop_pending (GstFrameBatchPad * bpad)
 {
   guint n = gst_queue_array_get_length (bpad->pending);
 
-  while (!gst_queue_array_is_empty (bpad->pending)) {
-    PendingFrame *f = gst_queue_array_pop_head_struct (bpad->pending);
-
-    gst_buffer_unref (f->buffer);
-  }
+  gst_queue_array_clear (bpad->pending);
   return n;
 }
 
@@ -1537,87 +1537,36 @@ gst_frame_batch_sink_activate_mode (GstPad * pad, GstObject * parent,
 
 /* the src pad */
 
-typedef struct
-{
-  gboolean ok;
-  gboolean live;
-  GstClockTime min;
-  GstClockTime max;
-} LatencyFold;
-
-/* As GstAggregator: the latency of the live upstreams, the largest
- * minimum and the smallest maximum. */
-static void
-gst_frame_batch_fold_latency (const GValue * item, gpointer user_data)
-{
-  GstPad *pad = g_value_get_object (item);
-  LatencyFold *fold = user_data;
-  GstQuery *query;
-  gboolean live;
-  GstClockTime min, max;
-
-  if (!gst_pad_is_linked (pad))
-    return;
-  query = gst_query_new_latency ();
-  if (gst_pad_peer_query (pad, query)) {
-    gst_query_parse_latency (query, &live, &min, &max);
-    if (live) {
-      fold->live = TRUE;
-      fold->min = MAX (fold->min, min);
-      fold->max = MIN (fold->max, max);
-    }
-  } else {
-    GST_WARNING_OBJECT (pad, "latency query failed");
-    fold->ok = FALSE;
-  }
-  gst_query_unref (query);
-}
-
-static void
-gst_frame_batch_upstream_latency (GstFrameBatch * self, LatencyFold * fold)
-{
-  GstIterator *it = gst_element_iterate_sink_pads (GST_ELEMENT (self));
-  GstIteratorResult res;
-
-  do {
-    fold->ok = TRUE;
-    fold->live = FALSE;
-    fold->min = 0;
-    fold->max = GST_CLOCK_TIME_NONE;
-    res = gst_iterator_foreach (it, gst_frame_batch_fold_latency, fold);
-    if (res == GST_ITERATOR_RESYNC)
-      gst_iterator_resync (it);
-  } while (res == GST_ITERATOR_RESYNC);
-  gst_iterator_free (it);
-}
-
+/* The upstream latency as GStreamer folds it for any element (the live
+ * sink pads' largest minimum and smallest maximum), plus push-interval in
+ * live mode: a frame may wait that long for its batch. */
 static gboolean
-gst_frame_batch_latency_query (GstFrameBatch * self, GstQuery * query)
+gst_frame_batch_latency_query (GstFrameBatch * self, GstPad * pad,
+    GstQuery * query)
 {
-  LatencyFold fold;
-  GstClockTime interval;
+  GstClockTime interval, min, max;
+  gboolean live;
 
-  gst_frame_batch_upstream_latency (self, &fold);
-  if (!fold.ok)
+  if (!gst_pad_query_default (pad, GST_OBJECT_CAST (self), query))
     return FALSE;
+  gst_query_parse_latency (query, &live, &min, &max);
 
   GST_OBJECT_LOCK (self);
-  if (fold.live != self->live) {
-    self->live = fold.live;
+  if (live != self->live) {
+    self->live = live;
     gst_frame_batch_wake_timer (self);
   }
   interval = self->push_interval;
   GST_OBJECT_UNLOCK (self);
 
-  if (fold.live) {
-    fold.min += interval;
-    if (GST_CLOCK_TIME_IS_VALID (fold.max))
-      fold.max += interval;
+  if (live) {
+    min += interval;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += interval;
   }
   GST_DEBUG_OBJECT (self, "live %d, min %" GST_TIME_FORMAT ", max %"
-      GST_TIME_FORMAT, fold.live, GST_TIME_ARGS (fold.min),
-      GST_TIME_ARGS (fold.max));
-  gst_query_set_latency (query, fold.live, fold.min, fold.max);
+      GST_TIME_FORMAT, live, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+  gst_query_set_latency (query, live, min, max);
   return TRUE;
 }
 
@@ -1629,7 +1578,7 @@ gst_frame_batch_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_LATENCY:
-      return gst_frame_batch_latency_query (self, query);
+      return gst_frame_batch_latency_query (self, pad, query);
     case GST_QUERY_CAPS:
       GST_OBJECT_LOCK (self);
       if (self->caps)
