@@ -278,16 +278,8 @@ static void
 gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
     const GValue * value)
 {
-  GstWatermarks wm;
-  const gchar *why;
-
-  GST_OBJECT_LOCK (fpad);
-  gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
-  gst_watermarks_set_field (&wm, prop_id - PROP_PAD_PAUSE_BUFFERS, value);
-  why = gst_watermarks_validate (&wm);
-  if (why == NULL)
-    gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
-  GST_OBJECT_UNLOCK (fpad);
+  const gchar *why = gst_watermark_fifo_set_field (fpad->fifo,
+      prop_id - PROP_PAD_PAUSE_BUFFERS, value);
 
   if (why != NULL)
     g_warning ("%s:%s: %s; keeping the old watermarks",
@@ -338,10 +330,8 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
-  GstWatermarks wm;
 
   GST_OBJECT_LOCK (fpad);
-  gst_watermark_fifo_get_watermarks (fpad->fifo, &wm);
   switch (prop_id) {
     case PROP_PAD_PAUSE_BUFFERS:
     case PROP_PAD_RESUME_BUFFERS:
@@ -349,7 +339,8 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
     case PROP_PAD_RESUME_BYTES:
     case PROP_PAD_PAUSE_TIME:
     case PROP_PAD_RESUME_TIME:
-      gst_watermarks_get_field (&wm, prop_id - PROP_PAD_PAUSE_BUFFERS, value);
+      gst_watermark_fifo_get_field (fpad->fifo,
+          prop_id - PROP_PAD_PAUSE_BUFFERS, value);
       break;
     case PROP_PAD_FULL_POLICY:
       g_value_set_enum (value, fpad->policy);

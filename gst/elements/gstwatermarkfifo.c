@@ -114,8 +114,8 @@ lower_resume (guint64 pause, guint64 * resume)
     *resume = pause / 2;
 }
 
-void
-gst_watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
+static void
+watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
     const GValue * value)
 {
   guint64 resume_buffers = wm->resume_buffers;
@@ -146,8 +146,8 @@ gst_watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
   }
 }
 
-void
-gst_watermarks_get_field (const GstWatermarks * wm, GstWatermarkField field,
+static void
+watermarks_get_field (const GstWatermarks * wm, GstWatermarkField field,
     GValue * value)
 {
   switch (field) {
@@ -952,6 +952,34 @@ gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
   /* a paused writer decides itself whether it resumes: the caller may hold
    * a lock the RESUMED callback needs */
   wake_writer (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+const gchar *
+gst_watermark_fifo_set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
+    const GValue * value)
+{
+  GstWatermarks wm;
+  const gchar *why;
+
+  g_mutex_lock (&fifo->lock);
+  wm = fifo->wm;
+  watermarks_set_field (&wm, field, value);
+  why = gst_watermarks_validate (&wm);
+  if (why == NULL) {
+    fifo->wm = wm;
+    wake_writer (fifo);
+  }
+  g_mutex_unlock (&fifo->lock);
+  return why;
+}
+
+void
+gst_watermark_fifo_get_field (GstWatermarkFifo * fifo, GstWatermarkField field,
+    GValue * value)
+{
+  g_mutex_lock (&fifo->lock);
+  watermarks_get_field (&fifo->wm, field, value);
   g_mutex_unlock (&fifo->lock);
 }
 

@@ -150,14 +150,15 @@ typedef enum
   GST_WATERMARK_RESUME_TIME,
 } GstWatermarkField;
 
-/* Sets one watermark of @wm from a property value. Lowering a pause
- * watermark to or below its resume watermark also takes the resume
- * watermark down to half of it, so that a user may set the two in any
- * order (gst-launch sets pad properties in reverse order) or set a pause
- * watermark alone; validate the result with gst_watermarks_validate(). */
-void gst_watermarks_set_field (GstWatermarks * wm, GstWatermarkField field,
-    const GValue * value);
-void gst_watermarks_get_field (const GstWatermarks * wm,
+/* Sets one watermark from a property value, atomically with the check:
+ * NULL when applied, else why the resulting set is invalid (the old
+ * values stay). Lowering a pause watermark to or below its resume
+ * watermark also takes the resume watermark down to half of it, so that
+ * a user may set the two in any order (gst-launch sets pad properties in
+ * reverse order) or set a pause watermark alone. */
+const gchar *gst_watermark_fifo_set_field (GstWatermarkFifo * fifo,
+    GstWatermarkField field, const GValue * value);
+void gst_watermark_fifo_get_field (GstWatermarkFifo * fifo,
     GstWatermarkField field, GValue * value);
 
 /* @owner: the object debug output is about (not reffed). @notify may be

@@ -425,18 +425,13 @@ static void
 set_watermark (GstWatermarkQueue * self, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
-  GstWatermarks wm;
   const gchar *why;
   gchar *str;
 
-  GST_OBJECT_LOCK (self);
-  gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-  gst_watermarks_set_field (&wm, prop_id - PROP_PAUSE_BUFFERS, value);
-  why = gst_watermarks_validate (&wm);
+  why = gst_watermark_fifo_set_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
+      value);
   if (why)
     goto invalid;
-  gst_watermark_fifo_set_watermarks (self->fifo, &wm);
-  GST_OBJECT_UNLOCK (self);
   return;
 
   /* ERRORS */
@@ -445,7 +440,6 @@ invalid:
     str = g_strdup_value_contents (value);
     g_warning ("%s: %s=%s rejected: %s; keeping the old value",
         GST_OBJECT_NAME (self), pspec->name, str, why);
-    GST_OBJECT_UNLOCK (self);
     g_free (str);
   }
 }
@@ -510,7 +504,6 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
-  GstWatermarks wm;
 
   switch (prop_id) {
     case PROP_PAUSE_BUFFERS:
@@ -519,8 +512,8 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
     case PROP_RESUME_BYTES:
     case PROP_PAUSE_TIME:
     case PROP_RESUME_TIME:
-      gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-      gst_watermarks_get_field (&wm, prop_id - PROP_PAUSE_BUFFERS, value);
+      gst_watermark_fifo_get_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
+          value);
       break;
     case PROP_LEAKY:
       GST_OBJECT_LOCK (self);
