@@ -1042,8 +1042,12 @@ gst_shared_pool_start (GstBufferPool * pool)
 
   g_mutex_lock (&self->lock);
   while (ret == GST_FLOW_OK && req.stack->n_idle < self->min_buffers) {
-    if (!reserve (self, &req))
+    /* idle buffers of other keys and sizes make room, as in acquire */
+    if (!reserve (self, &req)) {
+      if (evict_idle (self, req.stack))
+        continue;
       goto no_room;
+    }
     ret = alloc_reserved (self, &req, &buffer);
     if (ret == GST_FLOW_OK)
       stack_push (req.stack, buffer, gst_buffer_peek_memory (buffer, 0));
@@ -1054,9 +1058,11 @@ gst_shared_pool_start (GstBufferPool * pool)
 
 no_room:
   {
+    GST_WARNING_OBJECT (self, "min-buffers %u do not fit: %u buffers of %"
+        G_GUINT64_FORMAT " bytes are out, max-buffers %u, max-bytes %"
+        G_GUINT64_FORMAT, self->min_buffers, self->n_buffers, self->n_bytes,
+        self->max_buffers, self->max_bytes);
     g_mutex_unlock (&self->lock);
-    GST_WARNING_OBJECT (self, "min-buffers %u do not fit the pool's bounds",
-        self->min_buffers);
     return FALSE;
   }
 }

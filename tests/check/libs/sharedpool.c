@@ -841,6 +841,94 @@ GST_START_TEST (test_max_bytes_bound)
 
 GST_END_TEST;
 
+/* Restart after renegotiation under a bound: min and max buffers of each
+ * case, the bound being max-buffers or the bytes of max blocks. */
+static const guint restart_cases[][2] = {
+  {1, 1}, {1, 2}, {1, 4}, {2, 2}, {2, 4},
+};
+
+/* Configures an inactive @pool with caps @caps_name and bound @max as
+ * max-buffers, or as max-bytes of that many blocks when @by_bytes. */
+static void
+configure_bounded (GstBufferPool * pool, const gchar * caps_name, guint min,
+    guint max, gboolean by_bytes)
+{
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = test_caps (caps_name);
+  GstAllocator *alloc = gst_bucket_allocator_new ();
+  guint64 block =
+      gst_bucket_allocator_get_block_size (GST_BUCKET_ALLOCATOR (alloc), 1000);
+
+  gst_buffer_pool_config_set_params (config, caps, 1000, min,
+      by_bytes ? 0 : max);
+  if (by_bytes)
+    gst_shared_pool_config_set_max_bytes (config, max * block);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  gst_caps_unref (caps);
+  gst_object_unref (alloc);
+}
+
+/* Idle buffers of the old caps fill the bound; the start with new caps
+ * frees them to fit its min-buffers, as the stock pool would start. */
+static void
+check_restart_after_renegotiation (guint i, gboolean by_bytes)
+{
+  guint min = restart_cases[i][0], max = restart_cases[i][1], n;
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstBuffer *bufs[4];
+
+  configure_bounded (pool, "test/a", min, max, by_bytes);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  for (n = 0; n < max; n++)
+    bufs[n] = acquire (pool);
+  for (n = 0; n < max; n++)
+    gst_buffer_unref (bufs[n]);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+
+  configure_bounded (pool, "test/b", min, max, by_bytes);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE),
+      "restart failed with min %u max %u", min, max);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), max);
+  fail_unless_equals_uint64 (pool_stat (pool, "frees"), min);
+  stop_and_unref (pool);
+}
+
+GST_START_TEST (test_restart_after_renegotiation_max_buffers)
+{
+  check_restart_after_renegotiation (__i__, FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_restart_after_renegotiation_max_bytes)
+{
+  check_restart_after_renegotiation (__i__, TRUE);
+}
+
+GST_END_TEST;
+
+/* Sized rents that took every buffer max-buffers allows do not keep the
+ * same configuration from starting again. */
+GST_START_TEST (test_restart_after_sized_rents)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 2, 2);
+  GstBuffer *a, *b;
+
+  a = acquire_sized (pool, 300);
+  b = acquire_sized (pool, 300);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), 2);
+  a = acquire (pool);
+  fail_unless_equals_uint64 (gst_buffer_get_size (a), 1000);
+  gst_buffer_unref (a);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A size whose block would overflow is an error, not a short buffer. */
 GST_START_TEST (test_huge_request_errors)
 {
@@ -1455,6 +1543,11 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_max_bytes_bound);
   tcase_add_test (tc, test_request_over_max_bytes_errors);
   tcase_add_test (tc, test_huge_request_errors);
+  tcase_add_loop_test (tc, test_restart_after_renegotiation_max_buffers, 0,
+      G_N_ELEMENTS (restart_cases));
+  tcase_add_loop_test (tc, test_restart_after_renegotiation_max_bytes, 0,
+      G_N_ELEMENTS (restart_cases));
+  tcase_add_test (tc, test_restart_after_sized_rents);
   tcase_add_test (tc, test_stop_with_buffers_out);
   tcase_add_test (tc, test_config_rejects_min_over_max);
   tcase_add_test (tc, test_config_rejects_max_keys_range);
