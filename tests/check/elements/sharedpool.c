@@ -197,22 +197,36 @@ switch_caps_probe (GstPad * pad, GstPadProbeInfo * info, GstElement * filter)
 
 /* Caps change mid-stream: the source renegotiates, the pool switches key,
  * and back on the first caps it finds that key's frames again. */
-GST_START_TEST (test_caps_change_mid_stream)
+static GstElement *
+run_caps_changes (const gchar * sharedpool_props,
+    GstPadProbeCallback sink_query)
 {
-  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=60 ! "
-      "capsfilter name=cf caps=\"" SMALL_CAPS "\" ! sharedpool name=sp ! "
-      "fakesink name=sink", NULL);
-  GstElement *sp = by_name (pipeline, "sp");
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! capsfilter "
+      "name=cf caps=\"" SMALL_CAPS "\" ! sharedpool name=sp %s ! "
+      "fakesink name=sink enable-last-sample=false", sharedpool_props);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *cf = by_name (pipeline, "cf");
   GstPad *pad = gst_element_get_static_pad (by_name (pipeline, "sink"),
       "sink");
-  guint64 n = 0, allocations_before;
+  guint64 *n = g_new0 (guint64, 1);
 
-  g_object_set_data (G_OBJECT (cf), "n", &n);
+  g_object_set_data_full (G_OBJECT (cf), "n", n, g_free);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) switch_caps_probe, cf, NULL);
+  if (sink_query)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, sink_query,
+        NULL, NULL);
   gst_object_unref (pad);
+  g_free (desc);
   run_to_eos (pipeline);
+  return pipeline;
+}
+
+GST_START_TEST (test_caps_change_mid_stream)
+{
+  GstElement *pipeline = run_caps_changes ("", NULL);
+  GstElement *sp = by_name (pipeline, "sp");
+  guint64 allocations_before;
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 60);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 60);
@@ -221,6 +235,38 @@ GST_START_TEST (test_caps_change_mid_stream)
   allocations_before = sub_stat_u64 (sp, "pool", "allocations");
   fail_unless (allocations_before <= 8, "%" G_GUINT64_FORMAT " allocations",
       allocations_before);
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
+/* The sink asks for 3 frames in its ALLOCATION answer, as a sink that
+ * holds frames would. */
+static GstPadProbeReturn
+ask_min_3 (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstVideoInfo vinfo;
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (query, &caps, NULL);
+  fail_unless (gst_video_info_from_caps (&vinfo, caps));
+  gst_query_add_allocation_pool (query, NULL, vinfo.size, 3, 0);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* With max-buffers=4 and 3 frames asked by the sink, the pool restarts on
+ * each new caps: idle frames of the old caps make room for the new. */
+GST_START_TEST (test_caps_change_under_max_buffers)
+{
+  GstElement *pipeline = run_caps_changes ("max-buffers=4", ask_min_3);
+  GstElement *sp = by_name (pipeline, "sp");
+
+  fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 60);
+  fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 60);
+  fail_unless (sub_stat_u64 (sp, "pool", "frees") > 0);
   stop_pipeline (pipeline);
 }
 
@@ -759,6 +805,7 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_videoconvert_videoscale_use_pool);
   tcase_add_test (tc, test_appsrc_default_allocator);
   tcase_add_test (tc, test_caps_change_mid_stream);
+  tcase_add_test (tc, test_caps_change_under_max_buffers);
   tcase_add_test (tc, test_answer_keeps_downstream_params);
   tcase_add_test (tc, test_prefer);
   tcase_add_test (tc, test_compressed_caps_allocator_only);
