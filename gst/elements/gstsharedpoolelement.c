@@ -108,7 +108,16 @@ typedef struct
   guint64 copied;               /* foreign buffers copied into our memory */
   guint64 offered;              /* ALLOCATION queries given our pool */
   guint64 kept_downstream;      /* ... given downstream's pool */
+  guint64 limits_ignored;       /* ... of those, with our bounds set */
+  guint64 limits_raised;        /* bounds raised to downstream's minimum */
 } Counters;
+
+/* The pool's bounds for one negotiation. */
+typedef struct
+{
+  guint max_buffers;
+  guint64 max_bytes;
+} Bounds;
 
 struct _GstSharedPoolElement
 {
@@ -120,6 +129,7 @@ struct _GstSharedPoolElement
   GstAllocator *allocator;
   GstBufferPool *pool;
   gboolean installed;
+  gboolean warned_ignored;      /* the limits-ignored warning was posted */
 
   /* properties, under the object lock (copy_foreign is also read with
    * g_atomic_int_get on the streaming thread) */
@@ -305,7 +315,10 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
    * A `GstSharedPoolElementStats` structure: `buffers` pushed, `pooled`
    * (of those, in recycled memory), `copied` (foreign buffers copied),
    * `offered` and `kept-downstream` (ALLOCATION queries answered with our
-   * pool or with downstream's), `pool` (gst_shared_pool_get_stats()) and
+   * pool or with downstream's), `limits-ignored` (of the kept-downstream
+   * ones, those where max-buffers or max-bytes were set and could not
+   * apply), `limits-raised` (negotiations where downstream's minimum
+   * raised max-buffers or max-bytes), `pool` (gst_shared_pool_get_stats()) and
    * `allocator` (gst_bucket_allocator_get_stats()).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
@@ -430,6 +443,8 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
       "copied", G_TYPE_UINT64, COUNTER (c, copied),
       "offered", G_TYPE_UINT64, COUNTER (c, offered),
       "kept-downstream", G_TYPE_UINT64, COUNTER (c, kept_downstream),
+      "limits-ignored", G_TYPE_UINT64, COUNTER (c, limits_ignored),
+      "limits-raised", G_TYPE_UINT64, COUNTER (c, limits_raised),
       "pool", GST_TYPE_STRUCTURE, pool,
       "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
   gst_structure_free (pool);
@@ -583,7 +598,7 @@ frame_size (GstQuery * query, GstCaps * caps, guint * min)
  * new caps find their own key's idle frames. */
 static gboolean
 configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
-    guint min, const GstAllocationParams * params)
+    guint min, const Bounds * bounds, const GstAllocationParams * params)
 {
   GstStructure *config = gst_buffer_pool_get_config (self->pool);
   GstCaps *old_caps = NULL;
@@ -600,10 +615,10 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
     config = gst_buffer_pool_get_config (self->pool);
   }
 
-  GST_OBJECT_LOCK (self);
   gst_buffer_pool_config_set_params (config, caps, size, min,
-      self->max_buffers);
-  gst_shared_pool_config_set_max_bytes (config, self->max_bytes);
+      bounds->max_buffers);
+  gst_shared_pool_config_set_max_bytes (config, bounds->max_bytes);
+  GST_OBJECT_LOCK (self);
   gst_shared_pool_config_set_zero_memory (config, self->zero_memory);
   gst_shared_pool_config_set_track_leaks (config, self->track_leaks);
   GST_OBJECT_UNLOCK (self);
@@ -615,15 +630,105 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
 /* Makes our pool the only one in the answer. */
 static void
 offer_pool (GstSharedPoolElement * self, GstQuery * query, guint size,
-    guint min)
+    guint min, const Bounds * bounds)
 {
   while (gst_query_get_n_allocation_pools (query) > 0)
     gst_query_remove_nth_allocation_pool (query, 0);
-  GST_OBJECT_LOCK (self);
   gst_query_add_allocation_pool (query, self->pool, size, min,
-      self->max_buffers);
-  GST_OBJECT_UNLOCK (self);
+      bounds->max_buffers);
   COUNT (self, offered, 1);
+}
+
+/* The name of the element downstream (of its pad when it has none),
+ * which answered the query; the caller frees it. */
+static gchar *
+downstream_name (GstSharedPoolElement * self)
+{
+  GstPad *peer = gst_pad_get_peer (self->srcpad);
+  GstElement *element = peer ? gst_pad_get_parent_element (peer) : NULL;
+  gchar *name = element ? gst_element_get_name (element) :
+      peer ? gst_pad_get_name (peer) : g_strdup ("downstream");
+
+  gst_clear_object (&element);
+  gst_clear_object (&peer);
+  return name;
+}
+
+static void
+warn_raised (GstSharedPoolElement * self, const gchar * bound, guint min,
+    guint64 need, guint64 limit)
+{
+  gchar *name = downstream_name (self);
+
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s needs at least %u "
+          "buffers: %s raised from %" G_GUINT64_FORMAT " to %"
+          G_GUINT64_FORMAT ".", name, min, bound, limit, need),
+      ("downstream's minimum wins over the bound: with fewer buffers the "
+          "pipeline would stall"));
+  COUNT (self, limits_raised, 1);
+  g_free (name);
+}
+
+/* Bytes of @min blocks for frames of @size with @params, as the pool
+ * charges them. */
+static guint64
+min_bytes (GstSharedPoolElement * self, guint size, guint min,
+    const GstAllocationParams * params)
+{
+  gsize need = size + params->prefix + params->padding +
+      (params->align | gst_memory_alignment);
+
+  return (guint64) min *gst_bucket_allocator_get_block_size
+      (GST_BUCKET_ALLOCATOR (self->allocator), need);
+}
+
+/* Our bounds for a negotiation where downstream holds @min frames. Its
+ * minimum wins: a pool smaller than what downstream holds at once would
+ * stall the pipeline. A raised bound is posted as a warning. With
+ * max-bytes raised, the pool's bound is what holds: the allocator's own
+ * (which also counts block headers and other users' memory) is lifted
+ * until the element goes to NULL. */
+static void
+fit_bounds (GstSharedPoolElement * self, guint size, guint min,
+    const GstAllocationParams * params, Bounds * bounds)
+{
+  guint64 need = min_bytes (self, size, min, params);
+
+  GST_OBJECT_LOCK (self);
+  bounds->max_buffers = self->max_buffers;
+  bounds->max_bytes = self->max_bytes;
+  GST_OBJECT_UNLOCK (self);
+
+  if (bounds->max_buffers && min > bounds->max_buffers) {
+    warn_raised (self, "max-buffers", min, min, bounds->max_buffers);
+    bounds->max_buffers = min;
+  }
+  if (bounds->max_bytes && need > bounds->max_bytes) {
+    warn_raised (self, "max-bytes", min, need, bounds->max_bytes);
+    bounds->max_bytes = need;
+    g_object_set (self->allocator, "max-bytes", (guint64) 0, NULL);
+  }
+}
+
+/* Our bounds cannot apply to downstream's pool: said once per run, and
+ * counted each time. */
+static void
+warn_limits_ignored (GstSharedPoolElement * self)
+{
+  gboolean set, warn;
+
+  GST_OBJECT_LOCK (self);
+  set = self->max_buffers || self->max_bytes;
+  warn = set && !self->warned_ignored;
+  self->warned_ignored |= set;
+  GST_OBJECT_UNLOCK (self);
+
+  if (set)
+    COUNT (self, limits_ignored, 1);
+  if (warn)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("max-buffers and "
+            "max-bytes do not apply: downstream insists on its own pool."),
+        ("set prefer=ours to offer our pool anyway"));
 }
 
 static gboolean
@@ -634,6 +739,7 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   GstCaps *caps;
   guint size, min;
   guint64 max_bytes;
+  Bounds bounds;
 
   /* what downstream wants (no answer is fine: we fill in defaults) */
   gst_pad_peer_query (self->srcpad, query);
@@ -651,10 +757,11 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   GST_OBJECT_UNLOCK (self);
   if (max_bytes && size > max_bytes)
     goto too_large;
-  if (!configure_pool (self, caps, size, min, &params))
+  fit_bounds (self, size, min, &params, &bounds);
+  if (!configure_pool (self, caps, size, min, &bounds, &params))
     goto config_failed;
 
-  offer_pool (self, query, size, min);
+  offer_pool (self, query, size, min, &bounds);
   GST_DEBUG_OBJECT (self, "offered our pool for %u byte frames, caps %"
       GST_PTR_FORMAT, size, caps);
   return TRUE;
@@ -663,6 +770,7 @@ keep_downstream:
   {
     GST_DEBUG_OBJECT (self, "downstream insists on its pool, keeping it");
     COUNT (self, kept_downstream, 1);
+    warn_limits_ignored (self);
     return TRUE;
   }
 allocator_only:
@@ -800,6 +908,19 @@ restore_default_allocator (GstSharedPoolElement * self)
   g_mutex_unlock (&default_lock);
 }
 
+/* Undoes what fit_bounds() raised, for the next run. */
+static void
+restore_bounds (GstSharedPoolElement * self)
+{
+  guint64 max_bytes;
+
+  GST_OBJECT_LOCK (self);
+  max_bytes = self->max_bytes;
+  self->warned_ignored = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  g_object_set (self->allocator, "max-bytes", max_bytes, NULL);
+}
+
 static GstStateChangeReturn
 gst_shared_pool_element_change_state (GstElement * element,
     GstStateChange transition)
@@ -823,6 +944,7 @@ gst_shared_pool_element_change_state (GstElement * element,
     restore_default_allocator (self);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
     restore_default_allocator (self);
+    restore_bounds (self);
     /* idle frames are of no use to a stopped pipeline */
     gst_shared_pool_trim (GST_SHARED_POOL (self->pool));
     gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->allocator));

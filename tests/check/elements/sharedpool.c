@@ -582,6 +582,126 @@ GST_START_TEST (test_properties_reach_pool)
 
 GST_END_TEST;
 
+/* Pops the one warning on @bus, which must contain @text. */
+static void
+expect_one_warning (GstBus * bus, const gchar * text)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *error = NULL;
+
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &error, NULL);
+  fail_unless (strstr (error->message, text) != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  fail_if (gst_bus_have_pending (bus));
+}
+
+/* The element with a fake downstream answering min 3 frames, the bounds
+ * set, and a bus to read the warnings from. */
+static GstElement *
+element_with_bounds (GType pool_type, guint max_buffers, guint64 max_bytes,
+    GstBus * bus)
+{
+  GstElement *sp;
+
+  setup_downstream (pool_type, NULL);
+  sp = element_with_downstream ("auto");
+  gst_element_set_bus (sp, bus);
+  g_object_set (sp, "max-buffers", max_buffers, "max-bytes", max_bytes, NULL);
+  return sp;
+}
+
+/* The offered pool, which must take @n frames. */
+static GstBufferPool *
+offered_pool_takes (GstQuery * query, guint n, guint * max)
+{
+  GstBufferPool *pool = NULL;
+  guint min;
+
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, &min, max);
+  fail_unless (GST_IS_SHARED_POOL (pool));
+  fail_unless_equals_int (min, n);
+  use_pool (pool, query, n);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  return pool;
+}
+
+/* Downstream needs 3 frames, max-buffers is 2: downstream's minimum wins,
+ * and one warning names both numbers (no CRITICAL, no failed config). */
+GST_START_TEST (test_max_buffers_below_downstream_min)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (GST_TYPE_BUFFER_POOL, 2, 0, bus);
+  GstQuery *query = allocation_query (sp, SMALL_CAPS);
+  guint max;
+
+  gst_object_unref (offered_pool_takes (query, 3, &max));
+  fail_unless_equals_int (max, 3);
+  expect_one_warning (bus, "sink needs at least 3 buffers: max-buffers "
+      "raised from 2 to 3");
+  fail_unless_equals_uint64 (stat_u64 (sp, "limits-raised"), 1);
+  gst_query_unref (query);
+  element_teardown (sp);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* The same with max-bytes below 3 frames: raised to what 3 frames take. */
+GST_START_TEST (test_max_bytes_below_downstream_min)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (GST_TYPE_BUFFER_POOL, 0,
+      2 * 115200 + 1000, bus);
+  GstQuery *query = allocation_query (sp, SMALL_CAPS);
+  guint max;
+
+  gst_object_unref (offered_pool_takes (query, 3, &max));
+  fail_unless_equals_int (max, 0);
+  expect_one_warning (bus, "sink needs at least 3 buffers: max-bytes "
+      "raised from 231400 to ");
+  gst_query_unref (query);
+  element_teardown (sp);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* When downstream's own pool is kept, the bounds cannot apply: one warning
+ * for the run, and a counter for each query. */
+GST_START_TEST (test_limits_ignored_warning)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (test_special_pool_get_type (), 4, 0,
+      bus);
+
+  gst_query_unref (allocation_query (sp, SMALL_CAPS));
+  gst_query_unref (allocation_query (sp, SMALL_CAPS));
+  expect_one_warning (bus, "do not apply: downstream insists on its own "
+      "pool");
+  fail_unless_equals_uint64 (stat_u64 (sp, "limits-ignored"), 2);
+  element_teardown (sp);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* Before fanout, whose minimum is above max-buffers, the pipeline runs to
+ * EOS with a warning and no CRITICAL. */
+GST_START_TEST (test_max_buffers_below_fanout_min)
+{
+  GstElement *pipeline = run_pipeline ("videotestsrc num-buffers=20 ! "
+      SMALL_CAPS " ! sharedpool name=sp max-buffers=2 ! fanout name=f "
+      "f. ! jpegenc ! fakesink f. ! fakesink");
+
+  fail_unless_equals_uint64 (stat_u64 (by_name (pipeline, "sp"), "buffers"),
+      20);
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
 /* Buffers through the element */
 
 /* copy-foreign copies a malloc'd buffer into recycled memory with its
@@ -811,6 +931,10 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_compressed_caps_allocator_only);
   tcase_add_test (tc, test_renegotiation_reuses_key);
   tcase_add_test (tc, test_properties_reach_pool);
+  tcase_add_test (tc, test_max_buffers_below_downstream_min);
+  tcase_add_test (tc, test_max_bytes_below_downstream_min);
+  tcase_add_test (tc, test_limits_ignored_warning);
+  tcase_add_test (tc, test_max_buffers_below_fanout_min);
   tcase_add_test (tc, test_copy_foreign);
   tcase_add_test (tc, test_foreign_passes);
   tcase_add_test (tc, test_default_allocator_lifetime);
