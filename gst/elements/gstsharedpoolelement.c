@@ -127,8 +127,10 @@ struct _GstSharedPoolElement
   GstPad *srcpad;
 
   GstAllocator *allocator;
+  GstAllocator *default_allocator;      /* unbounded, for install-default */
   GstBufferPool *pool;
   gboolean installed;
+  gint errored;                 /* our error is posted: refuse data */
   gboolean warned_ignored;      /* the limits-ignored warning was posted */
 
   /* properties, under the object lock (copy_foreign is also read with
@@ -366,6 +368,10 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->allocator = gst_bucket_allocator_new ();
   g_object_set (self->allocator, "max-idle-bytes",
       (guint64) DEFAULT_MAX_IDLE_BYTES, NULL);
+  /* the bounds are the element's, never the whole process's */
+  self->default_allocator = gst_bucket_allocator_new ();
+  g_object_set (self->default_allocator, "max-idle-bytes",
+      (guint64) DEFAULT_MAX_IDLE_BYTES, NULL);
   g_signal_connect_object (self->allocator, "limit-reached",
       G_CALLBACK (on_limit_reached), self, 0);
   self->pool = gst_shared_pool_new ();
@@ -380,6 +386,7 @@ gst_shared_pool_element_finalize (GObject * object)
 
   gst_object_unref (self->pool);
   gst_object_unref (self->allocator);
+  gst_object_unref (self->default_allocator);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -395,8 +402,11 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
   if (prop_id == PROP_MAX_BYTES || prop_id == PROP_MAX_IDLE_BYTES ||
       prop_id == PROP_ZERO_MEMORY)
     g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
-  if (prop_id == PROP_MAX_IDLE_BYTES)
+  if (prop_id == PROP_MAX_IDLE_BYTES) {
+    g_object_set_property (G_OBJECT (self->default_allocator), pspec->name,
+        value);
     return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -434,6 +444,8 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
   GstStructure *pool = gst_shared_pool_get_stats (GST_SHARED_POOL (self->pool));
   GstStructure *alloc =
       gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (self->allocator));
+  GstStructure *dflt = gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR
+      (self->default_allocator));
   Counters *c = &self->counters;
   GstStructure *s;
 
@@ -446,9 +458,11 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
       "limits-ignored", G_TYPE_UINT64, COUNTER (c, limits_ignored),
       "limits-raised", G_TYPE_UINT64, COUNTER (c, limits_raised),
       "pool", GST_TYPE_STRUCTURE, pool,
-      "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
+      "allocator", GST_TYPE_STRUCTURE, alloc,
+      "default-allocator", GST_TYPE_STRUCTURE, dflt, NULL);
   gst_structure_free (pool);
   gst_structure_free (alloc);
+  gst_structure_free (dflt);
   return s;
 }
 
@@ -498,11 +512,17 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
 }
 
 /* Errors raised by the pool or the allocator, from the thread that
- * allocates (usually upstream's streaming thread). */
+ * allocates (usually upstream's streaming thread). The first one is
+ * posted; then the element refuses data and its pool is set flushing, so
+ * that no thread stays blocked in it until the element stops. */
 static void
 on_limit_reached (GObject * object, guint64 size, guint64 limit,
     GstSharedPoolElement * self)
 {
+  if (!g_atomic_int_compare_and_exchange (&self->errored, FALSE, TRUE))
+    return;
+  if (gst_buffer_pool_is_active (self->pool))
+    gst_buffer_pool_set_flushing (self->pool, TRUE);
   GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
       ("A buffer of %" G_GUINT64_FORMAT " bytes does not fit the shared "
           "pool's max-bytes limit of %" G_GUINT64_FORMAT " bytes.", size,
@@ -748,15 +768,16 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   if (!use_our_pool (self, query))
     goto keep_downstream;
 
-  put_allocator_first (self, query, &params);
   size = frame_size (query, caps, &min);
-  if (size == 0)
-    goto allocator_only;
   GST_OBJECT_LOCK (self);
   max_bytes = self->max_bytes;
   GST_OBJECT_UNLOCK (self);
+  /* checked before the answer names our allocator, which would refuse */
   if (max_bytes && size > max_bytes)
     goto too_large;
+  put_allocator_first (self, query, &params);
+  if (size == 0)
+    goto allocator_only;
   fit_bounds (self, size, min, &params, &bounds);
   if (!configure_pool (self, caps, size, min, &bounds, &params))
     goto config_failed;
@@ -851,6 +872,9 @@ gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
   gboolean recycled = is_recycled (buffer);
   GstBuffer *out;
 
+  if (G_UNLIKELY (g_atomic_int_get (&self->errored)))
+    goto errored;
+
   COUNT (self, buffers, 1);
   if (recycled)
     COUNT (self, pooled, 1);
@@ -873,6 +897,16 @@ copy_failed:
     gst_buffer_unref (buffer);
     return GST_FLOW_ERROR;
   }
+errored:
+  {
+    /* FLUSHING stops upstream quietly: our error is on the bus already,
+     * a second one (and the EOS upstream pushes after an error) would only
+     * race with the application's handling of the first */
+    GST_DEBUG_OBJECT (self, "refusing %" GST_PTR_FORMAT " after our error",
+        buffer);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_FLUSHING;
+  }
 }
 
 /* States */
@@ -883,9 +917,9 @@ install_default_allocator (GstSharedPoolElement * self)
   g_mutex_lock (&default_lock);
   if (default_users++ == 0) {
     saved_default = gst_allocator_find (NULL);
-    gst_allocator_set_default (gst_object_ref (self->allocator));
+    gst_allocator_set_default (gst_object_ref (self->default_allocator));
     GST_INFO_OBJECT (self, "installed %" GST_PTR_FORMAT " as the default "
-        "allocator", self->allocator);
+        "allocator", self->default_allocator);
   }
   g_mutex_unlock (&default_lock);
   self->installed = TRUE;
@@ -921,6 +955,17 @@ restore_bounds (GstSharedPoolElement * self)
   g_object_set (self->allocator, "max-bytes", max_bytes, NULL);
 }
 
+/* After our error, a stopped element accepts data again; the pool, set
+ * flushing by the error, serves again when still active. */
+static void
+clear_error (GstSharedPoolElement * self)
+{
+  if (!g_atomic_int_compare_and_exchange (&self->errored, TRUE, FALSE))
+    return;
+  if (gst_buffer_pool_is_active (self->pool))
+    gst_buffer_pool_set_flushing (self->pool, FALSE);
+}
+
 static GstStateChangeReturn
 gst_shared_pool_element_change_state (GstElement * element,
     GstStateChange transition)
@@ -942,12 +987,15 @@ gst_shared_pool_element_change_state (GstElement * element,
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && ret == GST_STATE_CHANGE_FAILURE)
     restore_default_allocator (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    clear_error (self);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
     restore_default_allocator (self);
     restore_bounds (self);
     /* idle frames are of no use to a stopped pipeline */
     gst_shared_pool_trim (GST_SHARED_POOL (self->pool));
     gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->allocator));
+    gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->default_allocator));
   }
   return ret;
 }

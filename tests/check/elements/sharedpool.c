@@ -104,8 +104,9 @@ GST_START_TEST (test_jpegenc_uses_default_allocator)
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 100);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 100);
-  fail_unless (sub_stat_u64 (sp, "allocator", "system-allocations") <= 10);
-  fail_unless (sub_stat_u64 (sp, "allocator", "reuses") >= 90);
+  fail_unless (sub_stat_u64 (sp, "default-allocator",
+          "system-allocations") <= 10);
+  fail_unless (sub_stat_u64 (sp, "default-allocator", "reuses") >= 90);
   stop_pipeline (pipeline);
 }
 
@@ -173,7 +174,8 @@ GST_START_TEST (test_appsrc_default_allocator)
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 200);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 200);
-  fail_unless (sub_stat_u64 (sp, "allocator", "system-allocations") <= 20);
+  fail_unless (sub_stat_u64 (sp, "default-allocator",
+          "system-allocations") <= 20);
   stop_pipeline (pipeline);
 }
 
@@ -898,6 +900,90 @@ GST_START_TEST (test_exhausted_blocks_until_state_change)
 
 GST_END_TEST;
 
+/* A request over max-bytes from another thread is our error: the source
+ * blocked in the pool at max-buffers wakes at once (its task pauses),
+ * and the pipeline goes to NULL. */
+GST_START_TEST (test_error_wakes_blocked_source)
+{
+  GstElement *pipeline = gst_parse_launch ("videotestsrc name=src ! "
+      SMALL_CAPS " ! sharedpool name=sp max-buffers=3 max-bytes=1000000 ! "
+      "fakesink name=sink", NULL);
+  GstElement *sp = by_name (pipeline, "sp");
+  GstPad *pad = gst_element_get_static_pad (by_name (pipeline, "sink"),
+      "sink");
+  GstPad *src = gst_element_get_static_pad (by_name (pipeline, "src"), "src");
+  GQueue held = G_QUEUE_INIT;
+  GstBuffer *huge = NULL;
+  GstMessage *msg;
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) hold_buffers, &held, NULL);
+  gst_object_unref (pad);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (sub_stat_u64 (sp, "pool", "waits") == 0)
+    g_thread_yield ();
+
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (((GstBuffer *)
+              held.head->data)->pool, 2000000, 0, &huge), GST_FLOW_ERROR);
+  msg = wait_for_end (pipeline);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (sp));
+  gst_message_unref (msg);
+  while (gst_pad_get_task_state (src) != GST_TASK_PAUSED)
+    g_thread_yield ();
+
+  set_state_ok (pipeline, GST_STATE_NULL);
+  g_queue_clear_full (&held, (GDestroyNotify) gst_buffer_unref);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* After its error the element refuses data (quietly: FLUSHING, the error
+ * is on the bus), until it is stopped. */
+GST_START_TEST (test_refuses_data_after_error)
+{
+  GstHarness *h = gst_harness_new ("sharedpool");
+  GstCaps *caps = gst_caps_from_string (SMALL_CAPS);
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+
+  g_object_set (h->element, "max-bytes", (guint64) 10000,
+      "install-default", FALSE, NULL);
+  gst_harness_set_src_caps (h, caps);
+  fail_if (gst_pad_peer_query (h->srcpad, query));
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()),
+      GST_FLOW_FLUSHING);
+
+  set_state_ok (h->element, GST_STATE_READY);
+  set_state_ok (h->element, GST_STATE_PLAYING);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()), GST_FLOW_OK);
+  gst_query_unref (query);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The default allocator installed for the process is not bounded by the
+ * element's max-bytes: unrelated code still gets its memory. */
+GST_START_TEST (test_default_allocator_unbounded)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  GstBuffer *buf;
+
+  g_object_set (sp, "max-bytes", (guint64) 10000, NULL);
+  set_state_ok (sp, GST_STATE_READY);
+  buf = gst_buffer_new_allocate (NULL, 100000, NULL);
+  fail_unless (buf != NULL);
+  fail_unless (gst_is_bucket_memory (gst_buffer_peek_memory (buf, 0)));
+  gst_buffer_unref (buf);
+  set_state_ok (sp, GST_STATE_NULL);
+  gst_object_unref (sp);
+}
+
+GST_END_TEST;
+
 /* Bad property values are refused by the ranges, the old value kept. */
 GST_START_TEST (test_bad_prefer_value)
 {
@@ -941,6 +1027,9 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_default_memory_is_system_memory);
   tcase_add_test (tc, test_oversize_is_error);
   tcase_add_test (tc, test_exhausted_blocks_until_state_change);
+  tcase_add_test (tc, test_error_wakes_blocked_source);
+  tcase_add_test (tc, test_refuses_data_after_error);
+  tcase_add_test (tc, test_default_allocator_unbounded);
   tcase_add_test (tc, test_bad_prefer_value);
   return s;
 }
