@@ -24,7 +24,7 @@
  *
  * Many producers ignore the answer and allocate from the process default
  * allocator: jpegenc, parsers and every gst_buffer_new_allocate (NULL, ...)
- * caller. With #GstSharedPoolElement:install-default (the default), while
+ * caller. With #GstSharedpool:install-default (the default), while
  * any sharedpool element is in the READY state or above, its
  * #GstBucketAllocator is the process default allocator; the previous
  * default comes back when the last such element goes to NULL. Its memory
@@ -33,17 +33,17 @@
  *
  * Elements that copy into memory they allocate themselves cannot be
  * pooled: vp8enc, for one, hands out g_malloc()ed memory
- * (gst_buffer_new_memdup()). #GstSharedPoolElement:copy-foreign copies
+ * (gst_buffer_new_memdup()). #GstSharedpool:copy-foreign copies
  * such buffers into pooled memory, which helps when a later element holds
  * frames for a long time.
  *
  * When a downstream element insists on its own pool (a pool of a special
  * type, or an allocator of a memory type other than system memory, as
- * hardware sinks offer), #GstSharedPoolElement:prefer decides whose pool
+ * hardware sinks offer), #GstSharedpool:prefer decides whose pool
  * upstream gets.
  *
- * Bounds: #GstSharedPoolElement:max-buffers and
- * #GstSharedPoolElement:max-bytes bound the pool (upstream blocks in
+ * Bounds: #GstSharedpool:max-buffers and
+ * #GstSharedpool:max-bytes bound the pool (upstream blocks in
  * acquire until a frame comes back) and max-bytes also bounds all the
  * memory of the element's allocator. A single request that can never fit
  * max-bytes is an error naming the size and the limit.
@@ -151,8 +151,14 @@ static GMutex default_lock;
 static guint default_users;
 static GstAllocator *saved_default;
 
+/* The GType is named GstSharedpool (GstSharedPool is the pool's) so that
+ * instances are named sharedpool0, sharedpool1, ... like the factory, in
+ * errors, logs and tracer tables. */
+typedef GstSharedPoolElement GstSharedpool;
+typedef GstSharedPoolElementClass GstSharedpoolClass;
+
 #define gst_shared_pool_element_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSharedPoolElement, gst_shared_pool_element,
+G_DEFINE_TYPE_WITH_CODE (GstSharedpool, gst_shared_pool_element,
     GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_shared_pool_element_debug,
         "sharedpool", 0, "keyed, size-bucketed buffer pool"));
 GST_ELEMENT_REGISTER_DEFINE (sharedpool, "sharedpool", GST_RANK_NONE,
@@ -207,7 +213,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
   gobject_class->get_property = gst_shared_pool_element_get_property;
 
   /**
-   * GstSharedPoolElement:prefer:
+   * GstSharedpool:prefer:
    *
    * Whose pool upstream gets when downstream offers one. `auto` offers
    * ours unless downstream insists on its own: a pool of a type other
@@ -222,7 +228,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:install-default:
+   * GstSharedpool:install-default:
    *
    * Make this element's allocator the process default allocator while the
    * element is in READY or above, for producers that allocate with
@@ -236,7 +242,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:copy-foreign:
+   * GstSharedpool:copy-foreign:
    *
    * Copy buffers whose memory did not come from a #GstBucketAllocator into
    * recycled memory before pushing them.
@@ -248,7 +254,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:max-bytes:
+   * GstSharedpool:max-bytes:
    *
    * Bound on the bytes of the pool's buffers and on all memory of the
    * element's allocator, in use or idle; 0 is no bound beyond what the
@@ -263,7 +269,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:max-buffers:
+   * GstSharedpool:max-buffers:
    *
    * The max-buffers offered to upstream with the pool; 0 is unlimited.
    * Upstream blocks in acquire when that many buffers are out.
@@ -275,7 +281,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:max-idle-bytes:
+   * GstSharedpool:max-idle-bytes:
    *
    * Most bytes the element's allocator keeps idle for reuse; memory
    * returned beyond it is freed.
@@ -287,7 +293,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:zero-memory:
+   * GstSharedpool:zero-memory:
    *
    * Zero every buffer and memory before handing it out (costs a memset).
    */
@@ -298,7 +304,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:track-leaks:
+   * GstSharedpool:track-leaks:
    *
    * Remember where each buffer of the pool was acquired and log the
    * buffers still out, with their stack traces, when the pool is flushed
@@ -312,7 +318,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:stats:
+   * GstSharedpool:stats:
    *
    * A `GstSharedPoolElementStats` structure: `buffers` pushed, `pooled`
    * (of those, in recycled memory), `copied` (foreign buffers copied),

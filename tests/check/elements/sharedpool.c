@@ -984,6 +984,20 @@ GST_START_TEST (test_default_allocator_unbounded)
 
 GST_END_TEST;
 
+/* Instances are named after the factory: sharedpool0, sharedpool1... */
+GST_START_TEST (test_default_name)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  gchar *name = gst_element_get_name (sp);
+
+  fail_unless (g_regex_match_simple ("^sharedpool[0-9]+$", name, 0, 0),
+      "%s", name);
+  g_free (name);
+  gst_object_unref (sp);
+}
+
+GST_END_TEST;
+
 /* Bad property values are refused by the ranges, the old value kept. */
 GST_START_TEST (test_bad_prefer_value)
 {
@@ -1030,6 +1044,7 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_error_wakes_blocked_source);
   tcase_add_test (tc, test_refuses_data_after_error);
   tcase_add_test (tc, test_default_allocator_unbounded);
+  tcase_add_test (tc, test_default_name);
   tcase_add_test (tc, test_bad_prefer_value);
   return s;
 }
