@@ -815,12 +815,18 @@ bucket_mem_copy (GstBucketMemory * bmem, gssize offset, gssize size)
 {
   GstMemory *mem = GST_MEMORY_CAST (bmem);
   GstAllocationParams params = { 0, mem->align, 0, 0, };
+  gssize start = (gssize) mem->offset + offset;
   GstMemory *copy;
 
   if (size == -1)
-    size = mem->size > (gsize) offset ? mem->size - offset : 0;
+    size = offset >= 0 && mem->size > (gsize) offset ? mem->size - offset : 0;
+  /* a range outside the block gives an empty copy, as system memory's
+   * does; one that runs past it is cut at its end */
+  if (start < 0 || (gsize) start > mem->maxsize)
+    start = size = 0;
+  size = MIN ((gsize) size, mem->maxsize - start);
 
-  params.prefix = mem->offset + offset;
+  params.prefix = start;
   copy = gst_allocator_alloc (mem->allocator, size, &params);
   if (copy == NULL)
     return NULL;

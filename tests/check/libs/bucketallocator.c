@@ -775,6 +775,33 @@ GST_START_TEST (test_copy)
 
 GST_END_TEST;
 
+/* A copy of a range outside the memory is empty, as system memory's is,
+ * and one running past its block is cut at the block's end: nothing is
+ * read outside the block (valgrind and ASan check that part). */
+GST_START_TEST (test_copy_out_of_range)
+{
+  GstBucketAllocator *alloc = new_allocator (NULL);
+  GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR (alloc), 100, NULL);
+  GstMemory *copy;
+
+  fill_pattern (mem, 1);
+  copy = gst_memory_copy (mem, 100000, -1);
+  fail_unless (copy != NULL);
+  fail_unless_equals_uint64 (copy->size, 0);
+  fail_unless_equals_uint64 (copy->offset, 0);
+  gst_memory_unref (copy);
+
+  copy = gst_memory_copy (mem, 50, 100000);
+  fail_unless (copy != NULL);
+  fail_unless_equals_uint64 (copy->offset + copy->size, mem->maxsize);
+  fail_unless (copy->size >= 50);
+  gst_memory_unref (copy);
+  gst_memory_unref (mem);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 /* Buffer level copies of bucket memory: a deep region copy is bucket
  * memory with the bytes of the region, a shallow one shares. */
 GST_START_TEST (test_buffer_copy_region)
@@ -995,6 +1022,7 @@ bucketallocator_suite (void)
   tcase_add_test (tc, test_share_recycled);
   tcase_add_test (tc, test_buffer_span_merge);
   tcase_add_test (tc, test_copy);
+  tcase_add_test (tc, test_copy_out_of_range);
   tcase_add_test (tc, test_buffer_copy_region);
   tcase_add_test (tc, test_unref_allocator_with_memory_out);
   tcase_add_test (tc, test_trim);
