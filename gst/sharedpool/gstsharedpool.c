@@ -697,9 +697,10 @@ resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
   gint idx;
 
   if (params && params->format == GST_FORMAT_BYTES) {
-    if (params->start < 0 || params->stop < params->start)
+    /* a range is a size: 0..size, nothing else */
+    if (params->start != 0 || params->stop < 0)
       return FALSE;
-    req->size = params->stop - params->start;
+    req->size = params->stop;
     if (!class_of_size (self, req->size, &idx, &req->charge))
       return FALSE;
     req->key = NULL;
@@ -858,12 +859,25 @@ too_large:
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
+  guint8 *data = ((GstBucketMemory *) mem)->data;
+  gsize end;
+
   mem->offset = self->params.prefix;
   mem->size = req->size;
+  end = mem->offset + mem->size;
 
-  /* our own memory, not shared: no map needed */
+  /* our own memory, not shared: no map needed. A reused block has the
+   * last user's bytes around the new size, so the flags are honoured
+   * again here (the allocator did it for a fresh block only). */
   if (self->zero_memory)
-    memset (((GstBucketMemory *) mem)->data + mem->offset, 0, mem->size);
+    memset (data + mem->offset, 0, mem->size);
+  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PREFIXED))
+    memset (data, 0, mem->offset);
+  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED))
+    memset (data + end, 0, mem->maxsize - end);
+  /* a resize by the last user may have cleared them */
+  GST_MINI_OBJECT_FLAGS (mem) |= self->params.flags &
+      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
 }
 
 static void

@@ -1263,6 +1263,86 @@ GST_START_TEST (test_zero_memory)
 
 GST_END_TEST;
 
+/* Sets every byte of the block of @buf, prefix and padding included, to
+ * @value; the memory keeps its offset and size. */
+static void
+scribble_block (GstBuffer * buf, guint8 value)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  gsize offset = mem->offset, size = mem->size;
+  GstMapInfo map;
+
+  gst_memory_resize (mem, -(gssize) offset, mem->maxsize);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  memset (map.data, value, map.size);
+  gst_memory_unmap (mem, &map);
+  gst_memory_resize (mem, offset, size);
+}
+
+/* Whether the prefix and the padding of the memory of @buf are zero. */
+static gboolean
+zero_around (GstBuffer * buf)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  gsize offset = mem->offset, size = mem->size, i;
+  gboolean zero = TRUE;
+  GstMapInfo map;
+
+  gst_memory_resize (mem, -(gssize) offset, mem->maxsize);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+  for (i = 0; i < map.size; i++)
+    zero &= (i >= offset && i < offset + size) || map.data[i] == 0;
+  gst_memory_unmap (mem, &map);
+  gst_memory_resize (mem, offset, size);
+  return zero;
+}
+
+/* ZERO_PREFIXED and ZERO_PADDED hold for a reused buffer too: what the
+ * last user wrote around its bytes is zero again, for a smaller size of
+ * the same class as well. */
+GST_START_TEST (test_zero_prefixed_padded_on_reuse)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = base_config (pool, 1000, 0, 0);
+  GstAllocationParams params = { GST_MEMORY_FLAG_ZERO_PREFIXED |
+        GST_MEMORY_FLAG_ZERO_PADDED, 0, 16, 32,
+  };
+  GstBuffer *first, *buf;
+
+  gst_buffer_pool_config_set_allocator (config, NULL, &params);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  first = acquire_sized (pool, 1000);
+  scribble_block (first, 0xa5);
+  gst_buffer_unref (first);
+  /* 1000 and 990 bytes with the prefix and padding share a class */
+  buf = acquire_sized (pool, 990);
+  fail_unless (buf == first);
+  fail_unless (GST_MEMORY_IS_ZERO_PADDED (gst_buffer_peek_memory (buf, 0)));
+  fail_unless (zero_around (buf));
+  gst_buffer_unref (buf);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A byte range is a size: 0..size; other starts are refused, as the
+ * docs say, not served as stop - start bytes. */
+GST_START_TEST (test_byte_range_must_start_at_0)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBufferPoolAcquireParams params = { GST_FORMAT_BYTES, 100, 300, 0, };
+  GstBuffer *buf = NULL;
+
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+          &params), GST_FLOW_ERROR);
+  fail_unless (buf == NULL);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 static const GstStructure *
 first_of (const GstStructure * s, const gchar * array)
 {
@@ -1559,6 +1639,8 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_config_allocator_change);
   tcase_add_test (tc, test_video_meta);
   tcase_add_test (tc, test_zero_memory);
+  tcase_add_test (tc, test_zero_prefixed_padded_on_reuse);
+  tcase_add_test (tc, test_byte_range_must_start_at_0);
   tcase_add_test (tc, test_stats_fields);
   tcase_add_test (tc, test_stats_counts);
   tcase_add_test (tc, test_trim);
