@@ -25,11 +25,13 @@
  * Many producers ignore the answer and allocate from the process default
  * allocator: jpegenc, parsers and every gst_buffer_new_allocate (NULL, ...)
  * caller. With #GstSharedpool:install-default (the default), while
- * any sharedpool element is in the READY state or above, its
- * #GstBucketAllocator is the process default allocator; the previous
- * default comes back when the last such element goes to NULL. Its memory
- * reports the %GST_ALLOCATOR_SYSMEM type and maps, shares, copies and
- * spans like system memory, so every consumer handles it as system memory.
+ * any sharedpool element is in the READY state or above, a
+ * #GstBucketAllocator of it (one without max-bytes: the element's bounds
+ * never limit the whole process) is the process default allocator; the
+ * previous default comes back when the last such element goes to NULL. Its
+ * memory reports the %GST_ALLOCATOR_SYSMEM type and maps, shares, copies
+ * and spans like system memory, so every consumer handles it as system
+ * memory.
  *
  * Elements that copy into memory they allocate themselves cannot be
  * pooled: vp8enc, for one, hands out g_malloc()ed memory
@@ -45,8 +47,10 @@
  * Bounds: #GstSharedpool:max-buffers and
  * #GstSharedpool:max-bytes bound the pool (upstream blocks in
  * acquire until a frame comes back) and max-bytes also bounds all the
- * memory of the element's allocator. A single request that can never fit
- * max-bytes is an error naming the size and the limit.
+ * memory of the allocator it offers. When downstream needs more frames
+ * than the bounds allow, its minimum wins and a warning says so. A single
+ * request that can never fit max-bytes is an error naming the size and the
+ * limit.
  *
  * ## Example launch line
  * |[
