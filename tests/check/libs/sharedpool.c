@@ -1592,6 +1592,172 @@ GST_START_TEST (test_stress_threads)
 
 GST_END_TEST;
 
+/* Conformance: what GStreamer's own buffer pool tests ask of any pool,
+ * checked from the behaviour. */
+
+/* An inactive pool hands out nothing: plain and sized acquires return
+ * FLUSHING. */
+GST_START_TEST (test_inactive_pool_returns_flushing)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstBuffer *buf = NULL;
+
+  configure (pool, NULL, 1000, 0, 0);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 100, 0, &buf),
+      GST_FLOW_FLUSHING);
+  fail_unless (buf == NULL);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A flushing pool returns FLUSHING, with or without DONTWAIT, and serves
+ * again once the flush is over. */
+GST_START_TEST (test_flushing_pool_returns_flushing)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 1, 0);
+  GstBufferPoolAcquireParams params = { GST_FORMAT_UNDEFINED, 0, 0,
+    GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT,
+  };
+  GstBuffer *buf = NULL;
+
+  gst_buffer_pool_set_flushing (pool, TRUE);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+          &params), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 100, 0, &buf),
+      GST_FLOW_FLUSHING);
+  fail_unless (buf == NULL);
+
+  gst_buffer_pool_set_flushing (pool, FALSE);
+  gst_buffer_unref (acquire (pool));
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* Buffers given back in another order than taken are all reused: no
+ * allocation for the second round. */
+GST_START_TEST (test_out_of_order_release_reused)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *a = acquire (pool), *b = acquire (pool), *c = acquire (pool);
+  GstBuffer *x, *y, *z;
+
+  gst_buffer_unref (b);
+  gst_buffer_unref (a);
+  gst_buffer_unref (c);
+  x = acquire (pool);
+  y = acquire (pool);
+  z = acquire (pool);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 3);
+  fail_unless (x != y && y != z && x != z);
+  fail_unless (x == a || x == b || x == c);
+  fail_unless (y == a || y == b || y == c);
+  fail_unless (z == a || z == b || z == c);
+  gst_buffer_unref (x);
+  gst_buffer_unref (y);
+  gst_buffer_unref (z);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* The config can change only while the pool is inactive with no buffer
+ * out; what was set reads back and validates. */
+GST_START_TEST (test_config_only_when_inactive)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 1, 4);
+  GstCaps *caps = test_caps ("test/a");
+  GstStructure *config;
+  GstBuffer *buf;
+
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_validate_params (config, caps, 1000,
+          1, 4));
+  gst_structure_free (config);
+  fail_if (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0, 0)));
+
+  buf = acquire (pool);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  fail_if (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0, 0)));
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0,
+              0)));
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A meta added by a user goes on release, the buffer itself is reused;
+ * a size changed by a user is the configured one again. */
+GST_START_TEST (test_modified_after_acquire_reused_clean)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstCaps *ref = test_caps ("test/ref");
+  GstBuffer *first, *buf;
+
+  first = acquire (pool);
+  gst_buffer_add_reference_timestamp_meta (first, ref, 1, 2);
+  gst_buffer_resize (first, 10, 100);
+  gst_buffer_unref (first);
+
+  buf = acquire (pool);
+  fail_unless (buf == first);
+  fail_unless (gst_buffer_get_reference_timestamp_meta (buf, NULL) == NULL);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), 1000);
+  fail_unless_equals_uint64 (gst_buffer_peek_memory (buf, 0)->offset, 0);
+  gst_buffer_unref (buf);
+  gst_caps_unref (ref);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A buffer given more memory by a user is freed on release. */
+GST_START_TEST (test_appended_memory_discarded)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *buf = acquire (pool);
+  gint freed = 0;
+
+  watch_free (buf, &freed);
+  gst_buffer_append_memory (buf, gst_allocator_alloc (NULL, 10, NULL));
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (freed, 1);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A buffer whose memory someone still holds at release is discarded, so
+ * the holder's bytes are never overwritten by the next user (the stock
+ * pool reuses it). */
+GST_START_TEST (test_memory_held_elsewhere_discarded)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *first = acquire (pool), *buf, *holder = gst_buffer_new ();
+
+  fill_buffer (first, 3);
+  gst_buffer_append_memory (holder, gst_buffer_get_memory (first, 0));
+  gst_buffer_unref (first);
+
+  buf = acquire (pool);
+  fail_unless (buf != first);
+  fill_buffer (buf, 9);
+  fail_unless (has_fill (holder, 3));
+  gst_buffer_unref (buf);
+  gst_buffer_unref (holder);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedpool_suite (void)
 {
@@ -1646,6 +1812,16 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_trim);
   tcase_add_test (tc, test_leak_report);
   tcase_add_test (tc, test_stress_threads);
+
+  tc = tcase_create ("conformance");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_inactive_pool_returns_flushing);
+  tcase_add_test (tc, test_flushing_pool_returns_flushing);
+  tcase_add_test (tc, test_out_of_order_release_reused);
+  tcase_add_test (tc, test_config_only_when_inactive);
+  tcase_add_test (tc, test_modified_after_acquire_reused_clean);
+  tcase_add_test (tc, test_appended_memory_discarded);
+  tcase_add_test (tc, test_memory_held_elsewhere_discarded);
 
   return s;
 }
