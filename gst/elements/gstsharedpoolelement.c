@@ -82,6 +82,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_element_debug);
 #define DEFAULT_MAX_BYTES       0
 #define DEFAULT_MAX_BUFFERS     0
 #define DEFAULT_MAX_IDLE_BYTES  (256 * 1024 * 1024)
+#define DEFAULT_MAX_IDLE_TIME   (5 * GST_SECOND)
 #define DEFAULT_ZERO_MEMORY     FALSE
 #define DEFAULT_TRACK_LEAKS     FALSE
 
@@ -94,6 +95,7 @@ enum
   PROP_MAX_BYTES,
   PROP_MAX_BUFFERS,
   PROP_MAX_IDLE_BYTES,
+  PROP_MAX_IDLE_TIME,
   PROP_ZERO_MEMORY,
   PROP_TRACK_LEAKS,
   PROP_STATS,
@@ -146,6 +148,7 @@ struct _GstSharedPoolElement
   guint max_buffers;
   gboolean zero_memory;
   gboolean track_leaks;
+  GstClockTime max_idle_time;
   Counters counters;
 };
 
@@ -297,6 +300,21 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstSharedpool:max-idle-time:
+   *
+   * How long, in nanoseconds, the pool's frames and the allocators' memory
+   * may stay idle before they go back to the system (0 = until the
+   * element goes to NULL). Checked while the element is used (every few
+   * acquires and at each new allocation), no timer.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IDLE_TIME,
+      g_param_spec_uint64 ("max-idle-time", "Max idle time",
+          "Nanoseconds idle frames and memory are kept for reuse before "
+          "they go back to the system (0 = until NULL)", 0, G_MAXINT64,
+          DEFAULT_MAX_IDLE_TIME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstSharedpool:zero-memory:
    *
    * Zero every buffer and memory before handing it out (costs a memset).
@@ -374,6 +392,7 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->max_buffers = DEFAULT_MAX_BUFFERS;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
   self->track_leaks = DEFAULT_TRACK_LEAKS;
+  self->max_idle_time = DEFAULT_MAX_IDLE_TIME;
 
   self->allocator = gst_bucket_allocator_new ();
   g_object_set (self->allocator, "max-idle-bytes",
@@ -412,11 +431,13 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
   if (prop_id == PROP_MAX_BYTES || prop_id == PROP_MAX_IDLE_BYTES ||
       prop_id == PROP_ZERO_MEMORY)
     g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
-  if (prop_id == PROP_MAX_IDLE_BYTES) {
+  if (prop_id == PROP_MAX_IDLE_BYTES || prop_id == PROP_MAX_IDLE_TIME)
     g_object_set_property (G_OBJECT (self->default_allocator), pspec->name,
         value);
+  if (prop_id == PROP_MAX_IDLE_TIME)
+    g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
+  if (prop_id == PROP_MAX_IDLE_BYTES)
     return;
-  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -440,6 +461,9 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
       break;
     case PROP_TRACK_LEAKS:
       self->track_leaks = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_IDLE_TIME:
+      self->max_idle_time = g_value_get_uint64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -513,6 +537,9 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
       break;
     case PROP_TRACK_LEAKS:
       g_value_set_boolean (value, self->track_leaks);
+      break;
+    case PROP_MAX_IDLE_TIME:
+      g_value_set_uint64 (value, self->max_idle_time);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -651,6 +678,7 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
   GST_OBJECT_LOCK (self);
   gst_shared_pool_config_set_zero_memory (config, self->zero_memory);
   gst_shared_pool_config_set_track_leaks (config, self->track_leaks);
+  gst_shared_pool_config_set_max_idle_time (config, self->max_idle_time);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_pool_config_set_allocator (config, self->allocator, params);
 

@@ -565,7 +565,8 @@ GST_START_TEST (test_properties_reach_pool)
   setup_downstream (0, NULL);
   sp = element_with_downstream ("auto");
   g_object_set (sp, "max-buffers", 7, "max-bytes",
-      (guint64) 10000000, "track-leaks", TRUE, "zero-memory", TRUE, NULL);
+      (guint64) 10000000, "track-leaks", TRUE, "zero-memory", TRUE,
+      "max-idle-time", (guint64) GST_SECOND, NULL);
   query = allocation_query (sp, SMALL_CAPS);
   gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, &max);
   fail_unless_equals_int (max, 7);
@@ -575,6 +576,8 @@ GST_START_TEST (test_properties_reach_pool)
       10000000);
   fail_unless (gst_shared_pool_config_get_track_leaks (config));
   fail_unless (gst_shared_pool_config_get_zero_memory (config));
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), GST_SECOND);
   gst_structure_free (config);
 
   gst_object_unref (pool);

@@ -110,6 +110,17 @@ pool_stat (GstBufferPool * pool, const gchar * field)
   return v;
 }
 
+static guint64
+structure_u64_of_allocator (GstAllocator * alloc, const gchar * field)
+{
+  GstStructure *s =
+      gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (alloc));
+  guint64 v = structure_u64 (s, field);
+
+  gst_structure_free (s);
+  return v;
+}
+
 static guint
 pool_stat_uint (GstBufferPool * pool, const gchar * field)
 {
@@ -1327,6 +1338,60 @@ GST_START_TEST (test_zero_prefixed_padded_on_reuse)
 
 GST_END_TEST;
 
+/* Idle buffers not used through a whole sweep period are freed, their
+ * memory straight back to the system (not to the allocator's lists).
+ * With max-idle-time 1 ns each new buffer is a sweep. */
+GST_START_TEST (test_idle_buffers_age_out)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstAllocator *alloc = gst_bucket_allocator_new ();
+  GstStructure *config = base_config (pool, 1000, 0, 0);
+  GstBuffer *a1, *a2, *s1, *s2;
+
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_shared_pool_config_set_max_idle_time (config, 1);
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), 1);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  a1 = acquire (pool);
+  a2 = acquire (pool);
+  gst_buffer_unref (a1);
+  gst_buffer_unref (a2);
+  s1 = acquire_sized (pool, 300);       /* sweep: the period starts */
+  s2 = acquire_sized (pool, 300);       /* sweep: a1 and a2 go */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 2);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  fail_unless_equals_uint64 (structure_u64_of_allocator (alloc,
+          "bytes-idle"), 0);
+
+  gst_buffer_unref (s1);
+  gst_buffer_unref (s2);
+  stop_and_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* The default keeps idle buffers for seconds: a quick reuse finds them. */
+GST_START_TEST (test_idle_buffers_default_kept)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), 5 * GST_SECOND);
+  gst_structure_free (config);
+  gst_buffer_unref (acquire (pool));
+  gst_buffer_unref (acquire_sized (pool, 300));
+  gst_buffer_unref (acquire_sized (pool, 300));
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 0);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A byte range is a size: 0..size; other starts are refused, as the
  * docs say, not served as stop - start bytes. */
 GST_START_TEST (test_byte_range_must_start_at_0)
@@ -1807,6 +1872,8 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_zero_memory);
   tcase_add_test (tc, test_zero_prefixed_padded_on_reuse);
   tcase_add_test (tc, test_byte_range_must_start_at_0);
+  tcase_add_test (tc, test_idle_buffers_age_out);
+  tcase_add_test (tc, test_idle_buffers_default_kept);
   tcase_add_test (tc, test_stats_fields);
   tcase_add_test (tc, test_stats_counts);
   tcase_add_test (tc, test_trim);
