@@ -617,6 +617,16 @@ element_with_bounds (GType pool_type, guint max_buffers, guint64 max_bytes,
   return sp;
 }
 
+/* The bus goes first: messages of the state changes would hold the
+ * element that holds the bus. */
+static void
+teardown_with_bus (GstElement * sp, GstBus * bus)
+{
+  gst_element_set_bus (sp, NULL);
+  gst_object_unref (bus);
+  element_teardown (sp);
+}
+
 /* The offered pool, which must take @n frames. */
 static GstBufferPool *
 offered_pool_takes (GstQuery * query, guint n, guint * max)
@@ -647,8 +657,7 @@ GST_START_TEST (test_max_buffers_below_downstream_min)
       "raised from 2 to 3");
   fail_unless_equals_uint64 (stat_u64 (sp, "limits-raised"), 1);
   gst_query_unref (query);
-  element_teardown (sp);
-  gst_object_unref (bus);
+  teardown_with_bus (sp, bus);
 }
 
 GST_END_TEST;
@@ -667,8 +676,7 @@ GST_START_TEST (test_max_bytes_below_downstream_min)
   expect_one_warning (bus, "sink needs at least 3 buffers: max-bytes "
       "raised from 231400 to ");
   gst_query_unref (query);
-  element_teardown (sp);
-  gst_object_unref (bus);
+  teardown_with_bus (sp, bus);
 }
 
 GST_END_TEST;
@@ -686,8 +694,7 @@ GST_START_TEST (test_limits_ignored_warning)
   expect_one_warning (bus, "do not apply: downstream insists on its own "
       "pool");
   fail_unless_equals_uint64 (stat_u64 (sp, "limits-ignored"), 2);
-  element_teardown (sp);
-  gst_object_unref (bus);
+  teardown_with_bus (sp, bus);
 }
 
 GST_END_TEST;
