@@ -137,6 +137,9 @@ struct _GstSharedPoolElement
   GstBufferPool *pool;
   gboolean installed;
   gint errored;                 /* our error is posted: refuse data */
+  gint oversize;                /* a frame over max-bytes was negotiated */
+  guint64 oversize_size;        /* ... its size and the limit, under the */
+  guint64 oversize_limit;       /* object lock */
   gboolean warned_ignored;      /* the limits-ignored warning was posted */
 
   /* properties, under the object lock (copy_foreign is also read with
@@ -567,6 +570,35 @@ on_limit_reached (GObject * object, guint64 size, guint64 limit,
           "max-bytes or lower the frame size", object));
 }
 
+/* A frame size over max-bytes, seen in the ALLOCATION query: the error
+ * is posted when such a frame arrives, from the streaming thread as any
+ * data flow error (posted while the pipeline is still starting, it would
+ * race with the application setting up its bus handling: gst-launch 1.22
+ * can miss it). */
+static void
+defer_oversize_error (GstSharedPoolElement * self, guint64 size, guint64 limit)
+{
+  GST_WARNING_OBJECT (self, "frames of %" G_GUINT64_FORMAT " bytes never "
+      "fit max-bytes %" G_GUINT64_FORMAT, size, limit);
+  GST_OBJECT_LOCK (self);
+  self->oversize_size = size;
+  self->oversize_limit = limit;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->oversize, TRUE);
+}
+
+static void
+post_oversize_error (GstSharedPoolElement * self)
+{
+  guint64 size, limit;
+
+  GST_OBJECT_LOCK (self);
+  size = self->oversize_size;
+  limit = self->oversize_limit;
+  GST_OBJECT_UNLOCK (self);
+  on_limit_reached (G_OBJECT (self->pool), size, limit, self);
+}
+
 /* Allocation */
 
 /* Downstream insists on its own pool when it is not a stock software pool,
@@ -840,7 +872,7 @@ allocator_only:
   }
 too_large:
   {
-    on_limit_reached (G_OBJECT (self->pool), size, max_bytes, self);
+    defer_oversize_error (self, size, max_bytes);
     return FALSE;
   }
 config_failed:
@@ -910,6 +942,8 @@ gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
   gboolean recycled = is_recycled (buffer);
   GstBuffer *out;
 
+  if (G_UNLIKELY (g_atomic_int_get (&self->oversize)))
+    post_oversize_error (self);
   if (G_UNLIKELY (g_atomic_int_get (&self->errored)))
     goto errored;
 
@@ -998,6 +1032,7 @@ restore_bounds (GstSharedPoolElement * self)
 static void
 clear_error (GstSharedPoolElement * self)
 {
+  g_atomic_int_set (&self->oversize, FALSE);
   if (!g_atomic_int_compare_and_exchange (&self->errored, TRUE, FALSE))
     return;
   if (gst_buffer_pool_is_active (self->pool))
