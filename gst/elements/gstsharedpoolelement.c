@@ -24,29 +24,33 @@
  *
  * Many producers ignore the answer and allocate from the process default
  * allocator: jpegenc, parsers and every gst_buffer_new_allocate (NULL, ...)
- * caller. With #GstSharedPoolElement:install-default (the default), while
- * any sharedpool element is in the READY state or above, its
- * #GstBucketAllocator is the process default allocator; the previous
- * default comes back when the last such element goes to NULL. Its memory
- * reports the %GST_ALLOCATOR_SYSMEM type and maps, shares, copies and
- * spans like system memory, so every consumer handles it as system memory.
+ * caller. With #GstSharedpool:install-default (the default), while
+ * any sharedpool element is in the READY state or above, a
+ * #GstBucketAllocator of it (one without max-bytes: the element's bounds
+ * never limit the whole process) is the process default allocator; the
+ * previous default comes back when the last such element goes to NULL. Its
+ * memory reports the %GST_ALLOCATOR_SYSMEM type and maps, shares, copies
+ * and spans like system memory, so every consumer handles it as system
+ * memory.
  *
  * Elements that copy into memory they allocate themselves cannot be
  * pooled: vp8enc, for one, hands out g_malloc()ed memory
- * (gst_buffer_new_memdup()). #GstSharedPoolElement:copy-foreign copies
+ * (gst_buffer_new_memdup()). #GstSharedpool:copy-foreign copies
  * such buffers into pooled memory, which helps when a later element holds
  * frames for a long time.
  *
  * When a downstream element insists on its own pool (a pool of a special
  * type, or an allocator of a memory type other than system memory, as
- * hardware sinks offer), #GstSharedPoolElement:prefer decides whose pool
+ * hardware sinks offer), #GstSharedpool:prefer decides whose pool
  * upstream gets.
  *
- * Bounds: #GstSharedPoolElement:max-buffers and
- * #GstSharedPoolElement:max-bytes bound the pool (upstream blocks in
+ * Bounds: #GstSharedpool:max-buffers and
+ * #GstSharedpool:max-bytes bound the pool (upstream blocks in
  * acquire until a frame comes back) and max-bytes also bounds all the
- * memory of the element's allocator. A single request that can never fit
- * max-bytes is an error naming the size and the limit.
+ * memory of the allocator it offers. When downstream needs more frames
+ * than the bounds allow, its minimum wins and a warning says so. A single
+ * request that can never fit max-bytes is an error naming the size and the
+ * limit.
  *
  * ## Example launch line
  * |[
@@ -78,6 +82,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_element_debug);
 #define DEFAULT_MAX_BYTES       0
 #define DEFAULT_MAX_BUFFERS     0
 #define DEFAULT_MAX_IDLE_BYTES  (256 * 1024 * 1024)
+#define DEFAULT_MAX_IDLE_TIME   (5 * GST_SECOND)
 #define DEFAULT_ZERO_MEMORY     FALSE
 #define DEFAULT_TRACK_LEAKS     FALSE
 
@@ -90,6 +95,7 @@ enum
   PROP_MAX_BYTES,
   PROP_MAX_BUFFERS,
   PROP_MAX_IDLE_BYTES,
+  PROP_MAX_IDLE_TIME,
   PROP_ZERO_MEMORY,
   PROP_TRACK_LEAKS,
   PROP_STATS,
@@ -108,7 +114,16 @@ typedef struct
   guint64 copied;               /* foreign buffers copied into our memory */
   guint64 offered;              /* ALLOCATION queries given our pool */
   guint64 kept_downstream;      /* ... given downstream's pool */
+  guint64 limits_ignored;       /* ... of those, with our bounds set */
+  guint64 limits_raised;        /* bounds raised to downstream's minimum */
 } Counters;
+
+/* The pool's bounds for one negotiation. */
+typedef struct
+{
+  guint max_buffers;
+  guint64 max_bytes;
+} Bounds;
 
 struct _GstSharedPoolElement
 {
@@ -118,8 +133,14 @@ struct _GstSharedPoolElement
   GstPad *srcpad;
 
   GstAllocator *allocator;
+  GstAllocator *default_allocator;      /* unbounded, for install-default */
   GstBufferPool *pool;
   gboolean installed;
+  gint errored;                 /* our error is posted: refuse data */
+  gint oversize;                /* a frame over max-bytes was negotiated */
+  guint64 oversize_size;        /* ... its size and the limit, under the */
+  guint64 oversize_limit;       /* object lock */
+  gboolean warned_ignored;      /* the limits-ignored warning was posted */
 
   /* properties, under the object lock (copy_foreign is also read with
    * g_atomic_int_get on the streaming thread) */
@@ -130,6 +151,7 @@ struct _GstSharedPoolElement
   guint max_buffers;
   gboolean zero_memory;
   gboolean track_leaks;
+  GstClockTime max_idle_time;
   Counters counters;
 };
 
@@ -139,8 +161,14 @@ static GMutex default_lock;
 static guint default_users;
 static GstAllocator *saved_default;
 
+/* The GType is named GstSharedpool (GstSharedPool is the pool's) so that
+ * instances are named sharedpool0, sharedpool1, ... like the factory, in
+ * errors, logs and tracer tables. */
+typedef GstSharedPoolElement GstSharedpool;
+typedef GstSharedPoolElementClass GstSharedpoolClass;
+
 #define gst_shared_pool_element_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSharedPoolElement, gst_shared_pool_element,
+G_DEFINE_TYPE_WITH_CODE (GstSharedpool, gst_shared_pool_element,
     GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_shared_pool_element_debug,
         "sharedpool", 0, "keyed, size-bucketed buffer pool"));
 GST_ELEMENT_REGISTER_DEFINE (sharedpool, "sharedpool", GST_RANK_NONE,
@@ -195,7 +223,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
   gobject_class->get_property = gst_shared_pool_element_get_property;
 
   /**
-   * GstSharedPoolElement:prefer:
+   * GstSharedpool:prefer:
    *
    * Whose pool upstream gets when downstream offers one. `auto` offers
    * ours unless downstream insists on its own: a pool of a type other
@@ -210,7 +238,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:install-default:
+   * GstSharedpool:install-default:
    *
    * Make this element's allocator the process default allocator while the
    * element is in READY or above, for producers that allocate with
@@ -224,7 +252,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:copy-foreign:
+   * GstSharedpool:copy-foreign:
    *
    * Copy buffers whose memory did not come from a #GstBucketAllocator into
    * recycled memory before pushing them.
@@ -236,7 +264,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:max-bytes:
+   * GstSharedpool:max-bytes:
    *
    * Bound on the bytes of the pool's buffers and on all memory of the
    * element's allocator, in use or idle; 0 is no bound beyond what the
@@ -251,7 +279,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:max-buffers:
+   * GstSharedpool:max-buffers:
    *
    * The max-buffers offered to upstream with the pool; 0 is unlimited.
    * Upstream blocks in acquire when that many buffers are out.
@@ -263,7 +291,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:max-idle-bytes:
+   * GstSharedpool:max-idle-bytes:
    *
    * Most bytes the element's allocator keeps idle for reuse; memory
    * returned beyond it is freed.
@@ -275,7 +303,22 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
-   * GstSharedPoolElement:zero-memory:
+   * GstSharedpool:max-idle-time:
+   *
+   * How long, in nanoseconds, the pool's frames and the allocators' memory
+   * may stay idle before they go back to the system (0 = until the
+   * element goes to NULL). Checked while the element is used (every few
+   * acquires and at each new allocation), no timer.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IDLE_TIME,
+      g_param_spec_uint64 ("max-idle-time", "Max idle time",
+          "Nanoseconds idle frames and memory are kept for reuse before "
+          "they go back to the system (0 = until NULL)", 0, G_MAXINT64,
+          DEFAULT_MAX_IDLE_TIME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedpool:zero-memory:
    *
    * Zero every buffer and memory before handing it out (costs a memset).
    */
@@ -286,7 +329,7 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:track-leaks:
+   * GstSharedpool:track-leaks:
    *
    * Remember where each buffer of the pool was acquired and log the
    * buffers still out, with their stack traces, when the pool is flushed
@@ -300,12 +343,15 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
-   * GstSharedPoolElement:stats:
+   * GstSharedpool:stats:
    *
    * A `GstSharedPoolElementStats` structure: `buffers` pushed, `pooled`
    * (of those, in recycled memory), `copied` (foreign buffers copied),
    * `offered` and `kept-downstream` (ALLOCATION queries answered with our
-   * pool or with downstream's), `pool` (gst_shared_pool_get_stats()) and
+   * pool or with downstream's), `limits-ignored` (of the kept-downstream
+   * ones, those where max-buffers or max-bytes were set and could not
+   * apply), `limits-raised` (negotiations where downstream's minimum
+   * raised max-buffers or max-bytes), `pool` (gst_shared_pool_get_stats()) and
    * `allocator` (gst_bucket_allocator_get_stats()).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
@@ -349,9 +395,14 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->max_buffers = DEFAULT_MAX_BUFFERS;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
   self->track_leaks = DEFAULT_TRACK_LEAKS;
+  self->max_idle_time = DEFAULT_MAX_IDLE_TIME;
 
   self->allocator = gst_bucket_allocator_new ();
   g_object_set (self->allocator, "max-idle-bytes",
+      (guint64) DEFAULT_MAX_IDLE_BYTES, NULL);
+  /* the bounds are the element's, never the whole process's */
+  self->default_allocator = gst_bucket_allocator_new ();
+  g_object_set (self->default_allocator, "max-idle-bytes",
       (guint64) DEFAULT_MAX_IDLE_BYTES, NULL);
   g_signal_connect_object (self->allocator, "limit-reached",
       G_CALLBACK (on_limit_reached), self, 0);
@@ -367,6 +418,7 @@ gst_shared_pool_element_finalize (GObject * object)
 
   gst_object_unref (self->pool);
   gst_object_unref (self->allocator);
+  gst_object_unref (self->default_allocator);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -381,6 +433,11 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
    * max-idle-bytes lives there only */
   if (prop_id == PROP_MAX_BYTES || prop_id == PROP_MAX_IDLE_BYTES ||
       prop_id == PROP_ZERO_MEMORY)
+    g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
+  if (prop_id == PROP_MAX_IDLE_BYTES || prop_id == PROP_MAX_IDLE_TIME)
+    g_object_set_property (G_OBJECT (self->default_allocator), pspec->name,
+        value);
+  if (prop_id == PROP_MAX_IDLE_TIME)
     g_object_set_property (G_OBJECT (self->allocator), pspec->name, value);
   if (prop_id == PROP_MAX_IDLE_BYTES)
     return;
@@ -408,6 +465,9 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
     case PROP_TRACK_LEAKS:
       self->track_leaks = g_value_get_boolean (value);
       break;
+    case PROP_MAX_IDLE_TIME:
+      self->max_idle_time = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -421,6 +481,8 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
   GstStructure *pool = gst_shared_pool_get_stats (GST_SHARED_POOL (self->pool));
   GstStructure *alloc =
       gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (self->allocator));
+  GstStructure *dflt = gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR
+      (self->default_allocator));
   Counters *c = &self->counters;
   GstStructure *s;
 
@@ -430,10 +492,14 @@ gst_shared_pool_element_get_stats (GstSharedPoolElement * self)
       "copied", G_TYPE_UINT64, COUNTER (c, copied),
       "offered", G_TYPE_UINT64, COUNTER (c, offered),
       "kept-downstream", G_TYPE_UINT64, COUNTER (c, kept_downstream),
+      "limits-ignored", G_TYPE_UINT64, COUNTER (c, limits_ignored),
+      "limits-raised", G_TYPE_UINT64, COUNTER (c, limits_raised),
       "pool", GST_TYPE_STRUCTURE, pool,
-      "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
+      "allocator", GST_TYPE_STRUCTURE, alloc,
+      "default-allocator", GST_TYPE_STRUCTURE, dflt, NULL);
   gst_structure_free (pool);
   gst_structure_free (alloc);
+  gst_structure_free (dflt);
   return s;
 }
 
@@ -475,6 +541,9 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
     case PROP_TRACK_LEAKS:
       g_value_set_boolean (value, self->track_leaks);
       break;
+    case PROP_MAX_IDLE_TIME:
+      g_value_set_uint64 (value, self->max_idle_time);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -483,16 +552,51 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
 }
 
 /* Errors raised by the pool or the allocator, from the thread that
- * allocates (usually upstream's streaming thread). */
+ * allocates (usually upstream's streaming thread). The first one is
+ * posted; then the element refuses data and its pool is set flushing, so
+ * that no thread stays blocked in it until the element stops. */
 static void
 on_limit_reached (GObject * object, guint64 size, guint64 limit,
     GstSharedPoolElement * self)
 {
+  if (!g_atomic_int_compare_and_exchange (&self->errored, FALSE, TRUE))
+    return;
+  if (gst_buffer_pool_is_active (self->pool))
+    gst_buffer_pool_set_flushing (self->pool, TRUE);
   GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
       ("A buffer of %" G_GUINT64_FORMAT " bytes does not fit the shared "
           "pool's max-bytes limit of %" G_GUINT64_FORMAT " bytes.", size,
           limit), ("%" GST_PTR_FORMAT " refused the allocation; raise "
           "max-bytes or lower the frame size", object));
+}
+
+/* A frame size over max-bytes, seen in the ALLOCATION query: the error
+ * is posted when such a frame arrives, from the streaming thread as any
+ * data flow error (posted while the pipeline is still starting, it would
+ * race with the application setting up its bus handling: gst-launch 1.22
+ * can miss it). */
+static void
+defer_oversize_error (GstSharedPoolElement * self, guint64 size, guint64 limit)
+{
+  GST_WARNING_OBJECT (self, "frames of %" G_GUINT64_FORMAT " bytes never "
+      "fit max-bytes %" G_GUINT64_FORMAT, size, limit);
+  GST_OBJECT_LOCK (self);
+  self->oversize_size = size;
+  self->oversize_limit = limit;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->oversize, TRUE);
+}
+
+static void
+post_oversize_error (GstSharedPoolElement * self)
+{
+  guint64 size, limit;
+
+  GST_OBJECT_LOCK (self);
+  size = self->oversize_size;
+  limit = self->oversize_limit;
+  GST_OBJECT_UNLOCK (self);
+  on_limit_reached (G_OBJECT (self->pool), size, limit, self);
 }
 
 /* Allocation */
@@ -583,7 +687,7 @@ frame_size (GstQuery * query, GstCaps * caps, guint * min)
  * new caps find their own key's idle frames. */
 static gboolean
 configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
-    guint min, const GstAllocationParams * params)
+    guint min, const Bounds * bounds, const GstAllocationParams * params)
 {
   GstStructure *config = gst_buffer_pool_get_config (self->pool);
   GstCaps *old_caps = NULL;
@@ -600,12 +704,13 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
     config = gst_buffer_pool_get_config (self->pool);
   }
 
-  GST_OBJECT_LOCK (self);
   gst_buffer_pool_config_set_params (config, caps, size, min,
-      self->max_buffers);
-  gst_shared_pool_config_set_max_bytes (config, self->max_bytes);
+      bounds->max_buffers);
+  gst_shared_pool_config_set_max_bytes (config, bounds->max_bytes);
+  GST_OBJECT_LOCK (self);
   gst_shared_pool_config_set_zero_memory (config, self->zero_memory);
   gst_shared_pool_config_set_track_leaks (config, self->track_leaks);
+  gst_shared_pool_config_set_max_idle_time (config, self->max_idle_time);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_pool_config_set_allocator (config, self->allocator, params);
 
@@ -615,15 +720,105 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
 /* Makes our pool the only one in the answer. */
 static void
 offer_pool (GstSharedPoolElement * self, GstQuery * query, guint size,
-    guint min)
+    guint min, const Bounds * bounds)
 {
   while (gst_query_get_n_allocation_pools (query) > 0)
     gst_query_remove_nth_allocation_pool (query, 0);
-  GST_OBJECT_LOCK (self);
   gst_query_add_allocation_pool (query, self->pool, size, min,
-      self->max_buffers);
-  GST_OBJECT_UNLOCK (self);
+      bounds->max_buffers);
   COUNT (self, offered, 1);
+}
+
+/* The name of the element downstream (of its pad when it has none),
+ * which answered the query; the caller frees it. */
+static gchar *
+downstream_name (GstSharedPoolElement * self)
+{
+  GstPad *peer = gst_pad_get_peer (self->srcpad);
+  GstElement *element = peer ? gst_pad_get_parent_element (peer) : NULL;
+  gchar *name = element ? gst_element_get_name (element) :
+      peer ? gst_pad_get_name (peer) : g_strdup ("downstream");
+
+  gst_clear_object (&element);
+  gst_clear_object (&peer);
+  return name;
+}
+
+static void
+warn_raised (GstSharedPoolElement * self, const gchar * bound, guint min,
+    guint64 need, guint64 limit)
+{
+  gchar *name = downstream_name (self);
+
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s needs at least %u "
+          "buffers: %s raised from %" G_GUINT64_FORMAT " to %"
+          G_GUINT64_FORMAT ".", name, min, bound, limit, need),
+      ("downstream's minimum wins over the bound: with fewer buffers the "
+          "pipeline would stall"));
+  COUNT (self, limits_raised, 1);
+  g_free (name);
+}
+
+/* Bytes of @min blocks for frames of @size with @params, as the pool
+ * charges them. */
+static guint64
+min_bytes (GstSharedPoolElement * self, guint size, guint min,
+    const GstAllocationParams * params)
+{
+  gsize need = size + params->prefix + params->padding +
+      (params->align | gst_memory_alignment);
+
+  return (guint64) min *gst_bucket_allocator_get_block_size
+      (GST_BUCKET_ALLOCATOR (self->allocator), need);
+}
+
+/* Our bounds for a negotiation where downstream holds @min frames. Its
+ * minimum wins: a pool smaller than what downstream holds at once would
+ * stall the pipeline. A raised bound is posted as a warning. With
+ * max-bytes raised, the pool's bound is what holds: the allocator's own
+ * (which also counts block headers and other users' memory) is lifted
+ * until the element goes to NULL. */
+static void
+fit_bounds (GstSharedPoolElement * self, guint size, guint min,
+    const GstAllocationParams * params, Bounds * bounds)
+{
+  guint64 need = min_bytes (self, size, min, params);
+
+  GST_OBJECT_LOCK (self);
+  bounds->max_buffers = self->max_buffers;
+  bounds->max_bytes = self->max_bytes;
+  GST_OBJECT_UNLOCK (self);
+
+  if (bounds->max_buffers && min > bounds->max_buffers) {
+    warn_raised (self, "max-buffers", min, min, bounds->max_buffers);
+    bounds->max_buffers = min;
+  }
+  if (bounds->max_bytes && need > bounds->max_bytes) {
+    warn_raised (self, "max-bytes", min, need, bounds->max_bytes);
+    bounds->max_bytes = need;
+    g_object_set (self->allocator, "max-bytes", (guint64) 0, NULL);
+  }
+}
+
+/* Our bounds cannot apply to downstream's pool: said once per run, and
+ * counted each time. */
+static void
+warn_limits_ignored (GstSharedPoolElement * self)
+{
+  gboolean set, warn;
+
+  GST_OBJECT_LOCK (self);
+  set = self->max_buffers || self->max_bytes;
+  warn = set && !self->warned_ignored;
+  self->warned_ignored |= set;
+  GST_OBJECT_UNLOCK (self);
+
+  if (set)
+    COUNT (self, limits_ignored, 1);
+  if (warn)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("max-buffers and "
+            "max-bytes do not apply: downstream insists on its own pool."),
+        ("set prefer=ours to offer our pool anyway"));
 }
 
 static gboolean
@@ -634,6 +829,7 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   GstCaps *caps;
   guint size, min;
   guint64 max_bytes;
+  Bounds bounds;
 
   /* what downstream wants (no answer is fine: we fill in defaults) */
   gst_pad_peer_query (self->srcpad, query);
@@ -642,19 +838,21 @@ gst_shared_pool_element_propose_allocation (GstSharedPoolElement * self,
   if (!use_our_pool (self, query))
     goto keep_downstream;
 
-  put_allocator_first (self, query, &params);
   size = frame_size (query, caps, &min);
-  if (size == 0)
-    goto allocator_only;
   GST_OBJECT_LOCK (self);
   max_bytes = self->max_bytes;
   GST_OBJECT_UNLOCK (self);
+  /* checked before the answer names our allocator, which would refuse */
   if (max_bytes && size > max_bytes)
     goto too_large;
-  if (!configure_pool (self, caps, size, min, &params))
+  put_allocator_first (self, query, &params);
+  if (size == 0)
+    goto allocator_only;
+  fit_bounds (self, size, min, &params, &bounds);
+  if (!configure_pool (self, caps, size, min, &bounds, &params))
     goto config_failed;
 
-  offer_pool (self, query, size, min);
+  offer_pool (self, query, size, min, &bounds);
   GST_DEBUG_OBJECT (self, "offered our pool for %u byte frames, caps %"
       GST_PTR_FORMAT, size, caps);
   return TRUE;
@@ -663,6 +861,7 @@ keep_downstream:
   {
     GST_DEBUG_OBJECT (self, "downstream insists on its pool, keeping it");
     COUNT (self, kept_downstream, 1);
+    warn_limits_ignored (self);
     return TRUE;
   }
 allocator_only:
@@ -673,7 +872,7 @@ allocator_only:
   }
 too_large:
   {
-    on_limit_reached (G_OBJECT (self->pool), size, max_bytes, self);
+    defer_oversize_error (self, size, max_bytes);
     return FALSE;
   }
 config_failed:
@@ -743,6 +942,11 @@ gst_shared_pool_element_chain (GstPad * pad, GstObject * parent,
   gboolean recycled = is_recycled (buffer);
   GstBuffer *out;
 
+  if (G_UNLIKELY (g_atomic_int_get (&self->oversize)))
+    post_oversize_error (self);
+  if (G_UNLIKELY (g_atomic_int_get (&self->errored)))
+    goto errored;
+
   COUNT (self, buffers, 1);
   if (recycled)
     COUNT (self, pooled, 1);
@@ -765,6 +969,16 @@ copy_failed:
     gst_buffer_unref (buffer);
     return GST_FLOW_ERROR;
   }
+errored:
+  {
+    /* FLUSHING stops upstream quietly: our error is on the bus already,
+     * a second one (and the EOS upstream pushes after an error) would only
+     * race with the application's handling of the first */
+    GST_DEBUG_OBJECT (self, "refusing %" GST_PTR_FORMAT " after our error",
+        buffer);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_FLUSHING;
+  }
 }
 
 /* States */
@@ -775,9 +989,9 @@ install_default_allocator (GstSharedPoolElement * self)
   g_mutex_lock (&default_lock);
   if (default_users++ == 0) {
     saved_default = gst_allocator_find (NULL);
-    gst_allocator_set_default (gst_object_ref (self->allocator));
+    gst_allocator_set_default (gst_object_ref (self->default_allocator));
     GST_INFO_OBJECT (self, "installed %" GST_PTR_FORMAT " as the default "
-        "allocator", self->allocator);
+        "allocator", self->default_allocator);
   }
   g_mutex_unlock (&default_lock);
   self->installed = TRUE;
@@ -798,6 +1012,31 @@ restore_default_allocator (GstSharedPoolElement * self)
     saved_default = NULL;
   }
   g_mutex_unlock (&default_lock);
+}
+
+/* Undoes what fit_bounds() raised, for the next run. */
+static void
+restore_bounds (GstSharedPoolElement * self)
+{
+  guint64 max_bytes;
+
+  GST_OBJECT_LOCK (self);
+  max_bytes = self->max_bytes;
+  self->warned_ignored = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  g_object_set (self->allocator, "max-bytes", max_bytes, NULL);
+}
+
+/* After our error, a stopped element accepts data again; the pool, set
+ * flushing by the error, serves again when still active. */
+static void
+clear_error (GstSharedPoolElement * self)
+{
+  g_atomic_int_set (&self->oversize, FALSE);
+  if (!g_atomic_int_compare_and_exchange (&self->errored, TRUE, FALSE))
+    return;
+  if (gst_buffer_pool_is_active (self->pool))
+    gst_buffer_pool_set_flushing (self->pool, FALSE);
 }
 
 static GstStateChangeReturn
@@ -821,11 +1060,15 @@ gst_shared_pool_element_change_state (GstElement * element,
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && ret == GST_STATE_CHANGE_FAILURE)
     restore_default_allocator (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    clear_error (self);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
     restore_default_allocator (self);
+    restore_bounds (self);
     /* idle frames are of no use to a stopped pipeline */
     gst_shared_pool_trim (GST_SHARED_POOL (self->pool));
     gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->allocator));
+    gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR (self->default_allocator));
   }
   return ret;
 }

@@ -52,6 +52,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_bucket_allocator_debug);
 #define DEFAULT_MIN_SIZE        64
 #define DEFAULT_MAX_POOLED_SIZE (64 * 1024 * 1024)
 #define DEFAULT_MAX_IDLE_BYTES  (256 * 1024 * 1024)
+#define DEFAULT_MAX_IDLE_TIME   (5 * GST_SECOND)
+/* reuses of a class between two looks at the clock */
+#define AGE_CHECK_MASK          63
 #define DEFAULT_MAX_BYTES       0
 #define DEFAULT_ZERO_MEMORY     FALSE
 
@@ -75,6 +78,7 @@ enum
   PROP_MAX_IDLE_BYTES,
   PROP_MAX_BYTES,
   PROP_ZERO_MEMORY,
+  PROP_MAX_IDLE_TIME,
   PROP_STATS,
 };
 
@@ -89,6 +93,7 @@ typedef struct
   GMutex lock;
   GstBucketMemory *idle;        /* stack through GstBucketMemory.next */
   guint n_idle;
+  guint low_idle;               /* fewest idle since the last sweep */
   gsize block_size;
   gint64 system_allocs;         /* atomic */
   guint64 reuses;
@@ -114,6 +119,9 @@ struct _GstBucketAllocator
   gint64 high_water;
   gint64 unpooled;
   gint64 failed;
+  gint64 max_idle_time;         /* ns, 0 = forever */
+  gint64 next_sweep;            /* monotonic µs */
+  gint64 aged;                  /* blocks freed for being idle too long */
 };
 
 #define gst_bucket_allocator_parent_class parent_class
@@ -212,6 +220,24 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * Since: 0.1
    */
+  /**
+   * GstBucketAllocator:max-idle-time:
+   *
+   * How long, in nanoseconds, memory may stay idle before it goes back to
+   * the system; 0 keeps it until trimmed. There is no timer: the age is
+   * checked every few reuses and at each allocation from the system, and
+   * memory idle through a whole half of this time is freed, so memory goes
+   * back within max-idle-time of its last use while the allocator is
+   * used, and at the next use after that otherwise.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_IDLE_TIME] = g_param_spec_uint64 ("max-idle-time",
+      "Maximum idle time",
+      "Nanoseconds memory may stay idle before it is freed (0 = forever)",
+      0, G_MAXINT64, DEFAULT_MAX_IDLE_TIME,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   properties[PROP_MAX_BYTES] = g_param_spec_uint64 ("max-bytes",
       "Maximum bytes",
       "Most bytes owned, idle and in use (0 = no limit)",
@@ -276,6 +302,7 @@ gst_bucket_allocator_init (GstBucketAllocator * self)
   self->map.min_size = DEFAULT_MIN_SIZE;
   self->map.max_pooled_size = DEFAULT_MAX_POOLED_SIZE;
   self->max_idle_bytes = DEFAULT_MAX_IDLE_BYTES;
+  self->max_idle_time = DEFAULT_MAX_IDLE_TIME;
   self->max_bytes = DEFAULT_MAX_BYTES;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
   /* shares.block_size stays 0: a share is a header only */
@@ -333,7 +360,7 @@ bucket_class_take_all (BucketClass * bc)
   g_mutex_lock (&bc->lock);
   list = bc->idle;
   bc->idle = NULL;
-  bc->n_idle = 0;
+  bc->n_idle = bc->low_idle = 0;
   g_mutex_unlock (&bc->lock);
 
   return list;
@@ -354,6 +381,54 @@ bucket_free_idle_list (GstBucketAllocator * self, GstBucketMemory * list)
     gst_memory_unref (GST_MEMORY_CAST (list));
     list = next;
   }
+}
+
+/* Takes the memories of @bc that stayed idle since the last sweep: the
+ * low_idle ones at the bottom of the stack, which no pop reached. */
+static GstBucketMemory *
+bucket_class_take_aged (BucketClass * bc, gint64 * n)
+{
+  GstBucketMemory *list = NULL, **link = &bc->idle;
+  guint keep;
+
+  g_mutex_lock (&bc->lock);
+  keep = bc->n_idle - bc->low_idle;
+  while (keep-- > 0)
+    link = &(*link)->next;
+  list = *link;
+  *link = NULL;
+  *n += bc->low_idle;
+  bc->n_idle -= bc->low_idle;
+  bc->low_idle = bc->n_idle;
+  g_mutex_unlock (&bc->lock);
+
+  return list;
+}
+
+/* Frees the memory idle for a whole sweep period, when one is over; the
+ * thread that moves next_sweep does it. */
+static void
+bucket_sweep_aged (GstBucketAllocator * self)
+{
+  gint64 max_time = COUNTER_GET (&self->max_idle_time);
+  gint64 due = COUNTER_GET (&self->next_sweep);
+  gint64 now, n = 0;
+  guint i;
+
+  if (max_time == 0)
+    return;
+  now = g_get_monotonic_time ();
+  if (now < due || !__atomic_compare_exchange_n (&self->next_sweep, &due,
+          now + max_time / 2000, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    return;
+
+  for (i = 0; i < self->n_classes; i++)
+    bucket_free_idle_list (self, bucket_class_take_aged (&self->classes[i],
+            &n));
+  if (n)
+    GST_DEBUG_OBJECT (self, "freed %" G_GINT64_FORMAT " blocks idle for "
+        "%" GST_TIME_FORMAT, n, GST_TIME_ARGS (max_time / 2));
+  COUNTER_ADD (&self->aged, n);
 }
 
 static void
@@ -408,6 +483,9 @@ gst_bucket_allocator_set_property (GObject * object, guint prop_id,
     case PROP_MAX_IDLE_BYTES:
       COUNTER_SET (&self->max_idle_bytes, g_value_get_uint64 (value));
       break;
+    case PROP_MAX_IDLE_TIME:
+      COUNTER_SET (&self->max_idle_time, g_value_get_uint64 (value));
+      break;
     case PROP_MAX_BYTES:
       COUNTER_SET (&self->max_bytes, g_value_get_uint64 (value));
       break;
@@ -435,6 +513,9 @@ gst_bucket_allocator_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_IDLE_BYTES:
       g_value_set_uint64 (value, COUNTER_GET (&self->max_idle_bytes));
+      break;
+    case PROP_MAX_IDLE_TIME:
+      g_value_set_uint64 (value, COUNTER_GET (&self->max_idle_time));
       break;
     case PROP_MAX_BYTES:
       g_value_set_uint64 (value, COUNTER_GET (&self->max_bytes));
@@ -538,6 +619,7 @@ bucket_class_pop (GstBucketAllocator * self, gint idx)
 {
   BucketClass *bc = bucket_class (self, idx);
   GstBucketMemory *bmem;
+  gboolean check = FALSE;
 
   if (bc == NULL)
     return NULL;
@@ -547,12 +629,15 @@ bucket_class_pop (GstBucketAllocator * self, gint idx)
   if (bmem) {
     bc->idle = bmem->next;
     bc->n_idle--;
-    bc->reuses++;
+    bc->low_idle = MIN (bc->low_idle, bc->n_idle);
+    check = (++bc->reuses & AGE_CHECK_MASK) == 0;
   }
   g_mutex_unlock (&bc->lock);
 
   if (bmem)
     COUNTER_ADD (&self->bytes_idle, -BLOCK_BYTES (bmem));
+  if (G_UNLIKELY (check))
+    bucket_sweep_aged (self);
   return bmem;
 }
 
@@ -693,6 +778,8 @@ bucket_alloc_block (GstBucketAllocator * self, gint idx, gsize need,
   guint8 *start;
   gsize aoffset;
 
+  if (fresh)
+    bucket_sweep_aged (self);
   if (fresh && !(bmem = bucket_block_new (self, idx, need)))
     return NULL;
 
@@ -815,12 +902,18 @@ bucket_mem_copy (GstBucketMemory * bmem, gssize offset, gssize size)
 {
   GstMemory *mem = GST_MEMORY_CAST (bmem);
   GstAllocationParams params = { 0, mem->align, 0, 0, };
+  gssize start = (gssize) mem->offset + offset;
   GstMemory *copy;
 
   if (size == -1)
-    size = mem->size > (gsize) offset ? mem->size - offset : 0;
+    size = offset >= 0 && mem->size > (gsize) offset ? mem->size - offset : 0;
+  /* a range outside the block gives an empty copy, as system memory's
+   * does; one that runs past it is cut at its end */
+  if (start < 0 || (gsize) start > mem->maxsize)
+    start = size = 0;
+  size = MIN ((gsize) size, mem->maxsize - start);
 
-  params.prefix = mem->offset + offset;
+  params.prefix = start;
   copy = gst_allocator_alloc (mem->allocator, size, &params);
   if (copy == NULL)
     return NULL;
@@ -1003,6 +1096,8 @@ collect_class_stats (GstBucketAllocator * self, GValue * array,
  * - `bytes-owned`, `bytes-idle`, `bytes-in-use` (guint64): memory held now,
  *   headers included
  * - `high-water` (guint64): the most bytes owned at any time
+ * - `aged` (guint64): blocks freed for staying idle longer than
+ *   #GstBucketAllocator:max-idle-time
  * - `classes` (GstValueArray of `GstBucketClassStats`): per size class that
  *   was ever used: `block-size`, `system-allocations`, `reuses`, `idle`
  *
@@ -1031,6 +1126,7 @@ gst_bucket_allocator_get_stats (GstBucketAllocator * self)
       "reuses", G_TYPE_UINT64, reuses,
       "unpooled", G_TYPE_UINT64, (guint64) COUNTER_GET (&self->unpooled),
       "failed", G_TYPE_UINT64, (guint64) COUNTER_GET (&self->failed),
+      "aged", G_TYPE_UINT64, (guint64) COUNTER_GET (&self->aged),
       "bytes-owned", G_TYPE_UINT64, (guint64) owned,
       "bytes-idle", G_TYPE_UINT64, (guint64) idle,
       "bytes-in-use", G_TYPE_UINT64, (guint64) MAX (owned - idle, 0),

@@ -70,6 +70,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define CONFIG_MAX_KEYS    "GstSharedPool.max-keys"
 #define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
 #define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
+#define CONFIG_MAX_IDLE_TIME "GstSharedPool.max-idle-time"
+
+#define DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
+/* hits of a stack between two looks at the clock */
+#define AGE_CHECK_MASK 63
 
 /* Where a buffer belongs. The tag is also stored in the buffer's memory
  * (GstBucketMemory.owner_tag) so that the release path finds the buffer's
@@ -103,6 +108,7 @@ typedef struct
 {
   StackItem *items;
   guint n_idle;
+  guint low_idle;               /* fewest idle since the last sweep */
   guint n_owned;                /* idle and out */
   guint capacity;               /* of items */
   gsize block;
@@ -152,6 +158,8 @@ struct _GstSharedPool
   guint max_keys;
   gboolean zero_memory;
   gboolean track_leaks;
+  GstClockTime max_idle_time;
+  gint64 next_sweep;            /* monotonic µs */
 
   GPtrArray *keys;              /* SubPool */
   SubPool *current;
@@ -169,6 +177,7 @@ struct _GstSharedPool
   guint64 waits;
   guint64 copies;
   guint64 copy_fallbacks;
+  guint64 aged;
 
   GHashTable *records;          /* GstBuffer -> BufferRecord */
 };
@@ -287,6 +296,7 @@ stack_pop (BufferStack * stack, GstMemory ** mem)
   if (stack == NULL || stack->n_idle == 0)
     return NULL;
   item = &stack->items[--stack->n_idle];
+  stack->low_idle = MIN (stack->low_idle, stack->n_idle);
   if (mem)
     *mem = item->mem;
   return item->buffer;
@@ -336,6 +346,52 @@ stack_clear (GstSharedPool * self, BufferStack * stack)
 
   while ((buffer = stack_pop (stack, NULL)))
     discard_buffer (self, buffer);
+}
+
+/* Frees the @n idle buffers at the bottom of @stack, which stayed idle
+ * through a whole sweep period; their memory goes back to the system,
+ * not to the allocator's free lists. */
+static void
+stack_drop_bottom (GstSharedPool * self, BufferStack * stack, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    ((GstBucketMemory *) stack->items[i].mem)->retire = TRUE;
+    discard_buffer (self, stack->items[i].buffer);
+  }
+  stack->n_idle -= n;
+  memmove (stack->items, stack->items + n, stack->n_idle * sizeof (StackItem));
+  self->aged += n;
+}
+
+static void
+stack_sweep (GstSharedPool * self, BufferStack * stack)
+{
+  stack_drop_bottom (self, stack, stack->low_idle);
+  stack->low_idle = stack->n_idle;
+}
+
+/* Frees the buffers idle for a whole half of max-idle-time, when such a
+ * period is over. No timer: called every few hits and at each new
+ * buffer, with the lock. */
+static void
+sweep_aged (GstSharedPool * self)
+{
+  gint64 now;
+  guint i;
+
+  if (self->max_idle_time == 0)
+    return;
+  now = g_get_monotonic_time ();
+  if (now < self->next_sweep)
+    return;
+  self->next_sweep = now + self->max_idle_time / 2000;
+
+  for (i = 0; i < self->keys->len; i++)
+    stack_sweep (self, &((SubPool *) g_ptr_array_index (self->keys, i))->stack);
+  for (i = 0; i < self->n_classes; i++)
+    stack_sweep (self, &self->classes[i]);
 }
 
 /* The size class of a buffer of @size bytes with the pool's params, or
@@ -598,6 +654,7 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
   self->max_bytes = max_bytes;
   self->max_keys = max_keys;
   self->zero_memory = gst_shared_pool_config_get_zero_memory (config);
+  self->max_idle_time = gst_shared_pool_config_get_max_idle_time (config);
   self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
       gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG;
   select_key (self, caps, gst_shared_pool_config_get_key (config), size,
@@ -697,9 +754,10 @@ resolve_request (GstSharedPool * self, GstBufferPoolAcquireParams * params,
   gint idx;
 
   if (params && params->format == GST_FORMAT_BYTES) {
-    if (params->start < 0 || params->stop < params->start)
+    /* a range is a size: 0..size, nothing else */
+    if (params->start != 0 || params->stop < 0)
       return FALSE;
-    req->size = params->stop - params->start;
+    req->size = params->stop;
     if (!class_of_size (self, req->size, &idx, &req->charge))
       return FALSE;
     req->key = NULL;
@@ -795,6 +853,7 @@ alloc_reserved (GstSharedPool * self, const Request * req, GstBuffer ** buffer)
 
   record_new_buffer (self, req, *buffer);
   self->allocations++;
+  sweep_aged (self);
   if (req->stack)
     req->stack->misses++;
   else
@@ -858,12 +917,25 @@ too_large:
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
+  guint8 *data = ((GstBucketMemory *) mem)->data;
+  gsize end;
+
   mem->offset = self->params.prefix;
   mem->size = req->size;
+  end = mem->offset + mem->size;
 
-  /* our own memory, not shared: no map needed */
+  /* our own memory, not shared: no map needed. A reused block has the
+   * last user's bytes around the new size, so the flags are honoured
+   * again here (the allocator did it for a fresh block only). */
   if (self->zero_memory)
-    memset (((GstBucketMemory *) mem)->data + mem->offset, 0, mem->size);
+    memset (data + mem->offset, 0, mem->size);
+  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PREFIXED))
+    memset (data, 0, mem->offset);
+  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED))
+    memset (data + end, 0, mem->maxsize - end);
+  /* a resize by the last user may have cleared them */
+  GST_MINI_OBJECT_FLAGS (mem) |= self->params.flags &
+      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
 }
 
 static void
@@ -896,9 +968,10 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     goto bad_request;
 
   g_mutex_lock (&self->lock);
-  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem))))
-    req.stack->hits++;
-  else
+  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem)))) {
+    if (G_UNLIKELY ((++req.stack->hits & AGE_CHECK_MASK) == 0))
+      sweep_aged (self);
+  } else
     ret = take_buffer_slow (self, &req, params &&
         (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT), buffer, &mem);
   g_mutex_unlock (&self->lock);
@@ -1042,8 +1115,12 @@ gst_shared_pool_start (GstBufferPool * pool)
 
   g_mutex_lock (&self->lock);
   while (ret == GST_FLOW_OK && req.stack->n_idle < self->min_buffers) {
-    if (!reserve (self, &req))
+    /* idle buffers of other keys and sizes make room, as in acquire */
+    if (!reserve (self, &req)) {
+      if (evict_idle (self, req.stack))
+        continue;
       goto no_room;
+    }
     ret = alloc_reserved (self, &req, &buffer);
     if (ret == GST_FLOW_OK)
       stack_push (req.stack, buffer, gst_buffer_peek_memory (buffer, 0));
@@ -1054,9 +1131,11 @@ gst_shared_pool_start (GstBufferPool * pool)
 
 no_room:
   {
+    GST_WARNING_OBJECT (self, "min-buffers %u do not fit: %u buffers of %"
+        G_GUINT64_FORMAT " bytes are out, max-buffers %u, max-bytes %"
+        G_GUINT64_FORMAT, self->min_buffers, self->n_buffers, self->n_bytes,
+        self->max_buffers, self->max_bytes);
     g_mutex_unlock (&self->lock);
-    GST_WARNING_OBJECT (self, "min-buffers %u do not fit the pool's bounds",
-        self->min_buffers);
     return FALSE;
   }
 }
@@ -1352,6 +1431,8 @@ collect_class_stats (GstSharedPool * self, GValue * array, guint64 * hits)
  * - `misses`, `allocations` (guint64): acquires that allocated a buffer
  * - `frees` (guint64): buffers the pool freed (evicted, trimmed, or
  *   returned with their memory replaced or shared)
+ * - `aged` (guint64): of those, buffers freed for staying idle longer
+ *   than max-idle-time (gst_shared_pool_config_set_max_idle_time())
  * - `unpooled` (guint64): sized acquires larger than the allocator pools
  * - `waits` (guint64): acquires that had to wait at the bounds
  * - `copies`, `copy-fallbacks` (guint64): copies of
@@ -1388,6 +1469,7 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
       "misses", G_TYPE_UINT64, pool->allocations,
       "allocations", G_TYPE_UINT64, pool->allocations,
       "frees", G_TYPE_UINT64, pool->frees,
+      "aged", G_TYPE_UINT64, pool->aged,
       "unpooled", G_TYPE_UINT64, pool->unpooled,
       "waits", G_TYPE_UINT64, pool->waits,
       "copies", G_TYPE_UINT64, pool->copies,
@@ -1420,6 +1502,49 @@ gst_shared_pool_config_set_max_bytes (GstStructure * config, guint64 max_bytes)
 {
   g_return_if_fail (config != NULL);
   gst_structure_set (config, CONFIG_MAX_BYTES, G_TYPE_UINT64, max_bytes, NULL);
+}
+
+/**
+ * gst_shared_pool_config_set_max_idle_time:
+ * @config: a buffer pool config
+ * @max_idle_time: nanoseconds a buffer may stay idle, 0 for no limit
+ *
+ * Frees idle buffers that were not used for about @max_idle_time, their
+ * memory going back to the system. There is no timer: the pool looks at
+ * the clock every few acquires and at each new buffer, and frees the
+ * buffers that stayed idle through a whole half of @max_idle_time. The
+ * default is 5 seconds.
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_max_idle_time (GstStructure * config,
+    GstClockTime max_idle_time)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, CONFIG_MAX_IDLE_TIME, G_TYPE_UINT64,
+      max_idle_time, NULL);
+}
+
+/**
+ * gst_shared_pool_config_get_max_idle_time:
+ * @config: a buffer pool config
+ *
+ * Reads the time set with gst_shared_pool_config_set_max_idle_time().
+ *
+ * Returns: the max-idle-time of @config in nanoseconds, the default (5
+ * seconds) when unset
+ *
+ * Since: 0.1
+ */
+GstClockTime
+gst_shared_pool_config_get_max_idle_time (const GstStructure * config)
+{
+  guint64 max_idle_time = DEFAULT_MAX_IDLE_TIME;
+
+  g_return_val_if_fail (config != NULL, 0);
+  gst_structure_get_uint64 (config, CONFIG_MAX_IDLE_TIME, &max_idle_time);
+  return max_idle_time;
 }
 
 /**

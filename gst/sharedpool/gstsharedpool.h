@@ -51,6 +51,13 @@ GST_SHARED_POOL_API
 guint64  gst_shared_pool_config_get_max_bytes (const GstStructure * config);
 
 GST_SHARED_POOL_API
+void     gst_shared_pool_config_set_max_idle_time (GstStructure * config,
+                                                   GstClockTime max_idle_time);
+
+GST_SHARED_POOL_API
+GstClockTime gst_shared_pool_config_get_max_idle_time (const GstStructure * config);
+
+GST_SHARED_POOL_API
 void     gst_shared_pool_config_set_key (GstStructure * config,
                                          const gchar * key);
 

@@ -46,9 +46,11 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/sharedpool/sharedpool.h>
@@ -75,6 +77,10 @@
 #define MT_SIZE                 4096
 #define MAX_IMPLS               4
 #define MAX_RUNS                101
+#define BURST_SIZE              3110400 /* a 1080p I420 frame */
+#define BURST_FRAMES            60
+#define IDLE_LIMIT              GST_SECOND      /* max-idle-time of the run */
+#define TRICKLE_PERIOD_US       10000
 
 typedef struct _BenchCase BenchCase;
 
@@ -595,12 +601,19 @@ write_json (GArray * figures, const gchar * path)
 }
 
 static void
-add_figure (GArray * figures, gchar * name, BenchValue ours, BenchValue stock)
+add_figure_unit (GArray * figures, gchar * name, BenchValue ours,
+    BenchValue stock, const gchar * unit)
 {
-  BenchFigure f = { name, ours, stock, "ns/op" };
+  BenchFigure f = { name, ours, stock, unit };
 
   bench_print (f.figure, &f.ours, &f.stock, f.unit, "%.1f");
   g_array_append_val (figures, f);
+}
+
+static void
+add_figure (GArray * figures, gchar * name, BenchValue ours, BenchValue stock)
+{
+  add_figure_unit (figures, name, ours, stock, "ns/op");
 }
 
 static void
@@ -720,6 +733,85 @@ bench_sized (GArray * figures)
       set.values[3], set.values[1]);
 }
 
+/* Figure 4: idle memory returned. RSS in MiB from /proc/self/statm. */
+static gdouble
+rss_mib (void)
+{
+  gchar *text = NULL;
+  guint64 pages = 0;
+
+  if (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL))
+    sscanf (text, "%*u %" G_GUINT64_FORMAT, &pages);
+  g_free (text);
+  return pages * (gdouble) sysconf (_SC_PAGESIZE) / (1024 * 1024);
+}
+
+/* One frame through @pool, written as a producer would. */
+static void
+touch_frame (GstBufferPool * pool, GstBuffer ** out)
+{
+  GstBuffer *buf = NULL;
+
+  if (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) != GST_FLOW_OK)
+    g_error ("poolbench: acquire failed");
+  gst_buffer_memset (buf, 0, 0x5a, BURST_SIZE);
+  if (out)
+    *out = buf;
+  else
+    gst_buffer_unref (buf);
+}
+
+/* After a burst of BURST_FRAMES 1080p frames in flight, a steady trickle
+ * of one frame every 10 ms: how long until RSS is back within 10 % of
+ * its value before the burst (max-idle-time 1 s), and RSS once the
+ * memory has been idle for the limit + 1 s. */
+static void
+bench_idle_rss (GArray * figures)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstBuffer *burst[BURST_FRAMES];
+  BenchValue back = { BENCH_TIMEOUT, 0 }, after = { BENCH_OK, 0 };
+  BenchValue before = { BENCH_OK, 0 };
+  gint64 start, end;
+  guint i;
+
+  gst_buffer_pool_config_set_params (config, NULL, BURST_SIZE, 0, 0);
+  gst_shared_pool_config_set_max_idle_time (config, IDLE_LIMIT);
+  if (!gst_buffer_pool_set_config (pool, config) ||
+      !gst_buffer_pool_set_active (pool, TRUE))
+    g_error ("poolbench: pool setup failed");
+
+  touch_frame (pool, NULL);
+  before.v = rss_mib ();
+  for (i = 0; i < BURST_FRAMES; i++)
+    touch_frame (pool, &burst[i]);
+  for (i = 0; i < BURST_FRAMES; i++)
+    gst_buffer_unref (burst[i]);
+
+  start = g_get_monotonic_time ();
+  end = start + (IDLE_LIMIT / GST_USECOND) + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end) {
+    touch_frame (pool, NULL);
+    if (back.status != BENCH_OK && rss_mib () <= before.v * 1.1) {
+      back.status = BENCH_OK;
+      back.v = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
+    }
+    g_usleep (TRICKLE_PERIOD_US);
+  }
+  after.v = rss_mib ();
+
+  /* stock: the limit + 1 s, the target for the return */
+  add_figure_unit (figures, g_strdup ("idle-rss-1080p-return"), back,
+      (BenchValue) {
+      BENCH_OK, (IDLE_LIMIT + GST_SECOND) / (gdouble) GST_SECOND}
+      , "s");
+  add_figure_unit (figures, g_strdup ("idle-rss-1080p-after-limit+1s"),
+      after, before, "MiB");
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
 /* callgrind mode */
 
 /* *INDENT-OFF* */
@@ -806,7 +898,7 @@ parse_options (int *argc, char ***argv, gchar ** json, gchar ** cg)
     {"scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale,
         "Scale the number of operations per run (default 1.0)", "F"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
-        "Only one group of figures: fixed, mt or sized", "GROUP"},
+        "Only one group of figures: fixed, mt, sized or idle", "GROUP"},
     {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
         "Measure in this process, without a timeout (for debuggers and "
           "profilers)", NULL},
@@ -846,6 +938,8 @@ main (int argc, char **argv)
     bench_threads (figures);
   if (want_group ("sized"))
     bench_sized (figures);
+  if (want_group ("idle"))
+    bench_idle_rss (figures);
   if (json != NULL)
     ok = write_json (figures, json);
 

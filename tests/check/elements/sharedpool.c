@@ -104,8 +104,9 @@ GST_START_TEST (test_jpegenc_uses_default_allocator)
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 100);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 100);
-  fail_unless (sub_stat_u64 (sp, "allocator", "system-allocations") <= 10);
-  fail_unless (sub_stat_u64 (sp, "allocator", "reuses") >= 90);
+  fail_unless (sub_stat_u64 (sp, "default-allocator",
+          "system-allocations") <= 10);
+  fail_unless (sub_stat_u64 (sp, "default-allocator", "reuses") >= 90);
   stop_pipeline (pipeline);
 }
 
@@ -173,7 +174,8 @@ GST_START_TEST (test_appsrc_default_allocator)
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 200);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 200);
-  fail_unless (sub_stat_u64 (sp, "allocator", "system-allocations") <= 20);
+  fail_unless (sub_stat_u64 (sp, "default-allocator",
+          "system-allocations") <= 20);
   stop_pipeline (pipeline);
 }
 
@@ -197,22 +199,36 @@ switch_caps_probe (GstPad * pad, GstPadProbeInfo * info, GstElement * filter)
 
 /* Caps change mid-stream: the source renegotiates, the pool switches key,
  * and back on the first caps it finds that key's frames again. */
-GST_START_TEST (test_caps_change_mid_stream)
+static GstElement *
+run_caps_changes (const gchar * sharedpool_props,
+    GstPadProbeCallback sink_query)
 {
-  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=60 ! "
-      "capsfilter name=cf caps=\"" SMALL_CAPS "\" ! sharedpool name=sp ! "
-      "fakesink name=sink", NULL);
-  GstElement *sp = by_name (pipeline, "sp");
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! capsfilter "
+      "name=cf caps=\"" SMALL_CAPS "\" ! sharedpool name=sp %s ! "
+      "fakesink name=sink enable-last-sample=false", sharedpool_props);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *cf = by_name (pipeline, "cf");
   GstPad *pad = gst_element_get_static_pad (by_name (pipeline, "sink"),
       "sink");
-  guint64 n = 0, allocations_before;
+  guint64 *n = g_new0 (guint64, 1);
 
-  g_object_set_data (G_OBJECT (cf), "n", &n);
+  g_object_set_data_full (G_OBJECT (cf), "n", n, g_free);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) switch_caps_probe, cf, NULL);
+  if (sink_query)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, sink_query,
+        NULL, NULL);
   gst_object_unref (pad);
+  g_free (desc);
   run_to_eos (pipeline);
+  return pipeline;
+}
+
+GST_START_TEST (test_caps_change_mid_stream)
+{
+  GstElement *pipeline = run_caps_changes ("", NULL);
+  GstElement *sp = by_name (pipeline, "sp");
+  guint64 allocations_before;
 
   fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 60);
   fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 60);
@@ -221,6 +237,38 @@ GST_START_TEST (test_caps_change_mid_stream)
   allocations_before = sub_stat_u64 (sp, "pool", "allocations");
   fail_unless (allocations_before <= 8, "%" G_GUINT64_FORMAT " allocations",
       allocations_before);
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
+/* The sink asks for 3 frames in its ALLOCATION answer, as a sink that
+ * holds frames would. */
+static GstPadProbeReturn
+ask_min_3 (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstVideoInfo vinfo;
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (query, &caps, NULL);
+  fail_unless (gst_video_info_from_caps (&vinfo, caps));
+  gst_query_add_allocation_pool (query, NULL, vinfo.size, 3, 0);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* With max-buffers=4 and 3 frames asked by the sink, the pool restarts on
+ * each new caps: idle frames of the old caps make room for the new. */
+GST_START_TEST (test_caps_change_under_max_buffers)
+{
+  GstElement *pipeline = run_caps_changes ("max-buffers=4", ask_min_3);
+  GstElement *sp = by_name (pipeline, "sp");
+
+  fail_unless_equals_uint64 (stat_u64 (sp, "buffers"), 60);
+  fail_unless_equals_uint64 (stat_u64 (sp, "pooled"), 60);
+  fail_unless (sub_stat_u64 (sp, "pool", "frees") > 0);
   stop_pipeline (pipeline);
 }
 
@@ -517,7 +565,8 @@ GST_START_TEST (test_properties_reach_pool)
   setup_downstream (0, NULL);
   sp = element_with_downstream ("auto");
   g_object_set (sp, "max-buffers", 7, "max-bytes",
-      (guint64) 10000000, "track-leaks", TRUE, "zero-memory", TRUE, NULL);
+      (guint64) 10000000, "track-leaks", TRUE, "zero-memory", TRUE,
+      "max-idle-time", (guint64) GST_SECOND, NULL);
   query = allocation_query (sp, SMALL_CAPS);
   gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, &max);
   fail_unless_equals_int (max, 7);
@@ -527,11 +576,140 @@ GST_START_TEST (test_properties_reach_pool)
       10000000);
   fail_unless (gst_shared_pool_config_get_track_leaks (config));
   fail_unless (gst_shared_pool_config_get_zero_memory (config));
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), GST_SECOND);
   gst_structure_free (config);
 
   gst_object_unref (pool);
   gst_query_unref (query);
   element_teardown (sp);
+}
+
+GST_END_TEST;
+
+/* Pops the one warning on @bus, which must contain @text. */
+static void
+expect_one_warning (GstBus * bus, const gchar * text)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *error = NULL;
+
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &error, NULL);
+  fail_unless (strstr (error->message, text) != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  fail_if (gst_bus_have_pending (bus));
+}
+
+/* The element with a fake downstream answering min 3 frames, the bounds
+ * set, and a bus to read the warnings from. */
+static GstElement *
+element_with_bounds (GType pool_type, guint max_buffers, guint64 max_bytes,
+    GstBus * bus)
+{
+  GstElement *sp;
+
+  setup_downstream (pool_type, NULL);
+  sp = element_with_downstream ("auto");
+  gst_element_set_bus (sp, bus);
+  g_object_set (sp, "max-buffers", max_buffers, "max-bytes", max_bytes, NULL);
+  return sp;
+}
+
+/* The bus goes first: messages of the state changes would hold the
+ * element that holds the bus. */
+static void
+teardown_with_bus (GstElement * sp, GstBus * bus)
+{
+  gst_element_set_bus (sp, NULL);
+  gst_object_unref (bus);
+  element_teardown (sp);
+}
+
+/* The offered pool, which must take @n frames. */
+static GstBufferPool *
+offered_pool_takes (GstQuery * query, guint n, guint * max)
+{
+  GstBufferPool *pool = NULL;
+  guint min;
+
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, &min, max);
+  fail_unless (GST_IS_SHARED_POOL (pool));
+  fail_unless_equals_int (min, n);
+  use_pool (pool, query, n);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  return pool;
+}
+
+/* Downstream needs 3 frames, max-buffers is 2: downstream's minimum wins,
+ * and one warning names both numbers (no CRITICAL, no failed config). */
+GST_START_TEST (test_max_buffers_below_downstream_min)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (GST_TYPE_BUFFER_POOL, 2, 0, bus);
+  GstQuery *query = allocation_query (sp, SMALL_CAPS);
+  guint max;
+
+  gst_object_unref (offered_pool_takes (query, 3, &max));
+  fail_unless_equals_int (max, 3);
+  expect_one_warning (bus, "sink needs at least 3 buffers: max-buffers "
+      "raised from 2 to 3");
+  fail_unless_equals_uint64 (stat_u64 (sp, "limits-raised"), 1);
+  gst_query_unref (query);
+  teardown_with_bus (sp, bus);
+}
+
+GST_END_TEST;
+
+/* The same with max-bytes below 3 frames: raised to what 3 frames take. */
+GST_START_TEST (test_max_bytes_below_downstream_min)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (GST_TYPE_BUFFER_POOL, 0,
+      2 * 115200 + 1000, bus);
+  GstQuery *query = allocation_query (sp, SMALL_CAPS);
+  guint max;
+
+  gst_object_unref (offered_pool_takes (query, 3, &max));
+  fail_unless_equals_int (max, 0);
+  expect_one_warning (bus, "sink needs at least 3 buffers: max-bytes "
+      "raised from 231400 to ");
+  gst_query_unref (query);
+  teardown_with_bus (sp, bus);
+}
+
+GST_END_TEST;
+
+/* When downstream's own pool is kept, the bounds cannot apply: one warning
+ * for the run, and a counter for each query. */
+GST_START_TEST (test_limits_ignored_warning)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *sp = element_with_bounds (test_special_pool_get_type (), 4, 0,
+      bus);
+
+  gst_query_unref (allocation_query (sp, SMALL_CAPS));
+  gst_query_unref (allocation_query (sp, SMALL_CAPS));
+  expect_one_warning (bus, "do not apply: downstream insists on its own "
+      "pool");
+  fail_unless_equals_uint64 (stat_u64 (sp, "limits-ignored"), 2);
+  teardown_with_bus (sp, bus);
+}
+
+GST_END_TEST;
+
+/* Before fanout, whose minimum is above max-buffers, the pipeline runs to
+ * EOS with a warning and no CRITICAL. */
+GST_START_TEST (test_max_buffers_below_fanout_min)
+{
+  GstElement *pipeline = run_pipeline ("videotestsrc num-buffers=20 ! "
+      SMALL_CAPS " ! sharedpool name=sp max-buffers=2 ! fanout name=f "
+      "f. ! jpegenc ! fakesink f. ! fakesink");
+
+  fail_unless_equals_uint64 (stat_u64 (by_name (pipeline, "sp"), "buffers"),
+      20);
+  stop_pipeline (pipeline);
 }
 
 GST_END_TEST;
@@ -732,6 +910,104 @@ GST_START_TEST (test_exhausted_blocks_until_state_change)
 
 GST_END_TEST;
 
+/* A request over max-bytes from another thread is our error: the source
+ * blocked in the pool at max-buffers wakes at once (its task pauses),
+ * and the pipeline goes to NULL. */
+GST_START_TEST (test_error_wakes_blocked_source)
+{
+  GstElement *pipeline = gst_parse_launch ("videotestsrc name=src ! "
+      SMALL_CAPS " ! sharedpool name=sp max-buffers=3 max-bytes=1000000 ! "
+      "fakesink name=sink", NULL);
+  GstElement *sp = by_name (pipeline, "sp");
+  GstPad *pad = gst_element_get_static_pad (by_name (pipeline, "sink"),
+      "sink");
+  GstPad *src = gst_element_get_static_pad (by_name (pipeline, "src"), "src");
+  GQueue held = G_QUEUE_INIT;
+  GstBuffer *huge = NULL;
+  GstMessage *msg;
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) hold_buffers, &held, NULL);
+  gst_object_unref (pad);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (sub_stat_u64 (sp, "pool", "waits") == 0)
+    g_thread_yield ();
+
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (((GstBuffer *)
+              held.head->data)->pool, 2000000, 0, &huge), GST_FLOW_ERROR);
+  msg = wait_for_end (pipeline);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (sp));
+  gst_message_unref (msg);
+  while (gst_pad_get_task_state (src) != GST_TASK_PAUSED)
+    g_thread_yield ();
+
+  set_state_ok (pipeline, GST_STATE_NULL);
+  g_queue_clear_full (&held, (GDestroyNotify) gst_buffer_unref);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* After its error the element refuses data (quietly: FLUSHING, the error
+ * is on the bus), until it is stopped. */
+GST_START_TEST (test_refuses_data_after_error)
+{
+  GstHarness *h = gst_harness_new ("sharedpool");
+  GstCaps *caps = gst_caps_from_string (SMALL_CAPS);
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+
+  g_object_set (h->element, "max-bytes", (guint64) 10000,
+      "install-default", FALSE, NULL);
+  gst_harness_set_src_caps (h, caps);
+  fail_if (gst_pad_peer_query (h->srcpad, query));
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()),
+      GST_FLOW_FLUSHING);
+
+  set_state_ok (h->element, GST_STATE_READY);
+  set_state_ok (h->element, GST_STATE_PLAYING);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()), GST_FLOW_OK);
+  gst_query_unref (query);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The default allocator installed for the process is not bounded by the
+ * element's max-bytes: unrelated code still gets its memory. */
+GST_START_TEST (test_default_allocator_unbounded)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  GstBuffer *buf;
+
+  g_object_set (sp, "max-bytes", (guint64) 10000, NULL);
+  set_state_ok (sp, GST_STATE_READY);
+  buf = gst_buffer_new_allocate (NULL, 100000, NULL);
+  fail_unless (buf != NULL);
+  fail_unless (gst_is_bucket_memory (gst_buffer_peek_memory (buf, 0)));
+  gst_buffer_unref (buf);
+  set_state_ok (sp, GST_STATE_NULL);
+  gst_object_unref (sp);
+}
+
+GST_END_TEST;
+
+/* Instances are named after the factory: sharedpool0, sharedpool1... */
+GST_START_TEST (test_default_name)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  gchar *name = gst_element_get_name (sp);
+
+  fail_unless (g_regex_match_simple ("^sharedpool[0-9]+$", name, 0, 0),
+      "%s", name);
+  g_free (name);
+  gst_object_unref (sp);
+}
+
+GST_END_TEST;
+
 /* Bad property values are refused by the ranges, the old value kept. */
 GST_START_TEST (test_bad_prefer_value)
 {
@@ -759,17 +1035,26 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_videoconvert_videoscale_use_pool);
   tcase_add_test (tc, test_appsrc_default_allocator);
   tcase_add_test (tc, test_caps_change_mid_stream);
+  tcase_add_test (tc, test_caps_change_under_max_buffers);
   tcase_add_test (tc, test_answer_keeps_downstream_params);
   tcase_add_test (tc, test_prefer);
   tcase_add_test (tc, test_compressed_caps_allocator_only);
   tcase_add_test (tc, test_renegotiation_reuses_key);
   tcase_add_test (tc, test_properties_reach_pool);
+  tcase_add_test (tc, test_max_buffers_below_downstream_min);
+  tcase_add_test (tc, test_max_bytes_below_downstream_min);
+  tcase_add_test (tc, test_limits_ignored_warning);
+  tcase_add_test (tc, test_max_buffers_below_fanout_min);
   tcase_add_test (tc, test_copy_foreign);
   tcase_add_test (tc, test_foreign_passes);
   tcase_add_test (tc, test_default_allocator_lifetime);
   tcase_add_test (tc, test_default_memory_is_system_memory);
   tcase_add_test (tc, test_oversize_is_error);
   tcase_add_test (tc, test_exhausted_blocks_until_state_change);
+  tcase_add_test (tc, test_error_wakes_blocked_source);
+  tcase_add_test (tc, test_refuses_data_after_error);
+  tcase_add_test (tc, test_default_allocator_unbounded);
+  tcase_add_test (tc, test_default_name);
   tcase_add_test (tc, test_bad_prefer_value);
   return s;
 }

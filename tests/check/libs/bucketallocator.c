@@ -775,6 +775,84 @@ GST_START_TEST (test_copy)
 
 GST_END_TEST;
 
+/* A copy of a range outside the memory is empty, as system memory's is,
+ * and one running past its block is cut at the block's end: nothing is
+ * read outside the block (valgrind and ASan check that part). */
+GST_START_TEST (test_copy_out_of_range)
+{
+  GstBucketAllocator *alloc = new_allocator (NULL);
+  GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR (alloc), 100, NULL);
+  GstMemory *copy;
+
+  fill_pattern (mem, 1);
+  copy = gst_memory_copy (mem, 100000, -1);
+  fail_unless (copy != NULL);
+  fail_unless_equals_uint64 (copy->size, 0);
+  fail_unless_equals_uint64 (copy->offset, 0);
+  gst_memory_unref (copy);
+
+  copy = gst_memory_copy (mem, 50, 100000);
+  fail_unless (copy != NULL);
+  fail_unless_equals_uint64 (copy->offset + copy->size, mem->maxsize);
+  fail_unless (copy->size >= 50);
+  gst_memory_unref (copy);
+  gst_memory_unref (mem);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* Memory idle through a whole sweep period goes back to the system;
+ * memory reused in the period stays. With max-idle-time 1 ns each
+ * allocation from the system is a sweep, so the test steers the periods
+ * with allocations of another class, not with the clock. */
+GST_START_TEST (test_idle_memory_ages_out)
+{
+  GstBucketAllocator *alloc = new_allocator ("max-idle-time",
+      (guint64) 1, NULL);
+  GstAllocator *a = GST_ALLOCATOR (alloc);
+  GstMemory *m1 = gst_allocator_alloc (a, 500, NULL);
+  GstMemory *m2 = gst_allocator_alloc (a, 500, NULL);
+  GstMemory *other1, *other2, *again;
+
+  gst_memory_unref (m1);
+  gst_memory_unref (m2);
+  /* sweep 1 starts the period in which both are idle */
+  other1 = gst_allocator_alloc (a, 5000, NULL);
+  again = gst_allocator_alloc (a, 500, NULL);
+  /* sweep 2: the one not reused in the period is freed */
+  other2 = gst_allocator_alloc (a, 5000, NULL);
+  fail_unless_equals_uint64 (alloc_stat (alloc, "aged"), 1);
+  fail_unless_equals_int (class_idle (alloc,
+          gst_bucket_allocator_get_block_size (alloc, 500)), 0);
+
+  gst_memory_unref (again);
+  gst_memory_unref (other1);
+  gst_memory_unref (other2);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* max-idle-time 0 keeps idle memory until trimmed. */
+GST_START_TEST (test_idle_memory_kept_forever)
+{
+  GstBucketAllocator *alloc = new_allocator ("max-idle-time",
+      (guint64) 0, NULL);
+  GstAllocator *a = GST_ALLOCATOR (alloc);
+  guint i;
+
+  gst_memory_unref (gst_allocator_alloc (a, 500, NULL));
+  for (i = 0; i < 4; i++)
+    gst_memory_unref (gst_allocator_alloc (a, 5000 << i, NULL));
+  fail_unless_equals_uint64 (alloc_stat (alloc, "aged"), 0);
+  fail_unless_equals_int (class_idle (alloc,
+          gst_bucket_allocator_get_block_size (alloc, 500)), 1);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 /* Buffer level copies of bucket memory: a deep region copy is bucket
  * memory with the bytes of the region, a shallow one shares. */
 GST_START_TEST (test_buffer_copy_region)
@@ -860,7 +938,7 @@ GST_END_TEST;
 GST_START_TEST (test_stats_fields)
 {
   static const gchar *u64_fields[] = { "system-allocations", "reuses",
-    "unpooled", "failed", "bytes-owned", "bytes-idle", "bytes-in-use",
+    "unpooled", "failed", "aged", "bytes-owned", "bytes-idle", "bytes-in-use",
     "high-water"
   };
   GstBucketAllocator *alloc = new_allocator (NULL);
@@ -995,6 +1073,9 @@ bucketallocator_suite (void)
   tcase_add_test (tc, test_share_recycled);
   tcase_add_test (tc, test_buffer_span_merge);
   tcase_add_test (tc, test_copy);
+  tcase_add_test (tc, test_copy_out_of_range);
+  tcase_add_test (tc, test_idle_memory_ages_out);
+  tcase_add_test (tc, test_idle_memory_kept_forever);
   tcase_add_test (tc, test_buffer_copy_region);
   tcase_add_test (tc, test_unref_allocator_with_memory_out);
   tcase_add_test (tc, test_trim);

@@ -110,6 +110,17 @@ pool_stat (GstBufferPool * pool, const gchar * field)
   return v;
 }
 
+static guint64
+structure_u64_of_allocator (GstAllocator * alloc, const gchar * field)
+{
+  GstStructure *s =
+      gst_bucket_allocator_get_stats (GST_BUCKET_ALLOCATOR (alloc));
+  guint64 v = structure_u64 (s, field);
+
+  gst_structure_free (s);
+  return v;
+}
+
 static guint
 pool_stat_uint (GstBufferPool * pool, const gchar * field)
 {
@@ -841,6 +852,103 @@ GST_START_TEST (test_max_bytes_bound)
 
 GST_END_TEST;
 
+/* Restart after renegotiation under a bound: min and max buffers of each
+ * case, the bound being max-buffers or the bytes of max blocks. */
+static const guint restart_cases[][2] = {
+  {1, 1}, {1, 2}, {1, 4}, {2, 2}, {2, 4},
+};
+
+/* Configures an inactive @pool with caps @caps_name and bound @max as
+ * max-buffers, or as max-bytes of that many blocks when @by_bytes. */
+static void
+configure_bounded (GstBufferPool * pool, const gchar * caps_name, guint min,
+    guint max, gboolean by_bytes)
+{
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = test_caps (caps_name);
+  GstAllocator *alloc = gst_bucket_allocator_new ();
+  guint64 block =
+      gst_bucket_allocator_get_block_size (GST_BUCKET_ALLOCATOR (alloc), 1000);
+
+  gst_buffer_pool_config_set_params (config, caps, 1000, min,
+      by_bytes ? 0 : max);
+  if (by_bytes)
+    gst_shared_pool_config_set_max_bytes (config, max * block);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  gst_caps_unref (caps);
+  gst_object_unref (alloc);
+}
+
+/* Idle buffers of the old caps fill the bound; the start with new caps
+ * frees them to fit its min-buffers, as the stock pool would start. */
+static void
+check_restart_after_renegotiation (guint i, gboolean by_bytes)
+{
+  guint min = restart_cases[i][0], max = restart_cases[i][1], n;
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstBuffer *bufs[4];
+
+  configure_bounded (pool, "test/a", min, max, by_bytes);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  for (n = 0; n < max; n++)
+    bufs[n] = acquire (pool);
+  for (n = 0; n < max; n++)
+    gst_buffer_unref (bufs[n]);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+
+  configure_bounded (pool, "test/b", min, max, by_bytes);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE),
+      "restart failed with min %u max %u", min, max);
+  fail_unless_equals_int (pool_stat_uint (pool, "buffers"), max);
+  fail_unless_equals_uint64 (pool_stat (pool, "frees"), min);
+  stop_and_unref (pool);
+}
+
+GST_START_TEST (test_restart_after_renegotiation_max_buffers)
+{
+  check_restart_after_renegotiation (__i__, FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_restart_after_renegotiation_max_bytes)
+{
+  check_restart_after_renegotiation (__i__, TRUE);
+}
+
+GST_END_TEST;
+
+/* Sized rents that took the room max-buffers (loop 0) or max-bytes
+ * (loop 1) allows do not keep the same configuration from starting
+ * again. */
+GST_START_TEST (test_restart_after_sized_rents)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstBuffer *a, *b;
+  guint64 allocations;
+
+  configure_bounded (pool, "test/a", 2, 2, __i__ == 1);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  a = acquire_sized (pool, 300);
+  b = acquire_sized (pool, 300);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  allocations = pool_stat (pool, "allocations");
+  /* the min-buffers are there again */
+  a = acquire (pool);
+  b = acquire (pool);
+  fail_unless_equals_uint64 (gst_buffer_get_size (a), 1000);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), allocations);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A size whose block would overflow is an error, not a short buffer. */
 GST_START_TEST (test_huge_request_errors)
 {
@@ -1175,6 +1283,140 @@ GST_START_TEST (test_zero_memory)
 
 GST_END_TEST;
 
+/* Sets every byte of the block of @buf, prefix and padding included, to
+ * @value; the memory keeps its offset and size. */
+static void
+scribble_block (GstBuffer * buf, guint8 value)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  gsize offset = mem->offset, size = mem->size;
+  GstMapInfo map;
+
+  gst_memory_resize (mem, -(gssize) offset, mem->maxsize);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  memset (map.data, value, map.size);
+  gst_memory_unmap (mem, &map);
+  gst_memory_resize (mem, offset, size);
+}
+
+/* Whether the prefix and the padding of the memory of @buf are zero. */
+static gboolean
+zero_around (GstBuffer * buf)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  gsize offset = mem->offset, size = mem->size, i;
+  gboolean zero = TRUE;
+  GstMapInfo map;
+
+  gst_memory_resize (mem, -(gssize) offset, mem->maxsize);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+  for (i = 0; i < map.size; i++)
+    zero &= (i >= offset && i < offset + size) || map.data[i] == 0;
+  gst_memory_unmap (mem, &map);
+  gst_memory_resize (mem, offset, size);
+  return zero;
+}
+
+/* ZERO_PREFIXED and ZERO_PADDED hold for a reused buffer too: what the
+ * last user wrote around its bytes is zero again, for a smaller size of
+ * the same class as well. */
+GST_START_TEST (test_zero_prefixed_padded_on_reuse)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = base_config (pool, 1000, 0, 0);
+  GstAllocationParams params = { GST_MEMORY_FLAG_ZERO_PREFIXED |
+        GST_MEMORY_FLAG_ZERO_PADDED, 0, 16, 32,
+  };
+  GstBuffer *first, *buf;
+
+  gst_buffer_pool_config_set_allocator (config, NULL, &params);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  first = acquire_sized (pool, 1000);
+  scribble_block (first, 0xa5);
+  gst_buffer_unref (first);
+  /* 1000 and 990 bytes with the prefix and padding share a class */
+  buf = acquire_sized (pool, 990);
+  fail_unless (buf == first);
+  fail_unless (GST_MEMORY_IS_ZERO_PADDED (gst_buffer_peek_memory (buf, 0)));
+  fail_unless (zero_around (buf));
+  gst_buffer_unref (buf);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* Idle buffers not used through a whole sweep period are freed, their
+ * memory straight back to the system (not to the allocator's lists).
+ * With max-idle-time 1 ns each new buffer is a sweep. */
+GST_START_TEST (test_idle_buffers_age_out)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstAllocator *alloc = gst_bucket_allocator_new ();
+  GstStructure *config = base_config (pool, 1000, 0, 0);
+  GstBuffer *a1, *a2, *s1, *s2;
+
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_shared_pool_config_set_max_idle_time (config, 1);
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), 1);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  a1 = acquire (pool);
+  a2 = acquire (pool);
+  gst_buffer_unref (a1);
+  gst_buffer_unref (a2);
+  s1 = acquire_sized (pool, 300);       /* sweep: the period starts */
+  s2 = acquire_sized (pool, 300);       /* sweep: a1 and a2 go */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 2);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  fail_unless_equals_uint64 (structure_u64_of_allocator (alloc,
+          "bytes-idle"), 0);
+
+  gst_buffer_unref (s1);
+  gst_buffer_unref (s2);
+  stop_and_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* The default keeps idle buffers for seconds: a quick reuse finds them. */
+GST_START_TEST (test_idle_buffers_default_kept)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  fail_unless_equals_uint64 (gst_shared_pool_config_get_max_idle_time
+      (config), 5 * GST_SECOND);
+  gst_structure_free (config);
+  gst_buffer_unref (acquire (pool));
+  gst_buffer_unref (acquire_sized (pool, 300));
+  gst_buffer_unref (acquire_sized (pool, 300));
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 0);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A byte range is a size: 0..size; other starts are refused, as the
+ * docs say, not served as stop - start bytes. */
+GST_START_TEST (test_byte_range_must_start_at_0)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBufferPoolAcquireParams params = { GST_FORMAT_BYTES, 100, 300, 0, };
+  GstBuffer *buf = NULL;
+
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+          &params), GST_FLOW_ERROR);
+  fail_unless (buf == NULL);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 static const GstStructure *
 first_of (const GstStructure * s, const gchar * array)
 {
@@ -1424,6 +1666,172 @@ GST_START_TEST (test_stress_threads)
 
 GST_END_TEST;
 
+/* Conformance: what GStreamer's own buffer pool tests ask of any pool,
+ * checked from the behaviour. */
+
+/* An inactive pool hands out nothing: plain and sized acquires return
+ * FLUSHING. */
+GST_START_TEST (test_inactive_pool_returns_flushing)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstBuffer *buf = NULL;
+
+  configure (pool, NULL, 1000, 0, 0);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 100, 0, &buf),
+      GST_FLOW_FLUSHING);
+  fail_unless (buf == NULL);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A flushing pool returns FLUSHING, with or without DONTWAIT, and serves
+ * again once the flush is over. */
+GST_START_TEST (test_flushing_pool_returns_flushing)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 1, 0);
+  GstBufferPoolAcquireParams params = { GST_FORMAT_UNDEFINED, 0, 0,
+    GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT,
+  };
+  GstBuffer *buf = NULL;
+
+  gst_buffer_pool_set_flushing (pool, TRUE);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+          &params), GST_FLOW_FLUSHING);
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (pool, 100, 0, &buf),
+      GST_FLOW_FLUSHING);
+  fail_unless (buf == NULL);
+
+  gst_buffer_pool_set_flushing (pool, FALSE);
+  gst_buffer_unref (acquire (pool));
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* Buffers given back in another order than taken are all reused: no
+ * allocation for the second round. */
+GST_START_TEST (test_out_of_order_release_reused)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *a = acquire (pool), *b = acquire (pool), *c = acquire (pool);
+  GstBuffer *x, *y, *z;
+
+  gst_buffer_unref (b);
+  gst_buffer_unref (a);
+  gst_buffer_unref (c);
+  x = acquire (pool);
+  y = acquire (pool);
+  z = acquire (pool);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 3);
+  fail_unless (x != y && y != z && x != z);
+  fail_unless (x == a || x == b || x == c);
+  fail_unless (y == a || y == b || y == c);
+  fail_unless (z == a || z == b || z == c);
+  gst_buffer_unref (x);
+  gst_buffer_unref (y);
+  gst_buffer_unref (z);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* The config can change only while the pool is inactive with no buffer
+ * out; what was set reads back and validates. */
+GST_START_TEST (test_config_only_when_inactive)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 1, 4);
+  GstCaps *caps = test_caps ("test/a");
+  GstStructure *config;
+  GstBuffer *buf;
+
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_validate_params (config, caps, 1000,
+          1, 4));
+  gst_structure_free (config);
+  fail_if (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0, 0)));
+
+  buf = acquire (pool);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  fail_if (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0, 0)));
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_config (pool, base_config (pool, 2000, 0,
+              0)));
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A meta added by a user goes on release, the buffer itself is reused;
+ * a size changed by a user is the configured one again. */
+GST_START_TEST (test_modified_after_acquire_reused_clean)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstCaps *ref = test_caps ("test/ref");
+  GstBuffer *first, *buf;
+
+  first = acquire (pool);
+  gst_buffer_add_reference_timestamp_meta (first, ref, 1, 2);
+  gst_buffer_resize (first, 10, 100);
+  gst_buffer_unref (first);
+
+  buf = acquire (pool);
+  fail_unless (buf == first);
+  fail_unless (gst_buffer_get_reference_timestamp_meta (buf, NULL) == NULL);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), 1000);
+  fail_unless_equals_uint64 (gst_buffer_peek_memory (buf, 0)->offset, 0);
+  gst_buffer_unref (buf);
+  gst_caps_unref (ref);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A buffer given more memory by a user is freed on release. */
+GST_START_TEST (test_appended_memory_discarded)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *buf = acquire (pool);
+  gint freed = 0;
+
+  watch_free (buf, &freed);
+  gst_buffer_append_memory (buf, gst_allocator_alloc (NULL, 10, NULL));
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (freed, 1);
+  fail_unless_equals_int (pool_stat_uint (pool, "idle"), 0);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* A buffer whose memory someone still holds at release is discarded, so
+ * the holder's bytes are never overwritten by the next user (the stock
+ * pool reuses it). */
+GST_START_TEST (test_memory_held_elsewhere_discarded)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 1000, 0, 0);
+  GstBuffer *first = acquire (pool), *buf, *holder = gst_buffer_new ();
+
+  fill_buffer (first, 3);
+  gst_buffer_append_memory (holder, gst_buffer_get_memory (first, 0));
+  gst_buffer_unref (first);
+
+  buf = acquire (pool);
+  fail_unless (buf != first);
+  fill_buffer (buf, 9);
+  fail_unless (has_fill (holder, 3));
+  gst_buffer_unref (buf);
+  gst_buffer_unref (holder);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedpool_suite (void)
 {
@@ -1455,6 +1863,11 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_max_bytes_bound);
   tcase_add_test (tc, test_request_over_max_bytes_errors);
   tcase_add_test (tc, test_huge_request_errors);
+  tcase_add_loop_test (tc, test_restart_after_renegotiation_max_buffers, 0,
+      G_N_ELEMENTS (restart_cases));
+  tcase_add_loop_test (tc, test_restart_after_renegotiation_max_bytes, 0,
+      G_N_ELEMENTS (restart_cases));
+  tcase_add_loop_test (tc, test_restart_after_sized_rents, 0, 2);
   tcase_add_test (tc, test_stop_with_buffers_out);
   tcase_add_test (tc, test_config_rejects_min_over_max);
   tcase_add_test (tc, test_config_rejects_max_keys_range);
@@ -1466,11 +1879,25 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_config_allocator_change);
   tcase_add_test (tc, test_video_meta);
   tcase_add_test (tc, test_zero_memory);
+  tcase_add_test (tc, test_zero_prefixed_padded_on_reuse);
+  tcase_add_test (tc, test_byte_range_must_start_at_0);
+  tcase_add_test (tc, test_idle_buffers_age_out);
+  tcase_add_test (tc, test_idle_buffers_default_kept);
   tcase_add_test (tc, test_stats_fields);
   tcase_add_test (tc, test_stats_counts);
   tcase_add_test (tc, test_trim);
   tcase_add_test (tc, test_leak_report);
   tcase_add_test (tc, test_stress_threads);
+
+  tc = tcase_create ("conformance");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_inactive_pool_returns_flushing);
+  tcase_add_test (tc, test_flushing_pool_returns_flushing);
+  tcase_add_test (tc, test_out_of_order_release_reused);
+  tcase_add_test (tc, test_config_only_when_inactive);
+  tcase_add_test (tc, test_modified_after_acquire_reused_clean);
+  tcase_add_test (tc, test_appended_memory_discarded);
+  tcase_add_test (tc, test_memory_held_elsewhere_discarded);
 
   return s;
 }
