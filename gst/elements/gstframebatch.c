@@ -611,6 +611,8 @@ gst_frame_batch_refresh_interval (GstFrameBatch * self)
   GstClockTime interval = gst_frame_batch_current_interval (self);
   gboolean changed = interval != self->interval;
 
+  /* the aggregator's latency changes with ours */
+  self->latency = self->latency + interval - self->interval;
   self->interval = interval;
   return changed;
 }
@@ -676,33 +678,63 @@ gst_frame_batch_aggregate (GstAggregator * agg, gboolean timeout)
   return ret;
 }
 
-/* The running time at which the task must aggregate, less the latency
- * that the aggregator adds to it: 0 (at once) when a frame waits on a pad,
- * so that it joins the open batch and the rules see it; the open batch's
- * deadline; or NONE to wait for data. Live only; called with the
- * aggregator's src lock. */
+/* The value for get_next_time that makes the aggregator wake at clock
+ * time @t: it waits for base time + this + latency, all guint64, so the
+ * subtraction may wrap around (before the running time reaches the
+ * latency) and the aggregator's sums wrap back to @t. NONE is the one
+ * value it must not be. With the object lock. */
+static GstClockTime
+gst_frame_batch_wake_at (GstFrameBatch * self, GstClockTime t)
+{
+  GstClockTime start = t - GST_ELEMENT (self)->base_time - self->latency;
+
+  return start == GST_CLOCK_TIME_NONE ? start - 1 : start;
+}
+
+/* When the task must aggregate next, on the clock: at once while a frame
+ * waits on a pad, so that it joins the open batch and the rules see it;
+ * at the open batch's deadline; or never (NONE: it waits for data). Live
+ * only; called with the aggregator's src lock. */
 static GstClockTime
 gst_frame_batch_get_next_time (GstAggregator * agg)
 {
   GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstClockTime now, deadline = GST_CLOCK_TIME_NONE, base;
+  GstClockTime now, next = GST_CLOCK_TIME_NONE;
 
   GST_OBJECT_LOCK (self);
   now = gst_frame_batch_now (self);
-  base = GST_ELEMENT (self)->base_time;
-  if (gst_frame_batch_any_buffer (self)) {
-    deadline = 0;
-  } else if (self->batch->len > 0 && self->interval > 0
-      && GST_CLOCK_TIME_IS_VALID (now)) {
+  if (!GST_CLOCK_TIME_IS_VALID (now)) {
+    /* no clock: the aggregator waits for data anyway */
+  } else if (gst_frame_batch_any_buffer (self)) {
+    next = gst_frame_batch_wake_at (self, now);
+  } else if (self->batch->len > 0 && self->interval > 0) {
     /* a batch opened without a clock starts its interval now */
     if (!GST_CLOCK_TIME_IS_VALID (self->batch_start))
       self->batch_start = now;
-    deadline = self->batch_start + self->interval;
-    deadline = deadline > base + self->latency ?
-        deadline - base - self->latency : 0;
+    next = gst_frame_batch_wake_at (self, self->batch_start + self->interval);
   }
   GST_OBJECT_UNLOCK (self);
-  return deadline;
+  return next;
+}
+
+/* The aggregator's answer is the latency it adds to get_next_time: kept
+ * for it, which may not ask the aggregator. */
+static gboolean
+gst_frame_batch_src_query (GstAggregator * agg, GstQuery * query)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (agg);
+  GstClockTime min;
+  gboolean live;
+
+  if (!GST_AGGREGATOR_CLASS (parent_class)->src_query (agg, query))
+    return FALSE;
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_parse_latency (query, &live, &min, NULL);
+    GST_OBJECT_LOCK (self);
+    self->latency = min;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return TRUE;
 }
 
 /* caps */
@@ -1171,6 +1203,7 @@ gst_frame_batch_class_init (GstFrameBatchClass * klass)
 
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_frame_batch_aggregate);
   agg_class->get_next_time = GST_DEBUG_FUNCPTR (gst_frame_batch_get_next_time);
+  agg_class->src_query = GST_DEBUG_FUNCPTR (gst_frame_batch_src_query);
   agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_frame_batch_sink_event);
   agg_class->sink_event_pre_queue =
       GST_DEBUG_FUNCPTR (gst_frame_batch_sink_event_pre_queue);
