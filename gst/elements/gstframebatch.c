@@ -314,12 +314,24 @@ gst_frame_batch_now (GstFrameBatch * self)
   return clock ? gst_clock_get_time (clock) : GST_CLOCK_TIME_NONE;
 }
 
+/* @t in running time on @pad; unchanged on a segment that is not TIME. */
+static GstClockTime
+gst_frame_batch_pad_running_time (GstFrameBatchPad * pad, GstClockTime t)
+{
+  GstSegment *segment = &GST_AGGREGATOR_PAD (pad)->segment;
+
+  GST_OBJECT_LOCK (pad);
+  if (segment->format == GST_FORMAT_TIME)
+    t = gst_segment_to_running_time (segment, GST_FORMAT_TIME, t);
+  GST_OBJECT_UNLOCK (pad);
+  return t;
+}
+
 /* Moves the timestamps to running time in one segment from 0, and keeps
  * the ones the frame came in with in its meta. */
 static GstBuffer *
 gst_frame_batch_stamp (GstFrameBatchPad * pad, GstBuffer * buffer)
 {
-  GstSegment *segment = &GST_AGGREGATOR_PAD (pad)->segment;
   GstFrameBatchMeta *meta;
 
   buffer = gst_buffer_make_writable (buffer);
@@ -327,12 +339,8 @@ gst_frame_batch_stamp (GstFrameBatchPad * pad, GstBuffer * buffer)
   meta->pts = GST_BUFFER_PTS (buffer);
   meta->dts = GST_BUFFER_DTS (buffer);
   meta->duration = GST_BUFFER_DURATION (buffer);
-  GST_OBJECT_LOCK (pad);
-  GST_BUFFER_PTS (buffer) = gst_segment_to_running_time (segment,
-      GST_FORMAT_TIME, meta->pts);
-  GST_BUFFER_DTS (buffer) = gst_segment_to_running_time (segment,
-      GST_FORMAT_TIME, meta->dts);
-  GST_OBJECT_UNLOCK (pad);
+  GST_BUFFER_PTS (buffer) = gst_frame_batch_pad_running_time (pad, meta->pts);
+  GST_BUFFER_DTS (buffer) = gst_frame_batch_pad_running_time (pad, meta->dts);
   return buffer;
 }
 
@@ -441,10 +449,13 @@ gst_frame_batch_push (GstFrameBatch * self, BatchReason reason)
   GstFlowReturn ret;
   guint n = self->batch->len;
 
+  static const gchar *reasons[] = { "full", "timed out", "drained" };
+
   if (n == 0)
     return GST_FLOW_OK;
+  GST_LOG_OBJECT (self, "batch %" G_GUINT64_FORMAT " of %u frames (%s)",
+      self->seqnum, n, reasons[reason]);
   list = gst_frame_batch_take (self, reason);
-  GST_LOG_OBJECT (self, "pushing a batch of %u (reason %d)", n, reason);
   GST_OBJECT_UNLOCK (self);
   ret = gst_aggregator_finish_buffer_list (GST_AGGREGATOR (self), list);
   GST_OBJECT_LOCK (self);
@@ -454,18 +465,6 @@ gst_frame_batch_push (GstFrameBatch * self, BatchReason reason)
 }
 
 /* choosing frames: with the object lock */
-
-static GstClockTime
-gst_frame_batch_pad_head_time (GstFrameBatchPad * pad, GstBuffer * buffer)
-{
-  GstClockTime t;
-
-  GST_OBJECT_LOCK (pad);
-  t = gst_segment_to_running_time (&GST_AGGREGATOR_PAD (pad)->segment,
-      GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
-  GST_OBJECT_UNLOCK (pad);
-  return t;
-}
 
 /* The pad whose next frame is the earliest in running time (a frame
  * without time first, then the lowest pad index), or NULL. Not live, all
@@ -487,7 +486,7 @@ gst_frame_batch_next_pad (GstFrameBatch * self, gboolean live)
         return NULL;
       continue;
     }
-    t = gst_frame_batch_pad_head_time (l->data, buf);
+    t = gst_frame_batch_pad_running_time (l->data, GST_BUFFER_PTS (buf));
     gst_buffer_unref (buf);
     if (!best || (gint64) t < (gint64) best_time) {
       best = l->data;
@@ -562,8 +561,11 @@ gst_frame_batch_take_frame (GstFrameBatch * self, GstFrameBatchPad * pad)
   /* ERRORS */
 no_caps:
   {
+    /* posting takes the object lock */
+    GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("%s:%s got a frame before caps", GST_DEBUG_PAD_NAME (pad)));
+        ("%s got a frame before caps", GST_PAD_NAME (pad)));
+    GST_OBJECT_LOCK (self);
     return GST_FLOW_NOT_NEGOTIATED;
   }
 }

@@ -775,6 +775,40 @@ GST_START_TEST (test_caps_mismatch)
 
 GST_END_TEST;
 
+/* A frame before any caps is a clear error, and nothing (no segment
+ * without caps) goes downstream. */
+GST_START_TEST (test_data_before_caps)
+{
+  GstElement *e = new_framebatch ("batch-size=1");
+  GstHarness *h = gst_harness_new_with_element (e, "sink_%u", "src");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  gchar *debug = NULL;
+  GstClock *clock = gst_system_clock_obtain ();
+  GstSegment segment;
+
+  gst_element_set_clock (e, clock);
+  gst_element_set_bus (e, bus);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("s")));
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  gst_harness_push (h, frame (0));
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for a frame before caps");
+  gst_message_parse_error (msg, NULL, &debug);
+  fail_unless (strstr (debug, "before caps") != NULL, "%s", debug);
+  fail_unless_equals_int (gst_harness_events_received (h), 0);
+
+  g_free (debug);
+  gst_message_unref (msg);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (clock);
+  teardown (e, h, NULL);
+}
+
+GST_END_TEST;
+
 /* A DRAIN query from upstream pushes what is held at once. */
 GST_START_TEST (test_drain_query)
 {
@@ -1493,6 +1527,7 @@ framebatch_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_bad_property_values);
   tcase_add_test (tc, test_caps_mismatch);
+  tcase_add_test (tc, test_data_before_caps);
   tcase_add_test (tc, test_drain_query);
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_backpressure_released_by_flush);
