@@ -114,7 +114,9 @@ struct _GstFrameBatchPad
   GstAggregatorPad parent;
 
   guint index;                  /* the N of sink_N */
-  GstCaps *caps;                /* accepted caps, set before they queue */
+  GstCaps *caps;                /* accepted, before they queue: for
+                                 * mismatches */
+  GstCaps *current_caps;        /* of the frames the task takes now */
   guint64 joined;               /* 1 + seqnum of the batch it is in */
   GstClockTime last_pts;        /* for the frame period */
   GstClockTime period;          /* from caps or timestamps, NONE unknown */
@@ -148,6 +150,7 @@ struct _GstFrameBatch
   guint64 seqnum;               /* ... and its sequence number */
   GstClockTime batch_start;     /* clock time of its first frame */
   GstClockTime interval;        /* push-interval in effect */
+  GstCaps *batch_caps;          /* of the open batch's frames */
   GstClockTime latency;         /* the aggregator's, seen last aggregate;
                                  * at first our own part, a lower bound */
   BatchStats stats;
@@ -212,6 +215,7 @@ static void
 gst_frame_batch_pad_finalize (GObject * object)
 {
   gst_caps_replace (&GST_FRAME_BATCH_PAD (object)->caps, NULL);
+  gst_caps_replace (&GST_FRAME_BATCH_PAD (object)->current_caps, NULL);
 
   G_OBJECT_CLASS (gst_frame_batch_pad_parent_class)->finalize (object);
 }
@@ -351,7 +355,7 @@ gst_frame_batch_pad_measure (GstFrameBatchPad * pad, GstClockTime pts)
 {
   if (GST_CLOCK_TIME_IS_VALID (pad->last_pts) && GST_CLOCK_TIME_IS_VALID (pts)
       && pts > pad->last_pts && !gst_structure_has_field
-      (gst_caps_get_structure (pad->caps, 0), "framerate"))
+      (gst_caps_get_structure (pad->current_caps, 0), "framerate"))
     pad->period = pts - pad->last_pts;
   pad->last_pts = pts;
 }
@@ -366,8 +370,10 @@ gst_frame_batch_join (GstFrameBatch * self, GstFrameBatchPad * pad,
   f.buffer = gst_frame_batch_stamp (pad, buffer);
   f.pad = gst_object_ref (pad);
   f.taken = gst_frame_batch_now (self);
-  if (self->batch->len == 0)
+  if (self->batch->len == 0) {
     self->batch_start = f.taken;
+    gst_caps_replace (&self->batch_caps, pad->current_caps);
+  }
   g_array_append_val (self->batch, f);
   pad->joined = self->seqnum + 1;
   pad->frames_in++;
@@ -541,7 +547,7 @@ gst_frame_batch_take_frame (GstFrameBatch * self, GstFrameBatchPad * pad)
   GstFlowReturn ret = GST_FLOW_OK;
   GstBuffer *buffer;
 
-  if (!pad->caps)
+  if (!pad->current_caps)
     goto no_caps;
   /* full already when batch-size was lowered */
   if (self->batch->len >= self->batch_size
@@ -809,7 +815,6 @@ gst_frame_batch_accept_caps (GstFrameBatch * self, GstFrameBatchPad * pad,
   if (other)
     goto mismatch;
   gst_caps_replace (&pad->caps, caps);
-  pad->period = gst_frame_batch_caps_period (caps);
   GST_OBJECT_UNLOCK (self);
   return GST_FLOW_OK;
 
@@ -849,19 +854,21 @@ gst_frame_batch_sink_event_pre_queue (GstAggregator * agg,
       aggpad, event);
 }
 
-/* In the task, when the caps reach the head of the pad's queue: frames of
- * other caps than the new ones go out first, in a batch of their own. */
+/* In the task, when the caps reach the head of the pad's queue, after
+ * the pad's frames of the caps before: the frames of the open batch go
+ * out first, in a batch of their own, when the new caps differ from
+ * theirs in more than framerate. */
 static void
-gst_frame_batch_caps_event (GstFrameBatch * self, GstCaps * caps)
+gst_frame_batch_caps_event (GstFrameBatch * self, GstFrameBatchPad * pad,
+    GstCaps * caps)
 {
-  GstCaps *current = gst_pad_get_current_caps (GST_AGGREGATOR_SRC_PAD (self));
-
-  if (current && !gst_frame_batch_caps_compatible (current, caps)) {
-    GST_OBJECT_LOCK (self);
+  GST_OBJECT_LOCK (self);
+  if (self->batch->len > 0
+      && !gst_frame_batch_caps_compatible (self->batch_caps, caps))
     gst_frame_batch_push (self, BATCH_DRAINED);
-    GST_OBJECT_UNLOCK (self);
-  }
-  gst_clear_caps (&current);
+  gst_caps_replace (&pad->current_caps, caps);
+  pad->period = gst_frame_batch_caps_period (caps);
+  GST_OBJECT_UNLOCK (self);
   gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (self));
 }
 
@@ -879,11 +886,11 @@ gst_frame_batch_update_src_caps (GstAggregator * agg, GstCaps * downstream,
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstFrameBatchPad *pad = l->data;
 
-    if (!pad->caps)
+    if (!pad->current_caps)
       continue;
     if (!caps)
-      caps = gst_caps_copy (pad->caps);
-    else if (!gst_caps_is_equal (caps, pad->caps))
+      caps = gst_caps_copy (pad->current_caps);
+    else if (!gst_caps_is_equal (caps, pad->current_caps))
       gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
   }
   GST_OBJECT_UNLOCK (self);
@@ -919,7 +926,8 @@ gst_frame_batch_sink_event (GstAggregator * agg, GstAggregatorPad * aggpad,
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     gst_event_parse_caps (event, &caps);
-    gst_frame_batch_caps_event (GST_FRAME_BATCH (agg), caps);
+    gst_frame_batch_caps_event (GST_FRAME_BATCH (agg),
+        GST_FRAME_BATCH_PAD (aggpad), caps);
     gst_event_unref (event);
     return TRUE;
   }
@@ -965,6 +973,7 @@ gst_frame_batch_release_pad (GstElement * element, GstPad * pad)
   GST_OBJECT_LOCK (self);
   gst_frame_batch_drop_pad_frames (self, bpad);
   gst_caps_replace (&bpad->caps, NULL);
+  gst_caps_replace (&bpad->current_caps, NULL);
   GST_OBJECT_UNLOCK (self);
 
   GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
@@ -1084,6 +1093,7 @@ static void
 gst_frame_batch_finalize (GObject * object)
 {
   g_array_unref (GST_FRAME_BATCH (object)->batch);
+  gst_caps_replace (&GST_FRAME_BATCH (object)->batch_caps, NULL);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
