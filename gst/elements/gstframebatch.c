@@ -527,6 +527,7 @@ gst_frame_batch_all_eos (GstFrameBatch * self)
   return TRUE;
 }
 
+/* Has push-interval passed since the open batch's first frame? */
 static gboolean
 gst_frame_batch_is_due (GstFrameBatch * self)
 {
@@ -574,6 +575,24 @@ no_caps:
     GST_OBJECT_LOCK (self);
     return GST_FLOW_NOT_NEGOTIATED;
   }
+}
+
+/* Takes the frames waiting on the pads, by the rules; then pushes the
+ * open batch if it is due. */
+static GstFlowReturn
+gst_frame_batch_take_frames (GstFrameBatch * self, gboolean live)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstFrameBatchPad *pad;
+
+  while (ret == GST_FLOW_OK && (pad = gst_frame_batch_next_pad (self, live))) {
+    gst_object_ref (pad);
+    ret = gst_frame_batch_take_frame (self, pad);
+    gst_object_unref (pad);
+  }
+  if (ret == GST_FLOW_OK && gst_frame_batch_is_due (self))
+    ret = gst_frame_batch_push (self, BATCH_TIMED_OUT);
+  return ret;
 }
 
 /* Every sink pad is EOS: drain or drop what is left, then EOS. */
@@ -662,20 +681,17 @@ gst_frame_batch_aggregate (GstAggregator * agg, gboolean timeout)
 {
   GstFrameBatch *self = GST_FRAME_BATCH (agg);
   GstClockTime latency = gst_aggregator_get_latency (agg);
-  GstFrameBatchPad *pad;
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   gboolean changed;
 
   GST_OBJECT_LOCK (self);
   self->latency = GST_CLOCK_TIME_IS_VALID (latency) ? latency : 0;
-  while (ret == GST_FLOW_OK && (pad = gst_frame_batch_next_pad (self,
-              GST_CLOCK_TIME_IS_VALID (latency)))) {
-    gst_object_ref (pad);
-    ret = gst_frame_batch_take_frame (self, pad);
-    gst_object_unref (pad);
-  }
-  if (ret == GST_FLOW_OK && gst_frame_batch_is_due (self))
+  /* a batch already due goes before new frames could join it; those
+   * are taken in the next round */
+  if (gst_frame_batch_is_due (self))
     ret = gst_frame_batch_push (self, BATCH_TIMED_OUT);
+  else
+    ret = gst_frame_batch_take_frames (self, GST_CLOCK_TIME_IS_VALID (latency));
   if (ret == GST_FLOW_OK && gst_frame_batch_all_eos (self))
     ret = gst_frame_batch_finish (self);
   changed = gst_frame_batch_refresh_interval (self);
