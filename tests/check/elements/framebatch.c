@@ -418,20 +418,28 @@ GST_START_TEST (test_batch_size_while_playing)
 GST_END_TEST;
 
 /* push-interval=auto: one frame period of the fastest source, from its
- * caps' framerate. */
+ * caps' framerate; the change is posted as a LATENCY message. */
 GST_START_TEST (test_push_interval_auto_from_caps)
 {
   GstElement *e = new_framebatch ("push-interval=-1");
   GstHarness *h = new_sys_harness (e);
   GstHarness *h2 = add_source (e, FALSE);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
 
+  gst_element_set_bus (e, bus);
   gst_harness_set_src_caps_str (h2, "video/x-raw, format=GRAY8, width=4, "
       "height=4, framerate=7/1");
   push_frames (h, 0, 1);
   push_frames (h2, 0, 1);
   wait_taken (2);
   fail_unless_equals_uint64 (stat_u64 (e, "push-interval"), FRAME_DURATION);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no LATENCY message");
 
+  gst_message_unref (msg);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
   teardown (e, h, h2);
 }
 
