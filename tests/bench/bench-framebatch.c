@@ -15,7 +15,8 @@
  *   downstream, p50 and p99 over all batches of all runs (--batches per
  *   run). The target is push-interval + 2 ms at p99. The element runs
  *   between two bare pads on the system clock, live (timed on the clock)
- *   and non-live (timed on the monotonic timer).
+ *   and non-live with force-live=true (a non-live upstream is timed on
+ *   the clock only then).
  * - Throughput overhead: one 320x240 I420 videotestsrc to a fakesink,
  *   through `framebatch batch-size=8` (ours) and without it (stock), time
  *   per frame from PLAYING to EOS. The target is ratio <= 1.05.
@@ -23,6 +24,22 @@
  *   from a bare pad through framebatch batch-size=8 to a bare sink pad,
  *   against pushing them to the sink pad directly: the floor that the
  *   overhead above is made of, where no frame costs anything to produce.
+ * - Live 30+7: two live 320x240 videotestsrc, 30 and 7 fps, into
+ *   `framebatch batch-size=2 ! queue ! fakesink sync=true`, for
+ *   --live-seconds, then EOS; with each policy, at the default
+ *   push-interval (40 ms) and at push-interval=auto; and with policy any
+ *   without the queue ("no-queue"), where the syncing sink holds the
+ *   pushing thread of framebatch until each batch's render time, running
+ *   time + the pipeline latency (the 7 fps source's 143 ms + 40 ms), and
+ *   frames wait for it in framebatch. Per source: frames
+ *   delivered to the sink / frames produced (stock: the same sources,
+ *   each into its own syncing fakesink; target >= 0.99), and the age of
+ *   its frames in framebatch, from entering a sink pad to leaving the src
+ *   pad, p99 (median of the runs) and max (of all runs), in ms (target
+ *   p99 <= push-interval + 2 ms, max <= push-interval + 10 ms); and the
+ *   time from the EOS event sent to the EOS message (target
+ *   <= push-interval + 100 ms; stock: the same sources without
+ *   framebatch, whose sinks also wait for the last frame's render time).
  *
  * The two throughput figures are CPU time (user + system, all threads of
  * the process) per frame: on a machine shared with other work, wall time
@@ -44,6 +61,7 @@
 #include <sys/resource.h>
 
 #include <gst/gst.h>
+#include <gst/sharedpool/gstframebatchmeta.h>
 
 #include "benchutil.h"
 
@@ -53,6 +71,8 @@
 #define DEFAULT_FRAMES          3000
 #define DEFAULT_BARE_FRAMES     200000
 #define DEFAULT_TIMEOUT         60
+#define DEFAULT_LIVE_RUNS       3
+#define DEFAULT_LIVE_SECONDS    10
 #define MAX_RUNS                51
 #define MAX_SAMPLES             2000
 #define PUSH_INTERVAL           (5 * GST_MSECOND)
@@ -60,6 +80,9 @@
 
 #define SOURCE "videotestsrc num-buffers=%u ! " \
     "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+#define LIVE_SOURCE(pattern, fps) "videotestsrc name=src" fps \
+    " is-live=true pattern=" pattern " ! video/x-raw,format=I420," \
+    "width=320,height=240,framerate=" fps "/1 ! "
 
 typedef enum
 {
@@ -69,7 +92,23 @@ typedef enum
   CASE_PIPELINE_STOCK,
   CASE_BARE_OURS,
   CASE_BARE_STOCK,
+  CASE_LIVE_ANY,
+  CASE_LIVE_ONE_PER_SOURCE,
+  CASE_LIVE_ANY_AUTO,
+  CASE_LIVE_ONE_PER_SOURCE_AUTO,
+  CASE_LIVE_ANY_NO_QUEUE,
+  CASE_LIVE_STOCK,
 } BenchCase;
+
+/* What a live run measures, one value each, in this order. */
+enum
+{
+  LIVE_DELIVERED,               /* 2 values: per source, delivered/produced */
+  LIVE_AGE_P99 = 2,             /* 2 values, ms */
+  LIVE_AGE_MAX = 4,             /* 2 values, ms */
+  LIVE_EOS = 6,                 /* ms */
+  LIVE_VALUES
+};
 
 /* What a child measured: latencies in ms, or one time per frame in ns. */
 typedef struct
@@ -90,6 +129,8 @@ static guint n_batches = DEFAULT_BATCHES;
 static guint n_frames = DEFAULT_FRAMES;
 static guint n_bare_frames = DEFAULT_BARE_FRAMES;
 static guint timeout_s = DEFAULT_TIMEOUT;
+static guint n_live_runs = DEFAULT_LIVE_RUNS;
+static guint live_seconds = DEFAULT_LIVE_SECONDS;
 
 /* A bare sink pad that counts what arrives and when. */
 typedef struct
@@ -193,6 +234,7 @@ static gboolean
 bare_setup (Bare * b, const gchar * batch_props, gboolean live)
 {
   GstSegment segment;
+  GstCaps *caps;
 
   memset (b, 0, sizeof (*b));
   g_mutex_init (&b->counter.lock);
@@ -225,6 +267,10 @@ bare_setup (Bare * b, const gchar * batch_props, gboolean live)
     gst_element_set_state (b->batch, GST_STATE_PLAYING);
 
   gst_pad_push_event (b->src, gst_event_new_stream_start ("bench"));
+  caps = gst_caps_from_string ("video/x-raw, format=GRAY8, width=4, "
+      "height=4, framerate=30/1");
+  gst_pad_push_event (b->src, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (b->src, gst_event_new_segment (&segment));
   return TRUE;
@@ -248,7 +294,8 @@ static gboolean
 measure_latency (gboolean live, Samples * out)
 {
   gchar *props = g_strdup_printf ("batch-size=%d push-interval=%"
-      G_GUINT64_FORMAT, BATCH_SIZE, (guint64) PUSH_INTERVAL);
+      G_GUINT64_FORMAT "%s", BATCH_SIZE, (guint64) PUSH_INTERVAL,
+      live ? "" : " force-live=true");
   Bare b;
   guint i;
   gboolean ok;
@@ -323,6 +370,211 @@ measure_pipeline (gboolean ours, Samples * out)
   return ok;
 }
 
+/* live 30+7 */
+
+#define MAX_AGES 4096
+
+/* What the probes of a live run saw, per source (its sink pad index). */
+static struct
+{
+  GMutex lock;
+  GHashTable *arrival[2];       /* original pts -> monotonic ns */
+  gdouble ages[2][MAX_AGES];    /* ms */
+  guint n_ages[2];
+  guint produced[2];
+  guint delivered[2];
+} live;
+
+static GstPadProbeReturn
+on_live_produced (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  g_mutex_lock (&live.lock);
+  live.produced[i]++;
+  g_hash_table_insert (live.arrival[i], GSIZE_TO_POINTER (GST_BUFFER_PTS
+          (buf)), GSIZE_TO_POINTER (gst_util_get_timestamp ()));
+  g_mutex_unlock (&live.lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A frame leaves framebatch: its age. */
+static gboolean
+live_age (GstBuffer ** buf, guint idx, gpointer now)
+{
+  GstFrameBatchMeta *meta = gst_buffer_get_frame_batch_meta (*buf);
+  gpointer arrival;
+  guint i;
+
+  if (!meta || meta->pad_index > 1)
+    return TRUE;
+  i = meta->pad_index;
+  if (live.n_ages[i] < MAX_AGES && g_hash_table_steal_extended
+      (live.arrival[i], GSIZE_TO_POINTER (meta->pts), NULL, &arrival))
+    live.ages[i][live.n_ages[i]++] = (*(GstClockTime *) now -
+        GPOINTER_TO_SIZE (arrival)) / 1e6;
+  return TRUE;
+}
+
+/* A frame reaches the sink: counted for its source, from its meta, or
+ * @data (the source's index + 1) without framebatch. */
+static gboolean
+live_delivered (GstBuffer ** buf, guint idx, gpointer data)
+{
+  GstFrameBatchMeta *meta = gst_buffer_get_frame_batch_meta (*buf);
+  guint i = GPOINTER_TO_UINT (data);
+
+  if (i == 0 && meta && meta->pad_index < 2)
+    live.delivered[meta->pad_index]++;
+  else if (i > 0)
+    live.delivered[i - 1]++;
+  return TRUE;
+}
+
+/* Calls @func on each buffer of a buffer or list probe, under the lock. */
+static void
+live_foreach (GstPadProbeInfo * info, GstBufferListFunc func, gpointer data)
+{
+  GstBuffer *buf;
+
+  g_mutex_lock (&live.lock);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), func, data);
+  } else {
+    buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    func (&buf, 0, data);
+  }
+  g_mutex_unlock (&live.lock);
+}
+
+static GstPadProbeReturn
+on_live_pushed (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstClockTime now = gst_util_get_timestamp ();
+
+  live_foreach (info, live_age, &now);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_live_delivered (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  live_foreach (info, live_delivered, data);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+live_probe (GstElement * pipeline, const gchar * element, const gchar * pad,
+    GstPadProbeCallback func, guint data)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), element);
+  GstPad *p = gst_element_get_static_pad (e, pad);
+
+  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, func, GUINT_TO_POINTER (data), NULL);
+  gst_object_unref (p);
+  gst_object_unref (e);
+}
+
+/* The pipeline of live case @c, with its probes. */
+static GstElement *
+live_pipeline (BenchCase c)
+{
+  gboolean auto_interval = c == CASE_LIVE_ANY_AUTO ||
+      c == CASE_LIVE_ONE_PER_SOURCE_AUTO;
+  gboolean any = c == CASE_LIVE_ANY || c == CASE_LIVE_ANY_AUTO ||
+      c == CASE_LIVE_ANY_NO_QUEUE;
+  gchar *desc = c == CASE_LIVE_STOCK ?
+      g_strdup (LIVE_SOURCE ("smpte", "30") "fakesink name=sink0 sync=true "
+      LIVE_SOURCE ("ball", "7") "fakesink name=sink1 sync=true") :
+      g_strdup_printf ("framebatch name=b batch-size=2 policy=%s%s ! %s "
+      "fakesink name=sink0 sync=true " LIVE_SOURCE ("smpte", "30") "b.sink_0 "
+      LIVE_SOURCE ("ball", "7") "b.sink_1", any ? "any" : "one-per-source",
+      auto_interval ? " push-interval=-1" : "",
+      c == CASE_LIVE_ANY_NO_QUEUE ? "" : "queue !");
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  guint i;
+
+  g_free (desc);
+  if (!pipeline)
+    return NULL;
+  for (i = 0; i < 2; i++) {
+    gchar *name = g_strdup_printf ("sink_%u", i);
+
+    live.arrival[i] = g_hash_table_new (NULL, NULL);
+    if (c == CASE_LIVE_STOCK)
+      live_probe (pipeline, i ? "sink1" : "sink0", "sink", on_live_delivered,
+          i + 1);
+    else
+      live_probe (pipeline, "b", name, on_live_produced, i);
+    g_free (name);
+  }
+  if (c == CASE_LIVE_STOCK) {
+    live_probe (pipeline, "src30", "src", on_live_produced, 0);
+    live_probe (pipeline, "src7", "src", on_live_produced, 1);
+  } else {
+    live_probe (pipeline, "b", "src", on_live_pushed, 0);
+    live_probe (pipeline, "sink0", "sink", on_live_delivered, 0);
+  }
+  return pipeline;
+}
+
+/* Plays for --live-seconds, then sends EOS: the ms until the EOS
+ * message, or a negative value on error. */
+static gdouble
+live_play (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  GstClockTime t0;
+  gdouble eos_ms = -1;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, live_seconds * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  if (msg)
+    goto done;
+  t0 = gst_util_get_timestamp ();
+  gst_element_send_event (pipeline, gst_event_new_eos ());
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+    eos_ms = (gst_util_get_timestamp () - t0) / 1e6;
+done:
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return eos_ms;
+}
+
+/* One live run: the LIVE_VALUES values, see the enum. */
+static gboolean
+measure_live (BenchCase c, Samples * out)
+{
+  GstElement *pipeline = live_pipeline (c);
+  gdouble eos_ms;
+  guint i;
+
+  if (!pipeline)
+    return FALSE;
+  eos_ms = live_play (pipeline);
+  gst_object_unref (pipeline);
+  if (eos_ms < 0)
+    return FALSE;
+  for (i = 0; i < 2; i++) {
+    out->v[LIVE_DELIVERED + i] = live.produced[i] ?
+        (gdouble) live.delivered[i] / live.produced[i] : 0;
+    out->v[LIVE_AGE_P99 + i] = live.n_ages[i] ?
+        bench_percentile (live.ages[i], live.n_ages[i], 0.99) : 0;
+    out->v[LIVE_AGE_MAX + i] = live.n_ages[i] ?
+        bench_percentile (live.ages[i], live.n_ages[i], 1.0) : 0;
+  }
+  out->v[LIVE_EOS] = eos_ms;
+  out->n = LIVE_VALUES;
+  return TRUE;
+}
+
 static gboolean
 measure (BenchCase c, Samples * out)
 {
@@ -333,8 +585,11 @@ measure (BenchCase c, Samples * out)
     case CASE_PIPELINE_OURS:
     case CASE_PIPELINE_STOCK:
       return measure_pipeline (c == CASE_PIPELINE_OURS, out);
-    default:
+    case CASE_BARE_OURS:
+    case CASE_BARE_STOCK:
       return measure_bare (c == CASE_BARE_OURS, out);
+    default:
+      return measure_live (c, out);
   }
 }
 
@@ -389,6 +644,61 @@ print_line (const gchar * figure, Figure * ours, Figure * stock, gdouble p,
   bench_print (figure, &o, &s, unit, "%.3f");
 }
 
+/* The values of a live figure: value @k of each run. */
+static Figure *
+live_figure (const Figure * f, guint k)
+{
+  Figure *one = g_new0 (Figure, 1);
+  guint i;
+
+  one->status = f->status;
+  for (i = k; i < f->s.n; i += LIVE_VALUES)
+    one->s.v[one->s.n++] = f->s.v[i];
+  return one;
+}
+
+/* Value @k of the runs of @ours (and of @stock when not NULL), at @p. */
+static void
+print_live (const gchar * figure, const Figure * ours, const Figure * stock,
+    guint k, gdouble p, const gchar * unit)
+{
+  Figure *o = live_figure (ours, k);
+  Figure *s = stock ? live_figure (stock, k) : NULL;
+
+  print_line (figure, o, s, p, unit);
+  g_free (o);
+  g_free (s);
+}
+
+/* The lines of live figure @f (a policy at an interval) named @suffix. */
+static void
+print_live_case (const Figure * f, const Figure * stock, const gchar * suffix)
+{
+  static const gchar *sources[] = { "30fps", "7fps" };
+  gchar *name;
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    if (stock) {
+      name = g_strdup_printf ("framebatch-live-30+7-delivered-%s-%s",
+          sources[i], suffix);
+      print_live (name, f, stock, LIVE_DELIVERED + i, 0.5, "ratio");
+      g_free (name);
+    }
+    name = g_strdup_printf ("framebatch-live-30+7-age-p99-%s-%s", sources[i],
+        suffix);
+    print_live (name, f, NULL, LIVE_AGE_P99 + i, 0.5, "ms");
+    g_free (name);
+    name = g_strdup_printf ("framebatch-live-30+7-age-max-%s-%s", sources[i],
+        suffix);
+    print_live (name, f, NULL, LIVE_AGE_MAX + i, 1.0, "ms");
+    g_free (name);
+  }
+  name = g_strdup_printf ("framebatch-eos-ms-%s", suffix);
+  print_live (name, f, stock, LIVE_EOS, 0.5, "ms");
+  g_free (name);
+}
+
 static gboolean
 parse_options (int *argc, char ***argv)
 {
@@ -403,6 +713,10 @@ parse_options (int *argc, char ***argv)
         "Frames per pipeline run (default 3000)", "N"},
     {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s,
         "Seconds one run may take (default 60)", "S"},
+    {"live-runs", 0, 0, G_OPTION_ARG_INT, &n_live_runs,
+        "Runs of each live case (default 3)", "N"},
+    {"live-seconds", 0, 0, G_OPTION_ARG_INT, &live_seconds,
+        "Seconds of each live run (default 10)", "S"},
     {NULL}
   };
 
@@ -411,9 +725,12 @@ parse_options (int *argc, char ***argv)
     return FALSE;
   if (n_runs < 1 || n_runs > MAX_RUNS || n_throughput_runs < 1 ||
       n_throughput_runs > MAX_RUNS || n_batches < 1 ||
-      n_batches > MAX_SAMPLES / n_runs || n_frames < 1 || timeout_s < 1) {
-    g_printerr ("bench-framebatch: --runs 1..%d, --batches 1..%d / runs, "
-        "--frames and --timeout at least 1\n", MAX_RUNS, MAX_SAMPLES);
+      n_batches > MAX_SAMPLES / n_runs || n_frames < 1 || timeout_s < 1 ||
+      n_live_runs < 1 || n_live_runs > MAX_RUNS || live_seconds < 1 ||
+      live_seconds >= timeout_s) {
+    g_printerr ("bench-framebatch: --runs and --live-runs 1..%d, --batches "
+        "1..%d / runs, --frames, --timeout and --live-seconds at least 1, "
+        "--live-seconds below --timeout\n", MAX_RUNS, MAX_SAMPLES);
     return FALSE;
   }
   return TRUE;
@@ -428,14 +745,20 @@ main (int argc, char **argv)
   static const BenchCase throughput[] = { CASE_PIPELINE_OURS,
     CASE_PIPELINE_STOCK, CASE_BARE_OURS, CASE_BARE_STOCK
   };
+  static const BenchCase live_cases[] = { CASE_LIVE_ANY,
+    CASE_LIVE_ONE_PER_SOURCE, CASE_LIVE_ANY_AUTO,
+    CASE_LIVE_ONE_PER_SOURCE_AUTO, CASE_LIVE_ANY_NO_QUEUE, CASE_LIVE_STOCK
+  };
   Figure *lat = g_new0 (Figure, G_N_ELEMENTS (latency));
   Figure *thr = g_new0 (Figure, G_N_ELEMENTS (throughput));
+  Figure *liv = g_new0 (Figure, G_N_ELEMENTS (live_cases));
 
   if (!parse_options (&argc, &argv))
     return 2;
 
   run_cases (latency, lat, G_N_ELEMENTS (latency), n_runs);
   run_cases (throughput, thr, G_N_ELEMENTS (throughput), n_throughput_runs);
+  run_cases (live_cases, liv, G_N_ELEMENTS (live_cases), n_live_runs);
 
   print_line ("framebatch-timeout-latency-p50", &lat[0], NULL, 0.5, "ms");
   print_line ("framebatch-timeout-latency-p99", &lat[0], NULL, 0.99, "ms");
@@ -446,7 +769,13 @@ main (int argc, char **argv)
   print_line ("framebatch-throughput-overhead", &thr[0], &thr[1], 0.5,
       "ns/frame");
   print_line ("framebatch-bare-push", &thr[2], &thr[3], 0.5, "ns/frame");
+  print_live_case (&liv[0], &liv[5], "any");
+  print_live_case (&liv[1], &liv[5], "one-per-source");
+  print_live_case (&liv[2], NULL, "any-auto");
+  print_live_case (&liv[3], NULL, "one-per-source-auto");
+  print_live_case (&liv[4], &liv[5], "any-no-queue");
   g_free (lat);
   g_free (thr);
+  g_free (liv);
   return 0;
 }
