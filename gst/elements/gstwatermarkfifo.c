@@ -61,6 +61,8 @@ struct _GstWatermarkFifo
   GstWatermarkLevel level;
   GstFlowReturn flow;
   gboolean eos;
+  gboolean unexpected;          /* downstream returned EOS: data refused
+                                 * until the next SEGMENT or STREAM_START */
   gboolean paused;
   gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
   gboolean resume_reporting;    /* RESUMED being reported: no PAUSED yet */
@@ -555,6 +557,17 @@ pause_locked (GstWatermarkFifo * fifo)
   resume_locked (fifo);
 }
 
+/* With the lock: what the writer's data gets back without being queued:
+ * the flow set, or EOS when downstream returned it (the reader goes on
+ * delivering the events queued, the EOS among them). */
+static GstFlowReturn
+writer_flow_locked (GstWatermarkFifo * fifo)
+{
+  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
+    return GST_FLOW_EOS;
+  return fifo->flow;
+}
+
 /* With the lock: makes room for one buffer or list as the policy says.
  * Returns GST_FLOW_OK to queue it, GST_FLOW_CUSTOM_SUCCESS to drop it, or
  * the flow that refuses it. */
@@ -562,8 +575,8 @@ static GstFlowReturn
 make_room_locked (GstWatermarkFifo * fifo)
 {
   for (;;) {
-    if (fifo->flow != GST_FLOW_OK)
-      return fifo->flow;
+    if (writer_flow_locked (fifo) != GST_FLOW_OK)
+      return writer_flow_locked (fifo);
     if (fifo->paused) {
       /* the watermarks or the policy may have changed under it */
       resume_locked (fifo);
@@ -647,10 +660,10 @@ apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
-      fifo->eos = FALSE;
+      fifo->eos = fifo->unexpected = FALSE;
       break;
     case GST_EVENT_SEGMENT:
-      fifo->eos = FALSE;
+      fifo->eos = fifo->unexpected = FALSE;
       gst_event_copy_segment (event, &fifo->segment);
       /* like queue: a segment in another format has no running time; the
        * timestamps are taken as running times */
@@ -865,7 +878,7 @@ set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
-  fifo->eos = FALSE;
+  fifo->eos = fifo->unexpected = FALSE;
   clear_locked (fifo, keep);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
@@ -894,11 +907,45 @@ gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
   }
 }
 
+/* With the lock: downstream returned EOS. Like GstQueue, the data queued
+ * up to the next EOS or SEGMENT event is discarded (counted in dropped,
+ * not reported: downstream refused it) and the reader goes on with the
+ * events; when no such event is queued, data is refused with EOS until
+ * the writer sends one, so the EOS upstream sends next is delivered. */
+static void
+downstream_eos_locked (GstWatermarkFifo * fifo)
+{
+  guint i = 0;
+  FifoItem it;
+
+  while (i < gst_queue_array_get_length (fifo->items)) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+
+    if (GST_IS_EVENT (p->obj) && (GST_EVENT_TYPE (p->obj) == GST_EVENT_EOS ||
+            GST_EVENT_TYPE (p->obj) == GST_EVENT_SEGMENT))
+      goto found;
+    if (p->buffers == 0 && (GST_IS_EVENT (p->obj) || GST_IS_QUERY (p->obj))) {
+      i++;
+      continue;
+    }
+    remove_locked (fifo, i, &it);
+    fifo->dropped += it.buffers;
+    gst_mini_object_unref (it.obj);
+  }
+  fifo->unexpected = TRUE;
+found:
+  GST_DEBUG_OBJECT (fifo->owner, "downstream EOS, %s",
+      fifo->unexpected ? "refusing data" : "a new segment is queued");
+  wake_writer (fifo);
+}
+
 /* With the lock. */
 static void
 set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
 {
-  if (fifo->flow != GST_FLOW_FLUSHING) {
+  if (fifo->flow != GST_FLOW_FLUSHING && flow == GST_FLOW_EOS)
+    downstream_eos_locked (fifo);
+  else if (fifo->flow != GST_FLOW_FLUSHING) {
     GST_DEBUG_OBJECT (fifo->owner, "flow %s", gst_flow_get_name (flow));
     fifo->flow = flow;
     /* a writer waiting for a query's answer returns too */
@@ -936,7 +983,7 @@ gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
   GstFlowReturn flow;
 
   g_mutex_lock (&fifo->lock);
-  flow = fifo->flow;
+  flow = writer_flow_locked (fifo);
   g_mutex_unlock (&fifo->lock);
   return flow;
 }

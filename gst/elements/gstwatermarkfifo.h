@@ -62,7 +62,12 @@
  * returned, is what push() then returns to the writer; pop() waits while
  * it is set (only FLUSHING makes pop() return), so a reader parked on
  * NOT_LINKED or EOS needs no task restart: set_flow (fifo, GST_FLOW_OK)
- * (on RECONFIGURE, say) lets it run again. An EOS event pushed makes
+ * (on RECONFIGURE, say) lets it run again. EOS set by the reader is the
+ * exception, GstQueue's rule: the data queued up to the next EOS or
+ * SEGMENT event is discarded (counted in dropped) and the reader goes on
+ * with the events, while push() refuses data with EOS until a SEGMENT or
+ * STREAM_START, so the EOS upstream sends next is delivered and the
+ * pipeline ends. get_flow() then says EOS. An EOS event pushed makes
  * push() return GST_FLOW_EOS for data and for events other than
  * STREAM_START and SEGMENT (which clear it); the EOS itself is queued
  * behind the data, so a drained EOS is delivered.

@@ -1164,6 +1164,33 @@ GST_START_TEST (test_pipeline_broadcast)
 
 GST_END_TEST;
 
+/* Branches whose sinks return EOS end the pipeline, like tee ! queue: each
+ * branch still delivers the EOS event queued behind its data, whatever the
+ * mode. */
+static void
+check_downstream_eos_ends (const gchar * mode)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=100 ! "
+      "video/x-raw,width=64,height=48 ! fanout name=f mode=%s "
+      "f. ! fakesink num-buffers=20 f. ! identity eos-after=30 ! fakesink",
+      mode);
+  GstElement *p = launch (desc);
+
+  run_to_eos (p);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  g_free (desc);
+}
+
+GST_START_TEST (test_pipeline_downstream_eos_ends)
+{
+  check_downstream_eos_ends ("broadcast");
+  check_downstream_eos_ends ("balance");
+  check_downstream_eos_ends ("key");
+}
+
+GST_END_TEST;
+
 /* Balance: the 30 frames are shared out, each once; EOS reaches all. */
 GST_START_TEST (test_pipeline_balance)
 {
@@ -1418,6 +1445,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_serialized_query_in_order);
   tcase_add_test (tc, test_pipeline_broadcast);
   tcase_add_test (tc, test_pipeline_balance);
+  tcase_add_test (tc, test_pipeline_downstream_eos_ends);
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);

@@ -643,6 +643,25 @@ GST_START_TEST (test_pipeline)
 
 GST_END_TEST;
 
+/* A sink that returns EOS ends the pipeline, like with queue: upstream
+ * gets EOS as the flow and the EOS event it then sends is delivered. */
+GST_START_TEST (test_pipeline_downstream_eos)
+{
+  GstElement *pipeline = gst_parse_launch ("fakesrc num-buffers=100 "
+      "sizetype=fixed sizemax=64 ! watermarkqueue name=q resume-buffers=2 "
+      "pause-buffers=4 ! fakesink num-buffers=20", NULL);
+  GstElement *q = run_pipeline (pipeline);
+
+  fail_unless_equals_uint64 (stat_u64 (q, "pushed"), stat_u64 (q, "popped")
+      + stat_u64 (q, "dropped"));
+  fail_unless (stat_u64 (q, "pushed") < 100);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (q);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 /* A real pipeline with leaky=downstream: what is not dropped arrives. */
 GST_START_TEST (test_pipeline_leaky)
 {
@@ -778,6 +797,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_sink_reactivated);
   tcase_add_test (tc, test_pipeline);
   tcase_add_test (tc, test_pipeline_leaky);
+  tcase_add_test (tc, test_pipeline_downstream_eos);
   tcase_add_test (tc, test_stress);
   return s;
 }
