@@ -555,13 +555,25 @@ gst_fanout_pad_start (GstFanout * self, GstFanoutPad * fpad)
   return TRUE;
 }
 
+/* With the lock: leaves the routing; a released pad no longer counts as
+ * requested either, so that the sink pad returns NOT_LINKED, not
+ * FLUSHING, when it was the only one. */
+static void
+gst_fanout_pad_leave_locked (GstFanout * self, GstFanoutPad * fpad,
+    gboolean released)
+{
+  if (g_ptr_array_remove (self->pads, fpad))
+    self->pads_cookie++;
+  if (released)
+    self->n_requested--;
+}
+
 /* Leaves the routing, drops what is queued, stops the thread. */
 static gboolean
 gst_fanout_pad_stop (GstFanout * self, GstFanoutPad * fpad)
 {
   g_mutex_lock (&self->lock);
-  if (g_ptr_array_remove (self->pads, fpad))
-    self->pads_cookie++;
+  gst_fanout_pad_leave_locked (self, fpad, FALSE);
   g_mutex_unlock (&self->lock);
 
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
@@ -648,17 +660,43 @@ add_failed:
   }
 }
 
+/* Below PLAYING, the thread of a pad being released may wait in a sink
+ * that has prerolled: flush its peer around the deactivation, which joins
+ * that thread. In PLAYING a flush would cost the sink its state (the
+ * pipeline would go back to PAUSED), and nothing waits for it there. */
+static void
+gst_fanout_unblock_peer (GstFanout * self, GstPad * pad, gboolean start)
+{
+  GstPad *peer;
+  gboolean paused;
+
+  GST_OBJECT_LOCK (self);
+  paused = GST_STATE (self) == GST_STATE_PAUSED;
+  GST_OBJECT_UNLOCK (self);
+  if (!paused)
+    return;
+  peer = gst_pad_get_peer (pad);
+  if (peer == NULL)
+    return;
+  gst_pad_send_event (peer, start ? gst_event_new_flush_start () :
+      gst_event_new_flush_stop (FALSE));
+  gst_object_unref (peer);
+}
+
 static void
 gst_fanout_release_pad (GstElement * element, GstPad * pad)
 {
   GstFanout *self = GST_FANOUT (element);
 
   GST_DEBUG_OBJECT (pad, "releasing");
-  gst_pad_set_active (pad, FALSE);
-
   g_mutex_lock (&self->lock);
-  self->n_requested--;
+  gst_fanout_pad_leave_locked (self, GST_FANOUT_PAD_CAST (pad), TRUE);
   g_mutex_unlock (&self->lock);
+
+  gst_watermark_fifo_set_flushing (GST_FANOUT_PAD_CAST (pad)->fifo, TRUE);
+  gst_fanout_unblock_peer (self, pad, TRUE);
+  gst_pad_set_active (pad, FALSE);
+  gst_fanout_unblock_peer (self, pad, FALSE);
 
   gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
       GST_OBJECT_NAME (pad));

@@ -877,6 +877,81 @@ GST_START_TEST (test_release_blocked_pad)
 
 GST_END_TEST;
 
+static gpointer
+release_func (gpointer data)
+{
+  Stopper *s = data;
+
+  gst_element_release_request_pad (GST_PAD_PARENT (s->pad), s->pad);
+  return NULL;
+}
+
+/* Releasing the only src pad while its thread is pushing does not make the
+ * sink pad return FLUSHING (upstream would pause for good): with
+ * allow-not-linked it returns OK, as tee does. */
+GST_START_TEST (test_release_only_pad_while_flowing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  EosGate gate = { {{0,}
+      }, FALSE
+  };
+  GThread *t;
+
+  g_object_set (h->element, "allow-not-linked", TRUE, NULL);
+  stopper_init (&gate.stopper, h);
+  gate.stopper.id = gst_pad_add_probe (gate.stopper.pad,
+      GST_PAD_PROBE_TYPE_BUFFER, eos_gate_probe, &gate, NULL);
+  push_seqs (h, 0, 1);
+  stopper_wait (&gate.stopper);
+  t = g_thread_new ("release", release_func, &gate.stopper);
+  /* the release is under way: it waits for the pad's thread */
+  while (!GST_PAD_IS_FLUSHING (gate.stopper.pad))
+    g_thread_yield ();
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 1)), GST_FLOW_OK);
+
+  g_mutex_lock (&gate.stopper.lock);
+  gate.go = TRUE;
+  g_cond_broadcast (&gate.stopper.cond);
+  g_mutex_unlock (&gate.stopper.lock);
+  g_thread_join (t);
+  stopper_release (&gate.stopper);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Releasing a pad in PAUSED, the documented way, returns although its
+ * thread waits in a sink that has prerolled. */
+GST_START_TEST (test_release_in_paused)
+{
+  GstElement *p = launch ("videotestsrc ! video/x-raw,width=64,height=48 ! "
+      "fanout name=f f. ! fakesink f. ! fakesink name=s1");
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstElement *s1 = gst_bin_get_by_name (GST_BIN (p), "s1");
+  GstPad *pad = gst_element_get_static_pad (f, "src_1");
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_locked_state (s1, TRUE);
+  gst_element_release_request_pad (f, pad);
+  gst_element_set_state (s1, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (p), s1);
+  /* the other branch runs on */
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (pad);
+  gst_object_unref (s1);
+  gst_object_unref (f);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
 /* Pushes until the sink pad returns something else than OK (the branch's
  * thread reports not-linked on its first buffer; until then the queue
  * takes data, at most up to its pause watermark). */
@@ -1440,6 +1515,8 @@ fanout_suite (void)
   tcase_add_test (tc, test_eos_forgotten_after_stop);
   tcase_add_test (tc, test_new_pad_gets_sticky_events);
   tcase_add_test (tc, test_release_blocked_pad);
+  tcase_add_test (tc, test_release_only_pad_while_flowing);
+  tcase_add_test (tc, test_release_in_paused);
   tcase_add_test (tc, test_not_linked);
   tcase_add_test (tc, test_allocation_aggregation);
   tcase_add_test (tc, test_serialized_query_in_order);
