@@ -80,6 +80,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
+/* an empty batching queue is looked at every batch-time: less would spin */
+#define MIN_BATCH_TIME                  GST_MSECOND
 
 enum
 {
@@ -124,6 +126,7 @@ struct _GstFanoutPad
   GstFanoutFullPolicy policy;
   guint batch_buffers;
   GstClockTime batch_time;
+  gboolean playing;             /* batching only in PLAYING */
 
   /* under the element's lock */
   guint64 seq;                  /* the last item handed to this pad */
@@ -140,7 +143,8 @@ struct _GstFanout
   gint mode;
   gint allow_not_linked;
   gint post_messages;
-  guint next_index;
+  guint next_index;             /* under the object lock */
+  gboolean playing;             /* under the object lock */
 
   /* Routing state. Not the object lock: GstElement activates a pad added
    * to a running element with its object lock held. */
@@ -286,6 +290,16 @@ gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
         GST_DEBUG_PAD_NAME (fpad), why);
 }
 
+/* With the pad's object lock: a branch batches only in PLAYING, so that
+ * its sink gets the buffer it prerolls on at once (batch-time may be
+ * -1). */
+static void
+gst_fanout_pad_apply_batch_locked (GstFanoutPad * fpad)
+{
+  gst_watermark_fifo_set_batch (fpad->fifo,
+      fpad->playing ? fpad->batch_buffers : 1, fpad->batch_time);
+}
+
 static void
 gst_fanout_pad_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -307,8 +321,7 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
         fpad->batch_buffers = g_value_get_uint (value);
       else
         fpad->batch_time = g_value_get_uint64 (value);
-      gst_watermark_fifo_set_batch (fpad->fifo, fpad->batch_buffers,
-          fpad->batch_time);
+      gst_fanout_pad_apply_batch_locked (fpad);
       GST_OBJECT_UNLOCK (fpad);
       break;
     case PROP_PAD_PAUSE_BUFFERS:
@@ -409,8 +422,8 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_TIME,
       g_param_spec_uint64 ("batch-time", "Batch time",
           "With batch-buffers above 1, the longest a buffer waits for its "
-          "batch (ns; -1 = no limit)", 0, G_MAXUINT64,
-          DEFAULT_PROP_BATCH_TIME, flags));
+          "batch (ns, at least 1 ms; -1 = no limit)", MIN_BATCH_TIME,
+          G_MAXUINT64, DEFAULT_PROP_BATCH_TIME, flags));
 }
 
 static void
@@ -621,10 +634,12 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstFanoutPad *fpad;
   gchar *pad_name;
   guint index;
+  gboolean playing;
 
   GST_OBJECT_LOCK (self);
   if (!gst_fanout_pick_index (self, name, &index))
     goto bad_name;
+  playing = self->playing;
   GST_OBJECT_UNLOCK (self);
 
   pad_name = g_strdup_printf ("src_%u", index);
@@ -632,6 +647,7 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
+  fpad->playing = playing;
 
   g_mutex_lock (&self->lock);
   self->n_requested++;
@@ -1380,13 +1396,35 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
   }
 }
 
+static void
+gst_fanout_set_playing (GstFanout * self, gboolean playing)
+{
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  self->playing = playing;
+  for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
+    GstFanoutPad *fpad = l->data;
+
+    GST_OBJECT_LOCK (fpad);
+    fpad->playing = playing;
+    gst_fanout_pad_apply_batch_locked (fpad);
+    GST_OBJECT_UNLOCK (fpad);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
 static GstStateChangeReturn
 gst_fanout_change_state (GstElement * element, GstStateChange transition)
 {
   GstFanout *self = GST_FANOUT (element);
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    gst_fanout_set_playing (self, FALSE);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    gst_fanout_set_playing (self, TRUE);
   /* the pads forgot the stream: a new one starts */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     g_mutex_lock (&self->lock);

@@ -1266,6 +1266,41 @@ GST_START_TEST (test_pipeline_downstream_eos_ends)
 
 GST_END_TEST;
 
+/* A batching branch does not hold back the buffer a sink prerolls on:
+ * below PLAYING it hands over each buffer at once, whatever batch-time. */
+GST_START_TEST (test_batch_does_not_hold_preroll)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBuffer *buf;
+
+  g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
+      GST_CLOCK_TIME_NONE, NULL);
+  gst_element_set_state (h->element, GST_STATE_PAUSED);
+  /* the stream's events went out: the queue is empty */
+  wait_for_event (h, GST_EVENT_SEGMENT);
+  push_seqs (h, 0, 1);
+  buf = gst_harness_pull (h);
+  fail_unless (buf != NULL);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* batch-time has a floor: an empty batching queue is looked at every
+ * batch-time, and less than 1 ms would spin. */
+GST_START_TEST (test_batch_time_minimum)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (branch_pad (h)), "batch-time");
+
+  fail_unless_equals_uint64 (G_PARAM_SPEC_UINT64 (ps)->minimum, GST_MSECOND);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Balance: the 30 frames are shared out, each once; EOS reaches all. */
 GST_START_TEST (test_pipeline_balance)
 {
@@ -1508,6 +1543,8 @@ fanout_suite (void)
   tcase_add_test (tc, test_batch_waits_for_batch);
   tcase_add_test (tc, test_batch_event_and_time_release);
   tcase_add_test (tc, test_batch_above_pause);
+  tcase_add_test (tc, test_batch_does_not_hold_preroll);
+  tcase_add_test (tc, test_batch_time_minimum);
   tcase_add_test (tc, test_flush_unblocks);
   tcase_add_test (tc, test_state_change_unblocks);
   tcase_add_test (tc, test_downstream_eos_unblocks);
