@@ -61,6 +61,7 @@ struct _GstWatermarkFifo
   GstWatermarkLevel level;
   GstFlowReturn flow;
   gboolean eos;
+  gboolean discont;             /* a buffer was dropped: mark the next */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
   gboolean paused;
@@ -508,6 +509,7 @@ drop_locked (GstWatermarkFifo * fifo, FifoItem * it)
   GstWatermarkLevel level = fifo->level;
 
   fifo->dropped += it->buffers;
+  fifo->discont = TRUE;
   GST_LOG_OBJECT (fifo->owner, "dropped %u buffers (%" G_GUINT64_FORMAT
       " in all)", it->buffers, fifo->dropped);
   g_mutex_unlock (&fifo->lock);
@@ -606,6 +608,30 @@ make_room_locked (GstWatermarkFifo * fifo)
   }
 }
 
+/* With the lock: the first buffer queued after a drop carries DISCONT,
+ * as GstQueue marks it. */
+static GstMiniObject *
+mark_discont_locked (GstWatermarkFifo * fifo, GstMiniObject * obj)
+{
+  GstBuffer *buf;
+
+  if (GST_IS_BUFFER_LIST (obj)) {
+    GstBufferList *list = gst_buffer_list_make_writable
+        (GST_BUFFER_LIST_CAST (obj));
+
+    if (gst_buffer_list_length (list) == 0)
+      return GST_MINI_OBJECT_CAST (list);
+    buf = gst_buffer_list_get_writable (list, 0);
+    obj = GST_MINI_OBJECT_CAST (list);
+  } else {
+    buf = gst_buffer_make_writable (GST_BUFFER_CAST (obj));
+    obj = GST_MINI_OBJECT_CAST (buf);
+  }
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  fifo->discont = FALSE;
+  return obj;
+}
+
 static GstFlowReturn
 push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
 {
@@ -616,6 +642,8 @@ push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
   ret = fifo->eos ? GST_FLOW_EOS : make_room_locked (fifo);
   if (ret != GST_FLOW_OK && ret != GST_FLOW_CUSTOM_SUCCESS)
     goto refused;
+  if (ret == GST_FLOW_OK && fifo->discont)
+    obj = mark_discont_locked (fifo, obj);
   measure_data (fifo, obj, &it);
   fifo->pushed += it.buffers;
   if (ret == GST_FLOW_OK)
@@ -878,7 +906,7 @@ set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
-  fifo->eos = fifo->unexpected = FALSE;
+  fifo->eos = fifo->unexpected = fifo->discont = FALSE;
   clear_locked (fifo, keep);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);

@@ -625,6 +625,32 @@ run_pipeline (GstElement * pipeline)
   return gst_bin_get_by_name (GST_BIN (pipeline), "q");
 }
 
+/* Like queue, the first buffer queued after a drop is marked DISCONT. */
+GST_START_TEST (test_discont_after_drop)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "leaky", "downstream");
+  push_first_held (h);
+  /* 1 to 4 fill it, 5 takes the place of 1 */
+  for (i = 1; i <= 5; i++)
+    fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  gate_open ();
+  for (i = 0; i < 5; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_int (GST_BUFFER_IS_DISCONT (buf),
+        GST_BUFFER_OFFSET (buf) == 5);
+    gst_buffer_unref (buf);
+  }
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -786,6 +812,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_hysteresis);
   tcase_add_test (tc, test_leaky_upstream);
   tcase_add_test (tc, test_leaky_downstream);
+  tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
   tcase_add_test (tc, test_bad_watermarks);
