@@ -149,6 +149,8 @@ struct _GstFanout
   /* Routing state. Not the object lock: GstElement activates a pad added
    * to a running element with its object lock held. */
   GMutex lock;
+  GCond room_cond;              /* balance: a full branch has room again,
+                                 * or the branches changed */
   GPtrArray *pads;              /* active src pads by index, reffed */
   guint32 pads_cookie;          /* changes with the array */
   guint n_requested;            /* requested and not released */
@@ -251,6 +253,15 @@ gst_fanout_post (GstFanoutPad * fpad, const gchar * name,
       gst_message_new_element (GST_OBJECT_CAST (element), s));
 }
 
+/* A sink pad waiting for room in any branch (balance) looks again. */
+static void
+gst_fanout_wake_router (GstFanout * self)
+{
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->room_cond);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Called by the pad's queue with no lock held. */
 static void
 gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
@@ -262,6 +273,11 @@ gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     [GST_WATERMARK_FIFO_RESUMED] = "fanout-resumed",
     [GST_WATERMARK_FIFO_DROPPED] = "fanout-dropped",
   };
+
+  if (what == GST_WATERMARK_FIFO_ROOM) {
+    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (user_data)));
+    return;
+  }
 
   gst_fanout_post (GST_FANOUT_PAD_CAST (user_data), names[what], level,
       dropped);
@@ -439,6 +455,7 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
       gst_fanout_pad_on_fifo, fpad);
   gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
+  gst_watermark_fifo_watch_room (fpad->fifo, TRUE);
   fpad->policy = DEFAULT_PROP_FULL_POLICY;
   fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;
   fpad->batch_time = DEFAULT_PROP_BATCH_TIME;
@@ -497,6 +514,7 @@ not_ok:
       GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
       gst_pad_push_event (pad, gst_event_new_eos ());
     }
+    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
     return;
   }
 }
@@ -507,8 +525,10 @@ gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
 
   /* a branch linked (again) takes data again */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE) {
     gst_watermark_fifo_relink (fpad->fifo);
+    gst_fanout_wake_router (GST_FANOUT (parent));
+  }
 
   return gst_pad_event_default (pad, parent, event);
 }
@@ -563,6 +583,7 @@ gst_fanout_pad_start (GstFanout * self, GstFanoutPad * fpad)
   g_ptr_array_add (self->pads, gst_object_ref (fpad));
   g_ptr_array_sort (self->pads, compare_index);
   self->pads_cookie++;
+  g_cond_broadcast (&self->room_cond);
   gst_fanout_pad_resume_locked (self, fpad);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -577,6 +598,7 @@ gst_fanout_pad_leave_locked (GstFanout * self, GstFanoutPad * fpad,
 {
   if (g_ptr_array_remove (self->pads, fpad))
     self->pads_cookie++;
+  g_cond_broadcast (&self->room_cond);
   if (released)
     self->n_requested--;
 }
@@ -858,30 +880,61 @@ restart:
 }
 
 /* With the lock: the pad with the fewest queued buffers among those that
- * take data, ties in turn. */
+ * take data and have room, ties in turn. When all of them are full: the
+ * least loaded of those that drop rather than wait, or the only one (the
+ * sink pad then waits in its queue, with its hysteresis). NULL when none
+ * takes data, or when several do, all full and waiting (*@wait TRUE): a
+ * frozen branch is not waited on while others may make room. */
 static GstFanoutPad *
-gst_fanout_pick_least_loaded_locked (GstFanout * self)
+gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
 {
-  GstFanoutPad *best = NULL;
-  guint i, n = self->pads->len, best_i = 0, best_level = G_MAXUINT;
+  GstFanoutPad *best = NULL, *full_pad = NULL, *any = NULL;
+  guint i, n = self->pads->len, best_i = 0, n_ok = 0;
+  guint best_level = G_MAXUINT, full_level = G_MAXUINT;
 
   for (i = 0; i < n; i++) {
     guint k = (self->next_rr + i) % n;
     GstFanoutPad *fpad = g_ptr_array_index (self->pads, k);
     GstWatermarkLevel level;
+    gboolean full;
 
-    if (gst_watermark_fifo_get_flow (fpad->fifo) != GST_FLOW_OK)
+    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full) != GST_FLOW_OK)
       continue;
-    gst_watermark_fifo_get_level (fpad->fifo, &level);
-    if (level.buffers < best_level) {
+    n_ok++;
+    any = fpad;
+    if (!full && level.buffers < best_level) {
       best = fpad;
       best_i = k;
       best_level = level.buffers;
+    } else if (full && level.buffers < full_level &&
+        g_atomic_int_get (&fpad->policy) != GST_FANOUT_FULL_POLICY_BLOCK) {
+      full_pad = fpad;
+      full_level = level.buffers;
     }
   }
   if (best)
     self->next_rr = best_i + 1;
-  return best;
+  else if (full_pad == NULL && n_ok == 1)
+    full_pad = any;
+  *wait = best == NULL && full_pad == NULL && n_ok > 1;
+  return best ? best : full_pad;
+}
+
+/* With the lock: the pad for @item in balance mode; waits while every
+ * branch that takes data is full and would make the sink pad wait. The
+ * branches' readers, flushes, flow changes and pad changes wake it. */
+static GstFanoutPad *
+gst_fanout_pick_balance_locked (GstFanout * self)
+{
+  GstFanoutPad *fpad;
+  gboolean wait;
+
+  for (;;) {
+    fpad = gst_fanout_pick_least_loaded_locked (self, &wait);
+    if (fpad || !wait)
+      return fpad;
+    g_cond_wait (&self->room_cond, &self->lock);
+  }
 }
 
 /* The key of a buffer, or of a list's first buffer. */
@@ -915,7 +968,7 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
   g_mutex_lock (&self->lock);
   seq = ++self->seq;
   if (mode == GST_FANOUT_MODE_BALANCE)
-    fpad = gst_fanout_pick_least_loaded_locked (self);
+    fpad = gst_fanout_pick_balance_locked (self);
   else if (self->pads->len)
     fpad = g_ptr_array_index (self->pads,
         gst_fanout_item_key (item) % self->pads->len);
@@ -995,6 +1048,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }
   g_ptr_array_unref (pads);
+  gst_fanout_wake_router (self);
 }
 
 /* Restarts the threads under the lock, so that a pad being deactivated
@@ -1461,6 +1515,7 @@ gst_fanout_finalize (GObject * object)
 
   g_ptr_array_unref (self->pads);
   gst_event_replace (&self->eos, NULL);
+  g_cond_clear (&self->room_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1538,6 +1593,7 @@ gst_fanout_init (GstFanout * self)
   self->allow_not_linked = DEFAULT_PROP_ALLOW_NOT_LINKED;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   g_mutex_init (&self->lock);
+  g_cond_init (&self->room_cond);
   self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
 }
 

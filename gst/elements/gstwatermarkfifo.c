@@ -62,6 +62,7 @@ struct _GstWatermarkFifo
   GstFlowReturn flow;
   gboolean eos;
   gboolean discont;             /* a buffer was dropped: mark the next */
+  gboolean watch_room;          /* report ROOM */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
   gboolean paused;
@@ -269,6 +270,15 @@ is_full (const GstWatermarkFifo * fifo)
   return (wm->pause_buffers && l->buffers >= wm->pause_buffers) ||
       (wm->pause_bytes && l->bytes >= wm->pause_bytes) ||
       (wm->pause_time && l->time >= wm->pause_time);
+}
+
+/* The fifo is full and its head is data: taking it may make room. */
+static gboolean
+it_fills (GstWatermarkFifo * fifo)
+{
+  FifoItem *head = gst_queue_array_peek_head_struct (fifo->items);
+
+  return head->buffers > 0 && is_full (fifo);
 }
 
 /* Every enabled dimension at or below its resume watermark. */
@@ -860,7 +870,7 @@ GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
   GstWatermarkLevel level;
-  gboolean resumed, waited = FALSE;
+  gboolean resumed, room, waited = FALSE;
   FifoItem it;
 
   *item = NULL;
@@ -880,15 +890,21 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   }
   if (fifo->flow == GST_FLOW_FLUSHING)
     goto flushing;
+  room = fifo->watch_room && it_fills (fifo);
   remove_locked (fifo, 0, &it);
+  room = room && !is_full (fifo);
   fifo->popped += it.buffers;
   if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
     fifo->query_popped = TRUE;
   resumed = check_resume (fifo, &level);
+  if (room && !resumed)
+    level = fifo->level;
   g_mutex_unlock (&fifo->lock);
 
   if (resumed)
     report_resumed (fifo, &level);
+  if (room)
+    notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
   *item = it.obj;
   return GST_FLOW_OK;
 
@@ -1113,5 +1129,27 @@ gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
       "level-bytes", G_TYPE_UINT64, fifo->level.bytes,
       "level-time", G_TYPE_UINT64, fifo->level.time,
       "paused", G_TYPE_BOOLEAN, fifo->paused, NULL);
+  g_mutex_unlock (&fifo->lock);
+}
+
+GstFlowReturn
+gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
+    gboolean * full)
+{
+  GstFlowReturn flow;
+
+  g_mutex_lock (&fifo->lock);
+  flow = writer_flow_locked (fifo);
+  *level = fifo->level;
+  *full = fifo->paused || is_full (fifo);
+  g_mutex_unlock (&fifo->lock);
+  return flow;
+}
+
+void
+gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->watch_room = watch;
   g_mutex_unlock (&fifo->lock);
 }

@@ -128,6 +128,9 @@ typedef enum
   GST_WATERMARK_FIFO_PAUSED,
   GST_WATERMARK_FIFO_RESUMED,
   GST_WATERMARK_FIFO_DROPPED,
+  /* only with gst_watermark_fifo_watch_room(): the reader took the fifo
+   * below its pause watermarks (from the reader, no lock held) */
+  GST_WATERMARK_FIFO_ROOM,
 } GstWatermarkFifoEvent;
 
 typedef struct _GstWatermarkFifo GstWatermarkFifo;
@@ -243,6 +246,15 @@ void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
 
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
+/* One look under one lock, for a writer that picks among fifos: the flow
+ * a push would get now (get_flow), the level, and whether a push would
+ * find it full (wait or drop). */
+GstFlowReturn gst_watermark_fifo_peek (GstWatermarkFifo * fifo,
+    GstWatermarkLevel * level, gboolean * full);
+/* Reports GST_WATERMARK_FIFO_ROOM each time the reader takes a full fifo
+ * below its pause watermarks, for a writer that waits for room in any of
+ * several fifos without queueing into one. Off by default. */
+void gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch);
 /* Sets on @s: "pushed", "popped", "dropped" (buffers), "pauses",
  * "resumes", "underruns" (pops that found the fifo empty and waited)
  * (guint64), "level-buffers" (guint), "level-bytes", "level-time"

@@ -1301,6 +1301,41 @@ GST_START_TEST (test_batch_time_minimum)
 
 GST_END_TEST;
 
+/* Balance never waits on a frozen branch while another may take the
+ * buffer: with both full, the sink pad waits for room in either, and the
+ * live branch gets all the rest. */
+GST_START_TEST (test_balance_skips_frozen_branch)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstHarness *h1 = add_branch (h);
+  Stopper frozen, slow;
+  Pusher p;
+  guint i;
+
+  set_branch (h, 2, 1, "block");
+  set_branch (h1, 2, 1, "block");
+  stick_branch (&frozen, h, h);
+  stopper_start (&slow, h1);
+  pusher_start (&p, h, key0_buffer, 1, 20);
+  stopper_wait (&slow);
+  stopper_unblock (&slow);
+  /* the frozen branch holds b0 and a full queue of 2: 18 for the other */
+  for (i = 0; i < 18; i++) {
+    GstBuffer *buf = gst_harness_pull (h1);
+
+    fail_unless (buf != NULL);
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_OK);
+
+  stopper_release (&slow);
+  stopper_release (&frozen);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Balance: the 30 frames are shared out, each once; EOS reaches all. */
 GST_START_TEST (test_pipeline_balance)
 {
@@ -1533,6 +1568,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_single_branch_gets_writable_buffer);
   tcase_add_test (tc, test_balance_ties_in_turn);
   tcase_add_test (tc, test_balance_spreads_by_level);
+  tcase_add_test (tc, test_balance_skips_frozen_branch);
   tcase_add_test (tc, test_key_fifo_per_key);
   tcase_add_test (tc, test_drop_oldest_counts);
   tcase_add_test (tc, test_drop_newest_counts);
