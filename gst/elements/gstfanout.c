@@ -131,6 +131,8 @@ struct _GstFanoutPad
   /* under the element's lock */
   guint64 seq;                  /* the last item handed to this pad */
   GstFlowReturn last_ret;       /* and what its queue said */
+  guint64 refused;              /* balance, key: buffers it refused while
+                                 * the sink pad returned OK */
 };
 
 struct _GstFanout
@@ -954,6 +956,21 @@ gst_fanout_item_key (GstMiniObject * item)
   return GST_BUFFER_OFFSET (buf);
 }
 
+/* A buffer routed to @fpad (reffed, taken) was refused (its downstream
+ * is EOS, not linked, or it is flushing) while the sink pad returns OK:
+ * not lost silently, it is counted in the pad's "refused" and posted as
+ * fanout-dropped. */
+static void
+gst_fanout_report_refused (GstFanoutPad * fpad)
+{
+  GstWatermarkLevel level;
+
+  GST_DEBUG_OBJECT (fpad, "refused a buffer routed to it");
+  gst_watermark_fifo_get_level (fpad->fifo, &level);
+  gst_fanout_post (fpad, "fanout-dropped", &level, NULL);
+  gst_object_unref (fpad);
+}
+
 /* Gives @item (transfer full) to one pad: the least loaded or the one its
  * key picks. It is queued with our reference, so that it is writable
  * downstream; when its pad is released meanwhile it goes with that pad's
@@ -976,10 +993,18 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
   if (fpad)
     gst_fanout_pad_queue_locked (self, fpad, item, seq);
   ret = gst_fanout_combine_locked (self, seq);
+  if (fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK) {
+    fpad->refused++;
+    gst_object_ref (fpad);
+  } else if (fpad) {
+    fpad = NULL;
+  } else {
+    gst_mini_object_unref (item);
+  }
   g_mutex_unlock (&self->lock);
 
-  if (fpad == NULL)
-    gst_mini_object_unref (item);
+  if (fpad)
+    gst_fanout_report_refused (fpad);
   return ret;
 }
 
@@ -1365,7 +1390,14 @@ gst_fanout_pad_stats (GstFanoutPad * fpad)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-pad-stats");
 
+  GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
+  guint64 refused;
+
+  g_mutex_lock (&self->lock);
+  refused = fpad->refused;
+  g_mutex_unlock (&self->lock);
   gst_watermark_fifo_fill_stats (fpad->fifo, s);
+  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, NULL);
   rename_counter (s, "pushed", "received");
   rename_counter (s, "popped", "pushed");
   gst_structure_set (s, "flow", G_TYPE_STRING,

@@ -137,6 +137,20 @@ pad_flow (GstHarness * h)
   return flow;
 }
 
+/* Waits until the branch's thread has taken in what its downstream said
+ * (nothing to wait on but the stats: it yields between looks). */
+static void
+wait_for_pad_flow (GstHarness * h, const gchar * flow)
+{
+  gchar *now;
+
+  while (g_strcmp0 ((now = pad_flow (h)), flow) != 0) {
+    g_free (now);
+    g_thread_yield ();
+  }
+  g_free (now);
+}
+
 /* Pulls @n buffers and checks their sequence numbers are @from, @from +
  * @step, ... */
 static void
@@ -1301,6 +1315,45 @@ GST_START_TEST (test_batch_time_minimum)
 
 GST_END_TEST;
 
+static GstPadProbeReturn
+eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* Key mode: the buffers of a key whose branch's downstream is EOS are not
+ * lost silently while the other branch keeps the sink pad OK: each is
+ * counted in that pad's "refused" and posted as fanout-dropped. */
+GST_START_TEST (test_key_refused_counted)
+{
+  GstHarness *h = new_fanout (KEY);
+  GstHarness *h1 = add_branch (h);
+  GstBus *bus = watch_messages (h);
+  guint i;
+
+  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER, eos_probe,
+      NULL, NULL);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (1, 0)), GST_FLOW_OK);
+  wait_for_pad_flow (h1, "eos");
+  for (i = 1; i <= 5; i++) {
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (1, i)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  }
+  fail_unless_equals_uint64 (pad_stat (h1, "refused"), 5);
+  fail_unless_equals_int (count_messages (bus, "fanout-dropped"), 5);
+  pull_seqs (h, 5, 1, 1);
+
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Balance never waits on a frozen branch while another may take the
  * buffer: with both full, the sink pad waits for room in either, and the
  * live branch gets all the rest. */
@@ -1570,6 +1623,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_balance_spreads_by_level);
   tcase_add_test (tc, test_balance_skips_frozen_branch);
   tcase_add_test (tc, test_key_fifo_per_key);
+  tcase_add_test (tc, test_key_refused_counted);
   tcase_add_test (tc, test_drop_oldest_counts);
   tcase_add_test (tc, test_drop_newest_counts);
   tcase_add_test (tc, test_drop_messages);
