@@ -127,6 +127,7 @@ struct _GstFanoutPad
   guint batch_buffers;
   GstClockTime batch_time;
   gboolean playing;             /* batching only in PLAYING */
+  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
 
   /* under the element's lock */
   guint64 seq;                  /* the last item handed to this pad */
@@ -289,6 +290,7 @@ static void
 gst_fanout_pad_finalize (GObject * object)
 {
   gst_watermark_fifo_free (GST_FANOUT_PAD (object)->fifo);
+  gst_clear_query (&GST_FANOUT_PAD (object)->allocation);
 
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
@@ -1225,6 +1227,34 @@ gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
   return min;
 }
 
+/* A branch's downstream answer to @caps: asked of its peer, or, for a
+ * branch that drops rather than waits and has answered before, that
+ * answer again: a stuck branch of that kind would block the producer in
+ * the query (a queue downstream answers it in order with its data), and
+ * it must not freeze the renegotiation of the others. NULL when the peer
+ * did not answer. */
+static GstQuery *
+gst_fanout_pad_allocation_answer (GstFanoutPad * fpad, GstPad * peer,
+    GstCaps * caps)
+{
+  GstQuery *answer = NULL;
+
+  GST_OBJECT_LOCK (fpad);
+  if (fpad->policy != GST_FANOUT_FULL_POLICY_BLOCK && fpad->allocation)
+    answer = gst_query_ref (fpad->allocation);
+  GST_OBJECT_UNLOCK (fpad);
+  if (answer)
+    return answer;
+
+  answer = gst_query_new_allocation (caps, FALSE);
+  if (!gst_pad_query (peer, answer))
+    gst_clear_query (&answer);
+  GST_OBJECT_LOCK (fpad);
+  gst_query_replace (&fpad->allocation, answer);
+  GST_OBJECT_UNLOCK (fpad);
+  return answer;
+}
+
 /* Asks a branch's peer; returns the buffers that downstream keeps. A
  * linked branch that does not answer accepts no meta. */
 static guint
@@ -1236,13 +1266,13 @@ gst_fanout_allocation_ask (GstFanoutAllocation * a, GstFanoutPad * fpad)
 
   if (peer == NULL)
     return 0;
-  answer = gst_query_new_allocation (a->caps, FALSE);
-  if (gst_pad_query (peer, answer))
+  answer = gst_fanout_pad_allocation_answer (fpad, peer, a->caps);
+  if (answer)
     min = gst_fanout_allocation_merge (a, answer);
   else
     a->metas_void = TRUE;
   GST_DEBUG_OBJECT (fpad, "downstream answered %" GST_PTR_FORMAT, answer);
-  gst_query_unref (answer);
+  gst_clear_query (&answer);
   gst_object_unref (peer);
   return min;
 }

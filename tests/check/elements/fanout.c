@@ -1026,6 +1026,8 @@ typedef struct
   gsize align;
   gboolean crop_meta;
   gboolean own_pool;
+  guint asked;                  /* queries it got */
+  guint max;
 } Answer;
 
 static gboolean
@@ -1037,6 +1039,7 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
 
   if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
     return gst_pad_query_default (pad, parent, query);
+  ((Answer *) a)->asked++;
   if (!a->answers)
     return FALSE;
 
@@ -1044,7 +1047,7 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
   params.align = a->align;
   gst_query_add_allocation_param (query, NULL, &params);
   pool = a->own_pool ? gst_buffer_pool_new () : NULL;
-  gst_query_add_allocation_pool (query, pool, a->size, a->min, 0);
+  gst_query_add_allocation_pool (query, pool, a->size, a->min, a->max);
   gst_clear_object (&pool);
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   if (a->crop_meta)
@@ -1170,6 +1173,70 @@ GST_START_TEST (test_allocation_aggregation)
   gst_element_set_state (fanout, GST_STATE_NULL);
   gst_object_unref (pa);
   gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* A branch that drops rather than waits is asked once: a renegotiation
+ * takes its last answer again, so that when it is stuck (a queue
+ * downstream answers in order with its data) it cannot hold up the
+ * producer and the other branches. A blocking branch is asked each time. */
+GST_START_TEST (test_allocation_drop_branch_asked_once)
+{
+  Answer a = { TRUE, 1000, 2, 15, TRUE, FALSE };
+  Answer b = { TRUE, 2000, 3, 31, FALSE, FALSE };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
+  guint min;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  set_pad (fanout, "src_0", 4, 0, "block");
+  set_pad (fanout, "src_1", 6, 0, "drop-oldest");
+  min = ask_allocation (fanout).min;
+  fail_unless_equals_int (ask_allocation (fanout).min, min);
+  fail_unless_equals_int (ask_allocation (fanout).size, 2000);
+  fail_unless_equals_int (a.asked, 3);
+  fail_unless_equals_int (b.asked, 1);
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (pa);
+  gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* A branch whose pool has a maximum below what the queues need does not
+ * give the answer a maximum: it offers min with no maximum, so a pool
+ * configured from it never gets min > max (no CRITICAL). */
+GST_START_TEST (test_allocation_no_max_below_min)
+{
+  Answer a = { TRUE, 1000, 2, 0, FALSE, FALSE, 0, 2 };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a);
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  GstCaps *caps = gst_caps_new_empty_simple ("test/x-data");
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  guint size, min, max;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  fail_unless (gst_pad_query (sinkpad, query));
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless (min > 2);
+  fail_unless_equals_int (max, 0);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, min, max);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+
+  gst_object_unref (pool);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_object_unref (sinkpad);
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (pa);
   gst_object_unref (fanout);
 }
 
@@ -1646,6 +1713,8 @@ fanout_suite (void)
   tcase_add_test (tc, test_release_in_paused);
   tcase_add_test (tc, test_not_linked);
   tcase_add_test (tc, test_allocation_aggregation);
+  tcase_add_test (tc, test_allocation_drop_branch_asked_once);
+  tcase_add_test (tc, test_allocation_no_max_below_min);
   tcase_add_test (tc, test_serialized_query_in_order);
   tcase_add_test (tc, test_pipeline_broadcast);
   tcase_add_test (tc, test_pipeline_balance);
