@@ -63,6 +63,8 @@ struct _GstWatermarkFifo
   gboolean eos;
   gboolean discont;             /* a buffer was dropped: mark the next */
   gboolean watch_room;          /* report ROOM */
+  gboolean untimed;             /* time-only watermarks, data without time:
+                                 * bounded in buffers instead */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
   gboolean paused;
@@ -236,7 +238,7 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
   fifo->n_other = 0;
-  fifo->draining = FALSE;
+  fifo->draining = fifo->untimed = FALSE;
   gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
   fifo->sink_rt = fifo->src_rt = GST_CLOCK_TIME_NONE;
 }
@@ -260,6 +262,25 @@ notify (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     fifo->notify (fifo, what, dropped, level, fifo->user_data);
 }
 
+/* With time watermarks alone, data without timestamps does not fill the
+ * fifo: from the first such buffer it is bounded in buffers, with these
+ * watermarks, so that it cannot grow without bound. */
+#define UNTIMED_PAUSE_BUFFERS   200
+#define UNTIMED_RESUME_BUFFERS  100
+
+/* With the lock: the data of @it has no running time and only the time
+ * dimension is enabled: fall back to a bound in buffers, once, loudly. */
+static void
+check_untimed_locked (GstWatermarkFifo * fifo, const FifoItem * it)
+{
+  if (fifo->untimed || it->buffers == 0 || fifo->wm.pause_buffers ||
+      fifo->wm.pause_bytes || GST_CLOCK_TIME_IS_VALID (it->rt_end))
+    return;
+  fifo->untimed = TRUE;
+  GST_WARNING_OBJECT (fifo->owner, "only a time watermark and data without "
+      "timestamps: bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS);
+}
+
 /* Any enabled dimension at or above its pause watermark. */
 static gboolean
 is_full (const GstWatermarkFifo * fifo)
@@ -269,7 +290,8 @@ is_full (const GstWatermarkFifo * fifo)
 
   return (wm->pause_buffers && l->buffers >= wm->pause_buffers) ||
       (wm->pause_bytes && l->bytes >= wm->pause_bytes) ||
-      (wm->pause_time && l->time >= wm->pause_time);
+      (wm->pause_time && l->time >= wm->pause_time) ||
+      (fifo->untimed && l->buffers >= UNTIMED_PAUSE_BUFFERS);
 }
 
 /* The fifo is full and its head is data: taking it may make room. */
@@ -292,7 +314,8 @@ is_resumable (GstWatermarkFifo * fifo)
     return TRUE;
   return (!wm->pause_buffers || l->buffers <= wm->resume_buffers) &&
       (!wm->pause_bytes || l->bytes <= wm->resume_bytes) &&
-      (!wm->pause_time || l->time <= wm->resume_time);
+      (!wm->pause_time || l->time <= wm->resume_time) &&
+      (!fifo->untimed || l->buffers <= UNTIMED_RESUME_BUFFERS);
 }
 
 static void
@@ -655,6 +678,7 @@ push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
   if (ret == GST_FLOW_OK && fifo->discont)
     obj = mark_discont_locked (fifo, obj);
   measure_data (fifo, obj, &it);
+  check_untimed_locked (fifo, &it);
   fifo->pushed += it.buffers;
   if (ret == GST_FLOW_OK)
     enqueue_locked (fifo, &it);

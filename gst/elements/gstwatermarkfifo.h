@@ -97,7 +97,8 @@ G_BEGIN_DECLS
 /* Pause and resume watermarks of one fifo. A pause value of 0 disables its
  * dimension (its resume value is then ignored); otherwise resume must be
  * below pause. At least one dimension must be enabled, so that the fifo is
- * bounded (time alone bounds only timestamped data). */
+ * bounded (time alone bounds timestamped data; data without timestamps
+ * then falls back to 200/100 buffers, with a GST_WARNING). */
     typedef struct
 {
   guint pause_buffers;

@@ -651,6 +651,27 @@ GST_START_TEST (test_discont_after_drop)
 
 GST_END_TEST;
 
+/* With a time watermark alone, buffers without timestamps do not grow
+ * the queue without bound: from the first one it holds at most 200
+ * buffers (here leaky, so the rest is dropped and counted). */
+GST_START_TEST (test_time_only_untimed_bounded)
+{
+  GstHarness *h = new_harness ("pause-bytes", (guint64) 0, "pause-buffers",
+      0, "pause-time", GST_SECOND, NULL);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "leaky", "upstream");
+  push_first_held (h);
+  for (i = 1; i <= 300; i++)
+    fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  fail_unless_equals_int (level_buffers (h->element), 200);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped"), 100);
+  gate_open ();
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -813,6 +834,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_leaky_upstream);
   tcase_add_test (tc, test_leaky_downstream);
   tcase_add_test (tc, test_discont_after_drop);
+  tcase_add_test (tc, test_time_only_untimed_bounded);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
   tcase_add_test (tc, test_bad_watermarks);
