@@ -498,6 +498,11 @@ gst_fanout_pad_loop (GstPad * pad)
    * business) */
   if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (pad))
     goto flushing;
+  /* downstream alone is flushing (a sink being started, a flush of its
+   * own): like tee, that buffer is gone, the next ones are tried again;
+   * kept, it would stop the sink pad for good with no error */
+  if (ret == GST_FLOW_FLUSHING)
+    return;
   if (ret != GST_FLOW_OK)
     goto not_ok;
   return;

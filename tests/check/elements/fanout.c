@@ -1421,6 +1421,43 @@ GST_START_TEST (test_key_refused_counted)
 
 GST_END_TEST;
 
+static GstPadProbeReturn
+flushing_once_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  if (*done)
+    return GST_PAD_PROBE_OK;
+  *done = TRUE;
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_FLUSHING;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* A FLUSHING from one branch's downstream alone (not a flush of ours) is
+ * transient, as with tee: that buffer is gone, the branch takes the next
+ * ones and the sink pad never returns FLUSHING for good. */
+GST_START_TEST (test_transient_flushing_recovers)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  gboolean done = FALSE;
+  guint i;
+
+  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER,
+      flushing_once_probe, &done, NULL);
+  push_seqs (h, 0, 1);
+  pull_seqs (h, 1, 0, 1);
+  for (i = 1; i <= 20; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  pull_seqs (h1, 20, 1, 1);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Balance never waits on a frozen branch while another may take the
  * buffer: with both full, the sink pad waits for room in either, and the
  * live branch gets all the rest. */
@@ -1712,6 +1749,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_release_only_pad_while_flowing);
   tcase_add_test (tc, test_release_in_paused);
   tcase_add_test (tc, test_not_linked);
+  tcase_add_test (tc, test_transient_flushing_recovers);
   tcase_add_test (tc, test_allocation_aggregation);
   tcase_add_test (tc, test_allocation_drop_branch_asked_once);
   tcase_add_test (tc, test_allocation_no_max_below_min);
