@@ -821,6 +821,140 @@ GST_START_TEST (test_stress)
 
 GST_END_TEST;
 
+/* Randomized faults: what downstream returns changes at random (OK, EOS,
+ * FLUSHING, ERROR, NOT_LINKED), mixed with data, flushing seeks, EOS and
+ * new streams, state changes in every order, property changes while
+ * PLAYING and RECONFIGURE, under a watchdog. Nothing may hang, every
+ * push returns a flow, and what comes out is in order, never twice.
+ * GST_SHAREDPOOL_FAULT_CYCLES sets the number of cycles (./dev.sh
+ * stress); the seed is printed, GST_SHAREDPOOL_FAULT_SEED replays one. */
+typedef struct
+{
+  gint flow;                    /* what "downstream" returns, atomic */
+  guint64 last;                 /* the last sequence number out */
+  guint64 out;
+} Fault;
+
+static GstPadProbeReturn
+fault_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Fault *f = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstFlowReturn flow = g_atomic_int_get (&f->flow);
+
+  if (flow == GST_FLOW_OK) {
+    fail_unless (f->out == 0 || GST_BUFFER_OFFSET (buf) > f->last);
+    f->last = GST_BUFFER_OFFSET (buf);
+    f->out++;
+    return GST_PAD_PROBE_OK;
+  }
+  gst_buffer_unref (buf);
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = flow;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+fault_new_stream (GstHarness * h, gboolean flush)
+{
+  GstSegment segment;
+
+  if (flush) {
+    gst_harness_push_event (h, gst_event_new_flush_start ());
+    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  } else {
+    gst_harness_push_event (h, gst_event_new_eos ());
+    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
+  }
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+}
+
+static void
+fault_step (GstHarness * h, Fault * f, GRand * rand, guint64 * seq)
+{
+  static const GstFlowReturn flows[] = { GST_FLOW_OK, GST_FLOW_OK,
+    GST_FLOW_EOS, GST_FLOW_FLUSHING, GST_FLOW_ERROR, GST_FLOW_NOT_LINKED
+  };
+  static const GstState states[] = { GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING
+  };
+  static const gchar *leaky[] = { "no", "upstream", "downstream" };
+  guint i, n;
+  GstFlowReturn ret;
+
+  switch (g_rand_int_range (rand, 0, 7)) {
+    case 0:
+      g_atomic_int_set (&f->flow, flows[g_rand_int_range (rand, 0, 6)]);
+      break;
+    case 1:
+      fault_new_stream (h, g_rand_boolean (rand));
+      break;
+    case 2:
+      gst_element_set_state (h->element, states[g_rand_int_range (rand, 0, 3)]);
+      gst_element_set_state (h->element, GST_STATE_PLAYING);
+      break;
+    case 3:
+      gst_util_set_object_arg (G_OBJECT (h->element), "leaky",
+          leaky[g_rand_int_range (rand, 0, 3)]);
+      g_object_set (h->element, "resume-buffers", 0, "pause-buffers",
+          g_rand_int_range (rand, 2, 20), NULL);
+      break;
+    case 4:
+      gst_harness_push_upstream_event (h, gst_event_new_reconfigure ());
+      break;
+    default:
+      n = g_rand_int_range (rand, 1, 30);
+      for (i = 0; i < n; i++) {
+        ret = gst_harness_push (h, plain_buffer ((*seq)++));
+        fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_EOS ||
+            ret == GST_FLOW_FLUSHING || ret == GST_FLOW_ERROR ||
+            ret == GST_FLOW_NOT_LINKED, "push returned %d", ret);
+      }
+      break;
+  }
+  /* the harness keeps what comes out: let it go */
+  while ((ret = gst_harness_buffers_in_queue (h)) > 0)
+    gst_buffer_unref (gst_harness_pull (h));
+}
+
+GST_START_TEST (test_random_faults)
+{
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
+  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
+  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
+  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  GRand *rand = g_rand_new_with_seed (seed);
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  Fault f = { GST_FLOW_OK, 0, 0 };
+  guint64 seq = 0;
+  Watchdog wd;
+
+  g_print ("test_random_faults: seed %u, %u cycles\n", seed, n);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, fault_probe, &f, NULL);
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  for (i = 0; i < n; i++) {
+    if (i % 200 == 0)
+      watchdog_start (&wd);
+    fault_step (h, &f, rand, &seq);
+    if (i % 200 == 199 || i == n - 1)
+      watchdog_stop (&wd);
+  }
+  /* healthy again: a new stream gets through */
+  g_atomic_int_set (&f.flow, GST_FLOW_OK);
+  g_object_set (h->element, "leaky", 0, NULL);
+  fault_new_stream (h, TRUE);
+  fail_unless_equals_int (gst_harness_push (h, plain_buffer (seq)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+
+  gst_object_unref (src);
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 watermarkqueue_suite (void)
 {
@@ -848,6 +982,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_pipeline_leaky);
   tcase_add_test (tc, test_pipeline_downstream_eos);
   tcase_add_test (tc, test_stress);
+  tcase_add_test (tc, test_random_faults);
   return s;
 }
 
