@@ -1713,6 +1713,204 @@ GST_START_TEST (test_stress_pads_and_flushes)
 
 GST_END_TEST;
 
+/* Randomized faults: each branch's downstream returns, at random, OK,
+ * EOS, FLUSHING, ERROR or NOT_LINKED; mixed with data of random keys,
+ * flushing seeks, EOS and new streams, state changes in every order,
+ * branches requested and released while PLAYING and PAUSED, mode, policy
+ * and watermark changes while PLAYING, under a watchdog. Nothing may
+ * hang, every push returns a flow, and each branch gets its buffers in
+ * order, never twice. GST_SHAREDPOOL_FAULT_CYCLES sets the number of
+ * cycles (./dev.sh stress); the seed is printed, GST_SHAREDPOOL_FAULT_SEED
+ * replays one. */
+#define FAULT_BRANCHES 4
+
+typedef struct
+{
+  GstHarness *h;
+  gint flow;                    /* what its "downstream" returns, atomic */
+  guint64 out;
+  guint64 last;
+} FaultBranch;
+
+static GstPadProbeReturn
+fault_branch_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  FaultBranch *b = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstFlowReturn flow = g_atomic_int_get (&b->flow);
+
+  if (flow == GST_FLOW_OK) {
+    fail_unless (b->out == 0 || buffer_seq (buf) > b->last);
+    b->last = buffer_seq (buf);
+    b->out++;
+    return GST_PAD_PROBE_OK;
+  }
+  gst_buffer_unref (buf);
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = flow;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+fault_branch_add (FaultBranch * b, GstHarness * branch)
+{
+  b->h = branch;
+  b->flow = GST_FLOW_OK;
+  b->out = 0;
+  gst_pad_add_probe (branch_pad (b->h), GST_PAD_PROBE_TYPE_BUFFER,
+      fault_branch_probe, b, NULL);
+}
+
+/* The branches' faults may refuse any of these events. */
+static void
+fault_new_stream (GstHarness * h, gboolean flush)
+{
+  GstSegment segment;
+
+  if (flush) {
+    gst_harness_push_event (h, gst_event_new_flush_start ());
+    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  } else {
+    gst_harness_push_event (h, gst_event_new_eos ());
+    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
+  }
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+}
+
+static void
+fault_push (GstHarness * h, GRand * rand, guint64 * seq)
+{
+  guint i, n = g_rand_int_range (rand, 1, 30);
+
+  for (i = 0; i < n; i++) {
+    GstFlowReturn ret = gst_harness_push (h,
+        seq_buffer (g_rand_int_range (rand, 0, 4), (*seq)++));
+
+    fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_EOS ||
+        ret == GST_FLOW_FLUSHING || ret == GST_FLOW_ERROR ||
+        ret == GST_FLOW_NOT_LINKED, "push returned %d", ret);
+  }
+}
+
+/* Branch 0 is the harness of the sink pad itself and stays. */
+static void
+fault_pads (GstHarness * h, FaultBranch * b, GRand * rand)
+{
+  guint k = g_rand_int_range (rand, 1, FAULT_BRANCHES);
+
+  if (b[k].h) {
+    gst_harness_teardown (b[k].h);
+    b[k].h = NULL;
+  } else {
+    fault_branch_add (&b[k], add_branch (h));
+  }
+}
+
+static void
+fault_props (GstHarness * h, FaultBranch * b, GRand * rand)
+{
+  static const gchar *modes[] = { BROADCAST, BALANCE, KEY };
+  static const gchar *policies[] = { "block", "drop-oldest", "drop-newest" };
+  FaultBranch *one = &b[g_rand_int_range (rand, 0, FAULT_BRANCHES)];
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode",
+      modes[g_rand_int_range (rand, 0, 3)]);
+  g_object_set (h->element, "allow-not-linked", g_rand_boolean (rand), NULL);
+  if (one->h)
+    set_branch (one->h, g_rand_int_range (rand, 2, 20), 1,
+        policies[g_rand_int_range (rand, 0, 3)]);
+}
+
+static void
+fault_step (GstHarness * h, FaultBranch * b, GRand * rand, guint64 * seq)
+{
+  static const GstFlowReturn flows[] = { GST_FLOW_OK, GST_FLOW_OK,
+    GST_FLOW_EOS, GST_FLOW_FLUSHING, GST_FLOW_ERROR, GST_FLOW_NOT_LINKED
+  };
+  static const GstState states[] = { GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING
+  };
+  guint i;
+
+  switch (g_rand_int_range (rand, 0, 8)) {
+    case 0:
+      g_atomic_int_set (&b[g_rand_int_range (rand, 0, FAULT_BRANCHES)].flow,
+          flows[g_rand_int_range (rand, 0, 6)]);
+      break;
+    case 1:
+      fault_new_stream (h, g_rand_boolean (rand));
+      break;
+    case 2:
+      gst_element_set_state (h->element, states[g_rand_int_range (rand, 0, 3)]);
+      if (g_rand_boolean (rand))
+        fault_pads (h, b, rand);
+      gst_element_set_state (h->element, GST_STATE_PLAYING);
+      break;
+    case 3:
+      fault_props (h, b, rand);
+      break;
+    case 4:
+      fault_pads (h, b, rand);
+      break;
+    default:
+      fault_push (h, rand, seq);
+      break;
+  }
+  /* the harnesses keep what comes out: let it go */
+  for (i = 0; i < FAULT_BRANCHES; i++) {
+    while (b[i].h && gst_harness_buffers_in_queue (b[i].h) > 0)
+      gst_buffer_unref (gst_harness_pull (b[i].h));
+  }
+}
+
+GST_START_TEST (test_random_faults)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
+  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
+  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
+  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  GRand *rand = g_rand_new_with_seed (seed);
+  FaultBranch b[FAULT_BRANCHES] = { {0,}, };
+  guint64 seq = 0;
+  Watchdog wd;
+
+  g_print ("fanout test_random_faults: seed %u, %u cycles\n", seed, n);
+  fault_branch_add (&b[0], h);
+  for (i = 0; i < n; i++) {
+    if (i % 200 == 0)
+      watchdog_start (&wd);
+    fault_step (h, b, rand, &seq);
+    if (i % 200 == 199 || i == n - 1)
+      watchdog_stop (&wd);
+  }
+  /* healthy again: a new stream reaches every branch */
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode", BROADCAST);
+  for (i = 0; i < FAULT_BRANCHES; i++)
+    g_atomic_int_set (&b[i].flow, GST_FLOW_OK);
+  fault_new_stream (h, TRUE);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, seq)),
+      GST_FLOW_OK);
+  for (i = 0; i < FAULT_BRANCHES; i++) {
+    GstBuffer *buf;
+
+    if (b[i].h == NULL)
+      continue;
+    /* after what was on its way before the flush */
+    while ((buf = gst_harness_pull (b[i].h)) && buffer_seq (buf) != seq)
+      gst_buffer_unref (buf);
+    fail_unless (buf != NULL);
+    gst_buffer_unref (buf);
+    if (i > 0)
+      gst_harness_teardown (b[i].h);
+  }
+
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 fanout_suite (void)
 {
@@ -1760,6 +1958,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);
+  tcase_add_test (tc, test_random_faults);
 
   return s;
 }
