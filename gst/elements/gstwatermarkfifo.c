@@ -1048,12 +1048,10 @@ gst_watermark_fifo_relink (GstWatermarkFifo * fifo)
 GstFlowReturn
 gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
 {
-  GstFlowReturn flow;
+  GstWatermarkLevel level;
+  gboolean full;
 
-  g_mutex_lock (&fifo->lock);
-  flow = writer_flow_locked (fifo);
-  g_mutex_unlock (&fifo->lock);
-  return flow;
+  return gst_watermark_fifo_peek (fifo, &level, &full);
 }
 
 void
