@@ -500,8 +500,9 @@ enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
     fifo->batch_deadline = g_get_monotonic_time () + fifo->batch_delay;
 
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
-    /* the oldest data in starts the time level; a gap while the fifo was
-     * empty does not count */
+    /* like queue: the level is the running time from what went out last
+     * (data or a segment) to what came in last; until something went out
+     * since the start or a flush, from the first segment or data in */
     if (!GST_CLOCK_TIME_IS_VALID (fifo->src_rt))
       fifo->src_rt = it->rt_start;
     fifo->sink_rt = it->rt_end;
@@ -527,10 +528,8 @@ remove_locked (GstWatermarkFifo * fifo, guint idx, FifoItem * it)
     fifo->n_other--;
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end))
     fifo->src_rt = it->rt_end;
-  if (gst_queue_array_is_empty (fifo->items)) {
-    fifo->src_rt = GST_CLOCK_TIME_NONE;
+  if (gst_queue_array_is_empty (fifo->items))
     fifo->draining = FALSE;
-  }
   update_time_level (fifo);
 }
 
@@ -731,6 +730,8 @@ apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
        * timestamps are taken as running times */
       if (fifo->segment.format != GST_FORMAT_TIME)
         gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
+      /* like queue: a segment moves the time of its side to its start */
+      measure_span (fifo, it, fifo->segment.start, fifo->segment.start);
       break;
     case GST_EVENT_GAP:
       gst_event_parse_gap (event, &ts, &duration);

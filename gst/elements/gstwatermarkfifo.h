@@ -14,7 +14,8 @@
  * events and serialized queries. Buffers (a list counts its buffers) fill
  * it in three dimensions, buffers, bytes and running time (from the
  * SEGMENT events pushed through it and the buffers' DTS-or-PTS and
- * duration, like GstQueue). The writer blocks when any enabled dimension
+ * duration, with GstQueue's rules: from what went out last to what came
+ * in last, a SEGMENT counting at its start). The writer blocks when any enabled dimension
  * reaches its pause watermark and is woken only when every enabled
  * dimension has fallen to its resume watermark: hysteresis, so a writer
  * faster than its reader is woken once per (pause - resume) items instead

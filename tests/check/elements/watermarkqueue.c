@@ -380,8 +380,10 @@ fill_leaky (GstHarness * h)
   return 9 - stat_u64 (h->element, "dropped");
 }
 
-/* pause-time=500ms: the level is the running time the queued buffers
- * span, and it stops at 500 ms (5 buffers of 100 ms). */
+/* pause-time=500ms: the level is the running time from what went out
+ * last to what came in last, like queue: buffer 0 went out without a
+ * timestamp, so from the segment's start (0), and it stops at 500 ms
+ * (buffers 1 to 4, 100 to 500 ms). */
 GST_START_TEST (test_time_watermark)
 {
   GstHarness *h = new_harness ("pause-buffers", 0, "pause-bytes",
@@ -389,7 +391,7 @@ GST_START_TEST (test_time_watermark)
       500 * MS, "leaky", 1, NULL);
   guint64 time;
 
-  fail_unless_equals_int (fill_leaky (h), 5);
+  fail_unless_equals_int (fill_leaky (h), 4);
   g_object_get (h->element, "current-level-time", &time, NULL);
   fail_unless_equals_uint64 (time, 500 * MS);
   teardown (h);
@@ -646,6 +648,37 @@ GST_START_TEST (test_discont_after_drop)
         GST_BUFFER_OFFSET (buf) == 5);
     gst_buffer_unref (buf);
   }
+  teardown (h);
+}
+
+GST_END_TEST;
+
+static guint64
+level_time (GstElement * q)
+{
+  guint64 v;
+
+  g_object_get (q, "current-level-time", &v, NULL);
+  return v;
+}
+
+/* The time level follows queue's rules: from the segment's start when
+ * nothing timed went out (a buffer at 1 s to 2 s is a 2 s level), and a
+ * SEGMENT alone moves the time of its side (base 5 s: 5 s). */
+GST_START_TEST (test_time_level_like_queue)
+{
+  GstHarness *h = new_harness ("pause-time", 10 * GST_SECOND, NULL);
+  GstSegment segment;
+
+  push_first_held (h);
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (1, 0,
+              GST_SECOND)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (level_time (h->element), 2 * GST_SECOND);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.base = 5 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_uint64 (level_time (h->element), 5 * GST_SECOND);
+  gate_open ();
   teardown (h);
 }
 
@@ -969,6 +1002,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_leaky_downstream);
   tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_only_untimed_bounded);
+  tcase_add_test (tc, test_time_level_like_queue);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
   tcase_add_test (tc, test_bad_watermarks);
