@@ -472,6 +472,24 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   GST_PAD_SET_PROXY_CAPS (pad);
 }
 
+/* A branch not linked (yet) takes nothing out of its queue: pushed, an
+ * item would be lost (balance and key modes queue data for it until its
+ * thread first finds out). Its queue parks on NOT_LINKED, which the
+ * link's RECONFIGURE lifts; looked at again after parking, so that a link
+ * made meanwhile is not missed. */
+static void
+gst_fanout_pad_park_unlinked (GstFanoutPad * fpad)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+
+  if (gst_pad_is_linked (pad))
+    return;
+  gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_NOT_LINKED);
+  if (gst_pad_is_linked (pad))
+    gst_watermark_fifo_relink (fpad->fifo);
+  gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
+}
+
 /* The streaming thread of a src pad: pushes what its queue holds. */
 static void
 gst_fanout_pad_loop (GstPad * pad)
@@ -480,6 +498,7 @@ gst_fanout_pad_loop (GstPad * pad)
   GstFlowReturn ret = GST_FLOW_OK;
   GstMiniObject *item;
 
+  gst_fanout_pad_park_unlinked (fpad);
   if (gst_watermark_fifo_pop (fpad->fifo, &item) != GST_FLOW_OK)
     goto flushing;
 

@@ -1458,6 +1458,35 @@ GST_START_TEST (test_transient_flushing_recovers)
 
 GST_END_TEST;
 
+/* Balance: a requested pad not linked yet loses nothing: what was routed
+ * to it before its thread found out stays queued for when it is linked,
+ * and the rest goes to the linked branch. */
+GST_START_TEST (test_balance_unlinked_loses_nothing)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstPad *lone = gst_element_request_pad_simple (h->element, "src_%u");
+  GstStructure *stats;
+  GstStructure *ls = NULL;
+  guint64 queued, pushed;
+
+  push_seqs (h, 0, 20);
+  stats = element_stats (h->element);
+  fail_unless (gst_structure_get (stats, GST_PAD_NAME (lone),
+          GST_TYPE_STRUCTURE, &ls, NULL));
+  queued = structure_u64 (ls, "received");
+  pushed = structure_u64 (ls, "pushed");
+  fail_unless_equals_uint64 (pushed, 0);
+  fail_unless_equals_uint64 (pad_stat (h, "received") + queued, 20);
+
+  gst_structure_free (ls);
+  gst_structure_free (stats);
+  gst_element_release_request_pad (h->element, lone);
+  gst_object_unref (lone);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Balance never waits on a frozen branch while another may take the
  * buffer: with both full, the sink pad waits for room in either, and the
  * live branch gets all the rest. */
@@ -1924,6 +1953,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_balance_ties_in_turn);
   tcase_add_test (tc, test_balance_spreads_by_level);
   tcase_add_test (tc, test_balance_skips_frozen_branch);
+  tcase_add_test (tc, test_balance_unlinked_loses_nothing);
   tcase_add_test (tc, test_key_fifo_per_key);
   tcase_add_test (tc, test_key_refused_counted);
   tcase_add_test (tc, test_drop_oldest_counts);
