@@ -80,6 +80,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
+/* an empty batching queue is looked at every batch-time: less would spin */
+#define MIN_BATCH_TIME                  GST_MSECOND
 
 enum
 {
@@ -124,10 +126,14 @@ struct _GstFanoutPad
   GstFanoutFullPolicy policy;
   guint batch_buffers;
   GstClockTime batch_time;
+  gboolean playing;             /* batching only in PLAYING */
+  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
 
   /* under the element's lock */
   guint64 seq;                  /* the last item handed to this pad */
   GstFlowReturn last_ret;       /* and what its queue said */
+  guint64 refused;              /* balance, key: buffers it refused while
+                                 * the sink pad returned OK */
 };
 
 struct _GstFanout
@@ -140,11 +146,14 @@ struct _GstFanout
   gint mode;
   gint allow_not_linked;
   gint post_messages;
-  guint next_index;
+  guint next_index;             /* under the object lock */
+  gboolean playing;             /* under the object lock */
 
   /* Routing state. Not the object lock: GstElement activates a pad added
    * to a running element with its object lock held. */
   GMutex lock;
+  GCond room_cond;              /* balance: a full branch has room again,
+                                 * or the branches changed */
   GPtrArray *pads;              /* active src pads by index, reffed */
   guint32 pads_cookie;          /* changes with the array */
   guint n_requested;            /* requested and not released */
@@ -247,6 +256,15 @@ gst_fanout_post (GstFanoutPad * fpad, const gchar * name,
       gst_message_new_element (GST_OBJECT_CAST (element), s));
 }
 
+/* A sink pad waiting for room in any branch (balance) looks again. */
+static void
+gst_fanout_wake_router (GstFanout * self)
+{
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->room_cond);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Called by the pad's queue with no lock held. */
 static void
 gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
@@ -259,6 +277,11 @@ gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     [GST_WATERMARK_FIFO_DROPPED] = "fanout-dropped",
   };
 
+  if (what == GST_WATERMARK_FIFO_ROOM) {
+    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (user_data)));
+    return;
+  }
+
   gst_fanout_post (GST_FANOUT_PAD_CAST (user_data), names[what], level,
       dropped);
 }
@@ -267,6 +290,7 @@ static void
 gst_fanout_pad_finalize (GObject * object)
 {
   gst_watermark_fifo_free (GST_FANOUT_PAD (object)->fifo);
+  gst_clear_query (&GST_FANOUT_PAD (object)->allocation);
 
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
@@ -284,6 +308,16 @@ gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
   if (why != NULL)
     g_warning ("%s:%s: %s; keeping the old watermarks",
         GST_DEBUG_PAD_NAME (fpad), why);
+}
+
+/* With the pad's object lock: a branch batches only in PLAYING, so that
+ * its sink gets the buffer it prerolls on at once (batch-time may be
+ * -1). */
+static void
+gst_fanout_pad_apply_batch_locked (GstFanoutPad * fpad)
+{
+  gst_watermark_fifo_set_batch (fpad->fifo,
+      fpad->playing ? fpad->batch_buffers : 1, fpad->batch_time);
 }
 
 static void
@@ -307,8 +341,7 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
         fpad->batch_buffers = g_value_get_uint (value);
       else
         fpad->batch_time = g_value_get_uint64 (value);
-      gst_watermark_fifo_set_batch (fpad->fifo, fpad->batch_buffers,
-          fpad->batch_time);
+      gst_fanout_pad_apply_batch_locked (fpad);
       GST_OBJECT_UNLOCK (fpad);
       break;
     case PROP_PAD_PAUSE_BUFFERS:
@@ -409,8 +442,8 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_TIME,
       g_param_spec_uint64 ("batch-time", "Batch time",
           "With batch-buffers above 1, the longest a buffer waits for its "
-          "batch (ns; -1 = no limit)", 0, G_MAXUINT64,
-          DEFAULT_PROP_BATCH_TIME, flags));
+          "batch (ns, at least 1 ms; -1 = no limit)", MIN_BATCH_TIME,
+          G_MAXUINT64, DEFAULT_PROP_BATCH_TIME, flags));
 }
 
 static void
@@ -426,6 +459,7 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
       gst_fanout_pad_on_fifo, fpad);
   gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
+  gst_watermark_fifo_watch_room (fpad->fifo, TRUE);
   fpad->policy = DEFAULT_PROP_FULL_POLICY;
   fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;
   fpad->batch_time = DEFAULT_PROP_BATCH_TIME;
@@ -438,6 +472,24 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   GST_PAD_SET_PROXY_CAPS (pad);
 }
 
+/* A branch not linked (yet) takes nothing out of its queue: pushed, an
+ * item would be lost (balance and key modes queue data for it until its
+ * thread first finds out). Its queue parks on NOT_LINKED, which the
+ * link's RECONFIGURE lifts; looked at again after parking, so that a link
+ * made meanwhile is not missed. */
+static void
+gst_fanout_pad_park_unlinked (GstFanoutPad * fpad)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+
+  if (gst_pad_is_linked (pad))
+    return;
+  gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_NOT_LINKED);
+  if (gst_pad_is_linked (pad))
+    gst_watermark_fifo_relink (fpad->fifo);
+  gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
+}
+
 /* The streaming thread of a src pad: pushes what its queue holds. */
 static void
 gst_fanout_pad_loop (GstPad * pad)
@@ -446,6 +498,7 @@ gst_fanout_pad_loop (GstPad * pad)
   GstFlowReturn ret = GST_FLOW_OK;
   GstMiniObject *item;
 
+  gst_fanout_pad_park_unlinked (fpad);
   if (gst_watermark_fifo_pop (fpad->fifo, &item) != GST_FLOW_OK)
     goto flushing;
 
@@ -464,6 +517,11 @@ gst_fanout_pad_loop (GstPad * pad)
    * business) */
   if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (pad))
     goto flushing;
+  /* downstream alone is flushing (a sink being started, a flush of its
+   * own): like tee, that buffer is gone, the next ones are tried again;
+   * kept, it would stop the sink pad for good with no error */
+  if (ret == GST_FLOW_FLUSHING)
+    return;
   if (ret != GST_FLOW_OK)
     goto not_ok;
   return;
@@ -484,6 +542,7 @@ not_ok:
       GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
       gst_pad_push_event (pad, gst_event_new_eos ());
     }
+    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
     return;
   }
 }
@@ -494,8 +553,10 @@ gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
 
   /* a branch linked (again) takes data again */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE) {
     gst_watermark_fifo_relink (fpad->fifo);
+    gst_fanout_wake_router (GST_FANOUT (parent));
+  }
 
   return gst_pad_event_default (pad, parent, event);
 }
@@ -550,9 +611,24 @@ gst_fanout_pad_start (GstFanout * self, GstFanoutPad * fpad)
   g_ptr_array_add (self->pads, gst_object_ref (fpad));
   g_ptr_array_sort (self->pads, compare_index);
   self->pads_cookie++;
+  g_cond_broadcast (&self->room_cond);
   gst_fanout_pad_resume_locked (self, fpad);
   g_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+/* With the lock: leaves the routing; a released pad no longer counts as
+ * requested either, so that the sink pad returns NOT_LINKED, not
+ * FLUSHING, when it was the only one. */
+static void
+gst_fanout_pad_leave_locked (GstFanout * self, GstFanoutPad * fpad,
+    gboolean released)
+{
+  if (g_ptr_array_remove (self->pads, fpad))
+    self->pads_cookie++;
+  g_cond_broadcast (&self->room_cond);
+  if (released)
+    self->n_requested--;
 }
 
 /* Leaves the routing, drops what is queued, stops the thread. */
@@ -560,8 +636,7 @@ static gboolean
 gst_fanout_pad_stop (GstFanout * self, GstFanoutPad * fpad)
 {
   g_mutex_lock (&self->lock);
-  if (g_ptr_array_remove (self->pads, fpad))
-    self->pads_cookie++;
+  gst_fanout_pad_leave_locked (self, fpad, FALSE);
   g_mutex_unlock (&self->lock);
 
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
@@ -609,10 +684,12 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstFanoutPad *fpad;
   gchar *pad_name;
   guint index;
+  gboolean playing;
 
   GST_OBJECT_LOCK (self);
   if (!gst_fanout_pick_index (self, name, &index))
     goto bad_name;
+  playing = self->playing;
   GST_OBJECT_UNLOCK (self);
 
   pad_name = g_strdup_printf ("src_%u", index);
@@ -620,6 +697,7 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
+  fpad->playing = playing;
 
   g_mutex_lock (&self->lock);
   self->n_requested++;
@@ -648,17 +726,43 @@ add_failed:
   }
 }
 
+/* Below PLAYING, the thread of a pad being released may wait in a sink
+ * that has prerolled: flush its peer around the deactivation, which joins
+ * that thread. In PLAYING a flush would cost the sink its state (the
+ * pipeline would go back to PAUSED), and nothing waits for it there. */
+static void
+gst_fanout_unblock_peer (GstFanout * self, GstPad * pad, gboolean start)
+{
+  GstPad *peer;
+  gboolean paused;
+
+  GST_OBJECT_LOCK (self);
+  paused = GST_STATE (self) == GST_STATE_PAUSED;
+  GST_OBJECT_UNLOCK (self);
+  if (!paused)
+    return;
+  peer = gst_pad_get_peer (pad);
+  if (peer == NULL)
+    return;
+  gst_pad_send_event (peer, start ? gst_event_new_flush_start () :
+      gst_event_new_flush_stop (FALSE));
+  gst_object_unref (peer);
+}
+
 static void
 gst_fanout_release_pad (GstElement * element, GstPad * pad)
 {
   GstFanout *self = GST_FANOUT (element);
 
   GST_DEBUG_OBJECT (pad, "releasing");
-  gst_pad_set_active (pad, FALSE);
-
   g_mutex_lock (&self->lock);
-  self->n_requested--;
+  gst_fanout_pad_leave_locked (self, GST_FANOUT_PAD_CAST (pad), TRUE);
   g_mutex_unlock (&self->lock);
+
+  gst_watermark_fifo_set_flushing (GST_FANOUT_PAD_CAST (pad)->fifo, TRUE);
+  gst_fanout_unblock_peer (self, pad, TRUE);
+  gst_pad_set_active (pad, FALSE);
+  gst_fanout_unblock_peer (self, pad, FALSE);
 
   gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
       GST_OBJECT_NAME (pad));
@@ -804,30 +908,61 @@ restart:
 }
 
 /* With the lock: the pad with the fewest queued buffers among those that
- * take data, ties in turn. */
+ * take data and have room, ties in turn. When all of them are full: the
+ * least loaded of those that drop rather than wait, or the only one (the
+ * sink pad then waits in its queue, with its hysteresis). NULL when none
+ * takes data, or when several do, all full and waiting (*@wait TRUE): a
+ * frozen branch is not waited on while others may make room. */
 static GstFanoutPad *
-gst_fanout_pick_least_loaded_locked (GstFanout * self)
+gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
 {
-  GstFanoutPad *best = NULL;
-  guint i, n = self->pads->len, best_i = 0, best_level = G_MAXUINT;
+  GstFanoutPad *best = NULL, *full_pad = NULL, *any = NULL;
+  guint i, n = self->pads->len, best_i = 0, n_ok = 0;
+  guint best_level = G_MAXUINT, full_level = G_MAXUINT;
 
   for (i = 0; i < n; i++) {
     guint k = (self->next_rr + i) % n;
     GstFanoutPad *fpad = g_ptr_array_index (self->pads, k);
     GstWatermarkLevel level;
+    gboolean full;
 
-    if (gst_watermark_fifo_get_flow (fpad->fifo) != GST_FLOW_OK)
+    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full) != GST_FLOW_OK)
       continue;
-    gst_watermark_fifo_get_level (fpad->fifo, &level);
-    if (level.buffers < best_level) {
+    n_ok++;
+    any = fpad;
+    if (!full && level.buffers < best_level) {
       best = fpad;
       best_i = k;
       best_level = level.buffers;
+    } else if (full && level.buffers < full_level &&
+        g_atomic_int_get (&fpad->policy) != GST_FANOUT_FULL_POLICY_BLOCK) {
+      full_pad = fpad;
+      full_level = level.buffers;
     }
   }
   if (best)
     self->next_rr = best_i + 1;
-  return best;
+  else if (full_pad == NULL && n_ok == 1)
+    full_pad = any;
+  *wait = best == NULL && full_pad == NULL && n_ok > 1;
+  return best ? best : full_pad;
+}
+
+/* With the lock: the pad for @item in balance mode; waits while every
+ * branch that takes data is full and would make the sink pad wait. The
+ * branches' readers, flushes, flow changes and pad changes wake it. */
+static GstFanoutPad *
+gst_fanout_pick_balance_locked (GstFanout * self)
+{
+  GstFanoutPad *fpad;
+  gboolean wait;
+
+  for (;;) {
+    fpad = gst_fanout_pick_least_loaded_locked (self, &wait);
+    if (fpad || !wait)
+      return fpad;
+    g_cond_wait (&self->room_cond, &self->lock);
+  }
 }
 
 /* The key of a buffer, or of a list's first buffer. */
@@ -847,6 +982,21 @@ gst_fanout_item_key (GstMiniObject * item)
   return GST_BUFFER_OFFSET (buf);
 }
 
+/* A buffer routed to @fpad (reffed, taken) was refused (its downstream
+ * is EOS, not linked, or it is flushing) while the sink pad returns OK:
+ * not lost silently, it is counted in the pad's "refused" and posted as
+ * fanout-dropped. */
+static void
+gst_fanout_report_refused (GstFanoutPad * fpad)
+{
+  GstWatermarkLevel level;
+
+  GST_DEBUG_OBJECT (fpad, "refused a buffer routed to it");
+  gst_watermark_fifo_get_level (fpad->fifo, &level);
+  gst_fanout_post (fpad, "fanout-dropped", &level, NULL);
+  gst_object_unref (fpad);
+}
+
 /* Gives @item (transfer full) to one pad: the least loaded or the one its
  * key picks. It is queued with our reference, so that it is writable
  * downstream; when its pad is released meanwhile it goes with that pad's
@@ -861,7 +1011,7 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
   g_mutex_lock (&self->lock);
   seq = ++self->seq;
   if (mode == GST_FANOUT_MODE_BALANCE)
-    fpad = gst_fanout_pick_least_loaded_locked (self);
+    fpad = gst_fanout_pick_balance_locked (self);
   else if (self->pads->len)
     fpad = g_ptr_array_index (self->pads,
         gst_fanout_item_key (item) % self->pads->len);
@@ -869,10 +1019,18 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
   if (fpad)
     gst_fanout_pad_queue_locked (self, fpad, item, seq);
   ret = gst_fanout_combine_locked (self, seq);
+  if (fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK) {
+    fpad->refused++;
+    gst_object_ref (fpad);
+  } else if (fpad) {
+    fpad = NULL;
+  } else {
+    gst_mini_object_unref (item);
+  }
   g_mutex_unlock (&self->lock);
 
-  if (fpad == NULL)
-    gst_mini_object_unref (item);
+  if (fpad)
+    gst_fanout_report_refused (fpad);
   return ret;
 }
 
@@ -941,6 +1099,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }
   g_ptr_array_unref (pads);
+  gst_fanout_wake_router (self);
 }
 
 /* Restarts the threads under the lock, so that a pad being deactivated
@@ -1092,6 +1251,34 @@ gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
   return min;
 }
 
+/* A branch's downstream answer to @caps: asked of its peer, or, for a
+ * branch that drops rather than waits and has answered before, that
+ * answer again: a stuck branch of that kind would block the producer in
+ * the query (a queue downstream answers it in order with its data), and
+ * it must not freeze the renegotiation of the others. NULL when the peer
+ * did not answer. */
+static GstQuery *
+gst_fanout_pad_allocation_answer (GstFanoutPad * fpad, GstPad * peer,
+    GstCaps * caps)
+{
+  GstQuery *answer = NULL;
+
+  GST_OBJECT_LOCK (fpad);
+  if (fpad->policy != GST_FANOUT_FULL_POLICY_BLOCK && fpad->allocation)
+    answer = gst_query_ref (fpad->allocation);
+  GST_OBJECT_UNLOCK (fpad);
+  if (answer)
+    return answer;
+
+  answer = gst_query_new_allocation (caps, FALSE);
+  if (!gst_pad_query (peer, answer))
+    gst_clear_query (&answer);
+  GST_OBJECT_LOCK (fpad);
+  gst_query_replace (&fpad->allocation, answer);
+  GST_OBJECT_UNLOCK (fpad);
+  return answer;
+}
+
 /* Asks a branch's peer; returns the buffers that downstream keeps. A
  * linked branch that does not answer accepts no meta. */
 static guint
@@ -1103,13 +1290,13 @@ gst_fanout_allocation_ask (GstFanoutAllocation * a, GstFanoutPad * fpad)
 
   if (peer == NULL)
     return 0;
-  answer = gst_query_new_allocation (a->caps, FALSE);
-  if (gst_pad_query (peer, answer))
+  answer = gst_fanout_pad_allocation_answer (fpad, peer, a->caps);
+  if (answer)
     min = gst_fanout_allocation_merge (a, answer);
   else
     a->metas_void = TRUE;
   GST_DEBUG_OBJECT (fpad, "downstream answered %" GST_PTR_FORMAT, answer);
-  gst_query_unref (answer);
+  gst_clear_query (&answer);
   gst_object_unref (peer);
   return min;
 }
@@ -1257,7 +1444,14 @@ gst_fanout_pad_stats (GstFanoutPad * fpad)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-pad-stats");
 
+  GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
+  guint64 refused;
+
+  g_mutex_lock (&self->lock);
+  refused = fpad->refused;
+  g_mutex_unlock (&self->lock);
   gst_watermark_fifo_fill_stats (fpad->fifo, s);
+  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, NULL);
   rename_counter (s, "pushed", "received");
   rename_counter (s, "popped", "pushed");
   gst_structure_set (s, "flow", G_TYPE_STRING,
@@ -1342,13 +1536,35 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
   }
 }
 
+static void
+gst_fanout_set_playing (GstFanout * self, gboolean playing)
+{
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  self->playing = playing;
+  for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
+    GstFanoutPad *fpad = l->data;
+
+    GST_OBJECT_LOCK (fpad);
+    fpad->playing = playing;
+    gst_fanout_pad_apply_batch_locked (fpad);
+    GST_OBJECT_UNLOCK (fpad);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
 static GstStateChangeReturn
 gst_fanout_change_state (GstElement * element, GstStateChange transition)
 {
   GstFanout *self = GST_FANOUT (element);
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    gst_fanout_set_playing (self, FALSE);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    gst_fanout_set_playing (self, TRUE);
   /* the pads forgot the stream: a new one starts */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     g_mutex_lock (&self->lock);
@@ -1385,6 +1601,7 @@ gst_fanout_finalize (GObject * object)
 
   g_ptr_array_unref (self->pads);
   gst_event_replace (&self->eos, NULL);
+  g_cond_clear (&self->room_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1462,6 +1679,7 @@ gst_fanout_init (GstFanout * self)
   self->allow_not_linked = DEFAULT_PROP_ALLOW_NOT_LINKED;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   g_mutex_init (&self->lock);
+  g_cond_init (&self->room_cond);
   self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
 }
 

@@ -61,6 +61,12 @@ struct _GstWatermarkFifo
   GstWatermarkLevel level;
   GstFlowReturn flow;
   gboolean eos;
+  gboolean discont;             /* a buffer was dropped: mark the next */
+  gboolean watch_room;          /* report ROOM */
+  gboolean untimed;             /* time-only watermarks, data without time:
+                                 * bounded in buffers instead */
+  gboolean unexpected;          /* downstream returned EOS: data refused
+                                 * until the next SEGMENT or STREAM_START */
   gboolean paused;
   gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
   gboolean resume_reporting;    /* RESUMED being reported: no PAUSED yet */
@@ -232,7 +238,7 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
   fifo->n_other = 0;
-  fifo->draining = FALSE;
+  fifo->draining = fifo->untimed = FALSE;
   gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
   fifo->sink_rt = fifo->src_rt = GST_CLOCK_TIME_NONE;
 }
@@ -256,6 +262,25 @@ notify (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     fifo->notify (fifo, what, dropped, level, fifo->user_data);
 }
 
+/* With time watermarks alone, data without timestamps does not fill the
+ * fifo: from the first such buffer it is bounded in buffers, with these
+ * watermarks, so that it cannot grow without bound. */
+#define UNTIMED_PAUSE_BUFFERS   200
+#define UNTIMED_RESUME_BUFFERS  100
+
+/* With the lock: the data of @it has no running time and only the time
+ * dimension is enabled: fall back to a bound in buffers, once, loudly. */
+static void
+check_untimed_locked (GstWatermarkFifo * fifo, const FifoItem * it)
+{
+  if (fifo->untimed || it->buffers == 0 || fifo->wm.pause_buffers ||
+      fifo->wm.pause_bytes || GST_CLOCK_TIME_IS_VALID (it->rt_end))
+    return;
+  fifo->untimed = TRUE;
+  GST_WARNING_OBJECT (fifo->owner, "only a time watermark and data without "
+      "timestamps: bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS);
+}
+
 /* Any enabled dimension at or above its pause watermark. */
 static gboolean
 is_full (const GstWatermarkFifo * fifo)
@@ -265,7 +290,17 @@ is_full (const GstWatermarkFifo * fifo)
 
   return (wm->pause_buffers && l->buffers >= wm->pause_buffers) ||
       (wm->pause_bytes && l->bytes >= wm->pause_bytes) ||
-      (wm->pause_time && l->time >= wm->pause_time);
+      (wm->pause_time && l->time >= wm->pause_time) ||
+      (fifo->untimed && l->buffers >= UNTIMED_PAUSE_BUFFERS);
+}
+
+/* The fifo is full and its head is data: taking it may make room. */
+static gboolean
+it_fills (GstWatermarkFifo * fifo)
+{
+  FifoItem *head = gst_queue_array_peek_head_struct (fifo->items);
+
+  return head->buffers > 0 && is_full (fifo);
 }
 
 /* Every enabled dimension at or below its resume watermark. */
@@ -279,7 +314,8 @@ is_resumable (GstWatermarkFifo * fifo)
     return TRUE;
   return (!wm->pause_buffers || l->buffers <= wm->resume_buffers) &&
       (!wm->pause_bytes || l->bytes <= wm->resume_bytes) &&
-      (!wm->pause_time || l->time <= wm->resume_time);
+      (!wm->pause_time || l->time <= wm->resume_time) &&
+      (!fifo->untimed || l->buffers <= UNTIMED_RESUME_BUFFERS);
 }
 
 static void
@@ -464,8 +500,9 @@ enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
     fifo->batch_deadline = g_get_monotonic_time () + fifo->batch_delay;
 
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
-    /* the oldest data in starts the time level; a gap while the fifo was
-     * empty does not count */
+    /* like queue: the level is the running time from what went out last
+     * (data or a segment) to what came in last; until something went out
+     * since the start or a flush, from the first segment or data in */
     if (!GST_CLOCK_TIME_IS_VALID (fifo->src_rt))
       fifo->src_rt = it->rt_start;
     fifo->sink_rt = it->rt_end;
@@ -491,10 +528,8 @@ remove_locked (GstWatermarkFifo * fifo, guint idx, FifoItem * it)
     fifo->n_other--;
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end))
     fifo->src_rt = it->rt_end;
-  if (gst_queue_array_is_empty (fifo->items)) {
-    fifo->src_rt = GST_CLOCK_TIME_NONE;
+  if (gst_queue_array_is_empty (fifo->items))
     fifo->draining = FALSE;
-  }
   update_time_level (fifo);
 }
 
@@ -506,6 +541,7 @@ drop_locked (GstWatermarkFifo * fifo, FifoItem * it)
   GstWatermarkLevel level = fifo->level;
 
   fifo->dropped += it->buffers;
+  fifo->discont = TRUE;
   GST_LOG_OBJECT (fifo->owner, "dropped %u buffers (%" G_GUINT64_FORMAT
       " in all)", it->buffers, fifo->dropped);
   g_mutex_unlock (&fifo->lock);
@@ -555,6 +591,17 @@ pause_locked (GstWatermarkFifo * fifo)
   resume_locked (fifo);
 }
 
+/* With the lock: what the writer's data gets back without being queued:
+ * the flow set, or EOS when downstream returned it (the reader goes on
+ * delivering the events queued, the EOS among them). */
+static GstFlowReturn
+writer_flow_locked (GstWatermarkFifo * fifo)
+{
+  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
+    return GST_FLOW_EOS;
+  return fifo->flow;
+}
+
 /* With the lock: makes room for one buffer or list as the policy says.
  * Returns GST_FLOW_OK to queue it, GST_FLOW_CUSTOM_SUCCESS to drop it, or
  * the flow that refuses it. */
@@ -562,8 +609,8 @@ static GstFlowReturn
 make_room_locked (GstWatermarkFifo * fifo)
 {
   for (;;) {
-    if (fifo->flow != GST_FLOW_OK)
-      return fifo->flow;
+    if (writer_flow_locked (fifo) != GST_FLOW_OK)
+      return writer_flow_locked (fifo);
     if (fifo->paused) {
       /* the watermarks or the policy may have changed under it */
       resume_locked (fifo);
@@ -593,6 +640,30 @@ make_room_locked (GstWatermarkFifo * fifo)
   }
 }
 
+/* With the lock: the first buffer queued after a drop carries DISCONT,
+ * as GstQueue marks it. */
+static GstMiniObject *
+mark_discont_locked (GstWatermarkFifo * fifo, GstMiniObject * obj)
+{
+  GstBuffer *buf;
+
+  if (GST_IS_BUFFER_LIST (obj)) {
+    GstBufferList *list = gst_buffer_list_make_writable
+        (GST_BUFFER_LIST_CAST (obj));
+
+    if (gst_buffer_list_length (list) == 0)
+      return GST_MINI_OBJECT_CAST (list);
+    buf = gst_buffer_list_get_writable (list, 0);
+    obj = GST_MINI_OBJECT_CAST (list);
+  } else {
+    buf = gst_buffer_make_writable (GST_BUFFER_CAST (obj));
+    obj = GST_MINI_OBJECT_CAST (buf);
+  }
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  fifo->discont = FALSE;
+  return obj;
+}
+
 static GstFlowReturn
 push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
 {
@@ -603,7 +674,10 @@ push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
   ret = fifo->eos ? GST_FLOW_EOS : make_room_locked (fifo);
   if (ret != GST_FLOW_OK && ret != GST_FLOW_CUSTOM_SUCCESS)
     goto refused;
+  if (ret == GST_FLOW_OK && fifo->discont)
+    obj = mark_discont_locked (fifo, obj);
   measure_data (fifo, obj, &it);
+  check_untimed_locked (fifo, &it);
   fifo->pushed += it.buffers;
   if (ret == GST_FLOW_OK)
     enqueue_locked (fifo, &it);
@@ -647,15 +721,17 @@ apply_event (GstWatermarkFifo * fifo, GstEvent * event, FifoItem * it)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
-      fifo->eos = FALSE;
+      fifo->eos = fifo->unexpected = FALSE;
       break;
     case GST_EVENT_SEGMENT:
-      fifo->eos = FALSE;
+      fifo->eos = fifo->unexpected = FALSE;
       gst_event_copy_segment (event, &fifo->segment);
       /* like queue: a segment in another format has no running time; the
        * timestamps are taken as running times */
       if (fifo->segment.format != GST_FORMAT_TIME)
         gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
+      /* like queue: a segment moves the time of its side to its start */
+      measure_span (fifo, it, fifo->segment.start, fifo->segment.start);
       break;
     case GST_EVENT_GAP:
       gst_event_parse_gap (event, &ts, &duration);
@@ -819,7 +895,7 @@ GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
   GstWatermarkLevel level;
-  gboolean resumed, waited = FALSE;
+  gboolean resumed, room, waited = FALSE;
   FifoItem it;
 
   *item = NULL;
@@ -839,15 +915,21 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   }
   if (fifo->flow == GST_FLOW_FLUSHING)
     goto flushing;
+  room = fifo->watch_room && it_fills (fifo);
   remove_locked (fifo, 0, &it);
+  room = room && !is_full (fifo);
   fifo->popped += it.buffers;
   if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
     fifo->query_popped = TRUE;
   resumed = check_resume (fifo, &level);
+  if (room && !resumed)
+    level = fifo->level;
   g_mutex_unlock (&fifo->lock);
 
   if (resumed)
     report_resumed (fifo, &level);
+  if (room)
+    notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
   *item = it.obj;
   return GST_FLOW_OK;
 
@@ -865,7 +947,7 @@ set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
-  fifo->eos = FALSE;
+  fifo->eos = fifo->unexpected = fifo->discont = FALSE;
   clear_locked (fifo, keep);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
@@ -894,11 +976,45 @@ gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
   }
 }
 
+/* With the lock: downstream returned EOS. Like GstQueue, the data queued
+ * up to the next EOS or SEGMENT event is discarded (counted in dropped,
+ * not reported: downstream refused it) and the reader goes on with the
+ * events; when no such event is queued, data is refused with EOS until
+ * the writer sends one, so the EOS upstream sends next is delivered. */
+static void
+downstream_eos_locked (GstWatermarkFifo * fifo)
+{
+  guint i = 0;
+  FifoItem it;
+
+  while (i < gst_queue_array_get_length (fifo->items)) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+
+    if (GST_IS_EVENT (p->obj) && (GST_EVENT_TYPE (p->obj) == GST_EVENT_EOS ||
+            GST_EVENT_TYPE (p->obj) == GST_EVENT_SEGMENT))
+      goto found;
+    if (p->buffers == 0 && (GST_IS_EVENT (p->obj) || GST_IS_QUERY (p->obj))) {
+      i++;
+      continue;
+    }
+    remove_locked (fifo, i, &it);
+    fifo->dropped += it.buffers;
+    gst_mini_object_unref (it.obj);
+  }
+  fifo->unexpected = TRUE;
+found:
+  GST_DEBUG_OBJECT (fifo->owner, "downstream EOS, %s",
+      fifo->unexpected ? "refusing data" : "a new segment is queued");
+  wake_writer (fifo);
+}
+
 /* With the lock. */
 static void
 set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
 {
-  if (fifo->flow != GST_FLOW_FLUSHING) {
+  if (fifo->flow != GST_FLOW_FLUSHING && flow == GST_FLOW_EOS)
+    downstream_eos_locked (fifo);
+  else if (fifo->flow != GST_FLOW_FLUSHING) {
     GST_DEBUG_OBJECT (fifo->owner, "flow %s", gst_flow_get_name (flow));
     fifo->flow = flow;
     /* a writer waiting for a query's answer returns too */
@@ -933,12 +1049,10 @@ gst_watermark_fifo_relink (GstWatermarkFifo * fifo)
 GstFlowReturn
 gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
 {
-  GstFlowReturn flow;
+  GstWatermarkLevel level;
+  gboolean full;
 
-  g_mutex_lock (&fifo->lock);
-  flow = fifo->flow;
-  g_mutex_unlock (&fifo->lock);
-  return flow;
+  return gst_watermark_fifo_peek (fifo, &level, &full);
 }
 
 void
@@ -1038,5 +1152,27 @@ gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
       "level-bytes", G_TYPE_UINT64, fifo->level.bytes,
       "level-time", G_TYPE_UINT64, fifo->level.time,
       "paused", G_TYPE_BOOLEAN, fifo->paused, NULL);
+  g_mutex_unlock (&fifo->lock);
+}
+
+GstFlowReturn
+gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
+    gboolean * full)
+{
+  GstFlowReturn flow;
+
+  g_mutex_lock (&fifo->lock);
+  flow = writer_flow_locked (fifo);
+  *level = fifo->level;
+  *full = fifo->paused || is_full (fifo);
+  g_mutex_unlock (&fifo->lock);
+  return flow;
+}
+
+void
+gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->watch_room = watch;
   g_mutex_unlock (&fifo->lock);
 }

@@ -14,7 +14,8 @@
  * events and serialized queries. Buffers (a list counts its buffers) fill
  * it in three dimensions, buffers, bytes and running time (from the
  * SEGMENT events pushed through it and the buffers' DTS-or-PTS and
- * duration, like GstQueue). The writer blocks when any enabled dimension
+ * duration, with GstQueue's rules: from what went out last to what came
+ * in last, a SEGMENT counting at its start). The writer blocks when any enabled dimension
  * reaches its pause watermark and is woken only when every enabled
  * dimension has fallen to its resume watermark: hysteresis, so a writer
  * faster than its reader is woken once per (pause - resume) items instead
@@ -62,7 +63,12 @@
  * returned, is what push() then returns to the writer; pop() waits while
  * it is set (only FLUSHING makes pop() return), so a reader parked on
  * NOT_LINKED or EOS needs no task restart: set_flow (fifo, GST_FLOW_OK)
- * (on RECONFIGURE, say) lets it run again. An EOS event pushed makes
+ * (on RECONFIGURE, say) lets it run again. EOS set by the reader is the
+ * exception, GstQueue's rule: the data queued up to the next EOS or
+ * SEGMENT event is discarded (counted in dropped) and the reader goes on
+ * with the events, while push() refuses data with EOS until a SEGMENT or
+ * STREAM_START, so the EOS upstream sends next is delivered and the
+ * pipeline ends. get_flow() then says EOS. An EOS event pushed makes
  * push() return GST_FLOW_EOS for data and for events other than
  * STREAM_START and SEGMENT (which clear it); the EOS itself is queued
  * behind the data, so a drained EOS is delivered.
@@ -92,7 +98,8 @@ G_BEGIN_DECLS
 /* Pause and resume watermarks of one fifo. A pause value of 0 disables its
  * dimension (its resume value is then ignored); otherwise resume must be
  * below pause. At least one dimension must be enabled, so that the fifo is
- * bounded (time alone bounds only timestamped data). */
+ * bounded (time alone bounds timestamped data; data without timestamps
+ * then falls back to 200/100 buffers, with a GST_WARNING). */
     typedef struct
 {
   guint pause_buffers;
@@ -123,6 +130,9 @@ typedef enum
   GST_WATERMARK_FIFO_PAUSED,
   GST_WATERMARK_FIFO_RESUMED,
   GST_WATERMARK_FIFO_DROPPED,
+  /* only with gst_watermark_fifo_watch_room(): the reader took the fifo
+   * below its pause watermarks (from the reader, no lock held) */
+  GST_WATERMARK_FIFO_ROOM,
 } GstWatermarkFifoEvent;
 
 typedef struct _GstWatermarkFifo GstWatermarkFifo;
@@ -238,6 +248,15 @@ void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
 
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
+/* One look under one lock, for a writer that picks among fifos: the flow
+ * a push would get now (get_flow), the level, and whether a push would
+ * find it full (wait or drop). */
+GstFlowReturn gst_watermark_fifo_peek (GstWatermarkFifo * fifo,
+    GstWatermarkLevel * level, gboolean * full);
+/* Reports GST_WATERMARK_FIFO_ROOM each time the reader takes a full fifo
+ * below its pause watermarks, for a writer that waits for room in any of
+ * several fifos without queueing into one. Off by default. */
+void gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch);
 /* Sets on @s: "pushed", "popped", "dropped" (buffers), "pauses",
  * "resumes", "underruns" (pops that found the fifo empty and waited)
  * (guint64), "level-buffers" (guint), "level-bytes", "level-time"

@@ -137,6 +137,20 @@ pad_flow (GstHarness * h)
   return flow;
 }
 
+/* Waits until the branch's thread has taken in what its downstream said
+ * (nothing to wait on but the stats: it yields between looks). */
+static void
+wait_for_pad_flow (GstHarness * h, const gchar * flow)
+{
+  gchar *now;
+
+  while (g_strcmp0 ((now = pad_flow (h)), flow) != 0) {
+    g_free (now);
+    g_thread_yield ();
+  }
+  g_free (now);
+}
+
 /* Pulls @n buffers and checks their sequence numbers are @from, @from +
  * @step, ... */
 static void
@@ -877,6 +891,81 @@ GST_START_TEST (test_release_blocked_pad)
 
 GST_END_TEST;
 
+static gpointer
+release_func (gpointer data)
+{
+  Stopper *s = data;
+
+  gst_element_release_request_pad (GST_PAD_PARENT (s->pad), s->pad);
+  return NULL;
+}
+
+/* Releasing the only src pad while its thread is pushing does not make the
+ * sink pad return FLUSHING (upstream would pause for good): with
+ * allow-not-linked it returns OK, as tee does. */
+GST_START_TEST (test_release_only_pad_while_flowing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  EosGate gate = { {{0,}
+      }, FALSE
+  };
+  GThread *t;
+
+  g_object_set (h->element, "allow-not-linked", TRUE, NULL);
+  stopper_init (&gate.stopper, h);
+  gate.stopper.id = gst_pad_add_probe (gate.stopper.pad,
+      GST_PAD_PROBE_TYPE_BUFFER, eos_gate_probe, &gate, NULL);
+  push_seqs (h, 0, 1);
+  stopper_wait (&gate.stopper);
+  t = g_thread_new ("release", release_func, &gate.stopper);
+  /* the release is under way: it waits for the pad's thread */
+  while (!GST_PAD_IS_FLUSHING (gate.stopper.pad))
+    g_thread_yield ();
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 1)), GST_FLOW_OK);
+
+  g_mutex_lock (&gate.stopper.lock);
+  gate.go = TRUE;
+  g_cond_broadcast (&gate.stopper.cond);
+  g_mutex_unlock (&gate.stopper.lock);
+  g_thread_join (t);
+  stopper_release (&gate.stopper);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Releasing a pad in PAUSED, the documented way, returns although its
+ * thread waits in a sink that has prerolled. */
+GST_START_TEST (test_release_in_paused)
+{
+  GstElement *p = launch ("videotestsrc ! video/x-raw,width=64,height=48 ! "
+      "fanout name=f f. ! fakesink f. ! fakesink name=s1");
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstElement *s1 = gst_bin_get_by_name (GST_BIN (p), "s1");
+  GstPad *pad = gst_element_get_static_pad (f, "src_1");
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_locked_state (s1, TRUE);
+  gst_element_release_request_pad (f, pad);
+  gst_element_set_state (s1, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (p), s1);
+  /* the other branch runs on */
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (pad);
+  gst_object_unref (s1);
+  gst_object_unref (f);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
 /* Pushes until the sink pad returns something else than OK (the branch's
  * thread reports not-linked on its first buffer; until then the queue
  * takes data, at most up to its pause watermark). */
@@ -937,6 +1026,8 @@ typedef struct
   gsize align;
   gboolean crop_meta;
   gboolean own_pool;
+  guint asked;                  /* queries it got */
+  guint max;
 } Answer;
 
 static gboolean
@@ -948,6 +1039,7 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
 
   if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
     return gst_pad_query_default (pad, parent, query);
+  ((Answer *) a)->asked++;
   if (!a->answers)
     return FALSE;
 
@@ -955,7 +1047,7 @@ answer_allocation (GstPad * pad, GstObject * parent, GstQuery * query)
   params.align = a->align;
   gst_query_add_allocation_param (query, NULL, &params);
   pool = a->own_pool ? gst_buffer_pool_new () : NULL;
-  gst_query_add_allocation_pool (query, pool, a->size, a->min, 0);
+  gst_query_add_allocation_pool (query, pool, a->size, a->min, a->max);
   gst_clear_object (&pool);
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   if (a->crop_meta)
@@ -1086,6 +1178,70 @@ GST_START_TEST (test_allocation_aggregation)
 
 GST_END_TEST;
 
+/* A branch that drops rather than waits is asked once: a renegotiation
+ * takes its last answer again, so that when it is stuck (a queue
+ * downstream answers in order with its data) it cannot hold up the
+ * producer and the other branches. A blocking branch is asked each time. */
+GST_START_TEST (test_allocation_drop_branch_asked_once)
+{
+  Answer a = { TRUE, 1000, 2, 15, TRUE, FALSE };
+  Answer b = { TRUE, 2000, 3, 31, FALSE, FALSE };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
+  guint min;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  set_pad (fanout, "src_0", 4, 0, "block");
+  set_pad (fanout, "src_1", 6, 0, "drop-oldest");
+  min = ask_allocation (fanout).min;
+  fail_unless_equals_int (ask_allocation (fanout).min, min);
+  fail_unless_equals_int (ask_allocation (fanout).size, 2000);
+  fail_unless_equals_int (a.asked, 3);
+  fail_unless_equals_int (b.asked, 1);
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (pa);
+  gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* A branch whose pool has a maximum below what the queues need does not
+ * give the answer a maximum: it offers min with no maximum, so a pool
+ * configured from it never gets min > max (no CRITICAL). */
+GST_START_TEST (test_allocation_no_max_below_min)
+{
+  Answer a = { TRUE, 1000, 2, 0, FALSE, FALSE, 0, 2 };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a);
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  GstCaps *caps = gst_caps_new_empty_simple ("test/x-data");
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  guint size, min, max;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  fail_unless (gst_pad_query (sinkpad, query));
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless (min > 2);
+  fail_unless_equals_int (max, 0);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, min, max);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+
+  gst_object_unref (pool);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_object_unref (sinkpad);
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (pa);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
 /* A serialized query goes through every branch behind the data. */
 static GstPadProbeReturn
 answer_drain (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -1160,6 +1316,208 @@ GST_START_TEST (test_pipeline_broadcast)
   }
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* Branches whose sinks return EOS end the pipeline, like tee ! queue: each
+ * branch still delivers the EOS event queued behind its data, whatever the
+ * mode. */
+static void
+check_downstream_eos_ends (const gchar * mode)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=100 ! "
+      "video/x-raw,width=64,height=48 ! fanout name=f mode=%s "
+      "f. ! fakesink num-buffers=20 f. ! identity eos-after=30 ! fakesink",
+      mode);
+  GstElement *p = launch (desc);
+
+  run_to_eos (p);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  g_free (desc);
+}
+
+GST_START_TEST (test_pipeline_downstream_eos_ends)
+{
+  check_downstream_eos_ends ("broadcast");
+  check_downstream_eos_ends ("balance");
+  check_downstream_eos_ends ("key");
+}
+
+GST_END_TEST;
+
+/* A batching branch does not hold back the buffer a sink prerolls on:
+ * below PLAYING it hands over each buffer at once, whatever batch-time. */
+GST_START_TEST (test_batch_does_not_hold_preroll)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBuffer *buf;
+
+  g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
+      GST_CLOCK_TIME_NONE, NULL);
+  gst_element_set_state (h->element, GST_STATE_PAUSED);
+  /* the stream's events went out: the queue is empty */
+  wait_for_event (h, GST_EVENT_SEGMENT);
+  push_seqs (h, 0, 1);
+  buf = gst_harness_pull (h);
+  fail_unless (buf != NULL);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* batch-time has a floor: an empty batching queue is looked at every
+ * batch-time, and less than 1 ms would spin. */
+GST_START_TEST (test_batch_time_minimum)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (branch_pad (h)), "batch-time");
+
+  fail_unless_equals_uint64 (G_PARAM_SPEC_UINT64 (ps)->minimum, GST_MSECOND);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* Key mode: the buffers of a key whose branch's downstream is EOS are not
+ * lost silently while the other branch keeps the sink pad OK: each is
+ * counted in that pad's "refused" and posted as fanout-dropped. */
+GST_START_TEST (test_key_refused_counted)
+{
+  GstHarness *h = new_fanout (KEY);
+  GstHarness *h1 = add_branch (h);
+  GstBus *bus = watch_messages (h);
+  guint i;
+
+  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER, eos_probe,
+      NULL, NULL);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (1, 0)), GST_FLOW_OK);
+  wait_for_pad_flow (h1, "eos");
+  for (i = 1; i <= 5; i++) {
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (1, i)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  }
+  fail_unless_equals_uint64 (pad_stat (h1, "refused"), 5);
+  fail_unless_equals_int (count_messages (bus, "fanout-dropped"), 5);
+  pull_seqs (h, 5, 1, 1);
+
+  unwatch_messages (h, bus);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+flushing_once_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  if (*done)
+    return GST_PAD_PROBE_OK;
+  *done = TRUE;
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_FLUSHING;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* A FLUSHING from one branch's downstream alone (not a flush of ours) is
+ * transient, as with tee: that buffer is gone, the branch takes the next
+ * ones and the sink pad never returns FLUSHING for good. */
+GST_START_TEST (test_transient_flushing_recovers)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  gboolean done = FALSE;
+  guint i;
+
+  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER,
+      flushing_once_probe, &done, NULL);
+  push_seqs (h, 0, 1);
+  pull_seqs (h, 1, 0, 1);
+  for (i = 1; i <= 20; i++)
+    fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, i)),
+        GST_FLOW_OK);
+  pull_seqs (h1, 20, 1, 1);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Balance: a requested pad not linked yet loses nothing: what was routed
+ * to it before its thread found out stays queued for when it is linked,
+ * and the rest goes to the linked branch. */
+GST_START_TEST (test_balance_unlinked_loses_nothing)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstPad *lone = gst_element_request_pad_simple (h->element, "src_%u");
+  GstStructure *stats;
+  GstStructure *ls = NULL;
+  guint64 queued, pushed;
+
+  push_seqs (h, 0, 20);
+  stats = element_stats (h->element);
+  fail_unless (gst_structure_get (stats, GST_PAD_NAME (lone),
+          GST_TYPE_STRUCTURE, &ls, NULL));
+  queued = structure_u64 (ls, "received");
+  pushed = structure_u64 (ls, "pushed");
+  fail_unless_equals_uint64 (pushed, 0);
+  fail_unless_equals_uint64 (pad_stat (h, "received") + queued, 20);
+
+  gst_structure_free (ls);
+  gst_structure_free (stats);
+  gst_element_release_request_pad (h->element, lone);
+  gst_object_unref (lone);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Balance never waits on a frozen branch while another may take the
+ * buffer: with both full, the sink pad waits for room in either, and the
+ * live branch gets all the rest. */
+GST_START_TEST (test_balance_skips_frozen_branch)
+{
+  GstHarness *h = new_fanout (BALANCE);
+  GstHarness *h1 = add_branch (h);
+  Stopper frozen, slow;
+  Pusher p;
+  guint i;
+
+  set_branch (h, 2, 1, "block");
+  set_branch (h1, 2, 1, "block");
+  stick_branch (&frozen, h, h);
+  stopper_start (&slow, h1);
+  pusher_start (&p, h, key0_buffer, 1, 20);
+  stopper_wait (&slow);
+  stopper_unblock (&slow);
+  /* the frozen branch holds b0 and a full queue of 2: 18 for the other */
+  for (i = 0; i < 18; i++) {
+    GstBuffer *buf = gst_harness_pull (h1);
+
+    fail_unless (buf != NULL);
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_int (pusher_join (&p), GST_FLOW_OK);
+
+  stopper_release (&slow);
+  stopper_release (&frozen);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -1384,6 +1742,204 @@ GST_START_TEST (test_stress_pads_and_flushes)
 
 GST_END_TEST;
 
+/* Randomized faults: each branch's downstream returns, at random, OK,
+ * EOS, FLUSHING, ERROR or NOT_LINKED; mixed with data of random keys,
+ * flushing seeks, EOS and new streams, state changes in every order,
+ * branches requested and released while PLAYING and PAUSED, mode, policy
+ * and watermark changes while PLAYING, under a watchdog. Nothing may
+ * hang, every push returns a flow, and each branch gets its buffers in
+ * order, never twice. GST_SHAREDPOOL_FAULT_CYCLES sets the number of
+ * cycles (./dev.sh stress); the seed is printed, GST_SHAREDPOOL_FAULT_SEED
+ * replays one. */
+#define FAULT_BRANCHES 4
+
+typedef struct
+{
+  GstHarness *h;
+  gint flow;                    /* what its "downstream" returns, atomic */
+  guint64 out;
+  guint64 last;
+} FaultBranch;
+
+static GstPadProbeReturn
+fault_branch_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  FaultBranch *b = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstFlowReturn flow = g_atomic_int_get (&b->flow);
+
+  if (flow == GST_FLOW_OK) {
+    fail_unless (b->out == 0 || buffer_seq (buf) > b->last);
+    b->last = buffer_seq (buf);
+    b->out++;
+    return GST_PAD_PROBE_OK;
+  }
+  gst_buffer_unref (buf);
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = flow;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+fault_branch_add (FaultBranch * b, GstHarness * branch)
+{
+  b->h = branch;
+  b->flow = GST_FLOW_OK;
+  b->out = 0;
+  gst_pad_add_probe (branch_pad (b->h), GST_PAD_PROBE_TYPE_BUFFER,
+      fault_branch_probe, b, NULL);
+}
+
+/* The branches' faults may refuse any of these events. */
+static void
+fault_new_stream (GstHarness * h, gboolean flush)
+{
+  GstSegment segment;
+
+  if (flush) {
+    gst_harness_push_event (h, gst_event_new_flush_start ());
+    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  } else {
+    gst_harness_push_event (h, gst_event_new_eos ());
+    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
+  }
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+}
+
+static void
+fault_push (GstHarness * h, GRand * rand, guint64 * seq)
+{
+  guint i, n = g_rand_int_range (rand, 1, 30);
+
+  for (i = 0; i < n; i++) {
+    GstFlowReturn ret = gst_harness_push (h,
+        seq_buffer (g_rand_int_range (rand, 0, 4), (*seq)++));
+
+    fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_EOS ||
+        ret == GST_FLOW_FLUSHING || ret == GST_FLOW_ERROR ||
+        ret == GST_FLOW_NOT_LINKED, "push returned %d", ret);
+  }
+}
+
+/* Branch 0 is the harness of the sink pad itself and stays. */
+static void
+fault_pads (GstHarness * h, FaultBranch * b, GRand * rand)
+{
+  guint k = g_rand_int_range (rand, 1, FAULT_BRANCHES);
+
+  if (b[k].h) {
+    gst_harness_teardown (b[k].h);
+    b[k].h = NULL;
+  } else {
+    fault_branch_add (&b[k], add_branch (h));
+  }
+}
+
+static void
+fault_props (GstHarness * h, FaultBranch * b, GRand * rand)
+{
+  static const gchar *modes[] = { BROADCAST, BALANCE, KEY };
+  static const gchar *policies[] = { "block", "drop-oldest", "drop-newest" };
+  FaultBranch *one = &b[g_rand_int_range (rand, 0, FAULT_BRANCHES)];
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode",
+      modes[g_rand_int_range (rand, 0, 3)]);
+  g_object_set (h->element, "allow-not-linked", g_rand_boolean (rand), NULL);
+  if (one->h)
+    set_branch (one->h, g_rand_int_range (rand, 2, 20), 1,
+        policies[g_rand_int_range (rand, 0, 3)]);
+}
+
+static void
+fault_step (GstHarness * h, FaultBranch * b, GRand * rand, guint64 * seq)
+{
+  static const GstFlowReturn flows[] = { GST_FLOW_OK, GST_FLOW_OK,
+    GST_FLOW_EOS, GST_FLOW_FLUSHING, GST_FLOW_ERROR, GST_FLOW_NOT_LINKED
+  };
+  static const GstState states[] = { GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING
+  };
+  guint i;
+
+  switch (g_rand_int_range (rand, 0, 8)) {
+    case 0:
+      g_atomic_int_set (&b[g_rand_int_range (rand, 0, FAULT_BRANCHES)].flow,
+          flows[g_rand_int_range (rand, 0, 6)]);
+      break;
+    case 1:
+      fault_new_stream (h, g_rand_boolean (rand));
+      break;
+    case 2:
+      gst_element_set_state (h->element, states[g_rand_int_range (rand, 0, 3)]);
+      if (g_rand_boolean (rand))
+        fault_pads (h, b, rand);
+      gst_element_set_state (h->element, GST_STATE_PLAYING);
+      break;
+    case 3:
+      fault_props (h, b, rand);
+      break;
+    case 4:
+      fault_pads (h, b, rand);
+      break;
+    default:
+      fault_push (h, rand, seq);
+      break;
+  }
+  /* the harnesses keep what comes out: let it go */
+  for (i = 0; i < FAULT_BRANCHES; i++) {
+    while (b[i].h && gst_harness_buffers_in_queue (b[i].h) > 0)
+      gst_buffer_unref (gst_harness_pull (b[i].h));
+  }
+}
+
+GST_START_TEST (test_random_faults)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
+  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
+  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
+  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  GRand *rand = g_rand_new_with_seed (seed);
+  FaultBranch b[FAULT_BRANCHES] = { {0,}, };
+  guint64 seq = 0;
+  Watchdog wd;
+
+  g_print ("fanout test_random_faults: seed %u, %u cycles\n", seed, n);
+  fault_branch_add (&b[0], h);
+  for (i = 0; i < n; i++) {
+    if (i % 200 == 0)
+      watchdog_start (&wd);
+    fault_step (h, b, rand, &seq);
+    if (i % 200 == 199 || i == n - 1)
+      watchdog_stop (&wd);
+  }
+  /* healthy again: a new stream reaches every branch */
+  gst_util_set_object_arg (G_OBJECT (h->element), "mode", BROADCAST);
+  for (i = 0; i < FAULT_BRANCHES; i++)
+    g_atomic_int_set (&b[i].flow, GST_FLOW_OK);
+  fault_new_stream (h, TRUE);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, seq)),
+      GST_FLOW_OK);
+  for (i = 0; i < FAULT_BRANCHES; i++) {
+    GstBuffer *buf;
+
+    if (b[i].h == NULL)
+      continue;
+    /* after what was on its way before the flush */
+    while ((buf = gst_harness_pull (b[i].h)) && buffer_seq (buf) != seq)
+      gst_buffer_unref (buf);
+    fail_unless (buf != NULL);
+    gst_buffer_unref (buf);
+    if (i > 0)
+      gst_harness_teardown (b[i].h);
+  }
+
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 fanout_suite (void)
 {
@@ -1396,7 +1952,10 @@ fanout_suite (void)
   tcase_add_test (tc, test_single_branch_gets_writable_buffer);
   tcase_add_test (tc, test_balance_ties_in_turn);
   tcase_add_test (tc, test_balance_spreads_by_level);
+  tcase_add_test (tc, test_balance_skips_frozen_branch);
+  tcase_add_test (tc, test_balance_unlinked_loses_nothing);
   tcase_add_test (tc, test_key_fifo_per_key);
+  tcase_add_test (tc, test_key_refused_counted);
   tcase_add_test (tc, test_drop_oldest_counts);
   tcase_add_test (tc, test_drop_newest_counts);
   tcase_add_test (tc, test_drop_messages);
@@ -1406,6 +1965,8 @@ fanout_suite (void)
   tcase_add_test (tc, test_batch_waits_for_batch);
   tcase_add_test (tc, test_batch_event_and_time_release);
   tcase_add_test (tc, test_batch_above_pause);
+  tcase_add_test (tc, test_batch_does_not_hold_preroll);
+  tcase_add_test (tc, test_batch_time_minimum);
   tcase_add_test (tc, test_flush_unblocks);
   tcase_add_test (tc, test_state_change_unblocks);
   tcase_add_test (tc, test_downstream_eos_unblocks);
@@ -1413,14 +1974,21 @@ fanout_suite (void)
   tcase_add_test (tc, test_eos_forgotten_after_stop);
   tcase_add_test (tc, test_new_pad_gets_sticky_events);
   tcase_add_test (tc, test_release_blocked_pad);
+  tcase_add_test (tc, test_release_only_pad_while_flowing);
+  tcase_add_test (tc, test_release_in_paused);
   tcase_add_test (tc, test_not_linked);
+  tcase_add_test (tc, test_transient_flushing_recovers);
   tcase_add_test (tc, test_allocation_aggregation);
+  tcase_add_test (tc, test_allocation_drop_branch_asked_once);
+  tcase_add_test (tc, test_allocation_no_max_below_min);
   tcase_add_test (tc, test_serialized_query_in_order);
   tcase_add_test (tc, test_pipeline_broadcast);
   tcase_add_test (tc, test_pipeline_balance);
+  tcase_add_test (tc, test_pipeline_downstream_eos_ends);
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);
+  tcase_add_test (tc, test_random_faults);
 
   return s;
 }

@@ -32,6 +32,7 @@ typedef struct
   guint paused;
   guint resumed;
   guint dropped;
+  guint room;
   GstWatermarkLevel pause_level;        /* at the last PAUSED */
   GThread *resumed_from;        /* thread of the last RESUMED */
 } Events;
@@ -60,6 +61,9 @@ on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     case GST_WATERMARK_FIFO_DROPPED:
       fail_unless (GST_IS_BUFFER (dropped) || GST_IS_BUFFER_LIST (dropped));
       ev->dropped++;
+      break;
+    case GST_WATERMARK_FIFO_ROOM:
+      ev->room++;
       break;
   }
   g_cond_broadcast (&ev->cond);

@@ -380,8 +380,10 @@ fill_leaky (GstHarness * h)
   return 9 - stat_u64 (h->element, "dropped");
 }
 
-/* pause-time=500ms: the level is the running time the queued buffers
- * span, and it stops at 500 ms (5 buffers of 100 ms). */
+/* pause-time=500ms: the level is the running time from what went out
+ * last to what came in last, like queue: buffer 0 went out without a
+ * timestamp, so from the segment's start (0), and it stops at 500 ms
+ * (buffers 1 to 4, 100 to 500 ms). */
 GST_START_TEST (test_time_watermark)
 {
   GstHarness *h = new_harness ("pause-buffers", 0, "pause-bytes",
@@ -389,7 +391,7 @@ GST_START_TEST (test_time_watermark)
       500 * MS, "leaky", 1, NULL);
   guint64 time;
 
-  fail_unless_equals_int (fill_leaky (h), 5);
+  fail_unless_equals_int (fill_leaky (h), 4);
   g_object_get (h->element, "current-level-time", &time, NULL);
   fail_unless_equals_uint64 (time, 500 * MS);
   teardown (h);
@@ -625,6 +627,84 @@ run_pipeline (GstElement * pipeline)
   return gst_bin_get_by_name (GST_BIN (pipeline), "q");
 }
 
+/* Like queue, the first buffer queued after a drop is marked DISCONT. */
+GST_START_TEST (test_discont_after_drop)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "leaky", "downstream");
+  push_first_held (h);
+  /* 1 to 4 fill it, 5 takes the place of 1 */
+  for (i = 1; i <= 5; i++)
+    fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  gate_open ();
+  for (i = 0; i < 5; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_int (GST_BUFFER_IS_DISCONT (buf),
+        GST_BUFFER_OFFSET (buf) == 5);
+    gst_buffer_unref (buf);
+  }
+  teardown (h);
+}
+
+GST_END_TEST;
+
+static guint64
+level_time (GstElement * q)
+{
+  guint64 v;
+
+  g_object_get (q, "current-level-time", &v, NULL);
+  return v;
+}
+
+/* The time level follows queue's rules: from the segment's start when
+ * nothing timed went out (a buffer at 1 s to 2 s is a 2 s level), and a
+ * SEGMENT alone moves the time of its side (base 5 s: 5 s). */
+GST_START_TEST (test_time_level_like_queue)
+{
+  GstHarness *h = new_harness ("pause-time", 10 * GST_SECOND, NULL);
+  GstSegment segment;
+
+  push_first_held (h);
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (1, 0,
+              GST_SECOND)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (level_time (h->element), 2 * GST_SECOND);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.base = 5 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_uint64 (level_time (h->element), 5 * GST_SECOND);
+  gate_open ();
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* With a time watermark alone, buffers without timestamps do not grow
+ * the queue without bound: from the first one it holds at most 200
+ * buffers (here leaky, so the rest is dropped and counted). */
+GST_START_TEST (test_time_only_untimed_bounded)
+{
+  GstHarness *h = new_harness ("pause-bytes", (guint64) 0, "pause-buffers",
+      0, "pause-time", GST_SECOND, NULL);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "leaky", "upstream");
+  push_first_held (h);
+  for (i = 1; i <= 300; i++)
+    fail_unless_equals_int (push (h, i), GST_FLOW_OK);
+  fail_unless_equals_int (level_buffers (h->element), 200);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped"), 100);
+  gate_open ();
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -636,6 +716,25 @@ GST_START_TEST (test_pipeline)
   fail_unless_equals_uint64 (stat_u64 (q, "pushed"), 3000);
   fail_unless_equals_uint64 (stat_u64 (q, "popped"), 3000);
   fail_unless_equals_uint64 (stat_u64 (q, "pauses"), stat_u64 (q, "resumes"));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (q);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* A sink that returns EOS ends the pipeline, like with queue: upstream
+ * gets EOS as the flow and the EOS event it then sends is delivered. */
+GST_START_TEST (test_pipeline_downstream_eos)
+{
+  GstElement *pipeline = gst_parse_launch ("fakesrc num-buffers=100 "
+      "sizetype=fixed sizemax=64 ! watermarkqueue name=q resume-buffers=2 "
+      "pause-buffers=4 ! fakesink num-buffers=20", NULL);
+  GstElement *q = run_pipeline (pipeline);
+
+  fail_unless_equals_uint64 (stat_u64 (q, "pushed"), stat_u64 (q, "popped")
+      + stat_u64 (q, "dropped"));
+  fail_unless (stat_u64 (q, "pushed") < 100);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (q);
   gst_object_unref (pipeline);
@@ -755,6 +854,140 @@ GST_START_TEST (test_stress)
 
 GST_END_TEST;
 
+/* Randomized faults: what downstream returns changes at random (OK, EOS,
+ * FLUSHING, ERROR, NOT_LINKED), mixed with data, flushing seeks, EOS and
+ * new streams, state changes in every order, property changes while
+ * PLAYING and RECONFIGURE, under a watchdog. Nothing may hang, every
+ * push returns a flow, and what comes out is in order, never twice.
+ * GST_SHAREDPOOL_FAULT_CYCLES sets the number of cycles (./dev.sh
+ * stress); the seed is printed, GST_SHAREDPOOL_FAULT_SEED replays one. */
+typedef struct
+{
+  gint flow;                    /* what "downstream" returns, atomic */
+  guint64 last;                 /* the last sequence number out */
+  guint64 out;
+} Fault;
+
+static GstPadProbeReturn
+fault_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Fault *f = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstFlowReturn flow = g_atomic_int_get (&f->flow);
+
+  if (flow == GST_FLOW_OK) {
+    fail_unless (f->out == 0 || GST_BUFFER_OFFSET (buf) > f->last);
+    f->last = GST_BUFFER_OFFSET (buf);
+    f->out++;
+    return GST_PAD_PROBE_OK;
+  }
+  gst_buffer_unref (buf);
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = flow;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+fault_new_stream (GstHarness * h, gboolean flush)
+{
+  GstSegment segment;
+
+  if (flush) {
+    gst_harness_push_event (h, gst_event_new_flush_start ());
+    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  } else {
+    gst_harness_push_event (h, gst_event_new_eos ());
+    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
+  }
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+}
+
+static void
+fault_step (GstHarness * h, Fault * f, GRand * rand, guint64 * seq)
+{
+  static const GstFlowReturn flows[] = { GST_FLOW_OK, GST_FLOW_OK,
+    GST_FLOW_EOS, GST_FLOW_FLUSHING, GST_FLOW_ERROR, GST_FLOW_NOT_LINKED
+  };
+  static const GstState states[] = { GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING
+  };
+  static const gchar *leaky[] = { "no", "upstream", "downstream" };
+  guint i, n;
+  GstFlowReturn ret;
+
+  switch (g_rand_int_range (rand, 0, 7)) {
+    case 0:
+      g_atomic_int_set (&f->flow, flows[g_rand_int_range (rand, 0, 6)]);
+      break;
+    case 1:
+      fault_new_stream (h, g_rand_boolean (rand));
+      break;
+    case 2:
+      gst_element_set_state (h->element, states[g_rand_int_range (rand, 0, 3)]);
+      gst_element_set_state (h->element, GST_STATE_PLAYING);
+      break;
+    case 3:
+      gst_util_set_object_arg (G_OBJECT (h->element), "leaky",
+          leaky[g_rand_int_range (rand, 0, 3)]);
+      g_object_set (h->element, "resume-buffers", 0, "pause-buffers",
+          g_rand_int_range (rand, 2, 20), NULL);
+      break;
+    case 4:
+      gst_harness_push_upstream_event (h, gst_event_new_reconfigure ());
+      break;
+    default:
+      n = g_rand_int_range (rand, 1, 30);
+      for (i = 0; i < n; i++) {
+        ret = gst_harness_push (h, plain_buffer ((*seq)++));
+        fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_EOS ||
+            ret == GST_FLOW_FLUSHING || ret == GST_FLOW_ERROR ||
+            ret == GST_FLOW_NOT_LINKED, "push returned %d", ret);
+      }
+      break;
+  }
+  /* the harness keeps what comes out: let it go */
+  while ((ret = gst_harness_buffers_in_queue (h)) > 0)
+    gst_buffer_unref (gst_harness_pull (h));
+}
+
+GST_START_TEST (test_random_faults)
+{
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
+  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
+  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
+  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  GRand *rand = g_rand_new_with_seed (seed);
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  Fault f = { GST_FLOW_OK, 0, 0 };
+  guint64 seq = 0;
+  Watchdog wd;
+
+  g_print ("test_random_faults: seed %u, %u cycles\n", seed, n);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, fault_probe, &f, NULL);
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  for (i = 0; i < n; i++) {
+    if (i % 200 == 0)
+      watchdog_start (&wd);
+    fault_step (h, &f, rand, &seq);
+    if (i % 200 == 199 || i == n - 1)
+      watchdog_stop (&wd);
+  }
+  /* healthy again: a new stream gets through */
+  g_atomic_int_set (&f.flow, GST_FLOW_OK);
+  g_object_set (h->element, "leaky", 0, NULL);
+  fault_new_stream (h, TRUE);
+  fail_unless_equals_int (gst_harness_push (h, plain_buffer (seq)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+
+  gst_object_unref (src);
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 watermarkqueue_suite (void)
 {
@@ -767,6 +1000,9 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_hysteresis);
   tcase_add_test (tc, test_leaky_upstream);
   tcase_add_test (tc, test_leaky_downstream);
+  tcase_add_test (tc, test_discont_after_drop);
+  tcase_add_test (tc, test_time_only_untimed_bounded);
+  tcase_add_test (tc, test_time_level_like_queue);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
   tcase_add_test (tc, test_bad_watermarks);
@@ -778,7 +1014,9 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_sink_reactivated);
   tcase_add_test (tc, test_pipeline);
   tcase_add_test (tc, test_pipeline_leaky);
+  tcase_add_test (tc, test_pipeline_downstream_eos);
   tcase_add_test (tc, test_stress);
+  tcase_add_test (tc, test_random_faults);
   return s;
 }
 
