@@ -6,6 +6,9 @@
 #   ./dev.sh test [--valgrind]    build, then run every test suite (also with
 #                                 GST_TRACERS=leaks; --valgrind adds memcheck)
 #   ./dev.sh bench [--json FILE]  build, then run the benchmarks
+#   ./dev.sh stress [CYCLES]      build, then run the randomized fault tests
+#                                 with CYCLES cycles each (default 5000;
+#                                 GST_SHAREDPOOL_FAULT_SEED replays a seed)
 #
 # Each command first installs the Debian packages it needs (with apt-get when
 # run as root, otherwise it prints the command to run) and configures meson
@@ -108,12 +111,20 @@ cmd_bench() {
   tests/bench/run-bench.sh "$BUILD" "$@"
 }
 
+cmd_stress() {
+  setup
+  GST_SHAREDPOOL_FAULT_CYCLES=${1:-5000} meson test -C "$BUILD" \
+    --print-errorlogs --timeout-multiplier 0 elements_sharedpoolfaults \
+    elements_fanout elements_watermarkqueue
+}
+
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
+  stress) shift; cmd_stress "$@" ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
