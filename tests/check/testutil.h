@@ -10,9 +10,12 @@
 /* What the gst-check tests share: RUNNING_ON_VALGRIND (for tests that
  * scale themselves down), reading stats structures, state changes that
  * must succeed, pipelines run to EOS, counters that other threads bump, a
- * thread pushing into a harness, and callbacks that count. */
+ * thread pushing into a harness, callbacks that count, and the seed,
+ * cycles and new streams of the randomized fault runs. */
 
 #pragma once
+
+#include <stdlib.h>
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -226,4 +229,44 @@ on_limit_reached (GObject * object, guint64 size, guint64 limit, guint64 * seen)
 {
   seen[0] = size;
   seen[1] = limit;
+}
+
+/* randomized fault runs (./dev.sh stress) */
+
+/* The seed of a fault run: GST_SHAREDPOOL_FAULT_SEED replays a printed one. */
+static inline guint32
+fault_seed (void)
+{
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
+
+  return env ? (guint32) strtoul (env, NULL, 0) : g_random_int ();
+}
+
+/* GST_SHAREDPOOL_FAULT_CYCLES, else @normal, or @valgrind under memcheck. */
+static inline guint
+fault_cycles (guint normal, guint valgrind)
+{
+  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
+
+  if (env)
+    return MAX (1, atoi (env));
+  return RUNNING_ON_VALGRIND ? valgrind : normal;
+}
+
+/* A new stream into @h after a fault: a flush, or EOS and a new stream
+ * start; then a TIME segment. Faulty branches may refuse any of them. */
+static inline void
+fault_new_stream (GstHarness * h, gboolean flush)
+{
+  GstSegment segment;
+
+  if (flush) {
+    gst_harness_push_event (h, gst_event_new_flush_start ());
+    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  } else {
+    gst_harness_push_event (h, gst_event_new_eos ());
+    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
+  }
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
 }

@@ -1789,23 +1789,6 @@ fault_branch_add (FaultBranch * b, GstHarness * branch)
       fault_branch_probe, b, NULL);
 }
 
-/* The branches' faults may refuse any of these events. */
-static void
-fault_new_stream (GstHarness * h, gboolean flush)
-{
-  GstSegment segment;
-
-  if (flush) {
-    gst_harness_push_event (h, gst_event_new_flush_start ());
-    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
-  } else {
-    gst_harness_push_event (h, gst_event_new_eos ());
-    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
-  }
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
-}
-
 static void
 fault_push (GstHarness * h, GRand * rand, guint64 * seq)
 {
@@ -1895,10 +1878,8 @@ fault_step (GstHarness * h, FaultBranch * b, GRand * rand, guint64 * seq)
 GST_START_TEST (test_random_faults)
 {
   GstHarness *h = new_fanout (BROADCAST);
-  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
-  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
-  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
-  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  guint32 seed = fault_seed ();
+  guint i, n = fault_cycles (300, 30);
   GRand *rand = g_rand_new_with_seed (seed);
   FaultBranch b[FAULT_BRANCHES] = { {0,}, };
   guint64 seq = 0;

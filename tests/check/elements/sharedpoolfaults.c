@@ -286,28 +286,10 @@ one_cycle (Run * run)
   watchdog_stop (&wd);
 }
 
-static guint32
-fault_seed (void)
-{
-  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
-
-  return env ? (guint32) strtoul (env, NULL, 0) : g_random_int ();
-}
-
-static guint
-fault_cycles (void)
-{
-  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
-
-  if (env)
-    return MAX (1, atoi (env));
-  return RUNNING_ON_VALGRIND ? 10 : 200;
-}
-
 GST_START_TEST (test_random_faults)
 {
   guint32 seed = fault_seed ();
-  guint i, cycles = fault_cycles ();
+  guint i, cycles = fault_cycles (200, 10);
   Run run = { 0, };
 
   g_print ("sharedpool fault run: seed %u (GST_SHAREDPOOL_FAULT_SEED), "

@@ -887,22 +887,6 @@ fault_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-fault_new_stream (GstHarness * h, gboolean flush)
-{
-  GstSegment segment;
-
-  if (flush) {
-    gst_harness_push_event (h, gst_event_new_flush_start ());
-    gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
-  } else {
-    gst_harness_push_event (h, gst_event_new_eos ());
-    gst_harness_push_event (h, gst_event_new_stream_start ("fault"));
-  }
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
-}
-
-static void
 fault_step (GstHarness * h, Fault * f, GRand * rand, guint64 * seq)
 {
   static const GstFlowReturn flows[] = { GST_FLOW_OK, GST_FLOW_OK,
@@ -953,10 +937,8 @@ fault_step (GstHarness * h, Fault * f, GRand * rand, guint64 * seq)
 GST_START_TEST (test_random_faults)
 {
   GstHarness *h = gst_harness_new ("watermarkqueue");
-  const gchar *env = g_getenv ("GST_SHAREDPOOL_FAULT_CYCLES");
-  const gchar *seed_env = g_getenv ("GST_SHAREDPOOL_FAULT_SEED");
-  guint32 seed = seed_env ? atoi (seed_env) : g_random_int ();
-  guint i, n = env ? atoi (env) : RUNNING_ON_VALGRIND ? 30 : 300;
+  guint32 seed = fault_seed ();
+  guint i, n = fault_cycles (300, 30);
   GRand *rand = g_rand_new_with_seed (seed);
   GstPad *src = gst_element_get_static_pad (h->element, "src");
   Fault f = { GST_FLOW_OK, 0, 0 };
