@@ -10,6 +10,9 @@
 #                                 with CYCLES cycles each (default 5000;
 #                                 GST_SHAREDPOOL_FAULT_SEED replays a seed)
 #
+#   -j N before the command (or NINJA_JOBS=N) limits the build to N jobs;
+#   MESON_TESTTHREADS=N limits the tests run at once.
+#
 # Each command first installs the Debian packages it needs (with apt-get when
 # run as root, otherwise it prints the command to run) and configures meson
 # into ./build (BUILD_DIR overrides).
@@ -59,7 +62,7 @@ install_deps() {
 setup() {
   install_deps
   [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dtests=enabled
-  ninja -C "$BUILD"
+  ninja -C "$BUILD" ${NINJA_JOBS:+-j "$NINJA_JOBS"}
 }
 
 # Prints "N passed, N failed, N skipped" from meson's test log.
@@ -103,7 +106,8 @@ system_python() {
 
 cmd_demo() {
   setup
-  "$(system_python)" tools/capture-demo.py "$BUILD" "$@"
+  meson devenv -C "$BUILD" -w "$PWD" "$(system_python)" tools/capture-demo.py \
+    "$BUILD" "$@"
 }
 
 cmd_bench() {
@@ -118,13 +122,21 @@ cmd_stress() {
     elements_fanout elements_watermarkqueue
 }
 
+if [ "${1:-}" = "-j" ] && [ $# -ge 2 ]; then
+  NINJA_JOBS=$2
+  shift 2
+fi
+case "${NINJA_JOBS:-1}" in
+  '' | *[!0-9]* | 0) echo "dev.sh: -j/NINJA_JOBS needs a number >= 1" >&2; exit 2 ;;
+esac
+
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   stress) shift; cmd_stress "$@" ;;
   *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

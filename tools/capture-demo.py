@@ -3,7 +3,11 @@
 stock GStreamer and once through sharedpool, both under the allocstats
 tracer, then the allocations side by side and a plot.
 
-usage: capture-demo.py BUILDDIR [--seconds S] [--outdir DIR]
+usage: meson devenv -C BUILDDIR -w . tools/capture-demo.py BUILDDIR
+           [--seconds S] [--outdir DIR]
+
+(`./dev.sh demo` runs it so: `meson devenv` puts the build's plugins on
+GStreamer's path.)
 
 The pipeline is what a capture application runs: a live 640x480 source at
 30 fps, fanned out to a JPEG encoder branch and a raw branch (a display
@@ -132,7 +136,7 @@ def main():
     builddir = os.path.abspath(args.builddir)
     outdir = os.path.abspath(args.outdir or os.path.join(builddir, "demo"))
     os.makedirs(outdir, exist_ok=True)
-    env = dict(os.environ, GST_PLUGIN_PATH_1_0=builddir,
+    env = dict(os.environ,
                GST_REGISTRY_1_0=os.path.join(outdir, "registry.bin"))
 
     stock, ours = pipelines(int(args.seconds * 30),

@@ -4,10 +4,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the registry reference of each element and tracer into its page.
 
-    tools/gen-element-docs.py [--build-dir BUILD] [--docs-dir DOCS] [--check]
+    meson devenv -C BUILD -w . tools/gen-element-docs.py [--build-dir BUILD]
+        [--docs-dir DOCS] [--check]
 
-Loads the plugins of a build tree (GST_PLUGIN_PATH_1_0=BUILD, no system
-plugins, a throw-away registry), introspects every element and tracer they
+Loads the plugins of a build tree (on GStreamer's plugin path, which
+`meson devenv` sets; no system plugins, a throw-away registry), introspects every element and tracer they
 register (properties with types, ranges, defaults, flags and blurbs; pad
 templates with caps; signals) with PyGObject, and rewrites the part of the
 feature's page between these two lines, leaving the rest of the page, the
@@ -75,9 +76,9 @@ class Error(Exception):
     pass
 
 
-def load_gst(build_dir, registry):
-    """Imports Gst with only the build's plugins in the registry."""
-    os.environ['GST_PLUGIN_PATH_1_0'] = build_dir
+def load_gst(registry):
+    """Imports Gst with only the plugins on GST_PLUGIN_PATH_1_0 (the
+    build's, under `meson devenv`) in the registry."""
     os.environ['GST_PLUGIN_SYSTEM_PATH_1_0'] = ''
     os.environ['GST_REGISTRY_1_0'] = registry
     os.environ.pop('GST_TRACERS', None)
@@ -327,7 +328,9 @@ def build_features(Gst, build_dir):
             if isinstance(f, (Gst.ElementFactory, Gst.TracerFactory)):
                 features[f.get_name()] = (f, plugin.get_name())
     if not features:
-        raise Error('no element or tracer in the plugins of %s' % build_dir)
+        raise Error('no element or tracer in the plugins of %s: is it on '
+                    'GST_PLUGIN_PATH_1_0? (run this under `meson devenv -C '
+                    '%s -w .`)' % (build_dir, build_dir))
     unmapped = sorted(set(features) - set(PAGES))
     if unmapped:
         raise Error('no page for %s: add it to PAGES in %s' %
@@ -396,8 +399,7 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix='gen-element-docs-') as tmp:
-        GObject, Gst = load_gst(os.path.abspath(args.build_dir),
-                                os.path.join(tmp, 'registry.bin'))
+        GObject, Gst = load_gst(os.path.join(tmp, 'registry.bin'))
         try:
             features = build_features(Gst, args.build_dir)
             ok = update(args, Describer(GObject, Gst), features)
@@ -405,8 +407,9 @@ def main():
             print('error: %s' % e, file=sys.stderr)
             return ERROR
     if not ok and args.check:
-        print('out of date: run tools/gen-element-docs.py --build-dir %s' %
-              args.build_dir)
+        print('out of date: run meson devenv -C %s -w . '
+              'tools/gen-element-docs.py --build-dir %s' %
+              (args.build_dir, args.build_dir))
         return OUT_OF_DATE
     return 0
 

@@ -10,10 +10,9 @@ and GstSharedPool.buffer_get_frame_batch_meta() tells, for each frame,
 which source it came from, where it sits in the batch and its original
 timestamp.
 
-Run it against a build tree (the meson test does this):
+Run it against a build tree (the meson test sets the same paths):
 
-    GI_TYPELIB_PATH=build/gst/sharedpool LD_LIBRARY_PATH=build/gst/sharedpool \\
-    GST_PLUGIN_PATH=build python3 examples/python/framebatch.py
+    meson devenv -C build -w . python3 examples/python/framebatch.py
 
 Exits with 77 (skipped) when PyGObject or the typelibs are missing, 1 when
 a batch is not what the policy promises.

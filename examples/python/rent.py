@@ -8,13 +8,12 @@ Rents exact-size buffers from a GstSharedPool, reads the pool's stats,
 gives the buffers back, then runs a pipeline through the `sharedpool`
 element and prints the element's stats.
 
-Run it against a build tree (the meson test does this):
+Run it against a build tree (the meson test sets the same paths):
 
-    GI_TYPELIB_PATH=build/gst/sharedpool LD_LIBRARY_PATH=build/gst/sharedpool \\
-    GST_PLUGIN_PATH=build python3 examples/python/rent.py
+    meson devenv -C build -w . python3 examples/python/rent.py
 
 or, once installed, with no variables at all when the prefix is /usr
-(otherwise GI_TYPELIB_PATH, LD_LIBRARY_PATH and GST_PLUGIN_PATH point into
+(otherwise GI_TYPELIB_PATH, LD_LIBRARY_PATH and GST_PLUGIN_PATH_1_0 point into
 the prefix). Exits with 77 (skipped) when PyGObject or the typelibs are
 missing.
 """

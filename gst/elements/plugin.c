@@ -7,7 +7,18 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Registers the elements of the "sharedpoolelements" plugin. */
+/**
+ * plugin-sharedpoolelements:
+ *
+ * Elements for pooled media buffers: `sharedpool` hands a keyed,
+ * size-bucketed #GstSharedPool to upstream; `fanout` sends each buffer to
+ * several branches without copying, each branch on its own thread with
+ * pause/resume watermarks; `framebatch` batches the frames of several
+ * producers into buffer lists; `watermarkqueue` is a queue that blocks or
+ * drops between a pause and a resume watermark.
+ *
+ * Since: 0.1
+ */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -7,7 +7,16 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Registers the tracers of the "sharedpooltracers" plugin. */
+/**
+ * plugin-sharedpooltracers:
+ *
+ * The `allocstats` tracer (`GST_TRACERS=allocstats`): the buffers,
+ * memories and bytes a process allocates and frees, memory recycled by its
+ * allocator and buffers returned to their pools, by element, allocator and
+ * pool type, every interval and in a summary at the end.
+ *
+ * Since: 0.1
+ */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"

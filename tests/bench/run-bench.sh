@@ -11,8 +11,8 @@
 #   the callgrind figures described below;
 # - every other benchmark: each executable BUILDDIR/tests/bench/bench-* and
 #   each script tests/bench/bench-*.sh (called with BUILDDIR as its only
-#   argument), in name order, with the build's plugins on
-#   GST_PLUGIN_PATH_1_0. Each prints its own "bench:" lines.
+#   argument), in name order, under `meson devenv` (the build's plugins
+#   on GStreamer's path). Each prints its own "bench:" lines.
 # --only NAME runs just the benchmark of that name (poolbench, or bench-x
 # for bench-x / bench-x.sh).
 #
@@ -128,7 +128,7 @@ run_others () {
     name=$(basename "$b" .sh)
     [ -z "$only" ] || [ "$only" = "$name" ] || continue
     GST_REGISTRY_1_0=$tmpdir/registry-plugins.bin \
-        GST_PLUGIN_PATH_1_0=$builddir "$b" "$builddir"
+        meson devenv -C "$builddir" -w "$PWD" "$b" "$builddir"
   done
 }
 
