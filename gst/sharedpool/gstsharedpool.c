@@ -203,6 +203,8 @@ static gboolean gst_shared_pool_start (GstBufferPool * pool);
 static gboolean gst_shared_pool_stop (GstBufferPool * pool);
 static GstFlowReturn gst_shared_pool_acquire_buffer (GstBufferPool * pool,
     GstBuffer ** buffer, GstBufferPoolAcquireParams * params);
+static void gst_shared_pool_reset_buffer (GstBufferPool * pool,
+    GstBuffer * buffer);
 static void gst_shared_pool_release_buffer (GstBufferPool * pool,
     GstBuffer * buffer);
 static void gst_shared_pool_flush_start (GstBufferPool * pool);
@@ -237,8 +239,7 @@ gst_shared_pool_class_init (GstSharedPoolClass * klass)
   pool_class->start = gst_shared_pool_start;
   pool_class->stop = gst_shared_pool_stop;
   pool_class->acquire_buffer = gst_shared_pool_acquire_buffer;
-  /* release_buffer resets the buffer itself, saving a call per buffer */
-  pool_class->reset_buffer = NULL;
+  pool_class->reset_buffer = gst_shared_pool_reset_buffer;
   pool_class->release_buffer = gst_shared_pool_release_buffer;
   pool_class->flush_start = gst_shared_pool_flush_start;
 
@@ -912,8 +913,12 @@ too_large:
   }
 }
 
-/* Gives a taken buffer the requested size; no resize call, the memory is
- * ours alone and its block holds every size of its class. */
+/* Gives a taken buffer the requested size. Its block holds every size of
+ * its class, and the memory is ours alone, so the fields are written
+ * directly: gst_memory_resize() would check that the memory is writable,
+ * which also checks its parent buffer, and cost 95 more instructions per
+ * acquire and release (callgrind, poolbench ours-fixed-4k: 787 instead of
+ * 692, +14 %) for a check that cannot fail here. */
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
@@ -934,8 +939,8 @@ prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
   if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED))
     memset (data + end, 0, mem->maxsize - end);
   /* a resize by the last user may have cleared them */
-  GST_MINI_OBJECT_FLAGS (mem) |= self->params.flags &
-      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
+  GST_MINI_OBJECT_FLAG_SET (mem, self->params.flags &
+      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED));
 }
 
 static void
@@ -1023,9 +1028,14 @@ has_unpooled_meta (GstBuffer * buffer)
   return FALSE;
 }
 
-/* Unlike the stock pool, the size is left alone: it is set at acquire. */
+/* Does what the base class's reset does except the resize, and does not
+ * chain up for that reason: the base class resizes every intact buffer to
+ * the configured size, and warns (as a bug of the subclass) about each
+ * buffer whose block is smaller than that, which every sized buffer of a
+ * smaller size class is. Acquire gives each buffer its size instead
+ * (prepare_buffer). */
 static void
-reset_buffer (GstBuffer * buffer)
+gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
   GST_BUFFER_FLAGS (buffer) &= GST_BUFFER_FLAG_TAG_MEMORY;
   GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
@@ -1079,8 +1089,6 @@ gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
   GstMemory *mem = NULL;
   guint32 tag = intact_buffer_tag (self, buffer, &mem);
   BufferStack *stack;
-
-  reset_buffer (buffer);
 
   g_mutex_lock (&self->lock);
   if (G_UNLIKELY (self->track_leaks))

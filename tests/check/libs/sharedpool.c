@@ -371,6 +371,32 @@ GST_START_TEST (test_release_resets_buffer)
 
 GST_END_TEST;
 
+/* The reset is the pool's reset_buffer vfunc, which GstBufferPool calls
+ * before release_buffer: it clears timestamps and unpooled metas, and,
+ * unlike the base class's, leaves a sized buffer smaller than the
+ * configured size at its size. */
+GST_START_TEST (test_reset_buffer_vfunc)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 4096, 0, 0);
+  GstBufferPoolClass *klass = GST_BUFFER_POOL_GET_CLASS (pool);
+  GstBuffer *buf = acquire_sized (pool, 100);
+  GstStructure *info = gst_structure_new_empty ("test-info");
+
+  fail_unless (klass->reset_buffer != NULL);
+  GST_BUFFER_PTS (buf) = 1 * GST_SECOND;
+  gst_buffer_add_protection_meta (buf, info);
+
+  klass->reset_buffer (pool, buf);
+  fail_unless (!GST_BUFFER_PTS_IS_VALID (buf));
+  fail_unless (gst_buffer_get_protection_meta (buf) == NULL);
+  fail_unless_equals_int (gst_buffer_get_size (buf), 100);
+
+  gst_buffer_unref (buf);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A buffer whose memory was replaced is freed on release, not recycled. */
 GST_START_TEST (test_modified_buffer_discarded)
 {
@@ -1846,6 +1872,7 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_sized_reuse_lifo);
   tcase_add_test (tc, test_plain_acquire_on_sized_only_pool);
   tcase_add_test (tc, test_release_resets_buffer);
+  tcase_add_test (tc, test_reset_buffer_vfunc);
   tcase_add_test (tc, test_modified_buffer_discarded);
   tcase_add_test (tc, test_discard_releases_nested_buffer);
   tcase_add_test (tc, test_keyed_reuse_after_renegotiation);
