@@ -41,10 +41,12 @@
  * gst_shared_pool_trim() and the last unref of the pool free them.
  *
  * With track-leaks (gst_shared_pool_config_set_track_leaks(), or the
- * `sharedpool` debug category at level DEBUG or more) the pool remembers
- * the stack trace of each acquire; gst_shared_pool_get_leak_report()
- * lists the buffers still out, and the report is logged as a warning when
- * the pool is set flushing or deactivated with buffers out.
+ * environment variable `GST_SHAREDPOOL_TRACK_LEAKS=1` for every pool
+ * configured while it is set) the pool remembers the stack trace of each
+ * acquire; gst_shared_pool_get_leak_report() lists the buffers still out,
+ * and the report is logged as a warning, in the `sharedpool` debug
+ * category, when the pool is set flushing or deactivated with buffers out.
+ * Debug levels change no behaviour: they do not turn tracking on.
  *
  * Since: 0.1
  */
@@ -71,6 +73,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
 #define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
 #define CONFIG_MAX_IDLE_TIME "GstSharedPool.max-idle-time"
+
+/* turns track-leaks on for every pool configured while it is set */
+#define ENV_TRACK_LEAKS "GST_SHAREDPOOL_TRACK_LEAKS"
 
 #define DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
 /* hits of a stack between two looks at the clock */
@@ -615,6 +620,17 @@ config_block_size (GstSharedPool * self, GstAllocator * allocator,
   return block;
 }
 
+/* GST_SHAREDPOOL_TRACK_LEAKS set to anything but "" or "0". Read at each
+ * set_config, so that it applies to the pools configured while it is
+ * set. */
+static gboolean
+env_track_leaks (void)
+{
+  const gchar *value = g_getenv (ENV_TRACK_LEAKS);
+
+  return value && *value && g_strcmp0 (value, "0") != 0;
+}
+
 static gboolean
 gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
 {
@@ -657,7 +673,7 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
   self->zero_memory = gst_shared_pool_config_get_zero_memory (config);
   self->max_idle_time = gst_shared_pool_config_get_max_idle_time (config);
   self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
-      gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG;
+      env_track_leaks ();
   select_key (self, caps, gst_shared_pool_config_get_key (config), size,
       video_meta ? &info : NULL);
   g_mutex_unlock (&self->lock);
@@ -1709,7 +1725,10 @@ gst_shared_pool_config_get_zero_memory (const GstStructure * config)
  *   acquired
  *
  * Makes the pool remember the stack trace of each acquire, for
- * gst_shared_pool_get_leak_report(). Costs a backtrace per acquire.
+ * gst_shared_pool_get_leak_report(). Costs a backtrace per acquire. The
+ * environment variable `GST_SHAREDPOOL_TRACK_LEAKS`, set to anything but
+ * an empty string or `0`, turns it on for every pool configured while it
+ * is set, whatever the config says.
  *
  * Since: 0.1
  */
