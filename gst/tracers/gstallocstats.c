@@ -148,8 +148,9 @@ G_DEFINE_TYPE_WITH_CODE (GstAllocStats, gst_alloc_stats, GST_TYPE_TRACER,
 
 static GParamSpec *properties[N_PROPS];
 
-/* Created once, like the core tracers' records: the totals, and one per
- * table row. They live until the process exits. */
+/* Created once, in class_init, like the core tracers' records: the
+ * totals' record, and one per table for its rows. They live until the
+ * process exits. */
 static GstTracerRecord *tr_totals;
 static GstTracerRecord *tr_tables[N_TABLES];
 
