@@ -170,7 +170,7 @@ typedef GstSharedPoolElementClass GstSharedpoolClass;
 #define gst_shared_pool_element_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstSharedpool, gst_shared_pool_element,
     GST_TYPE_ELEMENT, GST_DEBUG_CATEGORY_INIT (gst_shared_pool_element_debug,
-        "sharedpool", 0, "keyed, size-bucketed buffer pool"));
+        "sharedpoolelement", 0, "sharedpool element"));
 GST_ELEMENT_REGISTER_DEFINE (sharedpool, "sharedpool", GST_RANK_NONE,
     GST_TYPE_SHARED_POOL_ELEMENT);
 
@@ -333,7 +333,8 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
    *
    * Remember where each buffer of the pool was acquired and log the
    * buffers still out, with their stack traces, when the pool is flushed
-   * or deactivated. Also on with GST_DEBUG=sharedpool:5.
+   * or deactivated (a warning of the `sharedpool` debug category). Also on
+   * with the environment variable GST_SHAREDPOOL_TRACK_LEAKS=1.
    */
   g_object_class_install_property (gobject_class, PROP_TRACK_LEAKS,
       g_param_spec_boolean ("track-leaks", "Track leaks",

@@ -721,7 +721,11 @@ no_memory:
 
 /* (Re)initialises the GstMemory part of @bmem. New blocks go through
  * gst_memory_init(); recycled ones are still valid mini objects with a
- * refcount of 1, so only the fields are set again. */
+ * refcount of 1, so only the fields are set again, here. No core helper
+ * sets them on a live memory: gst_memory_init() would init the mini object
+ * again, and its mini-object-created tracer hook would report a recycled
+ * memory as a new allocation (to allocstats and the leaks tracer, which
+ * already track it); gst_memory_resize() sets offset and size only. */
 static void
 bucket_memory_setup (GstBucketAllocator * self, GstBucketMemory * bmem,
     gboolean fresh, GstMemoryFlags flags, GstMemory * parent, gsize maxsize,

@@ -41,10 +41,12 @@
  * gst_shared_pool_trim() and the last unref of the pool free them.
  *
  * With track-leaks (gst_shared_pool_config_set_track_leaks(), or the
- * `sharedpool` debug category at level DEBUG or more) the pool remembers
- * the stack trace of each acquire; gst_shared_pool_get_leak_report()
- * lists the buffers still out, and the report is logged as a warning when
- * the pool is set flushing or deactivated with buffers out.
+ * environment variable `GST_SHAREDPOOL_TRACK_LEAKS=1` for every pool
+ * configured while it is set) the pool remembers the stack trace of each
+ * acquire; gst_shared_pool_get_leak_report() lists the buffers still out,
+ * and the report is logged as a warning, in the `sharedpool` debug
+ * category, when the pool is set flushing or deactivated with buffers out.
+ * Debug levels change no behaviour: they do not turn tracking on.
  *
  * Since: 0.1
  */
@@ -71,6 +73,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
 #define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
 #define CONFIG_MAX_IDLE_TIME "GstSharedPool.max-idle-time"
+
+/* turns track-leaks on for every pool configured while it is set */
+#define ENV_TRACK_LEAKS "GST_SHAREDPOOL_TRACK_LEAKS"
 
 #define DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
 /* hits of a stack between two looks at the clock */
@@ -203,6 +208,8 @@ static gboolean gst_shared_pool_start (GstBufferPool * pool);
 static gboolean gst_shared_pool_stop (GstBufferPool * pool);
 static GstFlowReturn gst_shared_pool_acquire_buffer (GstBufferPool * pool,
     GstBuffer ** buffer, GstBufferPoolAcquireParams * params);
+static void gst_shared_pool_reset_buffer (GstBufferPool * pool,
+    GstBuffer * buffer);
 static void gst_shared_pool_release_buffer (GstBufferPool * pool,
     GstBuffer * buffer);
 static void gst_shared_pool_flush_start (GstBufferPool * pool);
@@ -237,8 +244,7 @@ gst_shared_pool_class_init (GstSharedPoolClass * klass)
   pool_class->start = gst_shared_pool_start;
   pool_class->stop = gst_shared_pool_stop;
   pool_class->acquire_buffer = gst_shared_pool_acquire_buffer;
-  /* release_buffer resets the buffer itself, saving a call per buffer */
-  pool_class->reset_buffer = NULL;
+  pool_class->reset_buffer = gst_shared_pool_reset_buffer;
   pool_class->release_buffer = gst_shared_pool_release_buffer;
   pool_class->flush_start = gst_shared_pool_flush_start;
 
@@ -614,6 +620,17 @@ config_block_size (GstSharedPool * self, GstAllocator * allocator,
   return block;
 }
 
+/* GST_SHAREDPOOL_TRACK_LEAKS set to anything but "" or "0". Read at each
+ * set_config, so that it applies to the pools configured while it is
+ * set. */
+static gboolean
+env_track_leaks (void)
+{
+  const gchar *value = g_getenv (ENV_TRACK_LEAKS);
+
+  return value && *value && g_strcmp0 (value, "0") != 0;
+}
+
 static gboolean
 gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
 {
@@ -656,7 +673,7 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
   self->zero_memory = gst_shared_pool_config_get_zero_memory (config);
   self->max_idle_time = gst_shared_pool_config_get_max_idle_time (config);
   self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
-      gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG;
+      env_track_leaks ();
   select_key (self, caps, gst_shared_pool_config_get_key (config), size,
       video_meta ? &info : NULL);
   g_mutex_unlock (&self->lock);
@@ -912,8 +929,12 @@ too_large:
   }
 }
 
-/* Gives a taken buffer the requested size; no resize call, the memory is
- * ours alone and its block holds every size of its class. */
+/* Gives a taken buffer the requested size. Its block holds every size of
+ * its class, and the memory is ours alone, so the fields are written
+ * directly: gst_memory_resize() would check that the memory is writable,
+ * which also checks its parent buffer, and cost 95 more instructions per
+ * acquire and release (callgrind, poolbench ours-fixed-4k: 787 instead of
+ * 692, +14 %) for a check that cannot fail here. */
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
@@ -934,8 +955,8 @@ prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
   if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED))
     memset (data + end, 0, mem->maxsize - end);
   /* a resize by the last user may have cleared them */
-  GST_MINI_OBJECT_FLAGS (mem) |= self->params.flags &
-      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
+  GST_MINI_OBJECT_FLAG_SET (mem, self->params.flags &
+      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED));
 }
 
 static void
@@ -1023,9 +1044,14 @@ has_unpooled_meta (GstBuffer * buffer)
   return FALSE;
 }
 
-/* Unlike the stock pool, the size is left alone: it is set at acquire. */
+/* Does what the base class's reset does except the resize, and does not
+ * chain up for that reason: the base class resizes every intact buffer to
+ * the configured size, and warns (as a bug of the subclass) about each
+ * buffer whose block is smaller than that, which every sized buffer of a
+ * smaller size class is. Acquire gives each buffer its size instead
+ * (prepare_buffer). */
 static void
-reset_buffer (GstBuffer * buffer)
+gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
   GST_BUFFER_FLAGS (buffer) &= GST_BUFFER_FLAG_TAG_MEMORY;
   GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
@@ -1079,8 +1105,6 @@ gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
   GstMemory *mem = NULL;
   guint32 tag = intact_buffer_tag (self, buffer, &mem);
   BufferStack *stack;
-
-  reset_buffer (buffer);
 
   g_mutex_lock (&self->lock);
   if (G_UNLIKELY (self->track_leaks))
@@ -1701,7 +1725,10 @@ gst_shared_pool_config_get_zero_memory (const GstStructure * config)
  *   acquired
  *
  * Makes the pool remember the stack trace of each acquire, for
- * gst_shared_pool_get_leak_report(). Costs a backtrace per acquire.
+ * gst_shared_pool_get_leak_report(). Costs a backtrace per acquire. The
+ * environment variable `GST_SHAREDPOOL_TRACK_LEAKS`, set to anything but
+ * an empty string or `0`, turns it on for every pool configured while it
+ * is set, whatever the config says.
  *
  * Since: 0.1
  */

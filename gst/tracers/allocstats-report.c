@@ -24,31 +24,14 @@
 #define MAX_ROWS_OTHER "(other)"
 #define MIN_NAME_WIDTH 24
 
+#define COUNTER_DEF(id, name, description) [COUNTER_##id] = {name, description},
+const AllocStatsCounterDef allocstats_counters[N_COUNTERS] = {
+  ALLOCSTATS_COUNTERS (COUNTER_DEF)
+};
+
+#undef COUNTER_DEF
+
 /* *INDENT-OFF* */
-const gchar *const allocstats_counter_names[N_COUNTERS] = {
-  "buffers-created", "buffers-freed",
-  "memories-created", "memories-freed", "memories-recycled", "memories-shared",
-  "bytes-allocated", "bytes-freed",
-  "pool-new", "pool-reuses", "pool-returns", "pool-freed",
-};
-
-static const gchar *const counter_descriptions[N_COUNTERS] = {
-  "GstBuffers created",
-  "GstBuffers freed",
-  "GstMemory objects created (real allocations: recycled memory is not "
-      "created again)",
-  "GstMemory objects freed",
-  "GstMemory objects whose last unref did not free them (kept by their "
-      "allocator for reuse)",
-  "GstMemory objects created as shares (sub-memories, no bytes of their own)",
-  "maxsize bytes of the GstMemory objects created (shares excluded)",
-  "maxsize bytes of the GstMemory objects freed",
-  "pooled buffers seen in use for the first time",
-  "pooled buffers seen in use again after a return to their pool",
-  "buffers handed back to their pool by their last unref",
-  "buffers freed after they had been returned to their pool",
-};
-
 static const AllocStatsTableDef table_defs[N_TABLES] = {
   {"elements", "element", "element (first pusher)",
    "name of the element whose pad first pushed the objects",
@@ -98,12 +81,16 @@ record_sink (GstTracerRecord * record)
   return record;
 }
 
-static GstTracerRecord *
-table_record_new (const AllocStatsTableDef * def)
+/* The record of one row of table @id. A table's columns are not a
+ * table of their own: all tables have TABLE_COLUMNS, passed one by one. */
+GstTracerRecord *
+allocstats_table_record_new (AllocStatsTableId id)
 {
+  const AllocStatsTableDef *def = &table_defs[id];
   gchar *name = g_strdup_printf ("allocstats-%s.class", def->singular);
   GstTracerRecord *record;
 
+  G_STATIC_ASSERT (TABLE_COLUMNS == 4);
   record = gst_tracer_record_new (name,
       "name", GST_TYPE_STRUCTURE,
       value_spec (G_TYPE_STRING, def->key_description, FALSE),
@@ -126,14 +113,12 @@ allocstats_table_init (AllocStatsTable * table, AllocStatsTableId id)
   table->def = &table_defs[id];
   table->rows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) row_free);
-  table->record = table_record_new (table->def);
 }
 
 void
 allocstats_table_clear (AllocStatsTable * table)
 {
   g_clear_pointer (&table->rows, g_hash_table_destroy);
-  gst_clear_object (&table->record);
 }
 
 /* The row of @name; once @max_rows rows exist, new names share one
@@ -173,57 +158,49 @@ table_sorted_rows (const AllocStatsTable * table)
   return g_list_sort (g_hash_table_get_values (table->rows), row_compare);
 }
 
+/* The fields of the totals record and the values of each of its logs,
+ * both from ALLOCSTATS_COUNTERS, so they cannot disagree. */
+#define RECORD_FIELD(id, name, description) \
+    name, GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, description, TRUE),
+#define RECORD_VALUE(id, name, description) snap->counters[COUNTER_##id],
+
 GstTracerRecord *
 allocstats_totals_record_new (void)
 {
-  const gchar *const *n = allocstats_counter_names;
-  const gchar *const *d = counter_descriptions;
-
-  /* *INDENT-OFF* */
   return record_sink (gst_tracer_record_new ("allocstats.class",
-      "time", GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64,
-          "nanoseconds since the tracer started", FALSE),
-      n[0], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[0], TRUE),
-      n[1], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[1], TRUE),
-      n[2], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[2], TRUE),
-      n[3], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[3], TRUE),
-      n[4], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[4], TRUE),
-      n[5], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[5], TRUE),
-      n[6], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[6], TRUE),
-      n[7], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[7], TRUE),
-      n[8], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[8], TRUE),
-      n[9], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[9], TRUE),
-      n[10], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[10], TRUE),
-      n[11], GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64, d[11], TRUE),
-      "final", GST_TYPE_STRUCTURE, value_spec (G_TYPE_BOOLEAN,
-          "TRUE for the record written when the tracer finishes", FALSE),
-      NULL));
-  /* *INDENT-ON* */
+          "time", GST_TYPE_STRUCTURE, value_spec (G_TYPE_UINT64,
+              "nanoseconds since the tracer started", FALSE),
+          ALLOCSTATS_COUNTERS (RECORD_FIELD)
+          "final", GST_TYPE_STRUCTURE, value_spec (G_TYPE_BOOLEAN,
+              "TRUE for the record written when the tracer finishes", FALSE),
+          NULL));
 }
 
 void
 allocstats_log_totals (GstTracerRecord * record,
     const AllocStatsSnapshot * snap, gboolean final)
 {
-  const guint64 *c = snap->counters;
-
-  gst_tracer_record_log (record, (guint64) snap->time, c[0], c[1], c[2],
-      c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], final);
+  gst_tracer_record_log (record, (guint64) snap->time,
+      ALLOCSTATS_COUNTERS (RECORD_VALUE) final);
 }
 
+#undef RECORD_FIELD
+#undef RECORD_VALUE
+
 void
-allocstats_log_tables (const AllocStatsSnapshot * snap)
+allocstats_log_tables (GstTracerRecord * const *records,
+    const AllocStatsSnapshot * snap)
 {
   guint t;
 
+  G_STATIC_ASSERT (TABLE_COLUMNS == 4);
   for (t = 0; t < N_TABLES; t++) {
-    const AllocStatsTable *table = &snap->tables[t];
-    GList *rows = table_sorted_rows (table), *l;
+    GList *rows = table_sorted_rows (&snap->tables[t]), *l;
 
     for (l = rows; l; l = l->next) {
       const AllocStatsRow *row = l->data;
 
-      gst_tracer_record_log (table->record, row->name, row->v[0], row->v[1],
+      gst_tracer_record_log (records[t], row->name, row->v[0], row->v[1],
           row->v[2], row->v[3]);
     }
     g_list_free (rows);
@@ -243,7 +220,7 @@ allocstats_csv_begin (FILE * out)
 
   fputs ("time", out);
   for (i = 0; i < N_COUNTERS; i++)
-    fprintf (out, ",%s", allocstats_counter_names[i]);
+    fprintf (out, ",%s", allocstats_counters[i].name);
   fputs (",final\n", out);
 }
 
@@ -288,7 +265,7 @@ json_counters (FILE * out, const AllocStatsSnapshot * snap)
 
   fprintf (out, "{\"time\": %.6f", seconds (snap->time));
   for (i = 0; i < N_COUNTERS; i++)
-    fprintf (out, ", \"%s\": %" G_GUINT64_FORMAT, allocstats_counter_names[i],
+    fprintf (out, ", \"%s\": %" G_GUINT64_FORMAT, allocstats_counters[i].name,
         snap->counters[i]);
   fputc ('}', out);
 }
@@ -482,7 +459,7 @@ allocstats_to_structure (const AllocStatsSnapshot * snap)
   guint i;
 
   for (i = 0; i < N_COUNTERS; i++)
-    gst_structure_set (s, allocstats_counter_names[i], G_TYPE_UINT64,
+    gst_structure_set (s, allocstats_counters[i].name, G_TYPE_UINT64,
         snap->counters[i], NULL);
   for (i = 0; i < N_TABLES; i++)
     append_table_value (s, &snap->tables[i]);

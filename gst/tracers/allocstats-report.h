@@ -18,24 +18,51 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
-/* Totals since the tracer started; the names are the CSV columns, the JSON
- * and stats fields and the record fields. */
+/* The totals since the tracer started, one row each: the id, the name (of
+ * the CSV column, the JSON, stats and record field) and the description
+ * (of the record field). Every output is generated from this table, the
+ * record's varargs included, so adding a counter is adding a row (and
+ * counting it). All counters are guint64. */
+/* *INDENT-OFF* */
+#define ALLOCSTATS_COUNTERS(COUNTER)                                         \
+  COUNTER (BUFFERS_CREATED, "buffers-created", "GstBuffers created")        \
+  COUNTER (BUFFERS_FREED, "buffers-freed", "GstBuffers freed")              \
+  COUNTER (MEMORIES_CREATED, "memories-created",                            \
+      "GstMemory objects created (real allocations: recycled memory is "     \
+      "not created again)")                                                 \
+  COUNTER (MEMORIES_FREED, "memories-freed", "GstMemory objects freed")     \
+  COUNTER (MEMORIES_RECYCLED, "memories-recycled",                          \
+      "GstMemory objects whose last unref did not free them (kept by "       \
+      "their allocator for reuse)")                                         \
+  COUNTER (MEMORIES_SHARED, "memories-shared",                              \
+      "GstMemory objects created as shares (sub-memories, no bytes of "      \
+      "their own)")                                                         \
+  COUNTER (BYTES_ALLOCATED, "bytes-allocated",                              \
+      "maxsize bytes of the GstMemory objects created (shares excluded)")   \
+  COUNTER (BYTES_FREED, "bytes-freed",                                      \
+      "maxsize bytes of the GstMemory objects freed")                       \
+  COUNTER (POOL_NEW, "pool-new",                                            \
+      "pooled buffers seen in use for the first time")                      \
+  COUNTER (POOL_REUSES, "pool-reuses",                                      \
+      "pooled buffers seen in use again after a return to their pool")      \
+  COUNTER (POOL_RETURNS, "pool-returns",                                    \
+      "buffers handed back to their pool by their last unref")              \
+  COUNTER (POOL_FREED, "pool-freed",                                        \
+      "buffers freed after they had been returned to their pool")
+/* *INDENT-ON* */
+#define ALLOCSTATS_COUNTER_ID(id, name, description) COUNTER_##id,
     typedef enum
 {
-  COUNTER_BUFFERS_CREATED,
-  COUNTER_BUFFERS_FREED,
-  COUNTER_MEMORIES_CREATED,
-  COUNTER_MEMORIES_FREED,
-  COUNTER_MEMORIES_RECYCLED,
-  COUNTER_MEMORIES_SHARED,
-  COUNTER_BYTES_ALLOCATED,
-  COUNTER_BYTES_FREED,
-  COUNTER_POOL_NEW,
-  COUNTER_POOL_REUSES,
-  COUNTER_POOL_RETURNS,
-  COUNTER_POOL_FREED,
+  ALLOCSTATS_COUNTERS (ALLOCSTATS_COUNTER_ID)
   N_COUNTERS
 } AllocStatsCounter;
+#undef ALLOCSTATS_COUNTER_ID
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *description;
+} AllocStatsCounterDef;
 
 /* One table per thing the counts are broken down by. */
 typedef enum
@@ -93,7 +120,6 @@ typedef struct
 {
   const AllocStatsTableDef *def;
   GHashTable *rows;             /* name -> AllocStatsRow, owns both */
-  GstTracerRecord *record;
 } AllocStatsTable;
 
 /* What the report functions read, under the tracer's object lock. */
@@ -104,17 +130,20 @@ typedef struct
   AllocStatsTable *tables;      /* N_TABLES */
 } AllocStatsSnapshot;
 
-extern const gchar *const allocstats_counter_names[N_COUNTERS];
+extern const AllocStatsCounterDef allocstats_counters[N_COUNTERS];
 
 void allocstats_table_init (AllocStatsTable * table, AllocStatsTableId id);
 void allocstats_table_clear (AllocStatsTable * table);
 AllocStatsRow *allocstats_table_row (AllocStatsTable * table,
     const gchar * name, guint max_rows);
 
+/* The tracer records: created once, in the tracer's class_init. */
 GstTracerRecord *allocstats_totals_record_new (void);
+GstTracerRecord *allocstats_table_record_new (AllocStatsTableId id);
 void allocstats_log_totals (GstTracerRecord * record,
     const AllocStatsSnapshot * snap, gboolean final);
-void allocstats_log_tables (const AllocStatsSnapshot * snap);
+void allocstats_log_tables (GstTracerRecord * const *records,
+    const AllocStatsSnapshot * snap);
 
 void allocstats_csv_begin (FILE * out);
 void allocstats_csv_row (FILE * out, const AllocStatsSnapshot * snap,

@@ -48,9 +48,9 @@
  *
  * It logs one `allocstats` tracer record per interval and a final one,
  * with per-element, per-allocator and per-pool records, prints a summary
- * table on stderr when it is finalized (by gst_deinit(), or at exit for
- * programs that never call it), and can write the interval rows to a CSV
- * or JSON file. See docs/allocstats.md.
+ * table on stderr when it is finalized by gst_deinit() (a program that
+ * never calls it gets the interval rows only), and can write the interval
+ * rows to a CSV or JSON file. See docs/allocstats.md.
  *
  * ## Example
  * |[
@@ -64,7 +64,6 @@
 #endif
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "gstallocstats.h"
@@ -137,11 +136,9 @@ struct _GstAllocStats
   GstClockTime next_row;        /* GST_CLOCK_TIME_NONE: no interval rows */
   GstClockTimeDiff ts_offset;   /* hook time to gst_util_get_timestamp () */
   gboolean have_ts_offset;
-  GstTracerRecord *record;
   FILE *out;
   gboolean json;
   guint n_rows;
-  gboolean finished;
 };
 
 #define gst_alloc_stats_parent_class parent_class
@@ -151,10 +148,11 @@ G_DEFINE_TYPE_WITH_CODE (GstAllocStats, gst_alloc_stats, GST_TYPE_TRACER,
 
 static GParamSpec *properties[N_PROPS];
 
-/* Tracers not finalized yet, finished at exit when the program never calls
- * gst_deinit(). Plugins are never unloaded, so the handler stays valid. */
-G_LOCK_DEFINE_STATIC (live_tracers);
-static GList *live_tracers;
+/* Created once, in class_init, like the core tracers' records: the
+ * totals' record, and one per table for its rows. They live until the
+ * process exits. */
+static GstTracerRecord *tr_totals;
+static GstTracerRecord *tr_tables[N_TABLES];
 
 /* The buffer or list the calling thread pushes now. */
 static GPrivate pushing;
@@ -193,11 +191,16 @@ static void
 gst_alloc_stats_class_init (GstAllocStatsClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  guint i;
 
   gobject_class->constructed = gst_alloc_stats_constructed;
   gobject_class->finalize = gst_alloc_stats_finalize;
   gobject_class->set_property = gst_alloc_stats_set_property;
   gobject_class->get_property = gst_alloc_stats_get_property;
+
+  tr_totals = allocstats_totals_record_new ();
+  for (i = 0; i < N_TABLES; i++)
+    tr_tables[i] = allocstats_table_record_new (i);
 
   /**
    * GstAllocStats:interval:
@@ -283,7 +286,6 @@ gst_alloc_stats_init (GstAllocStats * self)
   self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (i = 0; i < N_TABLES; i++)
     allocstats_table_init (&self->tables[i], i);
-  self->record = allocstats_totals_record_new ();
 }
 
 static void
@@ -466,7 +468,7 @@ write_row (GstAllocStats * self, GstClockTime ts, gboolean final)
   AllocStatsSnapshot snap;
 
   take_snapshot (self, ts, &snap);
-  allocstats_log_totals (self->record, &snap, final);
+  allocstats_log_totals (tr_totals, &snap, final);
   if (self->out == NULL)
     return;
 
@@ -486,7 +488,7 @@ maybe_write_row (GstAllocStats * self, GstClockTime ts)
 {
   GstClockTime now, interval;
 
-  if (self->next_row == GST_CLOCK_TIME_NONE || self->finished)
+  if (self->next_row == GST_CLOCK_TIME_NONE)
     return;
   if (G_UNLIKELY (!self->have_ts_offset)) {
     self->ts_offset = GST_CLOCK_DIFF (ts, gst_util_get_timestamp ());
@@ -533,8 +535,9 @@ counted_nothing (const AllocStatsSnapshot * snap)
       snap->counters[COUNTER_MEMORIES_CREATED] == 0;
 }
 
-/* Writes the final records, row and summary once: from finalize, or at
- * exit for a program that never calls gst_deinit(). */
+/* Writes the final records, row and summary, at finalize: by gst_deinit()
+ * (a program that never calls it gets none of them, as with the core
+ * tracers). */
 static void
 gst_alloc_stats_finish (GstAllocStats * self)
 {
@@ -543,13 +546,9 @@ gst_alloc_stats_finish (GstAllocStats * self)
   gchar *summary = NULL;
 
   allocstats_lock (self);
-  if (self->finished)
-    goto done;
-
   write_row (self, now, TRUE);
-  self->finished = TRUE;
   take_snapshot (self, now, &snap);
-  allocstats_log_tables (&snap);
+  allocstats_log_tables (tr_tables, &snap);
   if (self->out) {
     if (self->json)
       allocstats_json_end (self->out, &snap);
@@ -560,34 +559,11 @@ gst_alloc_stats_finish (GstAllocStats * self)
    * buffer or a memory has nothing to say */
   if (self->summary && !counted_nothing (&snap))
     summary = allocstats_summary (&snap);
-
-done:
   GST_OBJECT_UNLOCK (self);
+
   if (summary)
     g_printerr ("%s", summary);
   g_free (summary);
-}
-
-static void
-finish_live_tracers (void)
-{
-  G_LOCK (live_tracers);
-  g_list_foreach (live_tracers, (GFunc) gst_alloc_stats_finish, NULL);
-  G_UNLOCK (live_tracers);
-}
-
-static void
-track_live_tracer (GstAllocStats * self)
-{
-  static gsize registered = 0;
-
-  if (g_once_init_enter (&registered)) {
-    atexit (finish_live_tracers);
-    g_once_init_leave (&registered, 1);
-  }
-  G_LOCK (live_tracers);
-  live_tracers = g_list_prepend (live_tracers, self);
-  G_UNLOCK (live_tracers);
 }
 
 static AllocStatsRow *
@@ -944,7 +920,6 @@ gst_alloc_stats_constructed (GObject * object)
   /* the first row: everything at 0 */
   write_row (self, self->start, FALSE);
 
-  track_live_tracer (self);
   gst_alloc_stats_register_hooks (self);
 }
 
@@ -954,15 +929,11 @@ gst_alloc_stats_finalize (GObject * object)
   GstAllocStats *self = GST_ALLOC_STATS (object);
   guint i;
 
-  G_LOCK (live_tracers);
-  live_tracers = g_list_remove (live_tracers, self);
-  G_UNLOCK (live_tracers);
   gst_alloc_stats_finish (self);
 
   g_hash_table_destroy (self->objects);
   for (i = 0; i < N_TABLES; i++)
     allocstats_table_clear (&self->tables[i]);
-  gst_clear_object (&self->record);
   g_free (self->file);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);

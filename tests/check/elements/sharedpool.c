@@ -587,6 +587,25 @@ GST_START_TEST (test_properties_reach_pool)
 
 GST_END_TEST;
 
+/* The element and the library's pool log in categories of their own,
+ * so GST_DEBUG can tell them apart. */
+GST_START_TEST (test_debug_categories)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstDebugCategory *element_cat, *pool_cat;
+
+  GST_DEBUG_CATEGORY_GET (element_cat, "sharedpoolelement");
+  GST_DEBUG_CATEGORY_GET (pool_cat, "sharedpool");
+  fail_unless (element_cat != NULL && pool_cat != NULL);
+  fail_unless (element_cat != pool_cat);
+
+  gst_object_unref (pool);
+  gst_object_unref (sp);
+}
+
+GST_END_TEST;
+
 /* Pops the one warning on @bus, which must contain @text. */
 static void
 expect_one_warning (GstBus * bus, const gchar * text)
@@ -1041,6 +1060,7 @@ sharedpool_element_suite (void)
   tcase_add_test (tc, test_compressed_caps_allocator_only);
   tcase_add_test (tc, test_renegotiation_reuses_key);
   tcase_add_test (tc, test_properties_reach_pool);
+  tcase_add_test (tc, test_debug_categories);
   tcase_add_test (tc, test_max_buffers_below_downstream_min);
   tcase_add_test (tc, test_max_bytes_below_downstream_min);
   tcase_add_test (tc, test_limits_ignored_warning);

@@ -371,6 +371,32 @@ GST_START_TEST (test_release_resets_buffer)
 
 GST_END_TEST;
 
+/* The reset is the pool's reset_buffer vfunc, which GstBufferPool calls
+ * before release_buffer: it clears timestamps and unpooled metas, and,
+ * unlike the base class's, leaves a sized buffer smaller than the
+ * configured size at its size. */
+GST_START_TEST (test_reset_buffer_vfunc)
+{
+  GstBufferPool *pool = new_active_pool ("test/a", 4096, 0, 0);
+  GstBufferPoolClass *klass = GST_BUFFER_POOL_GET_CLASS (pool);
+  GstBuffer *buf = acquire_sized (pool, 100);
+  GstStructure *info = gst_structure_new_empty ("test-info");
+
+  fail_unless (klass->reset_buffer != NULL);
+  GST_BUFFER_PTS (buf) = 1 * GST_SECOND;
+  gst_buffer_add_protection_meta (buf, info);
+
+  klass->reset_buffer (pool, buf);
+  fail_unless (!GST_BUFFER_PTS_IS_VALID (buf));
+  fail_unless (gst_buffer_get_protection_meta (buf) == NULL);
+  fail_unless_equals_int (gst_buffer_get_size (buf), 100);
+
+  gst_buffer_unref (buf);
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A buffer whose memory was replaced is freed on release, not recycled. */
 GST_START_TEST (test_modified_buffer_discarded)
 {
@@ -1575,6 +1601,55 @@ GST_START_TEST (test_leak_report)
 
 GST_END_TEST;
 
+/* Whether @pool tracks leaks: a buffer out is in its report. */
+static gboolean
+pool_tracks_leaks (GstBufferPool * pool)
+{
+  GstBuffer *buf = acquire (pool);
+  gchar *report = gst_shared_pool_get_leak_report (GST_SHARED_POOL (pool));
+  gboolean tracked = report != NULL;
+
+  g_free (report);
+  gst_buffer_unref (buf);
+  return tracked;
+}
+
+/* A debug level changes no behaviour: the sharedpool category at LOG
+ * when the pool is configured does not turn leak tracking on. */
+GST_START_TEST (test_debug_level_does_not_track_leaks)
+{
+  GstBufferPool *pool;
+
+  gst_debug_set_threshold_for_name ("sharedpool", GST_LEVEL_LOG);
+  pool = new_active_pool ("test/a", 1000, 0, 0);
+  gst_debug_unset_threshold_for_name ("sharedpool");
+
+  fail_if (pool_tracks_leaks (pool));
+  stop_and_unref (pool);
+}
+
+GST_END_TEST;
+
+/* GST_SHAREDPOOL_TRACK_LEAKS turns tracking on for the pools configured
+ * while it is set, without the config field; "0" leaves it off. */
+GST_START_TEST (test_track_leaks_env)
+{
+  GstBufferPool *on, *off;
+
+  g_setenv ("GST_SHAREDPOOL_TRACK_LEAKS", "1", TRUE);
+  on = new_active_pool ("test/a", 1000, 0, 0);
+  g_setenv ("GST_SHAREDPOOL_TRACK_LEAKS", "0", TRUE);
+  off = new_active_pool ("test/a", 1000, 0, 0);
+  g_unsetenv ("GST_SHAREDPOOL_TRACK_LEAKS");
+
+  fail_unless (pool_tracks_leaks (on));
+  fail_if (pool_tracks_leaks (off));
+  stop_and_unref (on);
+  stop_and_unref (off);
+}
+
+GST_END_TEST;
+
 /* Stress: 4 threads acquire and release, plain and sized, one or two
  * buffers at a time, against max-buffers 6 so that they wait on each
  * other and evict each other's idle classes. The run must finish: a
@@ -1846,6 +1921,7 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_sized_reuse_lifo);
   tcase_add_test (tc, test_plain_acquire_on_sized_only_pool);
   tcase_add_test (tc, test_release_resets_buffer);
+  tcase_add_test (tc, test_reset_buffer_vfunc);
   tcase_add_test (tc, test_modified_buffer_discarded);
   tcase_add_test (tc, test_discard_releases_nested_buffer);
   tcase_add_test (tc, test_keyed_reuse_after_renegotiation);
@@ -1887,6 +1963,8 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_stats_counts);
   tcase_add_test (tc, test_trim);
   tcase_add_test (tc, test_leak_report);
+  tcase_add_test (tc, test_debug_level_does_not_track_leaks);
+  tcase_add_test (tc, test_track_leaks_env);
   tcase_add_test (tc, test_stress_threads);
 
   tc = tcase_create ("conformance");
