@@ -32,7 +32,10 @@
  * The ALLOCATION query is answered from all linked branches (largest size,
  * largest alignment, prefix and padding, the metas all of them accept) with
  * a minimum number of buffers that covers what the queues can hold plus
- * one in flight, so that a bounded upstream pool never runs dry.
+ * one in flight, so that a bounded upstream pool never runs dry. Each
+ * branch is asked through its queue by its own thread; a branch that has
+ * not answered within a second is answered for from what is known, and
+ * its answer, when it comes, makes upstream negotiate again.
  *
  * Watermarks and the policy are properties of each src pad (set them with
  * `name.src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
@@ -82,6 +85,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
 /* an empty batching queue is looked at every batch-time: less would spin */
 #define MIN_BATCH_TIME                  GST_MSECOND
+/* the longest the ALLOCATION answer waits for a branch's thread */
+#define ALLOCATION_WAIT                 GST_SECOND
 
 enum
 {
@@ -127,9 +132,11 @@ struct _GstFanoutPad
   guint batch_buffers;
   GstClockTime batch_time;
   gboolean playing;             /* batching only in PLAYING */
-  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
 
   /* under the element's lock */
+  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
+  guint answers;                /* ALLOCATION answers it got */
+  gboolean answer_late;         /* upstream was answered without it */
   guint64 seq;                  /* the last item handed to this pad */
   GstFlowReturn last_ret;       /* and what its queue said */
   guint64 refused;              /* balance, key: buffers it refused while
@@ -265,6 +272,30 @@ gst_fanout_wake_router (GstFanout * self)
   g_mutex_unlock (&self->lock);
 }
 
+/* From the pad's thread: its downstream answered the ALLOCATION query
+ * posted in its queue (@answer NULL: it did not answer). An answer
+ * upstream went without is news for upstream: it is asked to negotiate
+ * again, and gets it then. */
+static void
+gst_fanout_pad_answered (GstFanoutPad * fpad, GstQuery * answer)
+{
+  GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
+  gboolean late;
+
+  g_mutex_lock (&self->lock);
+  gst_query_replace (&fpad->allocation, answer);
+  fpad->answers++;
+  late = fpad->answer_late;
+  fpad->answer_late = FALSE;
+  g_cond_broadcast (&self->room_cond);
+  g_mutex_unlock (&self->lock);
+
+  if (late) {
+    GST_DEBUG_OBJECT (fpad, "late ALLOCATION answer: reconfiguring");
+    gst_pad_push_event (self->sinkpad, gst_event_new_reconfigure ());
+  }
+}
+
 /* Called by the pad's queue with no lock held. */
 static void
 gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
@@ -279,6 +310,10 @@ gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
 
   if (what == GST_WATERMARK_FIFO_ROOM) {
     gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (user_data)));
+    return;
+  }
+  if (what == GST_WATERMARK_FIFO_ANSWERED) {
+    gst_fanout_pad_answered (user_data, GST_QUERY_CAST (dropped));
     return;
   }
 
@@ -1251,53 +1286,130 @@ gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
   return min;
 }
 
-/* A branch's downstream answer to @caps: asked of its peer, or, for a
- * branch that drops rather than waits and has answered before, that
- * answer again: a stuck branch of that kind would block the producer in
- * the query (a queue downstream answers it in order with its data), and
- * it must not freeze the renegotiation of the others. NULL when the peer
- * did not answer. */
-static GstQuery *
-gst_fanout_pad_allocation_answer (GstFanoutPad * fpad, GstPad * peer,
-    GstCaps * caps)
+/* One branch's part in the ALLOCATION answer. */
+typedef struct
 {
-  GstQuery *answer = NULL;
+  GstFanoutPad *pad;
+  gboolean linked;
+  guint asked;                  /* its answer count when asked, or NOT_ASKED */
+  GstQuery *answer;             /* NULL: none */
+} GstFanoutBranchAnswer;
 
-  GST_OBJECT_LOCK (fpad);
-  if (fpad->policy != GST_FANOUT_FULL_POLICY_BLOCK && fpad->allocation)
-    answer = gst_query_ref (fpad->allocation);
-  GST_OBJECT_UNLOCK (fpad);
-  if (answer)
-    return answer;
+#define NOT_ASKED G_MAXUINT
 
-  answer = gst_query_new_allocation (caps, FALSE);
-  if (!gst_pad_query (peer, answer))
-    gst_clear_query (&answer);
-  GST_OBJECT_LOCK (fpad);
-  gst_query_replace (&fpad->allocation, answer);
-  GST_OBJECT_UNLOCK (fpad);
-  return answer;
+/* With the lock: an answer of @fpad's downstream to @caps. */
+static GstQuery *
+gst_fanout_pad_answer_for_locked (GstFanoutPad * fpad, GstCaps * caps)
+{
+  GstCaps *answered = NULL;
+
+  if (fpad->allocation == NULL)
+    return NULL;
+  gst_query_parse_allocation (fpad->allocation, &answered, NULL);
+  if (answered != caps && (answered == NULL || caps == NULL ||
+          !gst_caps_is_equal (answered, caps)))
+    return NULL;
+  return gst_query_ref (fpad->allocation);
 }
 
-/* Asks a branch's peer; returns the buffers that downstream keeps. A
- * linked branch that does not answer accepts no meta. */
-static guint
-gst_fanout_allocation_ask (GstFanoutAllocation * a, GstFanoutPad * fpad)
+/* Asks @b's downstream through its queue: its thread asks, in order with
+ * its data, so that the producer never calls into a branch. A branch
+ * that drops rather than waits and has answered before is not asked: its
+ * last answer is taken again (maybe for the previous caps), so that a
+ * stuck one never holds up a renegotiation. */
+static void
+gst_fanout_branch_ask (GstFanout * self, GstFanoutBranchAnswer * b,
+    GstCaps * caps)
 {
-  GstPad *peer = gst_pad_get_peer (GST_PAD_CAST (fpad));
-  GstQuery *answer;
+  GstFanoutPad *fpad = b->pad;
+  gboolean drops = g_atomic_int_get (&fpad->policy) !=
+      GST_FANOUT_FULL_POLICY_BLOCK;
+
+  b->asked = NOT_ASKED;
+  b->linked = gst_pad_is_linked (GST_PAD_CAST (fpad));
+  if (!b->linked)
+    return;
+  g_mutex_lock (&self->lock);
+  if (drops && fpad->allocation)
+    b->answer = gst_query_ref (fpad->allocation);
+  else
+    b->asked = fpad->answers;
+  g_mutex_unlock (&self->lock);
+  if (b->asked != NOT_ASKED && !gst_watermark_fifo_post_query (fpad->fifo,
+          gst_query_new_allocation (caps, FALSE)))
+    b->asked = NOT_ASKED;
+}
+
+/* With the lock: TRUE when @b waits for no answer any more: it came, or
+ * the branch will not answer (flushing, released, parked, deactivated:
+ * each of them wakes the waiter). */
+static gboolean
+gst_fanout_branch_done_locked (GstFanout * self, GstFanoutBranchAnswer * b,
+    GstCaps * caps)
+{
+  GstFanoutPad *fpad = b->pad;
+
+  if (b->asked == NOT_ASKED)
+    return TRUE;
+  if (fpad->answers != b->asked) {
+    b->answer = gst_fanout_pad_answer_for_locked (fpad, caps);
+    /* an answer to an earlier query: the one to ours comes next */
+    b->asked = b->answer || !fpad->allocation ? NOT_ASKED : fpad->answers;
+  }
+  if (b->asked != NOT_ASKED && (!g_ptr_array_find (self->pads, fpad, NULL)
+          || gst_watermark_fifo_get_flow (fpad->fifo) != GST_FLOW_OK))
+    b->asked = NOT_ASKED;
+  return b->asked == NOT_ASKED;
+}
+
+/* Collects the answers of the branches. Each is waited for ALLOCATION_WAIT
+ * at most: a branch whose thread is stuck (in a sink that waits for the
+ * others to preroll, behind a frozen consumer) would otherwise keep the
+ * producer from feeding the others. One that did not answer in time
+ * counts with its last answer to these caps, or as a linked branch that
+ * did not answer; its answer, when it comes, makes upstream negotiate
+ * again. */
+static void
+gst_fanout_collect_answers (GstFanout * self, GstFanoutBranchAnswer * b,
+    guint n, GstCaps * caps)
+{
+  gint64 end = g_get_monotonic_time () + ALLOCATION_WAIT / GST_USECOND;
+  gboolean done;
+  guint i;
+
+  for (i = 0; i < n; i++)
+    gst_fanout_branch_ask (self, &b[i], caps);
+
+  g_mutex_lock (&self->lock);
+  for (;;) {
+    for (i = 0, done = TRUE; i < n; i++)
+      done &= gst_fanout_branch_done_locked (self, &b[i], caps);
+    if (done || !g_cond_wait_until (&self->room_cond, &self->lock, end))
+      break;
+  }
+  for (i = 0; i < n && !done; i++) {
+    if (gst_fanout_branch_done_locked (self, &b[i], caps))
+      continue;
+    GST_WARNING_OBJECT (b[i].pad, "no ALLOCATION answer in time");
+    b[i].pad->answer_late = TRUE;
+    b[i].answer = gst_fanout_pad_answer_for_locked (b[i].pad, caps);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Takes in a branch's answer; returns the buffers its downstream keeps.
+ * A linked branch that did not answer accepts no meta. */
+static guint
+gst_fanout_allocation_take (GstFanoutAllocation * a, GstFanoutBranchAnswer * b)
+{
   guint min = 0;
 
-  if (peer == NULL)
-    return 0;
-  answer = gst_fanout_pad_allocation_answer (fpad, peer, a->caps);
-  if (answer)
-    min = gst_fanout_allocation_merge (a, answer);
-  else
+  if (b->answer)
+    min = gst_fanout_allocation_merge (a, b->answer);
+  else if (b->linked)
     a->metas_void = TRUE;
-  GST_DEBUG_OBJECT (fpad, "downstream answered %" GST_PTR_FORMAT, answer);
-  gst_clear_query (&answer);
-  gst_object_unref (peer);
+  GST_DEBUG_OBJECT (b->pad, "downstream answered %" GST_PTR_FORMAT, b->answer);
+  gst_clear_query (&b->answer);
   return min;
 }
 
@@ -1390,6 +1502,7 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
 {
   GstFanoutAllocation a = { query, };
   GPtrArray *pads = gst_fanout_ref_pads (self);
+  GstFanoutBranchAnswer *b = g_new0 (GstFanoutBranchAnswer, pads->len + 1);
   guint *kept = g_new0 (guint, pads->len + 1);
   GstFanoutMode mode = g_atomic_int_get (&self->mode);
   guint i;
@@ -1397,9 +1510,12 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
   gst_query_parse_allocation (query, &a.caps, NULL);
   gst_allocation_params_init (&a.params);
   a.is_video = a.caps && gst_video_info_from_caps (&a.vinfo, a.caps);
+  for (i = 0; i < pads->len; i++)
+    b[i].pad = g_ptr_array_index (pads, i);
+  gst_fanout_collect_answers (self, b, pads->len, a.caps);
   /* every answer first: the queues count in buffers of the largest size */
   for (i = 0; i < pads->len; i++)
-    kept[i] = gst_fanout_allocation_ask (&a, g_ptr_array_index (pads, i));
+    kept[i] = gst_fanout_allocation_take (&a, &b[i]);
   if (a.is_video)
     a.size = MAX (a.size, GST_VIDEO_INFO_SIZE (&a.vinfo));
   for (i = 0; i < pads->len; i++)
@@ -1409,6 +1525,7 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
       pads->len, a.size, a.min);
 
   g_free (kept);
+  g_free (b);
   g_ptr_array_unref (pads);
   return TRUE;
 }

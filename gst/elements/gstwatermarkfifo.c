@@ -229,7 +229,8 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
   FifoItem *it;
 
   while ((it = gst_queue_array_pop_head_struct (fifo->items))) {
-    if (GST_IS_QUERY (it->obj))
+    /* the writer's query is its own; a posted one is the fifo's */
+    if (it->obj == GST_MINI_OBJECT_CAST (fifo->query))
       continue;
     if (keep && is_stream_state (it->obj))
       g_queue_push_tail (keep, it->obj);
@@ -864,18 +865,52 @@ out:
   return res;
 }
 
+gboolean
+gst_watermark_fifo_post_query (GstWatermarkFifo * fifo, GstQuery * query)
+{
+  FifoItem it = { GST_MINI_OBJECT_CAST (query), 0, 0, GST_CLOCK_TIME_NONE,
+    GST_CLOCK_TIME_NONE
+  };
+
+  g_mutex_lock (&fifo->lock);
+  if (fifo->flow != GST_FLOW_OK)
+    goto refused;
+  enqueue_locked (fifo, &it);
+  g_mutex_unlock (&fifo->lock);
+  return TRUE;
+
+  /* ERRORS */
+refused:
+  {
+    g_mutex_unlock (&fifo->lock);
+    gst_query_unref (query);
+    return FALSE;
+  }
+}
+
 void
 gst_watermark_fifo_query_done (GstWatermarkFifo * fifo, GstQuery * query,
     gboolean result)
 {
+  GstWatermarkLevel level;
+  gboolean posted;
+
   g_mutex_lock (&fifo->lock);
-  if (fifo->query == query) {
+  posted = fifo->query != query;
+  if (!posted) {
     fifo->query_answered = TRUE;
     fifo->query_result = result;
+    fifo->query_popped = FALSE;
+    wake_writer (fifo);
   }
-  fifo->query_popped = FALSE;
-  wake_writer (fifo);
+  level = fifo->level;
   g_mutex_unlock (&fifo->lock);
+
+  if (!posted)
+    return;
+  notify (fifo, GST_WATERMARK_FIFO_ANSWERED,
+      result ? GST_MINI_OBJECT_CAST (query) : NULL, &level);
+  gst_query_unref (query);
 }
 
 /* With the lock: a batching reader waits for its batch until the batch's

@@ -133,12 +133,16 @@ typedef enum
   /* only with gst_watermark_fifo_watch_room(): the reader took the fifo
    * below its pause watermarks (from the reader, no lock held) */
   GST_WATERMARK_FIFO_ROOM,
+  /* a query given with gst_watermark_fifo_post_query() was answered
+   * (from the reader, no lock held): @dropped is the query, or NULL when
+   * the answer was FALSE */
+  GST_WATERMARK_FIFO_ANSWERED,
 } GstWatermarkFifoEvent;
 
 typedef struct _GstWatermarkFifo GstWatermarkFifo;
 
-/* @dropped: the dropped buffer or list for DROPPED (valid for the call
- * only), else NULL; @level: the level right after the event. */
+/* @dropped: the dropped buffer or list for DROPPED, the query for
+ * ANSWERED (valid for the call only: ref it to keep it), else NULL; @level: the level right after the event. */
 typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
     GstWatermarkFifoEvent what, GstMiniObject * dropped,
     const GstWatermarkLevel * level, gpointer user_data);
@@ -203,6 +207,14 @@ GstFlowReturn gst_watermark_fifo_push (GstWatermarkFifo * fifo,
  * flushes or a non-OK flow is set (FALSE then; it waits for a reader that
  * is answering it, so @query is never used after this returns). */
 gboolean gst_watermark_fifo_push_query (GstWatermarkFifo * fifo,
+    GstQuery * query);
+
+/* Queues @query (transfer full) behind the data like push_query(), but
+ * the writer does not wait for it: the reader answers it as any query
+ * (pop, then query_done) and the fifo reports GST_WATERMARK_FIFO_ANSWERED.
+ * A query flushed out is dropped without a report. FALSE (and @query unreffed) when the flow
+ * is not OK: nobody would answer it. */
+gboolean gst_watermark_fifo_post_query (GstWatermarkFifo * fifo,
     GstQuery * query);
 
 /* Reader side. Waits until an item is queued and the flow is OK, or the

@@ -1242,6 +1242,92 @@ GST_START_TEST (test_allocation_no_max_below_min)
 
 GST_END_TEST;
 
+/* A downstream whose ALLOCATION answer waits until it is let go, like a
+ * `queue` answering in order with data its frozen consumer never takes. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint entered;
+  gboolean open;
+  guint reconfigures;           /* RECONFIGURE events upstream got */
+} Gate;
+
+static gboolean
+gated_answer (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  Gate *g = g_object_get_data (G_OBJECT (pad), "gate");
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    g_mutex_lock (&g->lock);
+    g->entered++;
+    g_cond_broadcast (&g->cond);
+    while (!g->open)
+      g_cond_wait (&g->cond, &g->lock);
+    g_mutex_unlock (&g->lock);
+  }
+  return answer_allocation (pad, parent, query);
+}
+
+static GstPadProbeReturn
+count_reconfigure (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Gate *g = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE) {
+    g_mutex_lock (&g->lock);
+    g->reconfigures++;
+    g_cond_broadcast (&g->cond);
+    g_mutex_unlock (&g->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* A branch whose downstream does not answer (its thread is stuck in the
+ * query) cannot hold up the ALLOCATION answer: the producer is answered
+ * from the other branch (the stuck one counts as a branch that did not
+ * answer: no metas) while the stuck one still waits. Its late answer makes
+ * upstream negotiate again, and is in the next answer. Before, the
+ * producer asked the branch's downstream itself and hung there. */
+GST_START_TEST (test_allocation_stuck_branch)
+{
+  Answer a = { TRUE, 1000, 2, 15, FALSE, FALSE };
+  Answer b = { TRUE, 2000, 3, 31, FALSE, FALSE };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
+  GstPad *up = gst_pad_new ("src", GST_PAD_SRC);
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  Gate g = { 0, };
+
+  g_object_set_data (G_OBJECT (pa), "gate", &g);
+  gst_pad_set_query_function (pa, gated_answer);
+  gst_pad_set_active (up, TRUE);
+  fail_unless_equals_int (gst_pad_link (up, sinkpad), GST_PAD_LINK_OK);
+  gst_pad_add_probe (up, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      count_reconfigure, &g, NULL);
+  set_state_ok (fanout, GST_STATE_PAUSED);
+
+  fail_unless_equals_int (ask_allocation (fanout).size, 2000);
+  fail_unless_equals_int (ask_allocation (fanout).n_metas, 0);
+  /* asked once, still stuck in it */
+  fail_unless_equals_int (read_count (&g.lock, &g.entered), 1);
+  g_mutex_lock (&g.lock);
+  g.open = TRUE;
+  g_cond_broadcast (&g.cond);
+  g_mutex_unlock (&g.lock);
+  wait_for_count (&g.lock, &g.cond, &g.reconfigures, 1);
+  fail_unless_equals_int (ask_allocation (fanout).n_metas, 1);
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (sinkpad);
+  gst_object_unref (up);
+  gst_object_unref (pa);
+  gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
 /* A serialized query goes through every branch behind the data. */
 static GstPadProbeReturn
 answer_drain (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -1962,6 +2048,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_allocation_aggregation);
   tcase_add_test (tc, test_allocation_drop_branch_asked_once);
   tcase_add_test (tc, test_allocation_no_max_below_min);
+  tcase_add_test (tc, test_allocation_stuck_branch);
   tcase_add_test (tc, test_serialized_query_in_order);
   tcase_add_test (tc, test_pipeline_broadcast);
   tcase_add_test (tc, test_pipeline_balance);
