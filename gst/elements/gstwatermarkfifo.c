@@ -65,6 +65,7 @@ struct _GstWatermarkFifo
   gboolean watch_room;          /* report ROOM */
   gboolean untimed;             /* time-only watermarks, data without time:
                                  * bounded in buffers instead */
+  gboolean untimed_warned;      /* and the bus was told, once */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
   gboolean paused;
@@ -270,16 +271,43 @@ notify (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
 #define UNTIMED_RESUME_BUFFERS  100
 
 /* With the lock: the data of @it has no running time and only the time
- * dimension is enabled: fall back to a bound in buffers, once, loudly. */
-static void
+ * dimension is enabled: fall back to a bound in buffers. TRUE the first
+ * time in the fifo's life: the caller posts the warning. */
+static gboolean
 check_untimed_locked (GstWatermarkFifo * fifo, const FifoItem * it)
 {
   if (fifo->untimed || it->buffers == 0 || fifo->wm.pause_buffers ||
       fifo->wm.pause_bytes || GST_CLOCK_TIME_IS_VALID (it->rt_end))
-    return;
+    return FALSE;
   fifo->untimed = TRUE;
-  GST_WARNING_OBJECT (fifo->owner, "only a time watermark and data without "
+  GST_DEBUG_OBJECT (fifo->owner, "only a time watermark and data without "
       "timestamps: bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS);
+  if (fifo->untimed_warned)
+    return FALSE;
+  fifo->untimed_warned = TRUE;
+  return TRUE;
+}
+
+/* Without the lock: tells the application, on the bus of the owner's
+ * element (the owner or the pad's parent). */
+static void
+warn_untimed (GstWatermarkFifo * fifo)
+{
+  GstObject *owner = fifo->owner;
+  GstElement *element = NULL;
+
+  if (owner && GST_IS_ELEMENT (owner))
+    element = gst_object_ref (owner);
+  else if (owner && GST_IS_PAD (owner))
+    element = gst_pad_get_parent_element (GST_PAD_CAST (owner));
+  if (element == NULL)
+    return;
+  GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+      ("Data without timestamps and only a time watermark: the queue is "
+          "bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS),
+      ("%s: set pause-buffers or pause-bytes when the stream may lack "
+          "timestamps", GST_OBJECT_NAME (owner)));
+  gst_object_unref (element);
 }
 
 /* Any enabled dimension at or above its pause watermark. */
@@ -668,6 +696,7 @@ mark_discont_locked (GstWatermarkFifo * fifo, GstMiniObject * obj)
 static GstFlowReturn
 push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
 {
+  gboolean warn;
   GstFlowReturn ret;
   FifoItem it;
 
@@ -678,13 +707,15 @@ push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
   if (ret == GST_FLOW_OK && fifo->discont)
     obj = mark_discont_locked (fifo, obj);
   measure_data (fifo, obj, &it);
-  check_untimed_locked (fifo, &it);
+  warn = check_untimed_locked (fifo, &it);
   fifo->pushed += it.buffers;
   if (ret == GST_FLOW_OK)
     enqueue_locked (fifo, &it);
   else
     drop_locked (fifo, &it);
   g_mutex_unlock (&fifo->lock);
+  if (warn)
+    warn_untimed (fifo);
   return GST_FLOW_OK;
 
   /* ERRORS */

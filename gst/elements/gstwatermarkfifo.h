@@ -99,7 +99,8 @@ G_BEGIN_DECLS
  * dimension (its resume value is then ignored); otherwise resume must be
  * below pause. At least one dimension must be enabled, so that the fifo is
  * bounded (time alone bounds timestamped data; data without timestamps
- * then falls back to 200/100 buffers, with a GST_WARNING). */
+ * then falls back to 200/100 buffers, with a GST_ELEMENT_WARNING from
+ * the owner's element, once in the fifo's life). */
     typedef struct
 {
   guint pause_buffers;

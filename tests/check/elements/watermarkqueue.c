@@ -705,6 +705,44 @@ GST_START_TEST (test_time_only_untimed_bounded)
 
 GST_END_TEST;
 
+static guint
+count_warnings (GstBus * bus)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    n++;
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+/* The fallback to a bound in buffers is posted as a warning on the bus,
+ * once: not again for the next untimed buffers, nor after a flush. */
+GST_START_TEST (test_time_only_untimed_warns_once)
+{
+  GstHarness *h = new_harness ("pause-bytes", (guint64) 0, "pause-buffers",
+      0, "pause-time", GST_SECOND, NULL);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  gate_open ();
+  fail_unless_equals_int (push (h, 0), GST_FLOW_OK);
+  fail_unless_equals_int (push (h, 1), GST_FLOW_OK);
+  fail_unless_equals_int (count_warnings (bus), 1);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  check_flows_again (h, 2);
+  fail_unless_equals_int (count_warnings (bus), 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -984,6 +1022,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_leaky_downstream);
   tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_only_untimed_bounded);
+  tcase_add_test (tc, test_time_only_untimed_warns_once);
   tcase_add_test (tc, test_time_level_like_queue);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
