@@ -1309,7 +1309,9 @@ gst_fanout_pad_answer_for_locked (GstFanoutPad * fpad, GstCaps * caps)
   if (answered != caps && (answered == NULL || caps == NULL ||
           !gst_caps_is_equal (answered, caps)))
     return NULL;
-  return gst_query_ref (fpad->allocation);
+  /* a copy: reading an answer may write into it (the core adds the empty
+   * arrays it reads) */
+  return gst_query_copy (fpad->allocation);
 }
 
 /* Asks @b's downstream through its queue: its thread asks, in order with
@@ -1331,7 +1333,7 @@ gst_fanout_branch_ask (GstFanout * self, GstFanoutBranchAnswer * b,
     return;
   g_mutex_lock (&self->lock);
   if (drops && fpad->allocation)
-    b->answer = gst_query_ref (fpad->allocation);
+    b->answer = gst_query_copy (fpad->allocation);
   else
     b->asked = fpad->answers;
   g_mutex_unlock (&self->lock);

@@ -743,6 +743,178 @@ GST_START_TEST (test_time_only_untimed_warns_once)
 
 GST_END_TEST;
 
+/* Behaviours of GStreamer's own queue tests (tests/check/elements/queue.c),
+ * written from what they check. */
+
+/* Like queue: a queue whose src pad is not linked returns NOT_LINKED for
+ * data, but a sticky event is still accepted (TRUE), so that the next
+ * push gets NOT_LINKED and not an ERROR. */
+GST_START_TEST (test_sticky_not_linked)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("watermarkqueue", "sink",
+      NULL);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstSegment segment;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  /* OK until the streaming thread found out */
+  for (i = 0; i < 1000 && ret == GST_FLOW_OK; i++)
+    ret = push (h, i);
+  fail_unless_equals_int (ret, GST_FLOW_NOT_LINKED);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_int (push (h, i), GST_FLOW_NOT_LINKED);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static gpointer
+allocation_func (gpointer data)
+{
+  QueryThread *qt = data;
+  GstCaps *caps = gst_caps_new_any ();
+  GstQuery *query = gst_query_new_allocation (caps, FALSE);
+
+  qt->res = gst_pad_peer_query (qt->h->srcpad, query);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  return NULL;
+}
+
+/* Like queue: a serialized query waiting behind data when a flush starts
+ * returns FALSE at once, and nothing hangs. */
+GST_START_TEST (test_queries_while_flushing)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  QueryThread qt = { h, TRUE };
+  GThread *t;
+
+  push_first_held (h);
+  t = g_thread_new ("allocation", allocation_func, &qt);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_thread_join (t);
+  fail_if (qt.res);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  teardown (h);
+}
+
+GST_END_TEST;
+
+static gpointer
+push_event_func (gpointer data)
+{
+  GstHarness *h = data;
+
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  return NULL;
+}
+
+/* Like queue: a state change to READY while a FLUSH_STOP comes from
+ * another thread, after a FLUSH_START, neither hangs nor fails. */
+GST_START_TEST (test_state_change_when_flushing)
+{
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  GThread *t;
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  t = g_thread_new ("flush-stop", push_event_func, h);
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_thread_join (t);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Buffer at @pts_ms with @dur_ms (0: no duration). */
+static GstBuffer *
+ts_buffer (guint pts_ms, guint dur_ms)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+
+  GST_BUFFER_PTS (buf) = pts_ms * MS;
+  if (dur_ms)
+    GST_BUFFER_DURATION (buf) = dur_ms * MS;
+  return buf;
+}
+
+static GstBufferList *
+ts_list (const guint * pts_dur, guint n)
+{
+  GstBufferList *list = gst_buffer_list_new ();
+  guint i;
+
+  for (i = 0; i < n; i++)
+    gst_buffer_list_add (list, ts_buffer (pts_dur[2 * i], pts_dur[2 * i + 1]));
+  return list;
+}
+
+static void
+check_levels (GstHarness * h, guint64 time_ms, guint buffers)
+{
+  fail_unless_equals_uint64 (level_time (h->element), time_ms * MS);
+  fail_unless_equals_int (level_buffers (h->element), buffers);
+}
+
+/* queue's buffer-list time level sequence: a list counts from the start
+ * of its first buffer to the end of its last one; a buffer without a
+ * duration ends at its timestamp (sparse data), until the next one says
+ * how long it was. */
+GST_START_TEST (test_time_level_buffer_list)
+{
+  static const guint l1[] = { 1500, 0, 2000, 0 };
+  static const guint l2[] = { 3000, 500, 3500, 500 };
+  static const guint l3[] = { 5000, 250, 5250, 250, 5500, 250, 5750, 250 };
+  GstHarness *h = new_harness ("pause-buffers", 0, "pause-bytes",
+      (guint64) 0, "pause-time", 10 * GST_SECOND, NULL);
+
+  push_first_held (h);
+  gst_harness_push (h, ts_buffer (1000, 0));
+  check_levels (h, 1000, 1);
+  gst_pad_push_list (h->srcpad, ts_list (l1, 2));
+  check_levels (h, 2000, 3);
+  gst_pad_push_list (h->srcpad, ts_list (l2, 2));
+  check_levels (h, 4000, 5);
+  gst_harness_push (h, ts_buffer (5000, 1000));
+  check_levels (h, 6000, 6);
+  gst_pad_push_list (h->srcpad, ts_list (l3, 4));
+  check_levels (h, 6000, 10);
+  gst_harness_push (h, ts_buffer (7000, 0));
+  check_levels (h, 7000, 11);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like queue: stream-start, caps and segment go downstream at once,
+ * without data behind them. */
+GST_START_TEST (test_initial_events_nodelay)
+{
+  static const GstEventType types[] = { GST_EVENT_STREAM_START,
+    GST_EVENT_CAPS, GST_EVENT_SEGMENT
+  };
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  GstEvent *event;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    event = gst_harness_pull_event (h);
+    fail_unless (event != NULL);
+    fail_unless_equals_int (GST_EVENT_TYPE (event), types[i]);
+    gst_event_unref (event);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -1023,6 +1195,11 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_only_untimed_bounded);
   tcase_add_test (tc, test_time_only_untimed_warns_once);
+  tcase_add_test (tc, test_sticky_not_linked);
+  tcase_add_test (tc, test_queries_while_flushing);
+  tcase_add_test (tc, test_state_change_when_flushing);
+  tcase_add_test (tc, test_time_level_buffer_list);
+  tcase_add_test (tc, test_initial_events_nodelay);
   tcase_add_test (tc, test_time_level_like_queue);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
