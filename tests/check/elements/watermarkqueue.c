@@ -1014,13 +1014,16 @@ stress_step (GstElement * pipeline, GstElement * q, GRand * rand)
 
   switch (g_rand_int_range (rand, 0, 4)) {
     case 0:
+      /* a flushing seek takes the pipeline through PAUSED: wait for it,
+       * or the next step finds it half way */
       gst_element_seek_simple (pipeline, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
           g_rand_int_range (rand, 0, 1000) * MS);
+      wait_state_bounded (pipeline, RUNNING_ON_VALGRIND ? 200 : 20);
       break;
     case 1:
       gst_element_set_state (pipeline, g_rand_boolean (rand) ?
           GST_STATE_PAUSED : GST_STATE_PLAYING);
-      gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE);
+      wait_state_bounded (pipeline, RUNNING_ON_VALGRIND ? 200 : 20);
       break;
     case 2:
       g_object_set (q, "resume-buffers", 0, "pause-buffers", pause,
@@ -1049,6 +1052,7 @@ GST_START_TEST (test_stress)
   gst_object_unref (sink);
   g_signal_connect (q, "paused", G_CALLBACK (on_signal), &gate.paused);
   watchdog_start (&wd);
+  watchdog_watch (&wd, pipeline);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (i = 0; i < n; i++) {
     wait_progress (q);
