@@ -722,6 +722,7 @@ count_warnings (GstBus * bus)
  * once: not again for the next untimed buffers, nor after a flush. */
 GST_START_TEST (test_time_only_untimed_warns_once)
 {
+  static const guint offsets[] = { 0, 1 };
   GstHarness *h = new_harness ("pause-bytes", (guint64) 0, "pause-buffers",
       0, "pause-time", GST_SECOND, NULL);
   GstBus *bus = gst_bus_new ();
@@ -731,6 +732,7 @@ GST_START_TEST (test_time_only_untimed_warns_once)
   fail_unless_equals_int (push (h, 0), GST_FLOW_OK);
   fail_unless_equals_int (push (h, 1), GST_FLOW_OK);
   fail_unless_equals_int (count_warnings (bus), 1);
+  pull_in_order (h, offsets, 2);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   check_flows_again (h, 2);
