@@ -308,7 +308,9 @@ gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     [GST_WATERMARK_FIFO_DROPPED] = "fanout-dropped",
   };
 
-  if (what == GST_WATERMARK_FIFO_ROOM) {
+  /* room, or a branch that takes no data any more: a sink pad waiting
+   * for either looks again */
+  if (what == GST_WATERMARK_FIFO_ROOM || what == GST_WATERMARK_FIFO_FLOW) {
     gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (user_data)));
     return;
   }
@@ -507,79 +509,14 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   GST_PAD_SET_PROXY_CAPS (pad);
 }
 
-/* A branch not linked (yet) takes nothing out of its queue: pushed, an
- * item would be lost (balance and key modes queue data for it until its
- * thread first finds out). Its queue parks on NOT_LINKED, which the
- * link's RECONFIGURE lifts; looked at again after parking, so that a link
- * made meanwhile is not missed. */
-static void
-gst_fanout_pad_park_unlinked (GstFanoutPad * fpad)
-{
-  GstPad *pad = GST_PAD_CAST (fpad);
-
-  if (gst_pad_is_linked (pad))
-    return;
-  gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_NOT_LINKED);
-  if (gst_pad_is_linked (pad))
-    gst_watermark_fifo_relink (fpad->fifo);
-  gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
-}
-
-/* The streaming thread of a src pad: pushes what its queue holds. */
+/* The streaming thread of a src pad: pushes what its queue holds. A
+ * branch not linked (yet) takes nothing out of its queue: balance and key
+ * modes queue data for it until its thread parks. */
 static void
 gst_fanout_pad_loop (GstPad * pad)
 {
-  GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstMiniObject *item;
-
-  gst_fanout_pad_park_unlinked (fpad);
-  if (gst_watermark_fifo_pop (fpad->fifo, &item) != GST_FLOW_OK)
-    goto flushing;
-
-  if (GST_IS_BUFFER (item)) {
-    ret = gst_pad_push (pad, GST_BUFFER_CAST (item));
-  } else if (GST_IS_BUFFER_LIST (item)) {
-    ret = gst_pad_push_list (pad, GST_BUFFER_LIST_CAST (item));
-  } else if (GST_IS_EVENT (item)) {
-    gst_pad_push_event (pad, GST_EVENT_CAST (item));
-  } else {
-    gst_watermark_fifo_query_done (fpad->fifo, GST_QUERY_CAST (item),
-        gst_pad_peer_query (pad, GST_QUERY_CAST (item)));
-  }
-  /* this pad is being flushed or deactivated, which flushes its queue
-   * too: no news for the sink pad (a released branch is not the others'
-   * business) */
-  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (pad))
-    goto flushing;
-  /* downstream alone is flushing (a sink being started, a flush of its
-   * own): like tee, that buffer is gone, the next ones are tried again;
-   * kept, it would stop the sink pad for good with no error */
-  if (ret == GST_FLOW_FLUSHING)
-    return;
-  if (ret != GST_FLOW_OK)
-    goto not_ok;
-  return;
-
-  /* ERRORS */
-flushing:
-  {
-    GST_DEBUG_OBJECT (pad, "flushing, pausing");
-    gst_pad_pause_task (pad);
-    return;
-  }
-not_ok:
-  {
-    GST_DEBUG_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
-    /* the sink pad returns it from now on; after EOS nobody upstream is
-     * told, so tell the application */
-    if (gst_watermark_fifo_set_flow (fpad->fifo, ret) && ret < GST_FLOW_EOS) {
-      GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
-      gst_pad_push_event (pad, gst_event_new_eos ());
-    }
-    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
-    return;
-  }
+  gst_watermark_fifo_forward_one (GST_FANOUT_PAD_CAST (pad)->fifo, pad,
+      GST_WATERMARK_FIFO_READER_BRANCH);
 }
 
 static gboolean

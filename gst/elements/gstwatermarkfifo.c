@@ -288,18 +288,27 @@ check_untimed_locked (GstWatermarkFifo * fifo, const FifoItem * it)
   return TRUE;
 }
 
+/* The element the owner is or whose pad it is, reffed, or NULL. */
+static GstElement *
+owner_element (GstWatermarkFifo * fifo)
+{
+  GstObject *owner = fifo->owner;
+
+  if (owner && GST_IS_ELEMENT (owner))
+    return gst_object_ref (owner);
+  if (owner && GST_IS_PAD (owner))
+    return gst_pad_get_parent_element (GST_PAD_CAST (owner));
+  return NULL;
+}
+
 /* Without the lock: tells the application, on the bus of the owner's
- * element (the owner or the pad's parent). */
+ * element. */
 static void
 warn_untimed (GstWatermarkFifo * fifo)
 {
   GstObject *owner = fifo->owner;
-  GstElement *element = NULL;
+  GstElement *element = owner_element (fifo);
 
-  if (owner && GST_IS_ELEMENT (owner))
-    element = gst_object_ref (owner);
-  else if (owner && GST_IS_PAD (owner))
-    element = gst_pad_get_parent_element (GST_PAD_CAST (owner));
   if (element == NULL)
     return;
   GST_ELEMENT_WARNING (element, STREAM, FORMAT,
@@ -1241,4 +1250,94 @@ gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch)
   g_mutex_lock (&fifo->lock);
   fifo->watch_room = watch;
   g_mutex_unlock (&fifo->lock);
+}
+
+/* the reader's loop */
+
+static void
+notify_flow (GstWatermarkFifo * fifo)
+{
+  GstWatermarkLevel level;
+
+  gst_watermark_fifo_get_level (fifo, &level);
+  notify (fifo, GST_WATERMARK_FIFO_FLOW, NULL, &level);
+}
+
+/* Downstream returned @ret (not OK) for an item: what @kind does with it. */
+static void
+handle_flow (GstWatermarkFifo * fifo, GstPad * srcpad, GstFlowReturn ret,
+    GstWatermarkFifoReader kind)
+{
+  gboolean fatal = ret < GST_FLOW_EOS || (ret == GST_FLOW_NOT_LINKED &&
+      kind == GST_WATERMARK_FIFO_READER_QUEUE);
+  GstElement *element;
+
+  GST_DEBUG_OBJECT (srcpad, "downstream returned %s", gst_flow_get_name (ret));
+  if (ret == GST_FLOW_FLUSHING && kind == GST_WATERMARK_FIFO_READER_BRANCH)
+    return;
+  /* after EOS nobody upstream reports a fatal flow: tell the application
+   * and end the stream here */
+  if (gst_watermark_fifo_set_flow (fifo, ret) && fatal) {
+    if ((element = owner_element (fifo))) {
+      GST_ELEMENT_FLOW_ERROR (element, ret);
+      gst_object_unref (element);
+    }
+    gst_pad_push_event (srcpad, gst_event_new_eos ());
+  }
+  notify_flow (fifo);
+}
+
+/* Looked at again after parking, so that a link made meanwhile is not
+ * missed. */
+static void
+park_unlinked (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind)
+{
+  if (gst_pad_is_linked (srcpad))
+    return;
+  handle_flow (fifo, srcpad, GST_FLOW_NOT_LINKED, kind);
+  if (gst_pad_is_linked (srcpad))
+    gst_watermark_fifo_relink (fifo);
+}
+
+static GstFlowReturn
+forward_item (GstWatermarkFifo * fifo, GstPad * srcpad, GstMiniObject * item)
+{
+  if (GST_IS_BUFFER (item))
+    return gst_pad_push (srcpad, GST_BUFFER_CAST (item));
+  if (GST_IS_BUFFER_LIST (item))
+    return gst_pad_push_list (srcpad, GST_BUFFER_LIST_CAST (item));
+  if (GST_IS_EVENT (item)) {
+    gst_pad_push_event (srcpad, GST_EVENT_CAST (item));
+    return GST_FLOW_OK;
+  }
+  gst_watermark_fifo_query_done (fifo, GST_QUERY_CAST (item),
+      gst_pad_peer_query (srcpad, GST_QUERY_CAST (item)));
+  return GST_FLOW_OK;
+}
+
+void
+gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind)
+{
+  GstMiniObject *item;
+  GstFlowReturn ret;
+
+  park_unlinked (fifo, srcpad, kind);
+  if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
+    goto flushing;
+  ret = forward_item (fifo, srcpad, item);
+  /* the pad is being flushed or deactivated, which flushes the fifo too */
+  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (srcpad))
+    goto flushing;
+  if (ret != GST_FLOW_OK)
+    handle_flow (fifo, srcpad, ret, kind);
+  return;
+
+  /* ERRORS */
+flushing:
+  {
+    GST_DEBUG_OBJECT (srcpad, "flushing, pausing the task");
+    gst_pad_pause_task (srcpad);
+  }
 }

@@ -41,14 +41,9 @@
  *   ret = gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (buffer));
  *   res = gst_watermark_fifo_push_query (fifo, query);  // waits for answer
  *
- *   // reader (the pad task):
- *   if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
- *     -> flushing: pause the task
- *   buffer: ret = gst_pad_push (...); if (ret != GST_FLOW_OK)
- *       gst_watermark_fifo_set_flow (fifo, ret);   // writer returns ret
- *   event: gst_pad_push_event (...);
- *   query: res = gst_pad_peer_query (...);
- *       gst_watermark_fifo_query_done (fifo, query, res);   // always
+ *   // reader: the pad task is gst_watermark_fifo_forward_one (fifo,
+ *   //   srcpad, GST_WATERMARK_FIFO_READER_QUEUE): pop, push or ask
+ *   //   downstream, the flow handled, the task paused when flushing
  *
  *   // flush-start: wakes both sides at once, keeps the stream state
  *   gst_watermark_fifo_flush_start (fifo, srcpad);  then pause the task
@@ -134,6 +129,9 @@ typedef enum
   /* only with gst_watermark_fifo_watch_room(): the reader took the fifo
    * below its pause watermarks (from the reader, no lock held) */
   GST_WATERMARK_FIFO_ROOM,
+  /* the reader set a flow that is not OK (from forward_one(): downstream
+   * returned it, or its pad is not linked) */
+  GST_WATERMARK_FIFO_FLOW,
   /* a query given with gst_watermark_fifo_post_query() was answered
    * (from the reader, no lock held): @dropped is the query, or NULL when
    * the answer was FALSE */
@@ -217,6 +215,35 @@ gboolean gst_watermark_fifo_push_query (GstWatermarkFifo * fifo,
  * is not OK: nobody would answer it. */
 gboolean gst_watermark_fifo_post_query (GstWatermarkFifo * fifo,
     GstQuery * query);
+
+/* Where the readers of fanout and watermarkqueue must differ:
+ * @GST_WATERMARK_FIFO_READER_QUEUE: GstQueue's rules: FLUSHING from
+ *   downstream stops the reader and is what the writer gets until a flush;
+ *   NOT_LINKED after EOS was queued is posted as an error (nobody upstream
+ *   will report it).
+ * @GST_WATERMARK_FIFO_READER_BRANCH: one branch of several (fanout): a
+ *   FLUSHING from downstream alone (not a flush of the reader's pad) is
+ *   transient, that item is gone and the next ones are tried, so that one
+ *   branch's sink being started or flushed never stops the producer for
+ *   good; a branch not linked after EOS is no error (the stream ends on
+ *   the other branches). */
+typedef enum
+{
+  GST_WATERMARK_FIFO_READER_QUEUE,
+  GST_WATERMARK_FIFO_READER_BRANCH,
+} GstWatermarkFifoReader;
+
+/* The reader's loop, one item per call, for @srcpad's task: when @srcpad
+ * is not linked it parks on NOT_LINKED first (pushed, an item would be
+ * lost; the link's RECONFIGURE, relink(), lifts it); then pops an item and
+ * pushes it out of @srcpad (a buffer, list or event) or asks @srcpad's
+ * peer (a query, answered with query_done). A flow that is not OK becomes
+ * the fifo's flow (set_flow) as @kind says, and is reported as FLOW; a
+ * fatal one after EOS was queued is posted as a flow error on the owner's
+ * element and EOS is pushed, as GstQueue does. Pauses @srcpad's task when
+ * the fifo or @srcpad is flushing. */
+void gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind);
 
 /* Reader side. Waits until an item is queued and the flow is OK, or the
  * fifo flushes; returns GST_FLOW_OK and the item (transfer full; a query

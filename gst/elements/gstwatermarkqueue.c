@@ -193,6 +193,9 @@ gst_watermark_queue_on_fifo (GstWatermarkFifo * fifo,
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (user_data);
 
+  if (what != GST_WATERMARK_FIFO_PAUSED && what != GST_WATERMARK_FIFO_RESUMED
+      && what != GST_WATERMARK_FIFO_DROPPED)
+    return;
   if (what != GST_WATERMARK_FIFO_DROPPED) {
     /* levels are notified at the transitions only: a notify per buffer
      * would cost what the hysteresis saves */
@@ -221,50 +224,11 @@ gst_watermark_queue_chain_list (GstPad * pad, GstObject * parent,
   return gst_watermark_fifo_push (self->fifo, GST_MINI_OBJECT_CAST (list));
 }
 
-/* A fatal flow with the EOS already queued: upstream is done and will not
- * report it, so post the error and end the stream here. */
-static void
-handle_flow (GstWatermarkQueue * self, GstFlowReturn ret)
-{
-  GST_LOG_OBJECT (self, "downstream returned %s", gst_flow_get_name (ret));
-  if (!gst_watermark_fifo_set_flow (self->fifo, ret))
-    return;
-  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
-    GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
-  }
-}
-
 static void
 gst_watermark_queue_loop (GstWatermarkQueue * self)
 {
-  GstMiniObject *item;
-  GstFlowReturn ret;
-
-  if (gst_watermark_fifo_pop (self->fifo, &item) != GST_FLOW_OK)
-    goto flushing;
-
-  if (GST_IS_BUFFER (item))
-    ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (item));
-  else if (GST_IS_BUFFER_LIST (item))
-    ret = gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (item));
-  else if (GST_IS_EVENT (item)) {
-    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (item));
-    return;
-  } else {
-    GstQuery *query = GST_QUERY_CAST (item);
-
-    gst_watermark_fifo_query_done (self->fifo, query,
-        gst_pad_peer_query (self->srcpad, query));
-    return;
-  }
-  if (ret != GST_FLOW_OK)
-    handle_flow (self, ret);
-  return;
-
-flushing:
-  GST_DEBUG_OBJECT (self, "flushing, pausing the task");
-  gst_pad_pause_task (self->srcpad);
+  gst_watermark_fifo_forward_one (self->fifo, self->srcpad,
+      GST_WATERMARK_FIFO_READER_QUEUE);
 }
 
 static gboolean

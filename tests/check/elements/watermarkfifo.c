@@ -66,6 +66,8 @@ on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     case GST_WATERMARK_FIFO_ROOM:
       ev->room++;
       break;
+    case GST_WATERMARK_FIFO_FLOW:
+      break;
     case GST_WATERMARK_FIFO_ANSWERED:
       /* the TRUE answers */
       ev->answered += dropped != NULL && GST_IS_QUERY (dropped);
