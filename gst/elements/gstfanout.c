@@ -535,18 +535,6 @@ gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
 /* pad lifecycle */
 
-static gboolean
-replay_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
-{
-  GstFanoutPad *fpad = user_data;
-
-  /* the EOS handed out is replayed on its own, after the others */
-  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
-    gst_watermark_fifo_push (fpad->fifo,
-        GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
-  return TRUE;
-}
-
 static gint
 compare_index (gconstpointer a, gconstpointer b)
 {
@@ -564,8 +552,8 @@ compare_index (gconstpointer a, gconstpointer b)
 static void
 gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
 {
-  gst_watermark_fifo_set_flushing (fpad->fifo, FALSE);
-  gst_pad_sticky_events_foreach (self->sinkpad, replay_sticky_event, fpad);
+  gst_watermark_fifo_restart (fpad->fifo, self->sinkpad);
+  /* the EOS handed out is not stored on the sink pad yet */
   if (self->eos)
     gst_watermark_fifo_push (fpad->fifo,
         GST_MINI_OBJECT_CAST (gst_event_ref (self->eos)));
@@ -1065,8 +1053,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     GstFanoutPad *fpad = g_ptr_array_index (pads, i);
 
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
-    /* the stream state comes back at FLUSH_STOP: every queue is given
-     * the sink pad's sticky events again */
+    /* the stream state comes back at FLUSH_STOP (restart) */
     gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }

@@ -208,34 +208,16 @@ gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
   return fifo;
 }
 
-/* Sticky events that carry stream state past a flush: all but SEGMENT
- * (a flush ends it) and EOS. */
-static gboolean
-is_stream_state (GstMiniObject * obj)
-{
-  GstEventType type;
-
-  if (!GST_IS_EVENT (obj) || !GST_EVENT_IS_STICKY (obj))
-    return FALSE;
-  type = GST_EVENT_TYPE (obj);
-  return type != GST_EVENT_SEGMENT && type != GST_EVENT_EOS;
-}
-
-/* With the lock: drops every item (a query belongs to its writer) and
- * forgets the level and the segment. Stream state events go to @keep
- * instead when it is not NULL. */
+/* With the lock: drops every item (the writer's query belongs to it) and
+ * forgets the level and the segment. */
 static void
-clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
+clear_locked (GstWatermarkFifo * fifo)
 {
   FifoItem *it;
 
   while ((it = gst_queue_array_pop_head_struct (fifo->items))) {
     /* the writer's query is its own; a posted one is the fifo's */
-    if (it->obj == GST_MINI_OBJECT_CAST (fifo->query))
-      continue;
-    if (keep && is_stream_state (it->obj))
-      g_queue_push_tail (keep, it->obj);
-    else
+    if (it->obj != GST_MINI_OBJECT_CAST (fifo->query))
       gst_mini_object_unref (it->obj);
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
@@ -248,7 +230,7 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
 void
 gst_watermark_fifo_free (GstWatermarkFifo * fifo)
 {
-  clear_locked (fifo, NULL);
+  clear_locked (fifo);
   gst_queue_array_free (fifo->items);
   g_cond_clear (&fifo->pop_cond);
   g_cond_clear (&fifo->push_cond);
@@ -1016,39 +998,34 @@ flushing:
   }
 }
 
-static void
-set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
+void
+gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
 {
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
   fifo->eos = fifo->unexpected = fifo->discont = FALSE;
-  clear_locked (fifo, keep);
+  clear_locked (fifo);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
   resume_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
-void
-gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
+static gboolean
+queue_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
 {
-  set_flushing (fifo, flushing, NULL);
+  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
+    gst_watermark_fifo_push (user_data,
+        GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
+  return TRUE;
 }
 
 void
-gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
+gst_watermark_fifo_restart (GstWatermarkFifo * fifo, GstPad * sinkpad)
 {
-  GQueue keep = G_QUEUE_INIT;
-  GstEvent *event;
-
-  set_flushing (fifo, TRUE, &keep);
-  /* upstream will not send them again: the reader's pad sends them
-   * before the data that follows the flush, as GstQueue does */
-  while ((event = g_queue_pop_head (&keep))) {
-    gst_pad_store_sticky_event (pad, event);
-    gst_event_unref (event);
-  }
+  gst_watermark_fifo_set_flushing (fifo, FALSE);
+  gst_pad_sticky_events_foreach (sinkpad, queue_sticky_event, fifo);
 }
 
 /* With the lock: downstream returned EOS. Like GstQueue, the data queued

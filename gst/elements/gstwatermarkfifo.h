@@ -45,11 +45,11 @@
  *   //   srcpad, GST_WATERMARK_FIFO_READER_QUEUE): pop, push or ask
  *   //   downstream, the flow handled, the task paused when flushing
  *
- *   // flush-start: wakes both sides at once, keeps the stream state
- *   gst_watermark_fifo_flush_start (fifo, srcpad);  then pause the task
- *   // pad deactivation: wakes both sides at once
- *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then stop the task
- *   // flush-stop, pad activation:
+ *   // flush-start, pad deactivation: wakes both sides at once
+ *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then pause/stop the task
+ *   // flush-stop: the stream state (sticky events) is queued again
+ *   gst_watermark_fifo_restart (fifo, sinkpad);  then start the task
+ *   // pad activation:
  *   gst_watermark_fifo_set_flushing (fifo, FALSE); then start the task
  *
  * Flow: the fifo keeps the last flow return. FLUSHING (set_flushing) drops
@@ -259,12 +259,15 @@ void gst_watermark_fifo_query_done (GstWatermarkFifo * fifo,
  * for a new stream (activation, flush-stop). */
 void gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo,
     gboolean flushing);
-/* For a FLUSH_START event: set_flushing (fifo, TRUE), but the sticky
- * events still queued that carry stream state (all but SEGMENT and EOS:
- * stream-start, caps, tags...) are stored on @pad, the reader's src pad,
- * which sends them before the data after the flush: upstream does not
- * send them again. Call it without holding @pad's object lock. */
-void gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad);
+/* For FLUSH_STOP, and for a reader started on a stream that runs: ready
+ * for data (set_flushing (fifo, FALSE)), with the stream's state queued
+ * first: the sticky events of @sinkpad, the writer's pad, but EOS
+ * (stream-start, caps, tags, and the segment when no flush removed it),
+ * which upstream does not send again. A flush dropped those still queued,
+ * and the reader's pad may have lost them. Call it with the writer's
+ * stream lock held or the writer not running, so that none is missed or
+ * doubled. */
+void gst_watermark_fifo_restart (GstWatermarkFifo * fifo, GstPad * sinkpad);
 /* Sets the flow the writer gets (what downstream returned); ignored while
  * flushing. Returns TRUE when an EOS event was already pushed, so the
  * caller can post a flow error that nobody upstream will post. */

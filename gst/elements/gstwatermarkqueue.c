@@ -275,11 +275,12 @@ gst_watermark_queue_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_FLUSH_START:
       /* unblocks downstream first, so that the task can stop */
       res = gst_pad_push_event (self->srcpad, event);
-      gst_watermark_fifo_flush_start (self->fifo, self->srcpad);
+      gst_watermark_fifo_set_flushing (self->fifo, TRUE);
       gst_pad_pause_task (self->srcpad);
       return res;
     case GST_EVENT_FLUSH_STOP:
-      gst_watermark_fifo_set_flushing (self->fifo, FALSE);
+      /* the stream state first: upstream does not send it again */
+      gst_watermark_fifo_restart (self->fifo, self->sinkpad);
       res = gst_pad_push_event (self->srcpad, event);
       restart_loop (self);
       return res;

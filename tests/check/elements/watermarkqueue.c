@@ -745,6 +745,32 @@ GST_START_TEST (test_time_only_untimed_warns_once)
 
 GST_END_TEST;
 
+/* New caps queued behind a held buffer when a flush comes are not lost:
+ * upstream does not send them again, so they go out before the data that
+ * follows the flush. */
+GST_START_TEST (test_flush_keeps_stream_state)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  GstCaps *caps = gst_caps_from_string ("x/z");
+  GstCaps *now;
+
+  push_first_held (h);
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gate_open ();
+  check_flows_again (h, 1);
+  now = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (now, caps));
+
+  gst_caps_unref (now);
+  gst_caps_unref (caps);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* Behaviours of GStreamer's own queue tests (tests/check/elements/queue.c),
  * written from what they check. */
 
@@ -1201,6 +1227,7 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_only_untimed_bounded);
   tcase_add_test (tc, test_time_only_untimed_warns_once);
+  tcase_add_test (tc, test_flush_keeps_stream_state);
   tcase_add_test (tc, test_sticky_not_linked);
   tcase_add_test (tc, test_queries_while_flushing);
   tcase_add_test (tc, test_state_change_when_flushing);
