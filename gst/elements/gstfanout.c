@@ -73,13 +73,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
 #define DEFAULT_PROP_POST_MESSAGES      FALSE
 
-/* like queue's max-size-*, whichever is reached first */
-#define DEFAULT_PROP_PAUSE_BUFFERS      200
-#define DEFAULT_PROP_RESUME_BUFFERS     100
-#define DEFAULT_PROP_PAUSE_BYTES        (10 * 1024 * 1024)
-#define DEFAULT_PROP_RESUME_BYTES       (5 * 1024 * 1024)
-#define DEFAULT_PROP_PAUSE_TIME         GST_SECOND
-#define DEFAULT_PROP_RESUME_TIME        (GST_SECOND / 2)
 #define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
@@ -97,18 +90,14 @@ enum
   PROP_STATS,
 };
 
+/* then the six watermark properties of gst_watermark_fifo_install_properties */
 enum
 {
   PROP_PAD_0,
-  PROP_PAD_PAUSE_BUFFERS,
-  PROP_PAD_RESUME_BUFFERS,
-  PROP_PAD_PAUSE_BYTES,
-  PROP_PAD_RESUME_BYTES,
-  PROP_PAD_PAUSE_TIME,
-  PROP_PAD_RESUME_TIME,
   PROP_PAD_FULL_POLICY,
   PROP_PAD_BATCH_BUFFERS,
   PROP_PAD_BATCH_TIME,
+  PROP_PAD_LAST = PROP_PAD_BATCH_TIME
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
@@ -332,21 +321,6 @@ gst_fanout_pad_finalize (GObject * object)
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
 
-/* Changes one watermark; a resume watermark set at or above its pause
- * watermark, or no dimension left, is refused with a warning and the old
- * values kept. */
-static void
-gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
-    const GValue * value)
-{
-  const gchar *why = gst_watermark_fifo_set_field (fpad->fifo,
-      prop_id - PROP_PAD_PAUSE_BUFFERS, value);
-
-  if (why != NULL)
-    g_warning ("%s:%s: %s; keeping the old watermarks",
-        GST_DEBUG_PAD_NAME (fpad), why);
-}
-
 /* With the pad's object lock: a branch batches only in PLAYING, so that
  * its sink gets the buffer it prerolls on at once (batch-time may be
  * -1). */
@@ -363,6 +337,9 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
 
+  if (gst_watermark_fifo_set_property (fpad->fifo, object, PROP_PAD_LAST,
+          prop_id, value))
+    return;
   switch (prop_id) {
     case PROP_PAD_FULL_POLICY:
       GST_OBJECT_LOCK (fpad);
@@ -381,14 +358,6 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
       gst_fanout_pad_apply_batch_locked (fpad);
       GST_OBJECT_UNLOCK (fpad);
       break;
-    case PROP_PAD_PAUSE_BUFFERS:
-    case PROP_PAD_RESUME_BUFFERS:
-    case PROP_PAD_PAUSE_BYTES:
-    case PROP_PAD_RESUME_BYTES:
-    case PROP_PAD_PAUSE_TIME:
-    case PROP_PAD_RESUME_TIME:
-      gst_fanout_pad_set_watermark (fpad, prop_id, value);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -401,17 +370,11 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
 
+  if (gst_watermark_fifo_get_property (fpad->fifo, PROP_PAD_LAST, prop_id,
+          value))
+    return;
   GST_OBJECT_LOCK (fpad);
   switch (prop_id) {
-    case PROP_PAD_PAUSE_BUFFERS:
-    case PROP_PAD_RESUME_BUFFERS:
-    case PROP_PAD_PAUSE_BYTES:
-    case PROP_PAD_RESUME_BYTES:
-    case PROP_PAD_PAUSE_TIME:
-    case PROP_PAD_RESUME_TIME:
-      gst_watermark_fifo_get_field (fpad->fifo,
-          prop_id - PROP_PAD_PAUSE_BUFFERS, value);
-      break;
     case PROP_PAD_FULL_POLICY:
       g_value_set_enum (value, fpad->policy);
       break;
@@ -439,43 +402,44 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
   gobject_class->set_property = gst_fanout_pad_set_property;
   gobject_class->get_property = gst_fanout_pad_get_property;
 
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BUFFERS,
-      g_param_spec_uint ("pause-buffers", "Pause buffers",
-          "Queued buffers at which this branch is full (0 = no limit in "
-          "buffers)", 0, G_MAXUINT, DEFAULT_PROP_PAUSE_BUFFERS, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BUFFERS,
-      g_param_spec_uint ("resume-buffers", "Resume buffers",
-          "Queued buffers a full branch must drain to before the sink pad "
-          "resumes (below pause-buffers)", 0, G_MAXUINT,
-          DEFAULT_PROP_RESUME_BUFFERS, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BYTES,
-      g_param_spec_uint64 ("pause-bytes", "Pause bytes",
-          "Queued bytes at which this branch is full (0 = no limit in bytes)",
-          0, G_MAXUINT64, DEFAULT_PROP_PAUSE_BYTES, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BYTES,
-      g_param_spec_uint64 ("resume-bytes", "Resume bytes",
-          "Queued bytes a full branch must drain to before the sink pad "
-          "resumes (below pause-bytes)", 0, G_MAXUINT64,
-          DEFAULT_PROP_RESUME_BYTES, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_TIME,
-      g_param_spec_uint64 ("pause-time", "Pause time",
-          "Queued running time (ns) at which this branch is full (0 = no "
-          "limit in time)", 0, G_MAXUINT64, DEFAULT_PROP_PAUSE_TIME, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_TIME,
-      g_param_spec_uint64 ("resume-time", "Resume time",
-          "Queued running time (ns) a full branch must drain to before the "
-          "sink pad resumes (below pause-time)", 0, G_MAXUINT64,
-          DEFAULT_PROP_RESUME_TIME, flags));
+  gst_watermark_fifo_install_properties (gobject_class, PROP_PAD_LAST);
+  /**
+   * GstFanoutPad:full-policy:
+   *
+   * What this branch does with a buffer when its queue is at a pause
+   * watermark: wait until it drained to its resume watermarks (block,
+   * nothing is lost, the sink pad and so every branch waits), or drop the
+   * oldest queued buffers or the incoming one (counted in stats and
+   * posted with post-messages), so that a stuck consumer does not stall
+   * the others.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_FULL_POLICY,
       g_param_spec_enum ("full-policy", "Full policy",
           "What to do with a buffer for this branch when it is full",
           GST_TYPE_FANOUT_FULL_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+  /**
+   * GstFanoutPad:batch-buffers:
+   *
+   * Wake this branch's thread only when this many buffers are queued, or
+   * an event or query is, or the queue is full, or batch-time passed
+   * since the first buffer of the batch; it then pushes all that is
+   * queued. Fewer wake-ups for up to batch-time more latency. Batching
+   * starts in PLAYING, so that a sink gets its preroll buffer at once.
+   * 1 wakes the thread for every buffer.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_BUFFERS,
       g_param_spec_uint ("batch-buffers", "Batch buffers",
           "Wake this branch's thread only when this many buffers are queued "
           "(or an event, a full queue or batch-time): fewer wake-ups, more "
           "latency; 1 wakes it for every buffer", 1, G_MAXUINT,
           DEFAULT_PROP_BATCH_BUFFERS, flags));
+  /**
+   * GstFanoutPad:batch-time:
+   *
+   * With batch-buffers above 1, the longest a buffer waits for its batch,
+   * in nanoseconds; at least 1 ms (an empty queue is looked at every
+   * batch-time: less would spin). -1: no limit.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_TIME,
       g_param_spec_uint64 ("batch-time", "Batch time",
           "With batch-buffers above 1, the longest a buffer waits for its "
@@ -487,15 +451,9 @@ static void
 gst_fanout_pad_init (GstFanoutPad * fpad)
 {
   GstPad *pad = GST_PAD_CAST (fpad);
-  GstWatermarks wm = { DEFAULT_PROP_PAUSE_BUFFERS,
-    DEFAULT_PROP_RESUME_BUFFERS, DEFAULT_PROP_PAUSE_BYTES,
-    DEFAULT_PROP_RESUME_BYTES, DEFAULT_PROP_PAUSE_TIME,
-    DEFAULT_PROP_RESUME_TIME
-  };
 
   fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
       gst_fanout_pad_on_fifo, fpad);
-  gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
   gst_watermark_fifo_watch_room (fpad->fifo, TRUE);
   fpad->policy = DEFAULT_PROP_FULL_POLICY;
   fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;

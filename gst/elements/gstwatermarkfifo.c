@@ -28,9 +28,12 @@
 GST_DEBUG_CATEGORY_STATIC (watermark_fifo_debug);
 #define GST_CAT_DEFAULT watermark_fifo_debug
 
-#define DEFAULT_PAUSE_BUFFERS   200
-#define DEFAULT_RESUME_BUFFERS  100
 #define INITIAL_ITEMS           64
+
+/* the defaults of the properties, and of a new fifo */
+static const GstWatermarks default_watermarks = {
+  200, 100, 10 * 1024 * 1024, 5 * 1024 * 1024, GST_SECOND, GST_SECOND / 2
+};
 
 /* One queued object and what it added to the level, so that taking it out
  * removes exactly that. */
@@ -113,6 +116,17 @@ gst_watermarks_validate (const GstWatermarks * wm)
         "nothing would bound the queue";
   return NULL;
 }
+
+/* The watermarks one by one, in the order of their properties. */
+typedef enum
+{
+  GST_WATERMARK_PAUSE_BUFFERS,
+  GST_WATERMARK_RESUME_BUFFERS,
+  GST_WATERMARK_PAUSE_BYTES,
+  GST_WATERMARK_RESUME_BYTES,
+  GST_WATERMARK_PAUSE_TIME,
+  GST_WATERMARK_RESUME_TIME,
+} GstWatermarkField;
 
 static void
 lower_resume (guint64 pause, guint64 * resume)
@@ -199,8 +213,7 @@ gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
   fifo->user_data = user_data;
   fifo->items = gst_queue_array_new_for_struct (sizeof (FifoItem),
       INITIAL_ITEMS);
-  fifo->wm.pause_buffers = DEFAULT_PAUSE_BUFFERS;
-  fifo->wm.resume_buffers = DEFAULT_RESUME_BUFFERS;
+  fifo->wm = default_watermarks;
   fifo->policy = GST_WATERMARK_FIFO_BLOCK;
   fifo->flow = GST_FLOW_OK;
   gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
@@ -1121,8 +1134,10 @@ gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
   g_mutex_unlock (&fifo->lock);
 }
 
-const gchar *
-gst_watermark_fifo_set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
+/* Sets one watermark, atomically with the check: NULL when applied, else
+ * why the resulting set is invalid (the old values stay). */
+static const gchar *
+set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
     const GValue * value)
 {
   GstWatermarks wm;
@@ -1140,13 +1155,114 @@ gst_watermark_fifo_set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
   return why;
 }
 
-void
-gst_watermark_fifo_get_field (GstWatermarkFifo * fifo, GstWatermarkField field,
-    GValue * value)
+/* the properties */
+
+#define N_FIELDS (GST_WATERMARK_RESUME_TIME + 1)
+
+static const gchar *const field_names[] = {
+  "pause-buffers", "resume-buffers", "pause-bytes", "resume-bytes",
+  "pause-time", "resume-time"
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (field_names) == N_FIELDS);
+
+/* The field of property @property_id, or N_FIELDS when it is not one. */
+static guint
+field_of (guint last_prop_id, guint property_id)
 {
+  if (property_id <= last_prop_id || property_id - last_prop_id > N_FIELDS)
+    return N_FIELDS;
+  return property_id - last_prop_id - 1;
+}
+
+/* The blurbs say "the queue": watermarkqueue's, or a fanout branch's. */
+static GParamSpec *
+field_pspec (GstWatermarkField field)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+  const GstWatermarks *d = &default_watermarks;
+  const gchar *name = field_names[field];
+
+  switch (field) {
+    case GST_WATERMARK_PAUSE_BUFFERS:
+      return g_param_spec_uint (name, "Pause buffers", "Queued buffers at "
+          "which the queue is full: the writer waits, or buffers are "
+          "dropped, as the policy says (a buffer list counts its buffers; "
+          "0 = no limit in buffers)", 0, G_MAXUINT, d->pause_buffers, flags);
+    case GST_WATERMARK_RESUME_BUFFERS:
+      return g_param_spec_uint (name, "Resume buffers", "Queued buffers a "
+          "full queue must have fallen to before a waiting writer runs "
+          "again (below pause-buffers)", 0, G_MAXUINT, d->resume_buffers,
+          flags);
+    case GST_WATERMARK_PAUSE_BYTES:
+      return g_param_spec_uint64 (name, "Pause bytes", "Queued bytes at "
+          "which the queue is full (0 = no limit in bytes)", 0, G_MAXUINT64,
+          d->pause_bytes, flags);
+    case GST_WATERMARK_RESUME_BYTES:
+      return g_param_spec_uint64 (name, "Resume bytes", "Queued bytes a "
+          "full queue must have fallen to before a waiting writer runs "
+          "again (below pause-bytes)", 0, G_MAXUINT64, d->resume_bytes, flags);
+    case GST_WATERMARK_PAUSE_TIME:
+      return g_param_spec_uint64 (name, "Pause time", "Running time (ns) "
+          "spanned by the queued data at which the queue is full (0 = no "
+          "limit in time; alone, data without timestamps is bounded at 200 "
+          "buffers)", 0, G_MAXUINT64 - 1, d->pause_time, flags);
+    case GST_WATERMARK_RESUME_TIME:
+      return g_param_spec_uint64 (name, "Resume time", "Running time (ns) "
+          "a full queue must have fallen to before a waiting writer runs "
+          "again (below pause-time)", 0, G_MAXUINT64 - 1, d->resume_time,
+          flags);
+  }
+  g_assert_not_reached ();
+}
+
+void
+gst_watermark_fifo_install_properties (GObjectClass * oclass,
+    guint last_prop_id)
+{
+  guint i;
+
+  for (i = 0; i < N_FIELDS; i++)
+    g_object_class_install_property (oclass, last_prop_id + 1 + i,
+        field_pspec (i));
+}
+
+gboolean
+gst_watermark_fifo_set_property (GstWatermarkFifo * fifo, GObject * object,
+    guint last_prop_id, guint property_id, const GValue * value)
+{
+  guint field = field_of (last_prop_id, property_id);
+  const gchar *why;
+  gchar *str;
+
+  if (field == N_FIELDS)
+    return FALSE;
+  why = set_field (fifo, field, value);
+  if (why == NULL)
+    return TRUE;
+
+  /* ERRORS */
+  str = g_strdup_value_contents (value);
+  g_warning ("%s: %s=%s rejected: %s; keeping the old value",
+      GST_IS_OBJECT (object) ? GST_OBJECT_NAME (object) :
+      G_OBJECT_TYPE_NAME (object), field_names[field], str, why);
+  g_free (str);
+  return TRUE;
+}
+
+gboolean
+gst_watermark_fifo_get_property (GstWatermarkFifo * fifo, guint last_prop_id,
+    guint property_id, GValue * value)
+{
+  guint field = field_of (last_prop_id, property_id);
+
+  if (field == N_FIELDS)
+    return FALSE;
   g_mutex_lock (&fifo->lock);
   watermarks_get_field (&fifo->wm, field, value);
   g_mutex_unlock (&fifo->lock);
+  return TRUE;
 }
 
 void

@@ -150,33 +150,33 @@ typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
  * ("resume-buffers must be below pause-buffers"). */
 const gchar *gst_watermarks_validate (const GstWatermarks * wm);
 
-/* The six watermark properties, in the order both elements declare them:
- * pause-buffers, resume-buffers (guint), pause-bytes, resume-bytes,
- * pause-time, resume-time (guint64). */
-typedef enum
-{
-  GST_WATERMARK_PAUSE_BUFFERS,
-  GST_WATERMARK_RESUME_BUFFERS,
-  GST_WATERMARK_PAUSE_BYTES,
-  GST_WATERMARK_RESUME_BYTES,
-  GST_WATERMARK_PAUSE_TIME,
-  GST_WATERMARK_RESUME_TIME,
-} GstWatermarkField;
-
-/* Sets one watermark from a property value, atomically with the check:
- * NULL when applied, else why the resulting set is invalid (the old
- * values stay). Lowering a pause watermark to or below its resume
- * watermark also takes the resume watermark down to half of it, so that
- * a user may set the two in any order (gst-launch sets pad properties in
- * reverse order) or set a pause watermark alone. */
-const gchar *gst_watermark_fifo_set_field (GstWatermarkFifo * fifo,
-    GstWatermarkField field, const GValue * value);
-void gst_watermark_fifo_get_field (GstWatermarkFifo * fifo,
-    GstWatermarkField field, GValue * value);
+/* The six watermark properties of both elements (watermarkqueue, each
+ * fanout src pad), installed and dispatched here so that their docs,
+ * ranges and defaults are written once; modelled on
+ * gst_video_overlay_install_properties(). An object class installs them
+ * with ids @last_prop_id + 1 to @last_prop_id + 6 (pause-buffers,
+ * resume-buffers, pause-bytes, resume-bytes, pause-time, resume-time),
+ * @last_prop_id being the last id of its own. Its set_property and
+ * get_property pass every id to the functions below first: they return
+ * TRUE when the id was one of these (handled through @fifo), FALSE when it
+ * is the caller's. A set that would leave the watermarks invalid is
+ * refused with a warning naming @object, and the old values stay.
+ * Lowering a pause watermark to or below its resume watermark also takes
+ * the resume watermark down to half of it, so that a user may set the two
+ * in any order (gst-launch sets pad properties in reverse order) or set a
+ * pause watermark alone. */
+void gst_watermark_fifo_install_properties (GObjectClass * oclass,
+    guint last_prop_id);
+gboolean gst_watermark_fifo_set_property (GstWatermarkFifo * fifo,
+    GObject * object, guint last_prop_id, guint property_id,
+    const GValue * value);
+gboolean gst_watermark_fifo_get_property (GstWatermarkFifo * fifo,
+    guint last_prop_id, guint property_id, GValue * value);
 
 /* @owner: the object debug output is about (not reffed). @notify may be
- * NULL. A new fifo is not flushing, empty, BLOCK, with watermarks 200/100
- * buffers and the other dimensions disabled. */
+ * NULL. A new fifo is not flushing, empty, BLOCK, with the properties'
+ * default watermarks (200/100 buffers, 10/5 MiB, 1/0.5 s, like queue's
+ * max-size-*: whichever is reached first). */
 GstWatermarkFifo *gst_watermark_fifo_new (GstObject * owner,
     GstWatermarkFifoNotify notify, gpointer user_data);
 /* Drops what is queued (queries are the writer's and are not unreffed).

@@ -68,24 +68,13 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 GST_DEBUG_CATEGORY_STATIC (gst_watermark_queue_debug);
 #define GST_CAT_DEFAULT gst_watermark_queue_debug
 
-#define DEFAULT_PAUSE_BUFFERS   200
-#define DEFAULT_RESUME_BUFFERS  100
-#define DEFAULT_PAUSE_BYTES     (10 * 1024 * 1024)
-#define DEFAULT_RESUME_BYTES    (5 * 1024 * 1024)
-#define DEFAULT_PAUSE_TIME      GST_SECOND
-#define DEFAULT_RESUME_TIME     (GST_SECOND / 2)
 #define DEFAULT_LEAKY           GST_WATERMARK_QUEUE_NO_LEAK
 #define DEFAULT_POST_MESSAGES   FALSE
 
+/* then the six watermark properties of gst_watermark_fifo_install_properties */
 enum
 {
   PROP_0,
-  PROP_PAUSE_BUFFERS,
-  PROP_RESUME_BUFFERS,
-  PROP_PAUSE_BYTES,
-  PROP_RESUME_BYTES,
-  PROP_PAUSE_TIME,
-  PROP_RESUME_TIME,
   PROP_LEAKY,
   PROP_POST_MESSAGES,
   PROP_CURRENT_LEVEL_BUFFERS,
@@ -384,46 +373,16 @@ gst_watermark_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
   return TRUE;
 }
 
-/* A new watermark applies only if the set stays valid; otherwise the old
- * value is kept and the user is told why. */
-static void
-set_watermark (GstWatermarkQueue * self, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  const gchar *why;
-  gchar *str;
-
-  why = gst_watermark_fifo_set_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
-      value);
-  if (why)
-    goto invalid;
-  return;
-
-  /* ERRORS */
-invalid:
-  {
-    str = g_strdup_value_contents (value);
-    g_warning ("%s: %s=%s rejected: %s; keeping the old value",
-        GST_OBJECT_NAME (self), pspec->name, str, why);
-    g_free (str);
-  }
-}
-
 static void
 gst_watermark_queue_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
 
+  if (gst_watermark_fifo_set_property (self->fifo, object, N_PROPS - 1,
+          prop_id, value))
+    return;
   switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-    case PROP_RESUME_BUFFERS:
-    case PROP_PAUSE_BYTES:
-    case PROP_RESUME_BYTES:
-    case PROP_PAUSE_TIME:
-    case PROP_RESUME_TIME:
-      set_watermark (self, prop_id, value, pspec);
-      break;
     case PROP_LEAKY:
       GST_OBJECT_LOCK (self);
       self->leaky = g_value_get_enum (value);
@@ -470,16 +429,9 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
 
+  if (gst_watermark_fifo_get_property (self->fifo, N_PROPS - 1, prop_id, value))
+    return;
   switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-    case PROP_RESUME_BUFFERS:
-    case PROP_PAUSE_BYTES:
-    case PROP_RESUME_BYTES:
-    case PROP_PAUSE_TIME:
-    case PROP_RESUME_TIME:
-      gst_watermark_fifo_get_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
-          value);
-      break;
     case PROP_LEAKY:
       GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->leaky);
@@ -513,75 +465,9 @@ gst_watermark_queue_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-#define WATERMARK_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+#define MUTABLE_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_PLAYING)
 #define LEVEL_FLAGS (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
-
-static void
-install_watermark_properties (GObjectClass * gobject_class)
-{
-  /**
-   * GstWatermarkQueue:pause-buffers:
-   *
-   * The writer blocks when this many buffers are queued (a buffer list
-   * counts its buffers); 0 disables the buffer watermarks.
-   */
-  properties[PROP_PAUSE_BUFFERS] = g_param_spec_uint ("pause-buffers",
-      "Pause buffers", "Block the writer when this many buffers are queued "
-      "(0 = no buffer watermark)", 0, G_MAXUINT, DEFAULT_PAUSE_BUFFERS,
-      WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-buffers:
-   *
-   * A blocked writer runs again when no more than this many buffers are
-   * queued (and the other levels are at their resume watermarks). Must be
-   * below pause-buffers.
-   */
-  properties[PROP_RESUME_BUFFERS] = g_param_spec_uint ("resume-buffers",
-      "Resume buffers", "Wake a blocked writer when the queue has fallen to "
-      "this many buffers (must be below pause-buffers)", 0, G_MAXUINT,
-      DEFAULT_RESUME_BUFFERS, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:pause-bytes:
-   *
-   * The writer blocks when this many bytes are queued; 0 disables the
-   * byte watermarks.
-   */
-  properties[PROP_PAUSE_BYTES] = g_param_spec_uint64 ("pause-bytes",
-      "Pause bytes", "Block the writer when this many bytes are queued "
-      "(0 = no byte watermark)", 0, G_MAXUINT64, DEFAULT_PAUSE_BYTES,
-      WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-bytes:
-   *
-   * A blocked writer runs again when no more than this many bytes are
-   * queued. Must be below pause-bytes.
-   */
-  properties[PROP_RESUME_BYTES] = g_param_spec_uint64 ("resume-bytes",
-      "Resume bytes", "Wake a blocked writer when the queue has fallen to "
-      "this many bytes (must be below pause-bytes)", 0, G_MAXUINT64,
-      DEFAULT_RESUME_BYTES, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:pause-time:
-   *
-   * The writer blocks when the queued data spans this much running time
-   * (in nanoseconds); 0 disables the time watermarks.
-   */
-  properties[PROP_PAUSE_TIME] = g_param_spec_uint64 ("pause-time",
-      "Pause time", "Block the writer when the queued data spans this many "
-      "nanoseconds of running time (0 = no time watermark)", 0,
-      G_MAXUINT64 - 1, DEFAULT_PAUSE_TIME, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-time:
-   *
-   * A blocked writer runs again when the queued data spans no more than
-   * this much running time (in nanoseconds). Must be below pause-time.
-   */
-  properties[PROP_RESUME_TIME] = g_param_spec_uint64 ("resume-time",
-      "Resume time", "Wake a blocked writer when the queued data has fallen "
-      "to this many nanoseconds (must be below pause-time)", 0,
-      G_MAXUINT64 - 1, DEFAULT_RESUME_TIME, WATERMARK_FLAGS);
-}
 
 static void
 install_level_properties (GObjectClass * gobject_class)
@@ -626,7 +512,6 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
   gobject_class->get_property = gst_watermark_queue_get_property;
   gobject_class->finalize = gst_watermark_queue_finalize;
 
-  install_watermark_properties (gobject_class);
   install_level_properties (gobject_class);
   /**
    * GstWatermarkQueue:leaky:
@@ -639,7 +524,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
   properties[PROP_LEAKY] = g_param_spec_enum ("leaky", "Leaky",
       "What a full queue does: block the writer (no), drop the new buffer "
       "(upstream) or drop the oldest buffers (downstream)",
-      GST_TYPE_WATERMARK_QUEUE_LEAKY, DEFAULT_LEAKY, WATERMARK_FLAGS);
+      GST_TYPE_WATERMARK_QUEUE_LEAKY, DEFAULT_LEAKY, MUTABLE_FLAGS);
   /**
    * GstWatermarkQueue:post-messages:
    *
@@ -651,7 +536,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    */
   properties[PROP_POST_MESSAGES] = g_param_spec_boolean ("post-messages",
       "Post messages", "Post element messages on pause, resume and drop",
-      DEFAULT_POST_MESSAGES, WATERMARK_FLAGS);
+      DEFAULT_POST_MESSAGES, MUTABLE_FLAGS);
   /**
    * GstWatermarkQueue:stats:
    *
@@ -667,6 +552,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
       "current levels",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
+  gst_watermark_fifo_install_properties (gobject_class, N_PROPS - 1);
 
   /**
    * GstWatermarkQueue::paused:
@@ -732,16 +618,10 @@ init_srcpad (GstWatermarkQueue * self)
 static void
 gst_watermark_queue_init (GstWatermarkQueue * self)
 {
-  GstWatermarks wm = { DEFAULT_PAUSE_BUFFERS, DEFAULT_RESUME_BUFFERS,
-    DEFAULT_PAUSE_BYTES, DEFAULT_RESUME_BYTES, DEFAULT_PAUSE_TIME,
-    DEFAULT_RESUME_TIME
-  };
-
   self->leaky = DEFAULT_LEAKY;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->fifo = gst_watermark_fifo_new (GST_OBJECT (self),
       gst_watermark_queue_on_fifo, self);
-  gst_watermark_fifo_set_watermarks (self->fifo, &wm);
   gst_watermark_fifo_set_flushing (self->fifo, TRUE);
   init_sinkpad (self);
   init_srcpad (self);
