@@ -38,14 +38,15 @@
  * its answer, when it comes, makes upstream negotiate again.
  *
  * Watermarks and the policy are properties of each src pad (set them with
- * `name.src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
+ * `fanout src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
  * counters.
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=300 ! fanout name=f \
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! \
+ *     fanout name=f src_1::full-policy=drop-oldest \
  *     f. ! videoconvert ! fakesink \
- *     f. ! fakesink sync=false f.src_1::full-policy=drop-oldest
+ *     f. ! fakesink sync=false
  * ]|
  */
 
@@ -73,7 +74,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
 #define DEFAULT_PROP_POST_MESSAGES      FALSE
 
-#define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
+#define DEFAULT_PROP_FULL_POLICY        GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
 /* an empty batching queue is looked at every batch-time: less would spin */
@@ -102,25 +103,12 @@ enum
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
 
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_BLOCK ==
-    (gint) GST_WATERMARK_FIFO_BLOCK);
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_OLDEST ==
-    (gint) GST_WATERMARK_FIFO_DROP_OLDEST);
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_NEWEST ==
-    (gint) GST_WATERMARK_FIFO_DROP_NEWEST);
-
 struct _GstFanoutPad
 {
   GstPad parent;
 
   guint index;
-  GstWatermarkFifo *fifo;
-
-  /* under the pad's object lock */
-  GstFanoutFullPolicy policy;
-  guint batch_buffers;
-  GstClockTime batch_time;
-  gboolean playing;             /* batching only in PLAYING */
+  GstWatermarkFifo *fifo;       /* holds the watermarks, policy, batching */
 
   /* under the element's lock */
   GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
@@ -169,15 +157,6 @@ static const GEnumValue mode_values[] = {
   {0, NULL, NULL},
 };
 
-static const GEnumValue policy_values[] = {
-  {GST_FANOUT_FULL_POLICY_BLOCK, "Wait until the queue drained to its "
-      "resume watermarks", "block"},
-  {GST_FANOUT_FULL_POLICY_DROP_OLDEST, "Drop the oldest queued buffers",
-      "drop-oldest"},
-  {GST_FANOUT_FULL_POLICY_DROP_NEWEST, "Drop the incoming buffer",
-      "drop-newest"},
-  {0, NULL, NULL},
-};
 /* *INDENT-ON* */
 
 GType
@@ -188,17 +167,6 @@ gst_fanout_mode_get_type (void)
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstFanoutMode",
             mode_values));
-  return type;
-}
-
-GType
-gst_fanout_full_policy_get_type (void)
-{
-  static GType type = 0;
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstFanoutFullPolicy",
-            policy_values));
   return type;
 }
 
@@ -321,14 +289,23 @@ gst_fanout_pad_finalize (GObject * object)
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
 
-/* With the pad's object lock: a branch batches only in PLAYING, so that
- * its sink gets the buffer it prerolls on at once (batch-time may be
- * -1). */
+/* Changes batch-buffers or batch-time; under the pad's object lock, so
+ * that two changes do not undo each other. */
 static void
-gst_fanout_pad_apply_batch_locked (GstFanoutPad * fpad)
+gst_fanout_pad_set_batch (GstFanoutPad * fpad, guint prop_id,
+    const GValue * value)
 {
-  gst_watermark_fifo_set_batch (fpad->fifo,
-      fpad->playing ? fpad->batch_buffers : 1, fpad->batch_time);
+  GstClockTime max_delay;
+  guint buffers;
+
+  GST_OBJECT_LOCK (fpad);
+  gst_watermark_fifo_get_batch (fpad->fifo, &buffers, &max_delay);
+  if (prop_id == PROP_PAD_BATCH_BUFFERS)
+    buffers = g_value_get_uint (value);
+  else
+    max_delay = g_value_get_uint64 (value);
+  gst_watermark_fifo_set_batch (fpad->fifo, buffers, max_delay);
+  GST_OBJECT_UNLOCK (fpad);
 }
 
 static void
@@ -342,21 +319,11 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
     return;
   switch (prop_id) {
     case PROP_PAD_FULL_POLICY:
-      GST_OBJECT_LOCK (fpad);
-      fpad->policy = g_value_get_enum (value);
-      gst_watermark_fifo_set_policy (fpad->fifo,
-          (GstWatermarkFifoPolicy) fpad->policy);
-      GST_OBJECT_UNLOCK (fpad);
+      gst_watermark_fifo_set_policy (fpad->fifo, g_value_get_enum (value));
       break;
     case PROP_PAD_BATCH_BUFFERS:
     case PROP_PAD_BATCH_TIME:
-      GST_OBJECT_LOCK (fpad);
-      if (prop_id == PROP_PAD_BATCH_BUFFERS)
-        fpad->batch_buffers = g_value_get_uint (value);
-      else
-        fpad->batch_time = g_value_get_uint64 (value);
-      gst_fanout_pad_apply_batch_locked (fpad);
-      GST_OBJECT_UNLOCK (fpad);
+      gst_fanout_pad_set_batch (fpad, prop_id, value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -369,26 +336,27 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
+  GstClockTime max_delay;
+  guint buffers;
 
   if (gst_watermark_fifo_get_property (fpad->fifo, PROP_PAD_LAST, prop_id,
           value))
     return;
-  GST_OBJECT_LOCK (fpad);
+  gst_watermark_fifo_get_batch (fpad->fifo, &buffers, &max_delay);
   switch (prop_id) {
     case PROP_PAD_FULL_POLICY:
-      g_value_set_enum (value, fpad->policy);
+      g_value_set_enum (value, gst_watermark_fifo_get_policy (fpad->fifo));
       break;
     case PROP_PAD_BATCH_BUFFERS:
-      g_value_set_uint (value, fpad->batch_buffers);
+      g_value_set_uint (value, buffers);
       break;
     case PROP_PAD_BATCH_TIME:
-      g_value_set_uint64 (value, fpad->batch_time);
+      g_value_set_uint64 (value, max_delay);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (fpad);
 }
 
 static void
@@ -416,7 +384,7 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
   g_object_class_install_property (gobject_class, PROP_PAD_FULL_POLICY,
       g_param_spec_enum ("full-policy", "Full policy",
           "What to do with a buffer for this branch when it is full",
-          GST_TYPE_FANOUT_FULL_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+          GST_TYPE_WATERMARK_FIFO_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
   /**
    * GstFanoutPad:batch-buffers:
    *
@@ -455,9 +423,8 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
       gst_fanout_pad_on_fifo, fpad);
   gst_watermark_fifo_watch_room (fpad->fifo, TRUE);
-  fpad->policy = DEFAULT_PROP_FULL_POLICY;
-  fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;
-  fpad->batch_time = DEFAULT_PROP_BATCH_TIME;
+  gst_watermark_fifo_set_batch (fpad->fifo, DEFAULT_PROP_BATCH_BUFFERS,
+      DEFAULT_PROP_BATCH_TIME);
   /* a new queue does not take data until the pad is activated */
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
 
@@ -615,7 +582,9 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
-  fpad->playing = playing;
+  /* a branch batches only in PLAYING, so that its sink gets the buffer it
+   * prerolls on at once (batch-time may be -1) */
+  gst_watermark_fifo_enable_batch (fpad->fifo, playing);
 
   g_mutex_lock (&self->lock);
   self->n_requested++;
@@ -841,10 +810,12 @@ gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
   for (i = 0; i < n; i++) {
     guint k = (self->next_rr + i) % n;
     GstFanoutPad *fpad = g_ptr_array_index (self->pads, k);
+    GstWatermarkFifoPolicy policy;
     GstWatermarkLevel level;
     gboolean full;
 
-    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full) != GST_FLOW_OK)
+    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full, &policy) !=
+        GST_FLOW_OK)
       continue;
     n_ok++;
     any = fpad;
@@ -853,7 +824,7 @@ gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
       best_i = k;
       best_level = level.buffers;
     } else if (full && level.buffers < full_level &&
-        g_atomic_int_get (&fpad->policy) != GST_FANOUT_FULL_POLICY_BLOCK) {
+        policy != GST_WATERMARK_FIFO_BLOCK) {
       full_pad = fpad;
       full_level = level.buffers;
     }
@@ -1206,8 +1177,8 @@ gst_fanout_branch_ask (GstFanout * self, GstFanoutBranchAnswer * b,
     GstCaps * caps)
 {
   GstFanoutPad *fpad = b->pad;
-  gboolean drops = g_atomic_int_get (&fpad->policy) !=
-      GST_FANOUT_FULL_POLICY_BLOCK;
+  gboolean drops = gst_watermark_fifo_get_policy (fpad->fifo) !=
+      GST_WATERMARK_FIFO_BLOCK;
 
   b->asked = NOT_ASKED;
   b->linked = gst_pad_is_linked (GST_PAD_CAST (fpad));
@@ -1331,22 +1302,18 @@ gst_fanout_allocation_add_branch (GstFanoutAllocation * a,
   guint down = kept + 1;
   guint queue = gst_fanout_pad_capacity (fpad, a->size,
       a->is_video ? &a->vinfo : NULL);
-  GstFanoutFullPolicy policy;
-
-  GST_OBJECT_LOCK (fpad);
-  policy = fpad->policy;
-  GST_OBJECT_UNLOCK (fpad);
+  GstWatermarkFifoPolicy policy = gst_watermark_fifo_get_policy (fpad->fifo);
 
   a->all += queue + down;
   switch (policy) {
-    case GST_FANOUT_FULL_POLICY_BLOCK:
+    case GST_WATERMARK_FIFO_BLOCK:
       a->newest = MAX (a->newest, queue + down);
       break;
-    case GST_FANOUT_FULL_POLICY_DROP_OLDEST:
+    case GST_WATERMARK_FIFO_DROP_OLDEST:
       a->newest = MAX (a->newest, queue);
       a->older += down;
       break;
-    case GST_FANOUT_FULL_POLICY_DROP_NEWEST:
+    case GST_WATERMARK_FIFO_DROP_NEWEST:
       a->older += queue + down;
       break;
   }
@@ -1547,10 +1514,7 @@ gst_fanout_set_playing (GstFanout * self, gboolean playing)
   for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
     GstFanoutPad *fpad = l->data;
 
-    GST_OBJECT_LOCK (fpad);
-    fpad->playing = playing;
-    gst_fanout_pad_apply_batch_locked (fpad);
-    GST_OBJECT_UNLOCK (fpad);
+    gst_watermark_fifo_enable_batch (fpad->fifo, playing);
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1658,7 +1622,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_PAD, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_FULL_POLICY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_FIFO_POLICY, 0);
 }
 
 static void
@@ -1685,7 +1649,7 @@ gst_fanout_init (GstFanout * self)
 }
 
 /* GstChildProxy: the src pads, so that gst-launch can set their properties
- * (fanout name=f f.src_0::full-policy=drop-oldest). */
+ * (fanout name=f src_0::full-policy=drop-oldest). */
 
 static GObject *
 gst_fanout_child_proxy_get_child_by_index (GstChildProxy * proxy, guint index)

@@ -96,7 +96,9 @@ struct _GstWatermarkFifo
 
   /* reader batching (set_batch) */
   guint batch_buffers;          /* 0 or 1: no batching */
+  GstClockTime batch_time;      /* as set */
   gint64 batch_delay;           /* us after a batch's first buffer, or -1 */
+  gboolean batch_off;           /* held off (enable_batch) */
   gint64 batch_deadline;        /* monotonic us, for the batch building up */
   guint n_other;                /* events and queries queued */
   gboolean draining;            /* the reader was let in: until empty */
@@ -127,6 +129,34 @@ typedef enum
   GST_WATERMARK_PAUSE_TIME,
   GST_WATERMARK_RESUME_TIME,
 } GstWatermarkField;
+
+/* *INDENT-OFF* */
+static const GEnumValue policy_values[] = {
+  {GST_WATERMARK_FIFO_BLOCK, "Wait until the queue drained to its resume "
+      "watermarks", "block"},
+  {GST_WATERMARK_FIFO_DROP_NEWEST, "Drop the incoming buffer", "drop-newest"},
+  {GST_WATERMARK_FIFO_DROP_OLDEST, "Drop the oldest queued buffers",
+      "drop-oldest"},
+  /* queue's leaky nicks */
+  {GST_WATERMARK_FIFO_BLOCK, "Not leaky (block)", "no"},
+  {GST_WATERMARK_FIFO_DROP_NEWEST, "Leaky on upstream (drop-newest)",
+      "upstream"},
+  {GST_WATERMARK_FIFO_DROP_OLDEST, "Leaky on downstream (drop-oldest)",
+      "downstream"},
+  {0, NULL, NULL},
+};
+/* *INDENT-ON* */
+
+GType
+gst_watermark_fifo_policy_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstWatermarkPolicy",
+            policy_values));
+  return type;
+}
 
 static void
 lower_resume (guint64 pause, guint64 * resume)
@@ -507,9 +537,15 @@ update_time_level (GstWatermarkFifo * fifo)
  * queued, the writer would have to wait or drop, or the batch's delay is
  * over; and from then on until it emptied the fifo. */
 static gboolean
+batching (const GstWatermarkFifo * fifo)
+{
+  return fifo->batch_buffers > 1 && !fifo->batch_off;
+}
+
+static gboolean
 batch_ready (GstWatermarkFifo * fifo)
 {
-  if (fifo->batch_buffers <= 1 || fifo->draining)
+  if (!batching (fifo) || fifo->draining)
     return TRUE;
   fifo->draining = fifo->level.buffers >= fifo->batch_buffers ||
       fifo->n_other > 0 || is_full (fifo) || (fifo->batch_delay >= 0 &&
@@ -529,7 +565,7 @@ enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
 {
   if (it->buffers == 0)
     fifo->n_other++;
-  else if (fifo->level.buffers == 0 && fifo->batch_buffers > 1)
+  else if (fifo->level.buffers == 0 && batching (fifo))
     fifo->batch_deadline = g_get_monotonic_time () + fifo->batch_delay;
 
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
@@ -976,8 +1012,7 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
     fifo->underruns += !waited;
     waited = TRUE;
     fifo->pop_waiters++;
-    if (fifo->flow == GST_FLOW_OK && fifo->batch_buffers > 1 &&
-        fifo->batch_delay >= 0)
+    if (fifo->flow == GST_FLOW_OK && batching (fifo) && fifo->batch_delay >= 0)
       wait_batch_locked (fifo);
     else
       g_cond_wait (&fifo->pop_cond, &fifo->lock);
@@ -1114,10 +1149,11 @@ gst_watermark_fifo_relink (GstWatermarkFifo * fifo)
 GstFlowReturn
 gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
 {
+  GstWatermarkFifoPolicy policy;
   GstWatermarkLevel level;
   gboolean full;
 
-  return gst_watermark_fifo_peek (fifo, &level, &full);
+  return gst_watermark_fifo_peek (fifo, &level, &full, &policy);
 }
 
 void
@@ -1283,14 +1319,46 @@ gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
   g_mutex_unlock (&fifo->lock);
 }
 
+GstWatermarkFifoPolicy
+gst_watermark_fifo_get_policy (GstWatermarkFifo * fifo)
+{
+  GstWatermarkFifoPolicy policy;
+
+  g_mutex_lock (&fifo->lock);
+  policy = fifo->policy;
+  g_mutex_unlock (&fifo->lock);
+  return policy;
+}
+
 void
 gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
     GstClockTime max_delay)
 {
   g_mutex_lock (&fifo->lock);
   fifo->batch_buffers = buffers;
+  fifo->batch_time = max_delay;
   fifo->batch_delay = GST_CLOCK_TIME_IS_VALID (max_delay) ?
       (gint64) (max_delay / GST_USECOND) : -1;
+  if (fifo->pop_waiters)
+    g_cond_signal (&fifo->pop_cond);
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_get_batch (GstWatermarkFifo * fifo, guint * buffers,
+    GstClockTime * max_delay)
+{
+  g_mutex_lock (&fifo->lock);
+  *buffers = fifo->batch_buffers;
+  *max_delay = fifo->batch_time;
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->batch_off = !enable;
   if (fifo->pop_waiters)
     g_cond_signal (&fifo->pop_cond);
   g_mutex_unlock (&fifo->lock);
@@ -1325,7 +1393,7 @@ gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
 
 GstFlowReturn
 gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
-    gboolean * full)
+    gboolean * full, GstWatermarkFifoPolicy * policy)
 {
   GstFlowReturn flow;
 
@@ -1333,6 +1401,7 @@ gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
   flow = writer_flow_locked (fifo);
   *level = fifo->level;
   *full = fifo->paused || is_full (fifo);
+  *policy = fifo->policy;
   g_mutex_unlock (&fifo->lock);
   return flow;
 }

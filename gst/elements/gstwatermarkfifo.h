@@ -114,12 +114,20 @@ typedef struct
   GstClockTime time;
 } GstWatermarkLevel;
 
+/* What a full fifo does with a new buffer, the `full-policy` of a fanout
+ * branch and the `leaky` of watermarkqueue: one enum type, GstWatermarkPolicy,
+ * registered once, with nicks block, drop-newest, drop-oldest and queue's
+ * leaky nicks as aliases (no, upstream, downstream). The values are
+ * queue's `leaky` ones. */
 typedef enum
 {
   GST_WATERMARK_FIFO_BLOCK,
-  GST_WATERMARK_FIFO_DROP_OLDEST,
   GST_WATERMARK_FIFO_DROP_NEWEST,
+  GST_WATERMARK_FIFO_DROP_OLDEST,
 } GstWatermarkFifoPolicy;
+
+#define GST_TYPE_WATERMARK_FIFO_POLICY (gst_watermark_fifo_policy_get_type ())
+GType gst_watermark_fifo_policy_get_type (void);
 
 typedef enum
 {
@@ -191,6 +199,7 @@ void gst_watermark_fifo_get_watermarks (GstWatermarkFifo * fifo,
     GstWatermarks * wm);
 void gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
     GstWatermarkFifoPolicy policy);
+GstWatermarkFifoPolicy gst_watermark_fifo_get_policy (GstWatermarkFifo * fifo);
 
 /* Writer side. Takes @item (a buffer, buffer list or serialized event)
  * and always consumes it. Data: waits for room (BLOCK) or drops; returns
@@ -288,14 +297,20 @@ void gst_watermark_fifo_relink (GstWatermarkFifo * fifo);
  * or 1: the reader is woken for every item. */
 void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
     GstClockTime max_delay);
+void gst_watermark_fifo_get_batch (GstWatermarkFifo * fifo, guint * buffers,
+    GstClockTime * max_delay);
+/* FALSE holds batching off (the reader is woken for every item) without
+ * forgetting set_batch()'s values; TRUE, the default, lets it work. */
+void gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable);
 
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
 /* One look under one lock, for a writer that picks among fifos: the flow
- * a push would get now (get_flow), the level, and whether a push would
- * find it full (wait or drop). */
+ * a push would get now (get_flow), the level, whether a push would find
+ * it full (wait or drop) and what it then does. */
 GstFlowReturn gst_watermark_fifo_peek (GstWatermarkFifo * fifo,
-    GstWatermarkLevel * level, gboolean * full);
+    GstWatermarkLevel * level, gboolean * full,
+    GstWatermarkFifoPolicy * policy);
 /* Reports GST_WATERMARK_FIFO_ROOM each time the reader takes a full fifo
  * below its pause watermarks, for a writer that waits for room in any of
  * several fifos without queueing into one. Off by default. */

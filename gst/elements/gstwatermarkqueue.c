@@ -53,10 +53,9 @@ struct _GstWatermarkQueue
 
   GstPad *sinkpad;
   GstPad *srcpad;
-  GstWatermarkFifo *fifo;       /* holds the watermarks, levels, counters */
+  GstWatermarkFifo *fifo;       /* holds the watermarks, the policy (leaky),
+                                 * levels, counters */
 
-  /* under the object lock */
-  GstWatermarkQueueLeaky leaky;
   gint post_messages;           /* g_atomic_int_*: read at every drop */
 };
 
@@ -68,7 +67,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 GST_DEBUG_CATEGORY_STATIC (gst_watermark_queue_debug);
 #define GST_CAT_DEFAULT gst_watermark_queue_debug
 
-#define DEFAULT_LEAKY           GST_WATERMARK_QUEUE_NO_LEAK
+#define DEFAULT_LEAKY           GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_POST_MESSAGES   FALSE
 
 /* then the six watermark properties of gst_watermark_fifo_install_properties */
@@ -100,44 +99,6 @@ G_DEFINE_TYPE_WITH_CODE (GstWatermarkQueue, gst_watermark_queue,
         "watermarkqueue", 0, "watermarkqueue element"));
 GST_ELEMENT_REGISTER_DEFINE (watermarkqueue, "watermarkqueue", GST_RANK_NONE,
     GST_TYPE_WATERMARK_QUEUE);
-
-GType
-gst_watermark_queue_leaky_get_type (void)
-{
-  static gsize type = 0;
-  /* *INDENT-OFF* */
-  static const GEnumValue values[] = {
-    {GST_WATERMARK_QUEUE_NO_LEAK, "Not leaky: block at the pause watermark",
-        "no"},
-    {GST_WATERMARK_QUEUE_LEAK_UPSTREAM,
-        "Leaky on upstream: drop new buffers at the pause watermark",
-        "upstream"},
-    {GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM,
-        "Leaky on downstream: drop the oldest buffers at the pause watermark",
-        "downstream"},
-    {0, NULL, NULL},
-  };
-  /* *INDENT-ON* */
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstWatermarkQueueLeaky", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-static GstWatermarkFifoPolicy
-policy_of_leaky (GstWatermarkQueueLeaky leaky)
-{
-  switch (leaky) {
-    case GST_WATERMARK_QUEUE_LEAK_UPSTREAM:
-      return GST_WATERMARK_FIFO_DROP_NEWEST;
-    case GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM:
-      return GST_WATERMARK_FIFO_DROP_OLDEST;
-    default:
-      return GST_WATERMARK_FIFO_BLOCK;
-  }
-}
 
 static void
 notify_levels (GstWatermarkQueue * self)
@@ -315,14 +276,13 @@ add_latency (GstWatermarkQueue * self, GstQuery * query)
 
   gst_query_parse_latency (query, &live, &min, &max);
   gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-  GST_OBJECT_LOCK (self);
   if (!wm.pause_time)
     max = GST_CLOCK_TIME_NONE;
-  else if (self->leaky != GST_WATERMARK_QUEUE_NO_LEAK)
+  else if (gst_watermark_fifo_get_policy (self->fifo) !=
+      GST_WATERMARK_FIFO_BLOCK)
     max = GST_CLOCK_TIME_IS_VALID (max) ? MAX (max, wm.pause_time) : max;
   else if (GST_CLOCK_TIME_IS_VALID (max))
     max += wm.pause_time;
-  GST_OBJECT_UNLOCK (self);
   gst_query_set_latency (query, live, min, max);
 }
 
@@ -384,10 +344,7 @@ gst_watermark_queue_set_property (GObject * object, guint prop_id,
     return;
   switch (prop_id) {
     case PROP_LEAKY:
-      GST_OBJECT_LOCK (self);
-      self->leaky = g_value_get_enum (value);
-      gst_watermark_fifo_set_policy (self->fifo, policy_of_leaky (self->leaky));
-      GST_OBJECT_UNLOCK (self);
+      gst_watermark_fifo_set_policy (self->fifo, g_value_get_enum (value));
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
@@ -433,9 +390,7 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
     return;
   switch (prop_id) {
     case PROP_LEAKY:
-      GST_OBJECT_LOCK (self);
-      g_value_set_enum (value, self->leaky);
-      GST_OBJECT_UNLOCK (self);
+      g_value_set_enum (value, gst_watermark_fifo_get_policy (self->fifo));
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
@@ -519,12 +474,15 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    * What a full queue does with a new buffer: block the writer (no),
    * drop the new buffer (upstream) or drop the oldest queued buffers
    * (downstream). Drops happen at the pause watermarks and are counted in
-   * stats; events and queries are never dropped.
+   * stats; events and queries are never dropped. The type is the policy
+   * of fanout's branches too: block, drop-newest and drop-oldest are the
+   * same values (queue's numbers: 0, 1, 2).
    */
   properties[PROP_LEAKY] = g_param_spec_enum ("leaky", "Leaky",
-      "What a full queue does: block the writer (no), drop the new buffer "
-      "(upstream) or drop the oldest buffers (downstream)",
-      GST_TYPE_WATERMARK_QUEUE_LEAKY, DEFAULT_LEAKY, MUTABLE_FLAGS);
+      "What a full queue does: block the writer (no or block), drop the new "
+      "buffer (upstream or drop-newest) or drop the oldest buffers "
+      "(downstream or drop-oldest)",
+      GST_TYPE_WATERMARK_FIFO_POLICY, DEFAULT_LEAKY, MUTABLE_FLAGS);
   /**
    * GstWatermarkQueue:post-messages:
    *
@@ -580,7 +538,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
   gst_element_class_set_static_metadata (element_class, "Watermark queue",
       "Generic", "Queue whose writer blocks at a pause watermark and runs "
       "again at a lower resume watermark", "gst-sharedpool developers");
-  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_QUEUE_LEAKY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_FIFO_POLICY, 0);
 }
 
 static void
@@ -618,7 +576,6 @@ init_srcpad (GstWatermarkQueue * self)
 static void
 gst_watermark_queue_init (GstWatermarkQueue * self)
 {
-  self->leaky = DEFAULT_LEAKY;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->fifo = gst_watermark_fifo_new (GST_OBJECT (self),
       gst_watermark_queue_on_fifo, self);

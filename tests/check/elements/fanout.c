@@ -29,7 +29,7 @@
 #include "../testutil.h"
 #include "../watchdog.h"
 
-/* the values of GstFanoutMode and GstFanoutFullPolicy, by nick */
+/* the values of GstFanoutMode, by nick */
 #define BROADCAST "broadcast"
 #define BALANCE "balance"
 #define KEY "key"
