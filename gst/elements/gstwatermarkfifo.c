@@ -71,9 +71,7 @@ struct _GstWatermarkFifo
   gboolean untimed_warned;      /* and the bus was told, once */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
-  gboolean paused;
-  gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
-  gboolean resume_reporting;    /* RESUMED being reported: no PAUSED yet */
+  gboolean paused;              /* the writer waits to be released */
 
   /* time level: running time of the newest data in (writer side, from its
    * segment) and of the oldest data still in (NONE when empty) */
@@ -396,53 +394,35 @@ wait_writer_locked (GstWatermarkFifo * fifo)
   fifo->push_waiters--;
 }
 
-/* With the lock: leaves the paused state when nothing holds the writer any
- * more. TRUE when the caller must report RESUMED (with @level) with
- * report_resumed() once it has released the lock; not before the writer
- * has reported PAUSED, and the writer reports no PAUSED before that
- * RESUMED, so that they alternate wherever they are reported from. */
-static gboolean
-check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
+/* With the lock: what the writer's data gets back without being queued:
+ * the flow set, or EOS when downstream returned it (the reader goes on
+ * delivering the events queued, the EOS among them). */
+static GstFlowReturn
+writer_flow_locked (GstWatermarkFifo * fifo)
 {
-  if (!fifo->paused || !fifo->pause_notified)
-    return FALSE;
-  if (fifo->flow == GST_FLOW_OK && fifo->policy == GST_WATERMARK_FIFO_BLOCK
-      && !is_resumable (fifo))
-    return FALSE;
-  fifo->paused = fifo->pause_notified = FALSE;
-  fifo->resume_reporting = TRUE;
+  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
+    return GST_FLOW_EOS;
+  return fifo->flow;
+}
+
+/* With the lock: lets a paused writer go when nothing holds it any more:
+ * a flow that is not OK, a policy that drops, every enabled level at its
+ * resume watermark. Counted here, so that pauses == resumes whenever the
+ * fifo is not paused; the writer reports RESUMED itself (pause_locked). */
+static void
+release_locked (GstWatermarkFifo * fifo)
+{
+  if (!fifo->paused)
+    return;
+  if (writer_flow_locked (fifo) == GST_FLOW_OK &&
+      fifo->policy == GST_WATERMARK_FIFO_BLOCK && !is_resumable (fifo))
+    return;
+  fifo->paused = FALSE;
   fifo->resumes++;
-  *level = fifo->level;
   wake_writer (fifo);
   GST_DEBUG_OBJECT (fifo->owner, "resumed at %u buffers, %" G_GUINT64_FORMAT
-      " bytes, %" GST_TIME_FORMAT, level->buffers, level->bytes,
-      GST_TIME_ARGS (level->time));
-  return TRUE;
-}
-
-/* Without the lock. */
-static void
-report_resumed (GstWatermarkFifo * fifo, const GstWatermarkLevel * level)
-{
-  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, level);
-  g_mutex_lock (&fifo->lock);
-  fifo->resume_reporting = FALSE;
-  wake_writer (fifo);
-  g_mutex_unlock (&fifo->lock);
-}
-
-/* With the lock, returns with it: reports RESUMED with the lock released
- * when check_resume() says so. */
-static void
-resume_locked (GstWatermarkFifo * fifo)
-{
-  GstWatermarkLevel level;
-
-  if (!check_resume (fifo, &level))
-    return;
-  g_mutex_unlock (&fifo->lock);
-  report_resumed (fifo, &level);
-  g_mutex_lock (&fifo->lock);
+      " bytes, %" GST_TIME_FORMAT, fifo->level.buffers, fifo->level.bytes,
+      GST_TIME_ARGS (fifo->level.time));
 }
 
 /* Running time of @pos in @segment, 0 before its start, NONE if unknown. */
@@ -640,9 +620,10 @@ drop_oldest_locked (GstWatermarkFifo * fifo)
   return TRUE;
 }
 
-/* With the lock: the writer found the fifo full. Reports PAUSED with the
- * lock released; a reader that drained the fifo meanwhile could not
- * report RESUMED before it, so the writer checks again itself. */
+/* With the lock, returns with it: the writer found the fifo full and
+ * waits until it is released (release_locked). It reports PAUSED and then
+ * RESUMED itself, with the lock released: from one thread, they
+ * alternate. */
 static void
 pause_locked (GstWatermarkFifo * fifo)
 {
@@ -656,19 +637,14 @@ pause_locked (GstWatermarkFifo * fifo)
   g_mutex_unlock (&fifo->lock);
   notify (fifo, GST_WATERMARK_FIFO_PAUSED, NULL, &level);
   g_mutex_lock (&fifo->lock);
-  fifo->pause_notified = TRUE;
-  resume_locked (fifo);
-}
-
-/* With the lock: what the writer's data gets back without being queued:
- * the flow set, or EOS when downstream returned it (the reader goes on
- * delivering the events queued, the EOS among them). */
-static GstFlowReturn
-writer_flow_locked (GstWatermarkFifo * fifo)
-{
-  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
-    return GST_FLOW_EOS;
-  return fifo->flow;
+  /* the reader may have drained it meanwhile */
+  release_locked (fifo);
+  while (fifo->paused)
+    wait_writer_locked (fifo);
+  level = fifo->level;
+  g_mutex_unlock (&fifo->lock);
+  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+  g_mutex_lock (&fifo->lock);
 }
 
 /* With the lock: makes room for one buffer or list as the policy says.
@@ -680,23 +656,13 @@ make_room_locked (GstWatermarkFifo * fifo)
   for (;;) {
     if (writer_flow_locked (fifo) != GST_FLOW_OK)
       return writer_flow_locked (fifo);
-    if (fifo->paused) {
-      /* the watermarks or the policy may have changed under it */
-      resume_locked (fifo);
-      if (fifo->paused)
-        wait_writer_locked (fifo);
-      continue;
-    }
     if (!is_full (fifo))
       return GST_FLOW_OK;
     /* a batching reader must drain a full fifo */
     wake_reader (fifo);
     switch (fifo->policy) {
       case GST_WATERMARK_FIFO_BLOCK:
-        if (fifo->resume_reporting)
-          wait_writer_locked (fifo);
-        else
-          pause_locked (fifo);
+        pause_locked (fifo);
         break;
       case GST_WATERMARK_FIFO_DROP_NEWEST:
         return GST_FLOW_CUSTOM_SUCCESS;
@@ -1001,7 +967,7 @@ GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
   GstWatermarkLevel level;
-  gboolean resumed, room, waited = FALSE;
+  gboolean room, waited = FALSE;
   FifoItem it;
 
   *item = NULL;
@@ -1026,13 +992,10 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   fifo->popped += it.buffers;
   if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
     fifo->query_popped = TRUE;
-  resumed = check_resume (fifo, &level);
-  if (room && !resumed)
-    level = fifo->level;
+  release_locked (fifo);
+  level = fifo->level;
   g_mutex_unlock (&fifo->lock);
 
-  if (resumed)
-    report_resumed (fifo, &level);
   if (room)
     notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
   *item = it.obj;
@@ -1056,7 +1019,7 @@ gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
   clear_locked (fifo);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
-  resume_locked (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
@@ -1122,7 +1085,7 @@ set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
     if (fifo->pop_waiters)
       g_cond_signal (&fifo->pop_cond);
   }
-  resume_locked (fifo);
+  release_locked (fifo);
 }
 
 gboolean
@@ -1164,9 +1127,7 @@ gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
 
   g_mutex_lock (&fifo->lock);
   fifo->wm = *wm;
-  /* a paused writer decides itself whether it resumes: the caller may hold
-   * a lock the RESUMED callback needs */
-  wake_writer (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
@@ -1185,7 +1146,7 @@ set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
   why = gst_watermarks_validate (&wm);
   if (why == NULL) {
     fifo->wm = wm;
-    wake_writer (fifo);
+    release_locked (fifo);
   }
   g_mutex_unlock (&fifo->lock);
   return why;
@@ -1315,7 +1276,7 @@ gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
 {
   g_mutex_lock (&fifo->lock);
   fifo->policy = policy;
-  wake_writer (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 

@@ -75,14 +75,15 @@
  * queries are never dropped and never wait for room.
  *
  * Locking: one GMutex, one GCond per direction. Callbacks are called with
- * no fifo lock held, from the thread that caused the event: PAUSED and
- * DROPPED from the writer, RESUMED from the reader, from set_flushing() or
- * set_flow(), or from the writer itself when set_watermarks() or
- * set_policy() released it (those two never call back, so they may be
- * called with a lock the callback takes). PAUSED and RESUMED alternate,
- * starting with PAUSED, whatever threads report them: every PAUSED is
- * followed by one RESUMED (a flush counts as one), so pauses == resumes
- * when not paused.
+ * no fifo lock held. PAUSED, RESUMED and DROPPED come from the writer's
+ * thread: a paused writer is released (under the lock, where resumes are
+ * counted) by the reader at the resume watermarks, by set_flushing(),
+ * set_flow(), set_watermarks() or set_policy() (none of which calls
+ * back, so they may be called with a lock the callback takes), and then
+ * reports RESUMED itself. So PAUSED and RESUMED alternate, starting with
+ * PAUSED, every PAUSED is followed by one RESUMED (a flush counts as
+ * one), and pauses == resumes whenever the fifo is not paused. ROOM,
+ * FLOW and ANSWERED come from the reader's thread.
  */
 
 #pragma once

@@ -526,8 +526,9 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    * @queue: the queue
    *
    * The level fell to the resume watermarks (or a flush emptied the
-   * queue) and the blocked writer runs again. Emitted from the thread that
-   * released it, usually the streaming thread of the src pad.
+   * queue, or new watermarks or leaky let it go) and the blocked writer
+   * runs again. Emitted from the writer's thread, with no lock held, once
+   * it runs: `paused` and `resumed` alternate.
    */
   signals[SIGNAL_RESUMED] = g_signal_new ("resumed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_FIRST, 0, NULL, NULL, NULL,
