@@ -480,20 +480,21 @@ GST_START_TEST (test_event_order)
 
 GST_END_TEST;
 
+/* A serialized query sent from a thread of its own. */
 typedef struct
 {
   GstHarness *h;
   gboolean res;
+  GstQuery *query;              /* taken */
 } QueryThread;
 
 static gpointer
-drain_func (gpointer data)
+query_func (gpointer data)
 {
   QueryThread *qt = data;
-  GstQuery *query = gst_query_new_drain ();
 
-  qt->res = gst_pad_peer_query (qt->h->srcpad, query);
-  gst_query_unref (query);
+  qt->res = gst_pad_peer_query (qt->h->srcpad, qt->query);
+  gst_query_unref (qt->query);
   return NULL;
 }
 
@@ -503,13 +504,13 @@ GST_START_TEST (test_query_order)
 {
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
       NULL);
-  QueryThread qt = { h, FALSE };
+  QueryThread qt = { h, FALSE, gst_query_new_drain () };
   GThread *t;
   gchar *trace;
 
   push_first_held (h);
   push (h, 1);
-  t = g_thread_new ("drain", drain_func, &qt);
+  t = g_thread_new ("drain", query_func, &qt);
   gate_open ();
   g_thread_join (t);
   /* it returned after the query, which came after both buffers */
@@ -798,30 +799,19 @@ GST_START_TEST (test_sticky_not_linked)
 
 GST_END_TEST;
 
-static gpointer
-allocation_func (gpointer data)
-{
-  QueryThread *qt = data;
-  GstCaps *caps = gst_caps_new_any ();
-  GstQuery *query = gst_query_new_allocation (caps, FALSE);
-
-  qt->res = gst_pad_peer_query (qt->h->srcpad, query);
-  gst_query_unref (query);
-  gst_caps_unref (caps);
-  return NULL;
-}
-
 /* Like queue: a serialized query waiting behind data when a flush starts
  * returns FALSE at once, and nothing hangs. */
 GST_START_TEST (test_queries_while_flushing)
 {
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
       NULL);
-  QueryThread qt = { h, TRUE };
+  GstCaps *caps = gst_caps_new_any ();
+  QueryThread qt = { h, TRUE, gst_query_new_allocation (caps, FALSE) };
   GThread *t;
 
+  gst_caps_unref (caps);
   push_first_held (h);
-  t = g_thread_new ("allocation", allocation_func, &qt);
+  t = g_thread_new ("allocation", query_func, &qt);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   g_thread_join (t);
   fail_if (qt.res);
@@ -831,30 +821,13 @@ GST_START_TEST (test_queries_while_flushing)
 
 GST_END_TEST;
 
-static gpointer
-push_event_func (gpointer data)
-{
-  GstHarness *h = data;
-
-  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
-  return NULL;
-}
-
-/* Like queue: a state change to READY while a FLUSH_STOP comes from
- * another thread, after a FLUSH_START, neither hangs nor fails. */
+/* Like queue: a state change while flushing. */
 GST_START_TEST (test_state_change_when_flushing)
 {
   GstHarness *h = gst_harness_new ("watermarkqueue");
-  GThread *t;
 
   gst_harness_set_src_caps_str (h, "x/y");
-  fail_unless_equals_int (gst_element_set_state (h->element,
-          GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  t = g_thread_new ("flush-stop", push_event_func, h);
-  fail_unless_equals_int (gst_element_set_state (h->element,
-          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
-  g_thread_join (t);
+  check_state_change_when_flushing (h);
   gst_harness_teardown (h);
 }
 
