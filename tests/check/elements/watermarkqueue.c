@@ -800,7 +800,9 @@ GST_START_TEST (test_sticky_not_linked)
 GST_END_TEST;
 
 /* Like queue: a serialized query waiting behind data when a flush starts
- * returns FALSE at once, and nothing hangs. */
+ * returns FALSE at once, and nothing hangs. (Buffer 1 stands between it
+ * and the reader: the reader, let go by the flush, meets the flushing src
+ * pad with it and stops before the query.) */
 GST_START_TEST (test_queries_while_flushing)
 {
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
@@ -811,6 +813,7 @@ GST_START_TEST (test_queries_while_flushing)
 
   gst_caps_unref (caps);
   push_first_held (h);
+  fail_unless_equals_int (push (h, 1), GST_FLOW_OK);
   t = g_thread_new ("allocation", query_func, &qt);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   g_thread_join (t);
