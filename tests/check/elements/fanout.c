@@ -1498,6 +1498,115 @@ GST_START_TEST (test_allocation_stuck_branch)
 
 GST_END_TEST;
 
+/* A sink whose consumer froze: its first buffer stays in a blocking
+ * probe (the queue before it holds what follows, and answers a
+ * serialized query only once that went out). The buffers the other
+ * branch got are counted. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean open;
+  guint frozen;                 /* buffers held in the frozen sink */
+  guint live;                   /* buffers the live branch got */
+} Frozen;
+
+static GstPadProbeReturn
+frozen_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Frozen *f = data;
+
+  g_mutex_lock (&f->lock);
+  f->frozen++;
+  g_cond_broadcast (&f->cond);
+  while (!f->open)
+    g_cond_wait (&f->cond, &f->lock);
+  g_mutex_unlock (&f->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+live_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Frozen *f = data;
+
+  g_mutex_lock (&f->lock);
+  f->live++;
+  g_cond_broadcast (&f->cond);
+  g_mutex_unlock (&f->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+probe_sink (GstElement * pipeline, const gchar * name,
+    GstPadProbeCallback probe, Frozen * f)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, f, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+static void
+push_frame (GstElement * src)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 256, NULL);
+  GstFlowReturn ret;
+
+  /* the action signal does not take the buffer */
+  g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+}
+
+/* A real pipeline: upstream renegotiates (its ALLOCATION query) while one
+ * branch's consumer is frozen, its `queue` full of data the query waits
+ * behind. The other branch keeps getting buffers: the query is asked by
+ * the stuck branch's thread, and the producer waits for it only so long.
+ * Before, the producer asked the stuck queue itself and hung there, and
+ * with it every branch. */
+GST_START_TEST (test_allocation_frozen_branch_pipeline)
+{
+  GstElement *p = launch ("appsrc name=src format=time "
+      "caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! "
+      "fanout name=f f. ! queue ! fakesink name=a async=false "
+      "f. ! fakesink name=b async=false");
+  GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
+  GstPad *srcpad = gst_element_get_static_pad (src, "src");
+  GstFlowReturn ret;
+  Frozen f = { 0, };
+
+  probe_sink (p, "a", frozen_probe, &f);
+  probe_sink (p, "b", live_probe, &f);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  push_frame (src);
+  push_frame (src);
+  wait_for_count (&f.lock, &f.cond, &f.frozen, 1);
+  wait_for_count (&f.lock, &f.cond, &f.live, 2);
+  /* appsrc may be waiting for the third buffer already: the fourth comes
+   * after a new ALLOCATION query */
+  gst_pad_send_event (srcpad, gst_event_new_reconfigure ());
+  push_frame (src);
+  push_frame (src);
+  wait_for_count (&f.lock, &f.cond, &f.live, 4);
+  fail_unless_equals_int (read_count (&f.lock, &f.frozen), 1);
+
+  g_mutex_lock (&f.lock);
+  f.open = TRUE;
+  g_cond_broadcast (&f.cond);
+  g_mutex_unlock (&f.lock);
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  expect_eos (wait_for_end (p));
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (src);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
 /* tee's allocation tests, from their behaviour. Answers with prefix,
  * padding and meta parameters that differ. */
 static gboolean
@@ -2367,6 +2476,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_allocation_drop_branch_asked_once);
   tcase_add_test (tc, test_allocation_no_max_below_min);
   tcase_add_test (tc, test_allocation_stuck_branch);
+  tcase_add_test (tc, test_allocation_frozen_branch_pipeline);
   tcase_add_test (tc, test_allocation_like_tee);
   tcase_add_test (tc, test_allocation_empty);
   tcase_add_test (tc, test_allocation_unlinked_or_failing);
