@@ -32,17 +32,21 @@
  * The ALLOCATION query is answered from all linked branches (largest size,
  * largest alignment, prefix and padding, the metas all of them accept) with
  * a minimum number of buffers that covers what the queues can hold plus
- * one in flight, so that a bounded upstream pool never runs dry.
+ * one in flight, so that a bounded upstream pool never runs dry. Each
+ * branch is asked through its queue by its own thread; a branch that has
+ * not answered within a second is answered for from what is known, and
+ * its answer, when it comes, makes upstream negotiate again.
  *
  * Watermarks and the policy are properties of each src pad (set them with
- * `name.src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
+ * `fanout src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
  * counters.
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=300 ! fanout name=f \
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! \
+ *     fanout name=f src_1::full-policy=drop-oldest \
  *     f. ! videoconvert ! fakesink \
- *     f. ! fakesink sync=false f.src_1::full-policy=drop-oldest
+ *     f. ! fakesink sync=false
  * ]|
  */
 
@@ -70,18 +74,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
 #define DEFAULT_PROP_POST_MESSAGES      FALSE
 
-/* like queue's max-size-*, whichever is reached first */
-#define DEFAULT_PROP_PAUSE_BUFFERS      200
-#define DEFAULT_PROP_RESUME_BUFFERS     100
-#define DEFAULT_PROP_PAUSE_BYTES        (10 * 1024 * 1024)
-#define DEFAULT_PROP_RESUME_BYTES       (5 * 1024 * 1024)
-#define DEFAULT_PROP_PAUSE_TIME         GST_SECOND
-#define DEFAULT_PROP_RESUME_TIME        (GST_SECOND / 2)
-#define DEFAULT_PROP_FULL_POLICY        GST_FANOUT_FULL_POLICY_BLOCK
+#define DEFAULT_PROP_FULL_POLICY        GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
 /* an empty batching queue is looked at every batch-time: less would spin */
 #define MIN_BATCH_TIME                  GST_MSECOND
+/* the longest the ALLOCATION answer waits for a branch's thread */
+#define ALLOCATION_WAIT                 GST_SECOND
 
 enum
 {
@@ -92,44 +91,29 @@ enum
   PROP_STATS,
 };
 
+/* then the six watermark properties of gst_watermark_fifo_install_properties */
 enum
 {
   PROP_PAD_0,
-  PROP_PAD_PAUSE_BUFFERS,
-  PROP_PAD_RESUME_BUFFERS,
-  PROP_PAD_PAUSE_BYTES,
-  PROP_PAD_RESUME_BYTES,
-  PROP_PAD_PAUSE_TIME,
-  PROP_PAD_RESUME_TIME,
   PROP_PAD_FULL_POLICY,
   PROP_PAD_BATCH_BUFFERS,
   PROP_PAD_BATCH_TIME,
+  PROP_PAD_LAST = PROP_PAD_BATCH_TIME
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
-
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_BLOCK ==
-    (gint) GST_WATERMARK_FIFO_BLOCK);
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_OLDEST ==
-    (gint) GST_WATERMARK_FIFO_DROP_OLDEST);
-G_STATIC_ASSERT ((gint) GST_FANOUT_FULL_POLICY_DROP_NEWEST ==
-    (gint) GST_WATERMARK_FIFO_DROP_NEWEST);
 
 struct _GstFanoutPad
 {
   GstPad parent;
 
   guint index;
-  GstWatermarkFifo *fifo;
-
-  /* under the pad's object lock */
-  GstFanoutFullPolicy policy;
-  guint batch_buffers;
-  GstClockTime batch_time;
-  gboolean playing;             /* batching only in PLAYING */
-  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
+  GstWatermarkFifo *fifo;       /* holds the watermarks, policy, batching */
 
   /* under the element's lock */
+  GstQuery *allocation;         /* its downstream's last ALLOCATION answer */
+  guint answers;                /* ALLOCATION answers it got */
+  gboolean answer_late;         /* upstream was answered without it */
   guint64 seq;                  /* the last item handed to this pad */
   GstFlowReturn last_ret;       /* and what its queue said */
   guint64 refused;              /* balance, key: buffers it refused while
@@ -173,15 +157,6 @@ static const GEnumValue mode_values[] = {
   {0, NULL, NULL},
 };
 
-static const GEnumValue policy_values[] = {
-  {GST_FANOUT_FULL_POLICY_BLOCK, "Wait until the queue drained to its "
-      "resume watermarks", "block"},
-  {GST_FANOUT_FULL_POLICY_DROP_OLDEST, "Drop the oldest queued buffers",
-      "drop-oldest"},
-  {GST_FANOUT_FULL_POLICY_DROP_NEWEST, "Drop the incoming buffer",
-      "drop-newest"},
-  {0, NULL, NULL},
-};
 /* *INDENT-ON* */
 
 GType
@@ -192,17 +167,6 @@ gst_fanout_mode_get_type (void)
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstFanoutMode",
             mode_values));
-  return type;
-}
-
-GType
-gst_fanout_full_policy_get_type (void)
-{
-  static GType type = 0;
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstFanoutFullPolicy",
-            policy_values));
   return type;
 }
 
@@ -265,6 +229,30 @@ gst_fanout_wake_router (GstFanout * self)
   g_mutex_unlock (&self->lock);
 }
 
+/* From the pad's thread: its downstream answered the ALLOCATION query
+ * posted in its queue (@answer NULL: it did not answer). An answer
+ * upstream went without is news for upstream: it is asked to negotiate
+ * again, and gets it then. */
+static void
+gst_fanout_pad_answered (GstFanoutPad * fpad, GstQuery * answer)
+{
+  GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
+  gboolean late;
+
+  g_mutex_lock (&self->lock);
+  gst_query_replace (&fpad->allocation, answer);
+  fpad->answers++;
+  late = fpad->answer_late;
+  fpad->answer_late = FALSE;
+  g_cond_broadcast (&self->room_cond);
+  g_mutex_unlock (&self->lock);
+
+  if (late) {
+    GST_DEBUG_OBJECT (fpad, "late ALLOCATION answer: reconfiguring");
+    gst_pad_push_event (self->sinkpad, gst_event_new_reconfigure ());
+  }
+}
+
 /* Called by the pad's queue with no lock held. */
 static void
 gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
@@ -277,8 +265,14 @@ gst_fanout_pad_on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     [GST_WATERMARK_FIFO_DROPPED] = "fanout-dropped",
   };
 
-  if (what == GST_WATERMARK_FIFO_ROOM) {
+  /* room, or a branch that takes no data any more: a sink pad waiting
+   * for either looks again */
+  if (what == GST_WATERMARK_FIFO_ROOM || what == GST_WATERMARK_FIFO_FLOW) {
     gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (user_data)));
+    return;
+  }
+  if (what == GST_WATERMARK_FIFO_ANSWERED) {
+    gst_fanout_pad_answered (user_data, GST_QUERY_CAST (dropped));
     return;
   }
 
@@ -295,29 +289,23 @@ gst_fanout_pad_finalize (GObject * object)
   G_OBJECT_CLASS (gst_fanout_pad_parent_class)->finalize (object);
 }
 
-/* Changes one watermark; a resume watermark set at or above its pause
- * watermark, or no dimension left, is refused with a warning and the old
- * values kept. */
+/* Changes batch-buffers or batch-time; under the pad's object lock, so
+ * that two changes do not undo each other. */
 static void
-gst_fanout_pad_set_watermark (GstFanoutPad * fpad, guint prop_id,
+gst_fanout_pad_set_batch (GstFanoutPad * fpad, guint prop_id,
     const GValue * value)
 {
-  const gchar *why = gst_watermark_fifo_set_field (fpad->fifo,
-      prop_id - PROP_PAD_PAUSE_BUFFERS, value);
+  GstClockTime max_delay;
+  guint buffers;
 
-  if (why != NULL)
-    g_warning ("%s:%s: %s; keeping the old watermarks",
-        GST_DEBUG_PAD_NAME (fpad), why);
-}
-
-/* With the pad's object lock: a branch batches only in PLAYING, so that
- * its sink gets the buffer it prerolls on at once (batch-time may be
- * -1). */
-static void
-gst_fanout_pad_apply_batch_locked (GstFanoutPad * fpad)
-{
-  gst_watermark_fifo_set_batch (fpad->fifo,
-      fpad->playing ? fpad->batch_buffers : 1, fpad->batch_time);
+  GST_OBJECT_LOCK (fpad);
+  gst_watermark_fifo_get_batch (fpad->fifo, &buffers, &max_delay);
+  if (prop_id == PROP_PAD_BATCH_BUFFERS)
+    buffers = g_value_get_uint (value);
+  else
+    max_delay = g_value_get_uint64 (value);
+  gst_watermark_fifo_set_batch (fpad->fifo, buffers, max_delay);
+  GST_OBJECT_UNLOCK (fpad);
 }
 
 static void
@@ -326,31 +314,16 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
 
+  if (gst_watermark_fifo_set_property (fpad->fifo, object, PROP_PAD_LAST,
+          prop_id, value))
+    return;
   switch (prop_id) {
     case PROP_PAD_FULL_POLICY:
-      GST_OBJECT_LOCK (fpad);
-      fpad->policy = g_value_get_enum (value);
-      gst_watermark_fifo_set_policy (fpad->fifo,
-          (GstWatermarkFifoPolicy) fpad->policy);
-      GST_OBJECT_UNLOCK (fpad);
+      gst_watermark_fifo_set_policy (fpad->fifo, g_value_get_enum (value));
       break;
     case PROP_PAD_BATCH_BUFFERS:
     case PROP_PAD_BATCH_TIME:
-      GST_OBJECT_LOCK (fpad);
-      if (prop_id == PROP_PAD_BATCH_BUFFERS)
-        fpad->batch_buffers = g_value_get_uint (value);
-      else
-        fpad->batch_time = g_value_get_uint64 (value);
-      gst_fanout_pad_apply_batch_locked (fpad);
-      GST_OBJECT_UNLOCK (fpad);
-      break;
-    case PROP_PAD_PAUSE_BUFFERS:
-    case PROP_PAD_RESUME_BUFFERS:
-    case PROP_PAD_PAUSE_BYTES:
-    case PROP_PAD_RESUME_BYTES:
-    case PROP_PAD_PAUSE_TIME:
-    case PROP_PAD_RESUME_TIME:
-      gst_fanout_pad_set_watermark (fpad, prop_id, value);
+      gst_fanout_pad_set_batch (fpad, prop_id, value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -363,32 +336,27 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstFanoutPad *fpad = GST_FANOUT_PAD (object);
+  GstClockTime max_delay;
+  guint buffers;
 
-  GST_OBJECT_LOCK (fpad);
+  if (gst_watermark_fifo_get_property (fpad->fifo, PROP_PAD_LAST, prop_id,
+          value))
+    return;
+  gst_watermark_fifo_get_batch (fpad->fifo, &buffers, &max_delay);
   switch (prop_id) {
-    case PROP_PAD_PAUSE_BUFFERS:
-    case PROP_PAD_RESUME_BUFFERS:
-    case PROP_PAD_PAUSE_BYTES:
-    case PROP_PAD_RESUME_BYTES:
-    case PROP_PAD_PAUSE_TIME:
-    case PROP_PAD_RESUME_TIME:
-      gst_watermark_fifo_get_field (fpad->fifo,
-          prop_id - PROP_PAD_PAUSE_BUFFERS, value);
-      break;
     case PROP_PAD_FULL_POLICY:
-      g_value_set_enum (value, fpad->policy);
+      g_value_set_enum (value, gst_watermark_fifo_get_policy (fpad->fifo));
       break;
     case PROP_PAD_BATCH_BUFFERS:
-      g_value_set_uint (value, fpad->batch_buffers);
+      g_value_set_uint (value, buffers);
       break;
     case PROP_PAD_BATCH_TIME:
-      g_value_set_uint64 (value, fpad->batch_time);
+      g_value_set_uint64 (value, max_delay);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (fpad);
 }
 
 static void
@@ -402,43 +370,44 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
   gobject_class->set_property = gst_fanout_pad_set_property;
   gobject_class->get_property = gst_fanout_pad_get_property;
 
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BUFFERS,
-      g_param_spec_uint ("pause-buffers", "Pause buffers",
-          "Queued buffers at which this branch is full (0 = no limit in "
-          "buffers)", 0, G_MAXUINT, DEFAULT_PROP_PAUSE_BUFFERS, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BUFFERS,
-      g_param_spec_uint ("resume-buffers", "Resume buffers",
-          "Queued buffers a full branch must drain to before the sink pad "
-          "resumes (below pause-buffers)", 0, G_MAXUINT,
-          DEFAULT_PROP_RESUME_BUFFERS, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_BYTES,
-      g_param_spec_uint64 ("pause-bytes", "Pause bytes",
-          "Queued bytes at which this branch is full (0 = no limit in bytes)",
-          0, G_MAXUINT64, DEFAULT_PROP_PAUSE_BYTES, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_BYTES,
-      g_param_spec_uint64 ("resume-bytes", "Resume bytes",
-          "Queued bytes a full branch must drain to before the sink pad "
-          "resumes (below pause-bytes)", 0, G_MAXUINT64,
-          DEFAULT_PROP_RESUME_BYTES, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_PAUSE_TIME,
-      g_param_spec_uint64 ("pause-time", "Pause time",
-          "Queued running time (ns) at which this branch is full (0 = no "
-          "limit in time)", 0, G_MAXUINT64, DEFAULT_PROP_PAUSE_TIME, flags));
-  g_object_class_install_property (gobject_class, PROP_PAD_RESUME_TIME,
-      g_param_spec_uint64 ("resume-time", "Resume time",
-          "Queued running time (ns) a full branch must drain to before the "
-          "sink pad resumes (below pause-time)", 0, G_MAXUINT64,
-          DEFAULT_PROP_RESUME_TIME, flags));
+  gst_watermark_fifo_install_properties (gobject_class, PROP_PAD_LAST);
+  /**
+   * GstFanoutPad:full-policy:
+   *
+   * What this branch does with a buffer when its queue is at a pause
+   * watermark: wait until it drained to its resume watermarks (block,
+   * nothing is lost, the sink pad and so every branch waits), or drop the
+   * oldest queued buffers or the incoming one (counted in stats and
+   * posted with post-messages), so that a stuck consumer does not stall
+   * the others.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_FULL_POLICY,
       g_param_spec_enum ("full-policy", "Full policy",
           "What to do with a buffer for this branch when it is full",
-          GST_TYPE_FANOUT_FULL_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+          GST_TYPE_WATERMARK_FIFO_POLICY, DEFAULT_PROP_FULL_POLICY, flags));
+  /**
+   * GstFanoutPad:batch-buffers:
+   *
+   * Wake this branch's thread only when this many buffers are queued, or
+   * an event or query is, or the queue is full, or batch-time passed
+   * since the first buffer of the batch; it then pushes all that is
+   * queued. Fewer wake-ups for up to batch-time more latency. Batching
+   * starts in PLAYING, so that a sink gets its preroll buffer at once.
+   * 1 wakes the thread for every buffer.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_BUFFERS,
       g_param_spec_uint ("batch-buffers", "Batch buffers",
           "Wake this branch's thread only when this many buffers are queued "
           "(or an event, a full queue or batch-time): fewer wake-ups, more "
           "latency; 1 wakes it for every buffer", 1, G_MAXUINT,
           DEFAULT_PROP_BATCH_BUFFERS, flags));
+  /**
+   * GstFanoutPad:batch-time:
+   *
+   * With batch-buffers above 1, the longest a buffer waits for its batch,
+   * in nanoseconds; at least 1 ms (an empty queue is looked at every
+   * batch-time: less would spin). -1: no limit.
+   */
   g_object_class_install_property (gobject_class, PROP_PAD_BATCH_TIME,
       g_param_spec_uint64 ("batch-time", "Batch time",
           "With batch-buffers above 1, the longest a buffer waits for its "
@@ -450,19 +419,12 @@ static void
 gst_fanout_pad_init (GstFanoutPad * fpad)
 {
   GstPad *pad = GST_PAD_CAST (fpad);
-  GstWatermarks wm = { DEFAULT_PROP_PAUSE_BUFFERS,
-    DEFAULT_PROP_RESUME_BUFFERS, DEFAULT_PROP_PAUSE_BYTES,
-    DEFAULT_PROP_RESUME_BYTES, DEFAULT_PROP_PAUSE_TIME,
-    DEFAULT_PROP_RESUME_TIME
-  };
 
   fpad->fifo = gst_watermark_fifo_new (GST_OBJECT_CAST (fpad),
       gst_fanout_pad_on_fifo, fpad);
-  gst_watermark_fifo_set_watermarks (fpad->fifo, &wm);
   gst_watermark_fifo_watch_room (fpad->fifo, TRUE);
-  fpad->policy = DEFAULT_PROP_FULL_POLICY;
-  fpad->batch_buffers = DEFAULT_PROP_BATCH_BUFFERS;
-  fpad->batch_time = DEFAULT_PROP_BATCH_TIME;
+  gst_watermark_fifo_set_batch (fpad->fifo, DEFAULT_PROP_BATCH_BUFFERS,
+      DEFAULT_PROP_BATCH_TIME);
   /* a new queue does not take data until the pad is activated */
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
 
@@ -472,79 +434,14 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
   GST_PAD_SET_PROXY_CAPS (pad);
 }
 
-/* A branch not linked (yet) takes nothing out of its queue: pushed, an
- * item would be lost (balance and key modes queue data for it until its
- * thread first finds out). Its queue parks on NOT_LINKED, which the
- * link's RECONFIGURE lifts; looked at again after parking, so that a link
- * made meanwhile is not missed. */
-static void
-gst_fanout_pad_park_unlinked (GstFanoutPad * fpad)
-{
-  GstPad *pad = GST_PAD_CAST (fpad);
-
-  if (gst_pad_is_linked (pad))
-    return;
-  gst_watermark_fifo_set_flow (fpad->fifo, GST_FLOW_NOT_LINKED);
-  if (gst_pad_is_linked (pad))
-    gst_watermark_fifo_relink (fpad->fifo);
-  gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
-}
-
-/* The streaming thread of a src pad: pushes what its queue holds. */
+/* The streaming thread of a src pad: pushes what its queue holds. A
+ * branch not linked (yet) takes nothing out of its queue: balance and key
+ * modes queue data for it until its thread parks. */
 static void
 gst_fanout_pad_loop (GstPad * pad)
 {
-  GstFanoutPad *fpad = GST_FANOUT_PAD_CAST (pad);
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstMiniObject *item;
-
-  gst_fanout_pad_park_unlinked (fpad);
-  if (gst_watermark_fifo_pop (fpad->fifo, &item) != GST_FLOW_OK)
-    goto flushing;
-
-  if (GST_IS_BUFFER (item)) {
-    ret = gst_pad_push (pad, GST_BUFFER_CAST (item));
-  } else if (GST_IS_BUFFER_LIST (item)) {
-    ret = gst_pad_push_list (pad, GST_BUFFER_LIST_CAST (item));
-  } else if (GST_IS_EVENT (item)) {
-    gst_pad_push_event (pad, GST_EVENT_CAST (item));
-  } else {
-    gst_watermark_fifo_query_done (fpad->fifo, GST_QUERY_CAST (item),
-        gst_pad_peer_query (pad, GST_QUERY_CAST (item)));
-  }
-  /* this pad is being flushed or deactivated, which flushes its queue
-   * too: no news for the sink pad (a released branch is not the others'
-   * business) */
-  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (pad))
-    goto flushing;
-  /* downstream alone is flushing (a sink being started, a flush of its
-   * own): like tee, that buffer is gone, the next ones are tried again;
-   * kept, it would stop the sink pad for good with no error */
-  if (ret == GST_FLOW_FLUSHING)
-    return;
-  if (ret != GST_FLOW_OK)
-    goto not_ok;
-  return;
-
-  /* ERRORS */
-flushing:
-  {
-    GST_DEBUG_OBJECT (pad, "flushing, pausing");
-    gst_pad_pause_task (pad);
-    return;
-  }
-not_ok:
-  {
-    GST_DEBUG_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
-    /* the sink pad returns it from now on; after EOS nobody upstream is
-     * told, so tell the application */
-    if (gst_watermark_fifo_set_flow (fpad->fifo, ret) && ret < GST_FLOW_EOS) {
-      GST_ELEMENT_FLOW_ERROR (GST_PAD_PARENT (pad), ret);
-      gst_pad_push_event (pad, gst_event_new_eos ());
-    }
-    gst_fanout_wake_router (GST_FANOUT (GST_PAD_PARENT (pad)));
-    return;
-  }
+  gst_watermark_fifo_forward_one (GST_FANOUT_PAD_CAST (pad)->fifo, pad,
+      GST_WATERMARK_FIFO_READER_BRANCH);
 }
 
 static gboolean
@@ -563,18 +460,6 @@ gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
 /* pad lifecycle */
 
-static gboolean
-replay_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
-{
-  GstFanoutPad *fpad = user_data;
-
-  /* the EOS handed out is replayed on its own, after the others */
-  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
-    gst_watermark_fifo_push (fpad->fifo,
-        GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
-  return TRUE;
-}
-
 static gint
 compare_index (gconstpointer a, gconstpointer b)
 {
@@ -592,8 +477,8 @@ compare_index (gconstpointer a, gconstpointer b)
 static void
 gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
 {
-  gst_watermark_fifo_set_flushing (fpad->fifo, FALSE);
-  gst_pad_sticky_events_foreach (self->sinkpad, replay_sticky_event, fpad);
+  gst_watermark_fifo_restart (fpad->fifo, self->sinkpad);
+  /* the EOS handed out is not stored on the sink pad yet */
   if (self->eos)
     gst_watermark_fifo_push (fpad->fifo,
         GST_MINI_OBJECT_CAST (gst_event_ref (self->eos)));
@@ -697,7 +582,9 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
-  fpad->playing = playing;
+  /* a branch batches only in PLAYING, so that its sink gets the buffer it
+   * prerolls on at once (batch-time may be -1) */
+  gst_watermark_fifo_enable_batch (fpad->fifo, playing);
 
   g_mutex_lock (&self->lock);
   self->n_requested++;
@@ -923,10 +810,12 @@ gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
   for (i = 0; i < n; i++) {
     guint k = (self->next_rr + i) % n;
     GstFanoutPad *fpad = g_ptr_array_index (self->pads, k);
+    GstWatermarkFifoPolicy policy;
     GstWatermarkLevel level;
     gboolean full;
 
-    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full) != GST_FLOW_OK)
+    if (gst_watermark_fifo_peek (fpad->fifo, &level, &full, &policy) !=
+        GST_FLOW_OK)
       continue;
     n_ok++;
     any = fpad;
@@ -935,7 +824,7 @@ gst_fanout_pick_least_loaded_locked (GstFanout * self, gboolean * wait)
       best_i = k;
       best_level = level.buffers;
     } else if (full && level.buffers < full_level &&
-        g_atomic_int_get (&fpad->policy) != GST_FANOUT_FULL_POLICY_BLOCK) {
+        policy != GST_WATERMARK_FIFO_BLOCK) {
       full_pad = fpad;
       full_level = level.buffers;
     }
@@ -1093,8 +982,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     GstFanoutPad *fpad = g_ptr_array_index (pads, i);
 
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
-    /* the stream state comes back at FLUSH_STOP: every queue is given
-     * the sink pad's sticky events again */
+    /* the stream state comes back at FLUSH_STOP (restart) */
     gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
     gst_pad_pause_task (GST_PAD_CAST (fpad));
   }
@@ -1251,53 +1139,132 @@ gst_fanout_allocation_merge (GstFanoutAllocation * a, GstQuery * answer)
   return min;
 }
 
-/* A branch's downstream answer to @caps: asked of its peer, or, for a
- * branch that drops rather than waits and has answered before, that
- * answer again: a stuck branch of that kind would block the producer in
- * the query (a queue downstream answers it in order with its data), and
- * it must not freeze the renegotiation of the others. NULL when the peer
- * did not answer. */
-static GstQuery *
-gst_fanout_pad_allocation_answer (GstFanoutPad * fpad, GstPad * peer,
-    GstCaps * caps)
+/* One branch's part in the ALLOCATION answer. */
+typedef struct
 {
-  GstQuery *answer = NULL;
+  GstFanoutPad *pad;
+  gboolean linked;
+  guint asked;                  /* its answer count when asked, or NOT_ASKED */
+  GstQuery *answer;             /* NULL: none */
+} GstFanoutBranchAnswer;
 
-  GST_OBJECT_LOCK (fpad);
-  if (fpad->policy != GST_FANOUT_FULL_POLICY_BLOCK && fpad->allocation)
-    answer = gst_query_ref (fpad->allocation);
-  GST_OBJECT_UNLOCK (fpad);
-  if (answer)
-    return answer;
+#define NOT_ASKED G_MAXUINT
 
-  answer = gst_query_new_allocation (caps, FALSE);
-  if (!gst_pad_query (peer, answer))
-    gst_clear_query (&answer);
-  GST_OBJECT_LOCK (fpad);
-  gst_query_replace (&fpad->allocation, answer);
-  GST_OBJECT_UNLOCK (fpad);
-  return answer;
+/* With the lock: an answer of @fpad's downstream to @caps. */
+static GstQuery *
+gst_fanout_pad_answer_for_locked (GstFanoutPad * fpad, GstCaps * caps)
+{
+  GstCaps *answered = NULL;
+
+  if (fpad->allocation == NULL)
+    return NULL;
+  gst_query_parse_allocation (fpad->allocation, &answered, NULL);
+  if (answered != caps && (answered == NULL || caps == NULL ||
+          !gst_caps_is_equal (answered, caps)))
+    return NULL;
+  /* a copy: reading an answer may write into it (the core adds the empty
+   * arrays it reads) */
+  return gst_query_copy (fpad->allocation);
 }
 
-/* Asks a branch's peer; returns the buffers that downstream keeps. A
- * linked branch that does not answer accepts no meta. */
-static guint
-gst_fanout_allocation_ask (GstFanoutAllocation * a, GstFanoutPad * fpad)
+/* Asks @b's downstream through its queue: its thread asks, in order with
+ * its data, so that the producer never calls into a branch. A branch
+ * that drops rather than waits and has answered before is not asked: its
+ * last answer is taken again (maybe for the previous caps), so that a
+ * stuck one never holds up a renegotiation. */
+static void
+gst_fanout_branch_ask (GstFanout * self, GstFanoutBranchAnswer * b,
+    GstCaps * caps)
 {
-  GstPad *peer = gst_pad_get_peer (GST_PAD_CAST (fpad));
-  GstQuery *answer;
+  GstFanoutPad *fpad = b->pad;
+  gboolean drops = gst_watermark_fifo_get_policy (fpad->fifo) !=
+      GST_WATERMARK_FIFO_BLOCK;
+
+  b->asked = NOT_ASKED;
+  b->linked = gst_pad_is_linked (GST_PAD_CAST (fpad));
+  if (!b->linked)
+    return;
+  g_mutex_lock (&self->lock);
+  if (drops && fpad->allocation)
+    b->answer = gst_query_copy (fpad->allocation);
+  else
+    b->asked = fpad->answers;
+  g_mutex_unlock (&self->lock);
+  if (b->asked != NOT_ASKED && !gst_watermark_fifo_post_query (fpad->fifo,
+          gst_query_new_allocation (caps, FALSE)))
+    b->asked = NOT_ASKED;
+}
+
+/* With the lock: TRUE when @b waits for no answer any more: it came, or
+ * the branch will not answer (flushing, released, parked, deactivated:
+ * each of them wakes the waiter). */
+static gboolean
+gst_fanout_branch_done_locked (GstFanout * self, GstFanoutBranchAnswer * b,
+    GstCaps * caps)
+{
+  GstFanoutPad *fpad = b->pad;
+
+  if (b->asked == NOT_ASKED)
+    return TRUE;
+  if (fpad->answers != b->asked) {
+    b->answer = gst_fanout_pad_answer_for_locked (fpad, caps);
+    /* an answer to an earlier query: the one to ours comes next */
+    b->asked = b->answer || !fpad->allocation ? NOT_ASKED : fpad->answers;
+  }
+  if (b->asked != NOT_ASKED && (!g_ptr_array_find (self->pads, fpad, NULL)
+          || gst_watermark_fifo_get_flow (fpad->fifo) != GST_FLOW_OK))
+    b->asked = NOT_ASKED;
+  return b->asked == NOT_ASKED;
+}
+
+/* Collects the answers of the branches. Each is waited for ALLOCATION_WAIT
+ * at most: a branch whose thread is stuck (in a sink that waits for the
+ * others to preroll, behind a frozen consumer) would otherwise keep the
+ * producer from feeding the others. One that did not answer in time
+ * counts with its last answer to these caps, or as a linked branch that
+ * did not answer; its answer, when it comes, makes upstream negotiate
+ * again. */
+static void
+gst_fanout_collect_answers (GstFanout * self, GstFanoutBranchAnswer * b,
+    guint n, GstCaps * caps)
+{
+  gint64 end = g_get_monotonic_time () + ALLOCATION_WAIT / GST_USECOND;
+  gboolean done;
+  guint i;
+
+  for (i = 0; i < n; i++)
+    gst_fanout_branch_ask (self, &b[i], caps);
+
+  g_mutex_lock (&self->lock);
+  for (;;) {
+    for (i = 0, done = TRUE; i < n; i++)
+      done &= gst_fanout_branch_done_locked (self, &b[i], caps);
+    if (done || !g_cond_wait_until (&self->room_cond, &self->lock, end))
+      break;
+  }
+  for (i = 0; i < n && !done; i++) {
+    if (gst_fanout_branch_done_locked (self, &b[i], caps))
+      continue;
+    GST_WARNING_OBJECT (b[i].pad, "no ALLOCATION answer in time");
+    b[i].pad->answer_late = TRUE;
+    b[i].answer = gst_fanout_pad_answer_for_locked (b[i].pad, caps);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Takes in a branch's answer; returns the buffers its downstream keeps.
+ * A linked branch that did not answer accepts no meta. */
+static guint
+gst_fanout_allocation_take (GstFanoutAllocation * a, GstFanoutBranchAnswer * b)
+{
   guint min = 0;
 
-  if (peer == NULL)
-    return 0;
-  answer = gst_fanout_pad_allocation_answer (fpad, peer, a->caps);
-  if (answer)
-    min = gst_fanout_allocation_merge (a, answer);
-  else
+  if (b->answer)
+    min = gst_fanout_allocation_merge (a, b->answer);
+  else if (b->linked)
     a->metas_void = TRUE;
-  GST_DEBUG_OBJECT (fpad, "downstream answered %" GST_PTR_FORMAT, answer);
-  gst_clear_query (&answer);
-  gst_object_unref (peer);
+  GST_DEBUG_OBJECT (b->pad, "downstream answered %" GST_PTR_FORMAT, b->answer);
+  gst_clear_query (&b->answer);
   return min;
 }
 
@@ -1335,22 +1302,18 @@ gst_fanout_allocation_add_branch (GstFanoutAllocation * a,
   guint down = kept + 1;
   guint queue = gst_fanout_pad_capacity (fpad, a->size,
       a->is_video ? &a->vinfo : NULL);
-  GstFanoutFullPolicy policy;
-
-  GST_OBJECT_LOCK (fpad);
-  policy = fpad->policy;
-  GST_OBJECT_UNLOCK (fpad);
+  GstWatermarkFifoPolicy policy = gst_watermark_fifo_get_policy (fpad->fifo);
 
   a->all += queue + down;
   switch (policy) {
-    case GST_FANOUT_FULL_POLICY_BLOCK:
+    case GST_WATERMARK_FIFO_BLOCK:
       a->newest = MAX (a->newest, queue + down);
       break;
-    case GST_FANOUT_FULL_POLICY_DROP_OLDEST:
+    case GST_WATERMARK_FIFO_DROP_OLDEST:
       a->newest = MAX (a->newest, queue);
       a->older += down;
       break;
-    case GST_FANOUT_FULL_POLICY_DROP_NEWEST:
+    case GST_WATERMARK_FIFO_DROP_NEWEST:
       a->older += queue + down;
       break;
   }
@@ -1390,6 +1353,7 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
 {
   GstFanoutAllocation a = { query, };
   GPtrArray *pads = gst_fanout_ref_pads (self);
+  GstFanoutBranchAnswer *b = g_new0 (GstFanoutBranchAnswer, pads->len + 1);
   guint *kept = g_new0 (guint, pads->len + 1);
   GstFanoutMode mode = g_atomic_int_get (&self->mode);
   guint i;
@@ -1397,9 +1361,12 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
   gst_query_parse_allocation (query, &a.caps, NULL);
   gst_allocation_params_init (&a.params);
   a.is_video = a.caps && gst_video_info_from_caps (&a.vinfo, a.caps);
+  for (i = 0; i < pads->len; i++)
+    b[i].pad = g_ptr_array_index (pads, i);
+  gst_fanout_collect_answers (self, b, pads->len, a.caps);
   /* every answer first: the queues count in buffers of the largest size */
   for (i = 0; i < pads->len; i++)
-    kept[i] = gst_fanout_allocation_ask (&a, g_ptr_array_index (pads, i));
+    kept[i] = gst_fanout_allocation_take (&a, &b[i]);
   if (a.is_video)
     a.size = MAX (a.size, GST_VIDEO_INFO_SIZE (&a.vinfo));
   for (i = 0; i < pads->len; i++)
@@ -1409,6 +1376,7 @@ gst_fanout_answer_allocation (GstFanout * self, GstQuery * query)
       pads->len, a.size, a.min);
 
   g_free (kept);
+  g_free (b);
   g_ptr_array_unref (pads);
   return TRUE;
 }
@@ -1546,10 +1514,7 @@ gst_fanout_set_playing (GstFanout * self, gboolean playing)
   for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
     GstFanoutPad *fpad = l->data;
 
-    GST_OBJECT_LOCK (fpad);
-    fpad->playing = playing;
-    gst_fanout_pad_apply_batch_locked (fpad);
-    GST_OBJECT_UNLOCK (fpad);
+    gst_watermark_fifo_enable_batch (fpad->fifo, playing);
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1657,7 +1622,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_PAD, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_FANOUT_FULL_POLICY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_FIFO_POLICY, 0);
 }
 
 static void
@@ -1684,7 +1649,7 @@ gst_fanout_init (GstFanout * self)
 }
 
 /* GstChildProxy: the src pads, so that gst-launch can set their properties
- * (fanout name=f f.src_0::full-policy=drop-oldest). */
+ * (fanout name=f src_0::full-policy=drop-oldest). */
 
 static GObject *
 gst_fanout_child_proxy_get_child_by_index (GstChildProxy * proxy, guint index)

@@ -29,27 +29,8 @@ G_BEGIN_DECLS
   GST_FANOUT_MODE_KEY,
 } GstFanoutMode;
 
-/**
- * GstFanoutFullPolicy:
- * @GST_FANOUT_FULL_POLICY_BLOCK: wait for the branch to drain to its resume
- *   watermarks (nothing is lost)
- * @GST_FANOUT_FULL_POLICY_DROP_OLDEST: drop the oldest queued buffers
- * @GST_FANOUT_FULL_POLICY_DROP_NEWEST: drop the incoming buffer
- *
- * What a src pad does with a buffer when its queue is at a pause watermark.
- */
-typedef enum
-{
-  GST_FANOUT_FULL_POLICY_BLOCK,
-  GST_FANOUT_FULL_POLICY_DROP_OLDEST,
-  GST_FANOUT_FULL_POLICY_DROP_NEWEST,
-} GstFanoutFullPolicy;
-
 #define GST_TYPE_FANOUT_MODE (gst_fanout_mode_get_type ())
 GType gst_fanout_mode_get_type (void);
-
-#define GST_TYPE_FANOUT_FULL_POLICY (gst_fanout_full_policy_get_type ())
-GType gst_fanout_full_policy_get_type (void);
 
 #define GST_TYPE_FANOUT_PAD (gst_fanout_pad_get_type ())
 G_DECLARE_FINAL_TYPE (GstFanoutPad, gst_fanout_pad, GST, FANOUT_PAD, GstPad);

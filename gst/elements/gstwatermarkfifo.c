@@ -28,9 +28,12 @@
 GST_DEBUG_CATEGORY_STATIC (watermark_fifo_debug);
 #define GST_CAT_DEFAULT watermark_fifo_debug
 
-#define DEFAULT_PAUSE_BUFFERS   200
-#define DEFAULT_RESUME_BUFFERS  100
 #define INITIAL_ITEMS           64
+
+/* the defaults of the properties, and of a new fifo */
+static const GstWatermarks default_watermarks = {
+  200, 100, 10 * 1024 * 1024, 5 * 1024 * 1024, GST_SECOND, GST_SECOND / 2
+};
 
 /* One queued object and what it added to the level, so that taking it out
  * removes exactly that. */
@@ -65,11 +68,10 @@ struct _GstWatermarkFifo
   gboolean watch_room;          /* report ROOM */
   gboolean untimed;             /* time-only watermarks, data without time:
                                  * bounded in buffers instead */
+  gboolean untimed_warned;      /* and the bus was told, once */
   gboolean unexpected;          /* downstream returned EOS: data refused
                                  * until the next SEGMENT or STREAM_START */
-  gboolean paused;
-  gboolean pause_notified;      /* PAUSED reported: RESUMED may follow */
-  gboolean resume_reporting;    /* RESUMED being reported: no PAUSED yet */
+  gboolean paused;              /* the writer waits to be released */
 
   /* time level: running time of the newest data in (writer side, from its
    * segment) and of the oldest data still in (NONE when empty) */
@@ -92,7 +94,9 @@ struct _GstWatermarkFifo
 
   /* reader batching (set_batch) */
   guint batch_buffers;          /* 0 or 1: no batching */
+  GstClockTime batch_time;      /* as set */
   gint64 batch_delay;           /* us after a batch's first buffer, or -1 */
+  gboolean batch_off;           /* held off (enable_batch) */
   gint64 batch_deadline;        /* monotonic us, for the batch building up */
   guint n_other;                /* events and queries queued */
   gboolean draining;            /* the reader was let in: until empty */
@@ -111,6 +115,45 @@ gst_watermarks_validate (const GstWatermarks * wm)
     return "pause-buffers, pause-bytes and pause-time cannot all be 0: "
         "nothing would bound the queue";
   return NULL;
+}
+
+/* The watermarks one by one, in the order of their properties. */
+typedef enum
+{
+  GST_WATERMARK_PAUSE_BUFFERS,
+  GST_WATERMARK_RESUME_BUFFERS,
+  GST_WATERMARK_PAUSE_BYTES,
+  GST_WATERMARK_RESUME_BYTES,
+  GST_WATERMARK_PAUSE_TIME,
+  GST_WATERMARK_RESUME_TIME,
+} GstWatermarkField;
+
+/* *INDENT-OFF* */
+static const GEnumValue policy_values[] = {
+  {GST_WATERMARK_FIFO_BLOCK, "Wait until the queue drained to its resume "
+      "watermarks", "block"},
+  {GST_WATERMARK_FIFO_DROP_NEWEST, "Drop the incoming buffer", "drop-newest"},
+  {GST_WATERMARK_FIFO_DROP_OLDEST, "Drop the oldest queued buffers",
+      "drop-oldest"},
+  /* queue's leaky nicks */
+  {GST_WATERMARK_FIFO_BLOCK, "Not leaky (block)", "no"},
+  {GST_WATERMARK_FIFO_DROP_NEWEST, "Leaky on upstream (drop-newest)",
+      "upstream"},
+  {GST_WATERMARK_FIFO_DROP_OLDEST, "Leaky on downstream (drop-oldest)",
+      "downstream"},
+  {0, NULL, NULL},
+};
+/* *INDENT-ON* */
+
+GType
+gst_watermark_fifo_policy_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstWatermarkPolicy",
+            policy_values));
+  return type;
 }
 
 static void
@@ -198,8 +241,7 @@ gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
   fifo->user_data = user_data;
   fifo->items = gst_queue_array_new_for_struct (sizeof (FifoItem),
       INITIAL_ITEMS);
-  fifo->wm.pause_buffers = DEFAULT_PAUSE_BUFFERS;
-  fifo->wm.resume_buffers = DEFAULT_RESUME_BUFFERS;
+  fifo->wm = default_watermarks;
   fifo->policy = GST_WATERMARK_FIFO_BLOCK;
   fifo->flow = GST_FLOW_OK;
   gst_segment_init (&fifo->segment, GST_FORMAT_TIME);
@@ -207,33 +249,16 @@ gst_watermark_fifo_new (GstObject * owner, GstWatermarkFifoNotify notify,
   return fifo;
 }
 
-/* Sticky events that carry stream state past a flush: all but SEGMENT
- * (a flush ends it) and EOS. */
-static gboolean
-is_stream_state (GstMiniObject * obj)
-{
-  GstEventType type;
-
-  if (!GST_IS_EVENT (obj) || !GST_EVENT_IS_STICKY (obj))
-    return FALSE;
-  type = GST_EVENT_TYPE (obj);
-  return type != GST_EVENT_SEGMENT && type != GST_EVENT_EOS;
-}
-
-/* With the lock: drops every item (a query belongs to its writer) and
- * forgets the level and the segment. Stream state events go to @keep
- * instead when it is not NULL. */
+/* With the lock: drops every item (the writer's query belongs to it) and
+ * forgets the level and the segment. */
 static void
-clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
+clear_locked (GstWatermarkFifo * fifo)
 {
   FifoItem *it;
 
   while ((it = gst_queue_array_pop_head_struct (fifo->items))) {
-    if (GST_IS_QUERY (it->obj))
-      continue;
-    if (keep && is_stream_state (it->obj))
-      g_queue_push_tail (keep, it->obj);
-    else
+    /* the writer's query is its own; a posted one is the fifo's */
+    if (it->obj != GST_MINI_OBJECT_CAST (fifo->query))
       gst_mini_object_unref (it->obj);
   }
   memset (&fifo->level, 0, sizeof (fifo->level));
@@ -246,7 +271,7 @@ clear_locked (GstWatermarkFifo * fifo, GQueue * keep)
 void
 gst_watermark_fifo_free (GstWatermarkFifo * fifo)
 {
-  clear_locked (fifo, NULL);
+  clear_locked (fifo);
   gst_queue_array_free (fifo->items);
   g_cond_clear (&fifo->pop_cond);
   g_cond_clear (&fifo->push_cond);
@@ -269,16 +294,52 @@ notify (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
 #define UNTIMED_RESUME_BUFFERS  100
 
 /* With the lock: the data of @it has no running time and only the time
- * dimension is enabled: fall back to a bound in buffers, once, loudly. */
-static void
+ * dimension is enabled: fall back to a bound in buffers. TRUE the first
+ * time in the fifo's life: the caller posts the warning. */
+static gboolean
 check_untimed_locked (GstWatermarkFifo * fifo, const FifoItem * it)
 {
   if (fifo->untimed || it->buffers == 0 || fifo->wm.pause_buffers ||
       fifo->wm.pause_bytes || GST_CLOCK_TIME_IS_VALID (it->rt_end))
-    return;
+    return FALSE;
   fifo->untimed = TRUE;
-  GST_WARNING_OBJECT (fifo->owner, "only a time watermark and data without "
+  GST_DEBUG_OBJECT (fifo->owner, "only a time watermark and data without "
       "timestamps: bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS);
+  if (fifo->untimed_warned)
+    return FALSE;
+  fifo->untimed_warned = TRUE;
+  return TRUE;
+}
+
+/* The element the owner is or whose pad it is, reffed, or NULL. */
+static GstElement *
+owner_element (GstWatermarkFifo * fifo)
+{
+  GstObject *owner = fifo->owner;
+
+  if (owner && GST_IS_ELEMENT (owner))
+    return gst_object_ref (owner);
+  if (owner && GST_IS_PAD (owner))
+    return gst_pad_get_parent_element (GST_PAD_CAST (owner));
+  return NULL;
+}
+
+/* Without the lock: tells the application, on the bus of the owner's
+ * element. */
+static void
+warn_untimed (GstWatermarkFifo * fifo)
+{
+  GstObject *owner = fifo->owner;
+  GstElement *element = owner_element (fifo);
+
+  if (element == NULL)
+    return;
+  GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+      ("Data without timestamps and only a time watermark: the queue is "
+          "bounded at %u buffers instead", UNTIMED_PAUSE_BUFFERS),
+      ("%s: set pause-buffers or pause-bytes when the stream may lack "
+          "timestamps", GST_OBJECT_NAME (owner)));
+  gst_object_unref (element);
 }
 
 /* Any enabled dimension at or above its pause watermark. */
@@ -333,53 +394,35 @@ wait_writer_locked (GstWatermarkFifo * fifo)
   fifo->push_waiters--;
 }
 
-/* With the lock: leaves the paused state when nothing holds the writer any
- * more. TRUE when the caller must report RESUMED (with @level) with
- * report_resumed() once it has released the lock; not before the writer
- * has reported PAUSED, and the writer reports no PAUSED before that
- * RESUMED, so that they alternate wherever they are reported from. */
-static gboolean
-check_resume (GstWatermarkFifo * fifo, GstWatermarkLevel * level)
+/* With the lock: what the writer's data gets back without being queued:
+ * the flow set, or EOS when downstream returned it (the reader goes on
+ * delivering the events queued, the EOS among them). */
+static GstFlowReturn
+writer_flow_locked (GstWatermarkFifo * fifo)
 {
-  if (!fifo->paused || !fifo->pause_notified)
-    return FALSE;
-  if (fifo->flow == GST_FLOW_OK && fifo->policy == GST_WATERMARK_FIFO_BLOCK
-      && !is_resumable (fifo))
-    return FALSE;
-  fifo->paused = fifo->pause_notified = FALSE;
-  fifo->resume_reporting = TRUE;
+  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
+    return GST_FLOW_EOS;
+  return fifo->flow;
+}
+
+/* With the lock: lets a paused writer go when nothing holds it any more:
+ * a flow that is not OK, a policy that drops, every enabled level at its
+ * resume watermark. Counted here, so that pauses == resumes whenever the
+ * fifo is not paused; the writer reports RESUMED itself (pause_locked). */
+static void
+release_locked (GstWatermarkFifo * fifo)
+{
+  if (!fifo->paused)
+    return;
+  if (writer_flow_locked (fifo) == GST_FLOW_OK &&
+      fifo->policy == GST_WATERMARK_FIFO_BLOCK && !is_resumable (fifo))
+    return;
+  fifo->paused = FALSE;
   fifo->resumes++;
-  *level = fifo->level;
   wake_writer (fifo);
   GST_DEBUG_OBJECT (fifo->owner, "resumed at %u buffers, %" G_GUINT64_FORMAT
-      " bytes, %" GST_TIME_FORMAT, level->buffers, level->bytes,
-      GST_TIME_ARGS (level->time));
-  return TRUE;
-}
-
-/* Without the lock. */
-static void
-report_resumed (GstWatermarkFifo * fifo, const GstWatermarkLevel * level)
-{
-  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, level);
-  g_mutex_lock (&fifo->lock);
-  fifo->resume_reporting = FALSE;
-  wake_writer (fifo);
-  g_mutex_unlock (&fifo->lock);
-}
-
-/* With the lock, returns with it: reports RESUMED with the lock released
- * when check_resume() says so. */
-static void
-resume_locked (GstWatermarkFifo * fifo)
-{
-  GstWatermarkLevel level;
-
-  if (!check_resume (fifo, &level))
-    return;
-  g_mutex_unlock (&fifo->lock);
-  report_resumed (fifo, &level);
-  g_mutex_lock (&fifo->lock);
+      " bytes, %" GST_TIME_FORMAT, fifo->level.buffers, fifo->level.bytes,
+      GST_TIME_ARGS (fifo->level.time));
 }
 
 /* Running time of @pos in @segment, 0 before its start, NONE if unknown. */
@@ -474,9 +517,15 @@ update_time_level (GstWatermarkFifo * fifo)
  * queued, the writer would have to wait or drop, or the batch's delay is
  * over; and from then on until it emptied the fifo. */
 static gboolean
+batching (const GstWatermarkFifo * fifo)
+{
+  return fifo->batch_buffers > 1 && !fifo->batch_off;
+}
+
+static gboolean
 batch_ready (GstWatermarkFifo * fifo)
 {
-  if (fifo->batch_buffers <= 1 || fifo->draining)
+  if (!batching (fifo) || fifo->draining)
     return TRUE;
   fifo->draining = fifo->level.buffers >= fifo->batch_buffers ||
       fifo->n_other > 0 || is_full (fifo) || (fifo->batch_delay >= 0 &&
@@ -496,7 +545,7 @@ enqueue_locked (GstWatermarkFifo * fifo, FifoItem * it)
 {
   if (it->buffers == 0)
     fifo->n_other++;
-  else if (fifo->level.buffers == 0 && fifo->batch_buffers > 1)
+  else if (fifo->level.buffers == 0 && batching (fifo))
     fifo->batch_deadline = g_get_monotonic_time () + fifo->batch_delay;
 
   if (GST_CLOCK_TIME_IS_VALID (it->rt_end)) {
@@ -571,9 +620,10 @@ drop_oldest_locked (GstWatermarkFifo * fifo)
   return TRUE;
 }
 
-/* With the lock: the writer found the fifo full. Reports PAUSED with the
- * lock released; a reader that drained the fifo meanwhile could not
- * report RESUMED before it, so the writer checks again itself. */
+/* With the lock, returns with it: the writer found the fifo full and
+ * waits until it is released (release_locked). It reports PAUSED and then
+ * RESUMED itself, with the lock released: from one thread, they
+ * alternate. */
 static void
 pause_locked (GstWatermarkFifo * fifo)
 {
@@ -587,19 +637,14 @@ pause_locked (GstWatermarkFifo * fifo)
   g_mutex_unlock (&fifo->lock);
   notify (fifo, GST_WATERMARK_FIFO_PAUSED, NULL, &level);
   g_mutex_lock (&fifo->lock);
-  fifo->pause_notified = TRUE;
-  resume_locked (fifo);
-}
-
-/* With the lock: what the writer's data gets back without being queued:
- * the flow set, or EOS when downstream returned it (the reader goes on
- * delivering the events queued, the EOS among them). */
-static GstFlowReturn
-writer_flow_locked (GstWatermarkFifo * fifo)
-{
-  if (fifo->flow == GST_FLOW_OK && fifo->unexpected)
-    return GST_FLOW_EOS;
-  return fifo->flow;
+  /* the reader may have drained it meanwhile */
+  release_locked (fifo);
+  while (fifo->paused)
+    wait_writer_locked (fifo);
+  level = fifo->level;
+  g_mutex_unlock (&fifo->lock);
+  notify (fifo, GST_WATERMARK_FIFO_RESUMED, NULL, &level);
+  g_mutex_lock (&fifo->lock);
 }
 
 /* With the lock: makes room for one buffer or list as the policy says.
@@ -611,23 +656,13 @@ make_room_locked (GstWatermarkFifo * fifo)
   for (;;) {
     if (writer_flow_locked (fifo) != GST_FLOW_OK)
       return writer_flow_locked (fifo);
-    if (fifo->paused) {
-      /* the watermarks or the policy may have changed under it */
-      resume_locked (fifo);
-      if (fifo->paused)
-        wait_writer_locked (fifo);
-      continue;
-    }
     if (!is_full (fifo))
       return GST_FLOW_OK;
     /* a batching reader must drain a full fifo */
     wake_reader (fifo);
     switch (fifo->policy) {
       case GST_WATERMARK_FIFO_BLOCK:
-        if (fifo->resume_reporting)
-          wait_writer_locked (fifo);
-        else
-          pause_locked (fifo);
+        pause_locked (fifo);
         break;
       case GST_WATERMARK_FIFO_DROP_NEWEST:
         return GST_FLOW_CUSTOM_SUCCESS;
@@ -667,6 +702,7 @@ mark_discont_locked (GstWatermarkFifo * fifo, GstMiniObject * obj)
 static GstFlowReturn
 push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
 {
+  gboolean warn;
   GstFlowReturn ret;
   FifoItem it;
 
@@ -677,13 +713,15 @@ push_data (GstWatermarkFifo * fifo, GstMiniObject * obj)
   if (ret == GST_FLOW_OK && fifo->discont)
     obj = mark_discont_locked (fifo, obj);
   measure_data (fifo, obj, &it);
-  check_untimed_locked (fifo, &it);
+  warn = check_untimed_locked (fifo, &it);
   fifo->pushed += it.buffers;
   if (ret == GST_FLOW_OK)
     enqueue_locked (fifo, &it);
   else
     drop_locked (fifo, &it);
   g_mutex_unlock (&fifo->lock);
+  if (warn)
+    warn_untimed (fifo);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -864,18 +902,52 @@ out:
   return res;
 }
 
+gboolean
+gst_watermark_fifo_post_query (GstWatermarkFifo * fifo, GstQuery * query)
+{
+  FifoItem it = { GST_MINI_OBJECT_CAST (query), 0, 0, GST_CLOCK_TIME_NONE,
+    GST_CLOCK_TIME_NONE
+  };
+
+  g_mutex_lock (&fifo->lock);
+  if (fifo->flow != GST_FLOW_OK)
+    goto refused;
+  enqueue_locked (fifo, &it);
+  g_mutex_unlock (&fifo->lock);
+  return TRUE;
+
+  /* ERRORS */
+refused:
+  {
+    g_mutex_unlock (&fifo->lock);
+    gst_query_unref (query);
+    return FALSE;
+  }
+}
+
 void
 gst_watermark_fifo_query_done (GstWatermarkFifo * fifo, GstQuery * query,
     gboolean result)
 {
+  GstWatermarkLevel level;
+  gboolean posted;
+
   g_mutex_lock (&fifo->lock);
-  if (fifo->query == query) {
+  posted = fifo->query != query;
+  if (!posted) {
     fifo->query_answered = TRUE;
     fifo->query_result = result;
+    fifo->query_popped = FALSE;
+    wake_writer (fifo);
   }
-  fifo->query_popped = FALSE;
-  wake_writer (fifo);
+  level = fifo->level;
   g_mutex_unlock (&fifo->lock);
+
+  if (!posted)
+    return;
+  notify (fifo, GST_WATERMARK_FIFO_ANSWERED,
+      result ? GST_MINI_OBJECT_CAST (query) : NULL, &level);
+  gst_query_unref (query);
 }
 
 /* With the lock: a batching reader waits for its batch until the batch's
@@ -895,7 +967,7 @@ GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
   GstWatermarkLevel level;
-  gboolean resumed, room, waited = FALSE;
+  gboolean room, waited = FALSE;
   FifoItem it;
 
   *item = NULL;
@@ -906,8 +978,7 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
     fifo->underruns += !waited;
     waited = TRUE;
     fifo->pop_waiters++;
-    if (fifo->flow == GST_FLOW_OK && fifo->batch_buffers > 1 &&
-        fifo->batch_delay >= 0)
+    if (fifo->flow == GST_FLOW_OK && batching (fifo) && fifo->batch_delay >= 0)
       wait_batch_locked (fifo);
     else
       g_cond_wait (&fifo->pop_cond, &fifo->lock);
@@ -921,13 +992,10 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   fifo->popped += it.buffers;
   if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
     fifo->query_popped = TRUE;
-  resumed = check_resume (fifo, &level);
-  if (room && !resumed)
-    level = fifo->level;
+  release_locked (fifo);
+  level = fifo->level;
   g_mutex_unlock (&fifo->lock);
 
-  if (resumed)
-    report_resumed (fifo, &level);
   if (room)
     notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
   *item = it.obj;
@@ -941,39 +1009,34 @@ flushing:
   }
 }
 
-static void
-set_flushing (GstWatermarkFifo * fifo, gboolean flushing, GQueue * keep)
+void
+gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
 {
   g_mutex_lock (&fifo->lock);
   GST_DEBUG_OBJECT (fifo->owner, "flushing %d", flushing);
   fifo->flow = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
   fifo->eos = fifo->unexpected = fifo->discont = FALSE;
-  clear_locked (fifo, keep);
+  clear_locked (fifo);
   g_cond_broadcast (&fifo->push_cond);
   g_cond_broadcast (&fifo->pop_cond);
-  resume_locked (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
-void
-gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo, gboolean flushing)
+static gboolean
+queue_sticky_event (GstPad * sinkpad, GstEvent ** event, gpointer user_data)
 {
-  set_flushing (fifo, flushing, NULL);
+  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
+    gst_watermark_fifo_push (user_data,
+        GST_MINI_OBJECT_CAST (gst_event_ref (*event)));
+  return TRUE;
 }
 
 void
-gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad)
+gst_watermark_fifo_restart (GstWatermarkFifo * fifo, GstPad * sinkpad)
 {
-  GQueue keep = G_QUEUE_INIT;
-  GstEvent *event;
-
-  set_flushing (fifo, TRUE, &keep);
-  /* upstream will not send them again: the reader's pad sends them
-   * before the data that follows the flush, as GstQueue does */
-  while ((event = g_queue_pop_head (&keep))) {
-    gst_pad_store_sticky_event (pad, event);
-    gst_event_unref (event);
-  }
+  gst_watermark_fifo_set_flushing (fifo, FALSE);
+  gst_pad_sticky_events_foreach (sinkpad, queue_sticky_event, fifo);
 }
 
 /* With the lock: downstream returned EOS. Like GstQueue, the data queued
@@ -1022,7 +1085,7 @@ set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
     if (fifo->pop_waiters)
       g_cond_signal (&fifo->pop_cond);
   }
-  resume_locked (fifo);
+  release_locked (fifo);
 }
 
 gboolean
@@ -1049,10 +1112,11 @@ gst_watermark_fifo_relink (GstWatermarkFifo * fifo)
 GstFlowReturn
 gst_watermark_fifo_get_flow (GstWatermarkFifo * fifo)
 {
+  GstWatermarkFifoPolicy policy;
   GstWatermarkLevel level;
   gboolean full;
 
-  return gst_watermark_fifo_peek (fifo, &level, &full);
+  return gst_watermark_fifo_peek (fifo, &level, &full, &policy);
 }
 
 void
@@ -1063,14 +1127,14 @@ gst_watermark_fifo_set_watermarks (GstWatermarkFifo * fifo,
 
   g_mutex_lock (&fifo->lock);
   fifo->wm = *wm;
-  /* a paused writer decides itself whether it resumes: the caller may hold
-   * a lock the RESUMED callback needs */
-  wake_writer (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
-const gchar *
-gst_watermark_fifo_set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
+/* Sets one watermark, atomically with the check: NULL when applied, else
+ * why the resulting set is invalid (the old values stay). */
+static const gchar *
+set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
     const GValue * value)
 {
   GstWatermarks wm;
@@ -1082,19 +1146,120 @@ gst_watermark_fifo_set_field (GstWatermarkFifo * fifo, GstWatermarkField field,
   why = gst_watermarks_validate (&wm);
   if (why == NULL) {
     fifo->wm = wm;
-    wake_writer (fifo);
+    release_locked (fifo);
   }
   g_mutex_unlock (&fifo->lock);
   return why;
 }
 
-void
-gst_watermark_fifo_get_field (GstWatermarkFifo * fifo, GstWatermarkField field,
-    GValue * value)
+/* the properties */
+
+#define N_FIELDS (GST_WATERMARK_RESUME_TIME + 1)
+
+static const gchar *const field_names[] = {
+  "pause-buffers", "resume-buffers", "pause-bytes", "resume-bytes",
+  "pause-time", "resume-time"
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (field_names) == N_FIELDS);
+
+/* The field of property @property_id, or N_FIELDS when it is not one. */
+static guint
+field_of (guint last_prop_id, guint property_id)
 {
+  if (property_id <= last_prop_id || property_id - last_prop_id > N_FIELDS)
+    return N_FIELDS;
+  return property_id - last_prop_id - 1;
+}
+
+/* The blurbs say "the queue": watermarkqueue's, or a fanout branch's. */
+static GParamSpec *
+field_pspec (GstWatermarkField field)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+  const GstWatermarks *d = &default_watermarks;
+  const gchar *name = field_names[field];
+
+  switch (field) {
+    case GST_WATERMARK_PAUSE_BUFFERS:
+      return g_param_spec_uint (name, "Pause buffers", "Queued buffers at "
+          "which the queue is full: the writer waits, or buffers are "
+          "dropped, as the policy says (a buffer list counts its buffers; "
+          "0 = no limit in buffers)", 0, G_MAXUINT, d->pause_buffers, flags);
+    case GST_WATERMARK_RESUME_BUFFERS:
+      return g_param_spec_uint (name, "Resume buffers", "Queued buffers a "
+          "full queue must have fallen to before a waiting writer runs "
+          "again (below pause-buffers)", 0, G_MAXUINT, d->resume_buffers,
+          flags);
+    case GST_WATERMARK_PAUSE_BYTES:
+      return g_param_spec_uint64 (name, "Pause bytes", "Queued bytes at "
+          "which the queue is full (0 = no limit in bytes)", 0, G_MAXUINT64,
+          d->pause_bytes, flags);
+    case GST_WATERMARK_RESUME_BYTES:
+      return g_param_spec_uint64 (name, "Resume bytes", "Queued bytes a "
+          "full queue must have fallen to before a waiting writer runs "
+          "again (below pause-bytes)", 0, G_MAXUINT64, d->resume_bytes, flags);
+    case GST_WATERMARK_PAUSE_TIME:
+      return g_param_spec_uint64 (name, "Pause time", "Running time (ns) "
+          "spanned by the queued data at which the queue is full (0 = no "
+          "limit in time; alone, data without timestamps is bounded at 200 "
+          "buffers)", 0, G_MAXUINT64 - 1, d->pause_time, flags);
+    case GST_WATERMARK_RESUME_TIME:
+      return g_param_spec_uint64 (name, "Resume time", "Running time (ns) "
+          "a full queue must have fallen to before a waiting writer runs "
+          "again (below pause-time)", 0, G_MAXUINT64 - 1, d->resume_time,
+          flags);
+  }
+  g_assert_not_reached ();
+}
+
+void
+gst_watermark_fifo_install_properties (GObjectClass * oclass,
+    guint last_prop_id)
+{
+  guint i;
+
+  for (i = 0; i < N_FIELDS; i++)
+    g_object_class_install_property (oclass, last_prop_id + 1 + i,
+        field_pspec (i));
+}
+
+gboolean
+gst_watermark_fifo_set_property (GstWatermarkFifo * fifo, GObject * object,
+    guint last_prop_id, guint property_id, const GValue * value)
+{
+  guint field = field_of (last_prop_id, property_id);
+  const gchar *why;
+  gchar *str;
+
+  if (field == N_FIELDS)
+    return FALSE;
+  why = set_field (fifo, field, value);
+  if (why == NULL)
+    return TRUE;
+
+  /* ERRORS */
+  str = g_strdup_value_contents (value);
+  g_warning ("%s: %s=%s rejected: %s; keeping the old value",
+      GST_IS_OBJECT (object) ? GST_OBJECT_NAME (object) :
+      G_OBJECT_TYPE_NAME (object), field_names[field], str, why);
+  g_free (str);
+  return TRUE;
+}
+
+gboolean
+gst_watermark_fifo_get_property (GstWatermarkFifo * fifo, guint last_prop_id,
+    guint property_id, GValue * value)
+{
+  guint field = field_of (last_prop_id, property_id);
+
+  if (field == N_FIELDS)
+    return FALSE;
   g_mutex_lock (&fifo->lock);
   watermarks_get_field (&fifo->wm, field, value);
   g_mutex_unlock (&fifo->lock);
+  return TRUE;
 }
 
 void
@@ -1111,8 +1276,19 @@ gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
 {
   g_mutex_lock (&fifo->lock);
   fifo->policy = policy;
-  wake_writer (fifo);
+  release_locked (fifo);
   g_mutex_unlock (&fifo->lock);
+}
+
+GstWatermarkFifoPolicy
+gst_watermark_fifo_get_policy (GstWatermarkFifo * fifo)
+{
+  GstWatermarkFifoPolicy policy;
+
+  g_mutex_lock (&fifo->lock);
+  policy = fifo->policy;
+  g_mutex_unlock (&fifo->lock);
+  return policy;
 }
 
 void
@@ -1121,8 +1297,29 @@ gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
 {
   g_mutex_lock (&fifo->lock);
   fifo->batch_buffers = buffers;
+  fifo->batch_time = max_delay;
   fifo->batch_delay = GST_CLOCK_TIME_IS_VALID (max_delay) ?
       (gint64) (max_delay / GST_USECOND) : -1;
+  if (fifo->pop_waiters)
+    g_cond_signal (&fifo->pop_cond);
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_get_batch (GstWatermarkFifo * fifo, guint * buffers,
+    GstClockTime * max_delay)
+{
+  g_mutex_lock (&fifo->lock);
+  *buffers = fifo->batch_buffers;
+  *max_delay = fifo->batch_time;
+  g_mutex_unlock (&fifo->lock);
+}
+
+void
+gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->batch_off = !enable;
   if (fifo->pop_waiters)
     g_cond_signal (&fifo->pop_cond);
   g_mutex_unlock (&fifo->lock);
@@ -1157,7 +1354,7 @@ gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
 
 GstFlowReturn
 gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
-    gboolean * full)
+    gboolean * full, GstWatermarkFifoPolicy * policy)
 {
   GstFlowReturn flow;
 
@@ -1165,6 +1362,7 @@ gst_watermark_fifo_peek (GstWatermarkFifo * fifo, GstWatermarkLevel * level,
   flow = writer_flow_locked (fifo);
   *level = fifo->level;
   *full = fifo->paused || is_full (fifo);
+  *policy = fifo->policy;
   g_mutex_unlock (&fifo->lock);
   return flow;
 }
@@ -1175,4 +1373,94 @@ gst_watermark_fifo_watch_room (GstWatermarkFifo * fifo, gboolean watch)
   g_mutex_lock (&fifo->lock);
   fifo->watch_room = watch;
   g_mutex_unlock (&fifo->lock);
+}
+
+/* the reader's loop */
+
+static void
+notify_flow (GstWatermarkFifo * fifo)
+{
+  GstWatermarkLevel level;
+
+  gst_watermark_fifo_get_level (fifo, &level);
+  notify (fifo, GST_WATERMARK_FIFO_FLOW, NULL, &level);
+}
+
+/* Downstream returned @ret (not OK) for an item: what @kind does with it. */
+static void
+handle_flow (GstWatermarkFifo * fifo, GstPad * srcpad, GstFlowReturn ret,
+    GstWatermarkFifoReader kind)
+{
+  gboolean fatal = ret < GST_FLOW_EOS || (ret == GST_FLOW_NOT_LINKED &&
+      kind == GST_WATERMARK_FIFO_READER_QUEUE);
+  GstElement *element;
+
+  GST_DEBUG_OBJECT (srcpad, "downstream returned %s", gst_flow_get_name (ret));
+  if (ret == GST_FLOW_FLUSHING && kind == GST_WATERMARK_FIFO_READER_BRANCH)
+    return;
+  /* after EOS nobody upstream reports a fatal flow: tell the application
+   * and end the stream here */
+  if (gst_watermark_fifo_set_flow (fifo, ret) && fatal) {
+    if ((element = owner_element (fifo))) {
+      GST_ELEMENT_FLOW_ERROR (element, ret);
+      gst_object_unref (element);
+    }
+    gst_pad_push_event (srcpad, gst_event_new_eos ());
+  }
+  notify_flow (fifo);
+}
+
+/* Looked at again after parking, so that a link made meanwhile is not
+ * missed. */
+static void
+park_unlinked (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind)
+{
+  if (gst_pad_is_linked (srcpad))
+    return;
+  handle_flow (fifo, srcpad, GST_FLOW_NOT_LINKED, kind);
+  if (gst_pad_is_linked (srcpad))
+    gst_watermark_fifo_relink (fifo);
+}
+
+static GstFlowReturn
+forward_item (GstWatermarkFifo * fifo, GstPad * srcpad, GstMiniObject * item)
+{
+  if (GST_IS_BUFFER (item))
+    return gst_pad_push (srcpad, GST_BUFFER_CAST (item));
+  if (GST_IS_BUFFER_LIST (item))
+    return gst_pad_push_list (srcpad, GST_BUFFER_LIST_CAST (item));
+  if (GST_IS_EVENT (item)) {
+    gst_pad_push_event (srcpad, GST_EVENT_CAST (item));
+    return GST_FLOW_OK;
+  }
+  gst_watermark_fifo_query_done (fifo, GST_QUERY_CAST (item),
+      gst_pad_peer_query (srcpad, GST_QUERY_CAST (item)));
+  return GST_FLOW_OK;
+}
+
+void
+gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind)
+{
+  GstMiniObject *item;
+  GstFlowReturn ret;
+
+  park_unlinked (fifo, srcpad, kind);
+  if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
+    goto flushing;
+  ret = forward_item (fifo, srcpad, item);
+  /* the pad is being flushed or deactivated, which flushes the fifo too */
+  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (srcpad))
+    goto flushing;
+  if (ret != GST_FLOW_OK)
+    handle_flow (fifo, srcpad, ret, kind);
+  return;
+
+  /* ERRORS */
+flushing:
+  {
+    GST_DEBUG_OBJECT (srcpad, "flushing, pausing the task");
+    gst_pad_pause_task (srcpad);
+  }
 }

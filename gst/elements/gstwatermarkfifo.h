@@ -41,20 +41,15 @@
  *   ret = gst_watermark_fifo_push (fifo, GST_MINI_OBJECT_CAST (buffer));
  *   res = gst_watermark_fifo_push_query (fifo, query);  // waits for answer
  *
- *   // reader (the pad task):
- *   if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
- *     -> flushing: pause the task
- *   buffer: ret = gst_pad_push (...); if (ret != GST_FLOW_OK)
- *       gst_watermark_fifo_set_flow (fifo, ret);   // writer returns ret
- *   event: gst_pad_push_event (...);
- *   query: res = gst_pad_peer_query (...);
- *       gst_watermark_fifo_query_done (fifo, query, res);   // always
+ *   // reader: the pad task is gst_watermark_fifo_forward_one (fifo,
+ *   //   srcpad, GST_WATERMARK_FIFO_READER_QUEUE): pop, push or ask
+ *   //   downstream, the flow handled, the task paused when flushing
  *
- *   // flush-start: wakes both sides at once, keeps the stream state
- *   gst_watermark_fifo_flush_start (fifo, srcpad);  then pause the task
- *   // pad deactivation: wakes both sides at once
- *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then stop the task
- *   // flush-stop, pad activation:
+ *   // flush-start, pad deactivation: wakes both sides at once
+ *   gst_watermark_fifo_set_flushing (fifo, TRUE);  then pause/stop the task
+ *   // flush-stop: the stream state (sticky events) is queued again
+ *   gst_watermark_fifo_restart (fifo, sinkpad);  then start the task
+ *   // pad activation:
  *   gst_watermark_fifo_set_flushing (fifo, FALSE); then start the task
  *
  * Flow: the fifo keeps the last flow return. FLUSHING (set_flushing) drops
@@ -80,14 +75,15 @@
  * queries are never dropped and never wait for room.
  *
  * Locking: one GMutex, one GCond per direction. Callbacks are called with
- * no fifo lock held, from the thread that caused the event: PAUSED and
- * DROPPED from the writer, RESUMED from the reader, from set_flushing() or
- * set_flow(), or from the writer itself when set_watermarks() or
- * set_policy() released it (those two never call back, so they may be
- * called with a lock the callback takes). PAUSED and RESUMED alternate,
- * starting with PAUSED, whatever threads report them: every PAUSED is
- * followed by one RESUMED (a flush counts as one), so pauses == resumes
- * when not paused.
+ * no fifo lock held. PAUSED, RESUMED and DROPPED come from the writer's
+ * thread: a paused writer is released (under the lock, where resumes are
+ * counted) by the reader at the resume watermarks, by set_flushing(),
+ * set_flow(), set_watermarks() or set_policy() (none of which calls
+ * back, so they may be called with a lock the callback takes), and then
+ * reports RESUMED itself. So PAUSED and RESUMED alternate, starting with
+ * PAUSED, every PAUSED is followed by one RESUMED (a flush counts as
+ * one), and pauses == resumes whenever the fifo is not paused. ROOM,
+ * FLOW and ANSWERED come from the reader's thread.
  */
 
 #pragma once
@@ -99,7 +95,8 @@ G_BEGIN_DECLS
  * dimension (its resume value is then ignored); otherwise resume must be
  * below pause. At least one dimension must be enabled, so that the fifo is
  * bounded (time alone bounds timestamped data; data without timestamps
- * then falls back to 200/100 buffers, with a GST_WARNING). */
+ * then falls back to 200/100 buffers, with a GST_ELEMENT_WARNING from
+ * the owner's element, once in the fifo's life). */
     typedef struct
 {
   guint pause_buffers;
@@ -118,12 +115,20 @@ typedef struct
   GstClockTime time;
 } GstWatermarkLevel;
 
+/* What a full fifo does with a new buffer, the `full-policy` of a fanout
+ * branch and the `leaky` of watermarkqueue: one enum type, GstWatermarkPolicy,
+ * registered once, with nicks block, drop-newest, drop-oldest and queue's
+ * leaky nicks as aliases (no, upstream, downstream). The values are
+ * queue's `leaky` ones. */
 typedef enum
 {
   GST_WATERMARK_FIFO_BLOCK,
-  GST_WATERMARK_FIFO_DROP_OLDEST,
   GST_WATERMARK_FIFO_DROP_NEWEST,
+  GST_WATERMARK_FIFO_DROP_OLDEST,
 } GstWatermarkFifoPolicy;
+
+#define GST_TYPE_WATERMARK_FIFO_POLICY (gst_watermark_fifo_policy_get_type ())
+GType gst_watermark_fifo_policy_get_type (void);
 
 typedef enum
 {
@@ -133,12 +138,19 @@ typedef enum
   /* only with gst_watermark_fifo_watch_room(): the reader took the fifo
    * below its pause watermarks (from the reader, no lock held) */
   GST_WATERMARK_FIFO_ROOM,
+  /* the reader set a flow that is not OK (from forward_one(): downstream
+   * returned it, or its pad is not linked) */
+  GST_WATERMARK_FIFO_FLOW,
+  /* a query given with gst_watermark_fifo_post_query() was answered
+   * (from the reader, no lock held): @dropped is the query, or NULL when
+   * the answer was FALSE */
+  GST_WATERMARK_FIFO_ANSWERED,
 } GstWatermarkFifoEvent;
 
 typedef struct _GstWatermarkFifo GstWatermarkFifo;
 
-/* @dropped: the dropped buffer or list for DROPPED (valid for the call
- * only), else NULL; @level: the level right after the event. */
+/* @dropped: the dropped buffer or list for DROPPED, the query for
+ * ANSWERED (valid for the call only: ref it to keep it), else NULL; @level: the level right after the event. */
 typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
     GstWatermarkFifoEvent what, GstMiniObject * dropped,
     const GstWatermarkLevel * level, gpointer user_data);
@@ -147,33 +159,33 @@ typedef void (*GstWatermarkFifoNotify) (GstWatermarkFifo * fifo,
  * ("resume-buffers must be below pause-buffers"). */
 const gchar *gst_watermarks_validate (const GstWatermarks * wm);
 
-/* The six watermark properties, in the order both elements declare them:
- * pause-buffers, resume-buffers (guint), pause-bytes, resume-bytes,
- * pause-time, resume-time (guint64). */
-typedef enum
-{
-  GST_WATERMARK_PAUSE_BUFFERS,
-  GST_WATERMARK_RESUME_BUFFERS,
-  GST_WATERMARK_PAUSE_BYTES,
-  GST_WATERMARK_RESUME_BYTES,
-  GST_WATERMARK_PAUSE_TIME,
-  GST_WATERMARK_RESUME_TIME,
-} GstWatermarkField;
-
-/* Sets one watermark from a property value, atomically with the check:
- * NULL when applied, else why the resulting set is invalid (the old
- * values stay). Lowering a pause watermark to or below its resume
- * watermark also takes the resume watermark down to half of it, so that
- * a user may set the two in any order (gst-launch sets pad properties in
- * reverse order) or set a pause watermark alone. */
-const gchar *gst_watermark_fifo_set_field (GstWatermarkFifo * fifo,
-    GstWatermarkField field, const GValue * value);
-void gst_watermark_fifo_get_field (GstWatermarkFifo * fifo,
-    GstWatermarkField field, GValue * value);
+/* The six watermark properties of both elements (watermarkqueue, each
+ * fanout src pad), installed and dispatched here so that their docs,
+ * ranges and defaults are written once; modelled on
+ * gst_video_overlay_install_properties(). An object class installs them
+ * with ids @last_prop_id + 1 to @last_prop_id + 6 (pause-buffers,
+ * resume-buffers, pause-bytes, resume-bytes, pause-time, resume-time),
+ * @last_prop_id being the last id of its own. Its set_property and
+ * get_property pass every id to the functions below first: they return
+ * TRUE when the id was one of these (handled through @fifo), FALSE when it
+ * is the caller's. A set that would leave the watermarks invalid is
+ * refused with a warning naming @object, and the old values stay.
+ * Lowering a pause watermark to or below its resume watermark also takes
+ * the resume watermark down to half of it, so that a user may set the two
+ * in any order (gst-launch sets pad properties in reverse order) or set a
+ * pause watermark alone. */
+void gst_watermark_fifo_install_properties (GObjectClass * oclass,
+    guint last_prop_id);
+gboolean gst_watermark_fifo_set_property (GstWatermarkFifo * fifo,
+    GObject * object, guint last_prop_id, guint property_id,
+    const GValue * value);
+gboolean gst_watermark_fifo_get_property (GstWatermarkFifo * fifo,
+    guint last_prop_id, guint property_id, GValue * value);
 
 /* @owner: the object debug output is about (not reffed). @notify may be
- * NULL. A new fifo is not flushing, empty, BLOCK, with watermarks 200/100
- * buffers and the other dimensions disabled. */
+ * NULL. A new fifo is not flushing, empty, BLOCK, with the properties'
+ * default watermarks (200/100 buffers, 10/5 MiB, 1/0.5 s, like queue's
+ * max-size-*: whichever is reached first). */
 GstWatermarkFifo *gst_watermark_fifo_new (GstObject * owner,
     GstWatermarkFifoNotify notify, gpointer user_data);
 /* Drops what is queued (queries are the writer's and are not unreffed).
@@ -188,6 +200,7 @@ void gst_watermark_fifo_get_watermarks (GstWatermarkFifo * fifo,
     GstWatermarks * wm);
 void gst_watermark_fifo_set_policy (GstWatermarkFifo * fifo,
     GstWatermarkFifoPolicy policy);
+GstWatermarkFifoPolicy gst_watermark_fifo_get_policy (GstWatermarkFifo * fifo);
 
 /* Writer side. Takes @item (a buffer, buffer list or serialized event)
  * and always consumes it. Data: waits for room (BLOCK) or drops; returns
@@ -205,6 +218,43 @@ GstFlowReturn gst_watermark_fifo_push (GstWatermarkFifo * fifo,
 gboolean gst_watermark_fifo_push_query (GstWatermarkFifo * fifo,
     GstQuery * query);
 
+/* Queues @query (transfer full) behind the data like push_query(), but
+ * the writer does not wait for it: the reader answers it as any query
+ * (pop, then query_done) and the fifo reports GST_WATERMARK_FIFO_ANSWERED.
+ * A query flushed out is dropped without a report. FALSE (and @query unreffed) when the flow
+ * is not OK: nobody would answer it. */
+gboolean gst_watermark_fifo_post_query (GstWatermarkFifo * fifo,
+    GstQuery * query);
+
+/* Where the readers of fanout and watermarkqueue must differ:
+ * @GST_WATERMARK_FIFO_READER_QUEUE: GstQueue's rules: FLUSHING from
+ *   downstream stops the reader and is what the writer gets until a flush;
+ *   NOT_LINKED after EOS was queued is posted as an error (nobody upstream
+ *   will report it).
+ * @GST_WATERMARK_FIFO_READER_BRANCH: one branch of several (fanout): a
+ *   FLUSHING from downstream alone (not a flush of the reader's pad) is
+ *   transient, that item is gone and the next ones are tried, so that one
+ *   branch's sink being started or flushed never stops the producer for
+ *   good; a branch not linked after EOS is no error (the stream ends on
+ *   the other branches). */
+typedef enum
+{
+  GST_WATERMARK_FIFO_READER_QUEUE,
+  GST_WATERMARK_FIFO_READER_BRANCH,
+} GstWatermarkFifoReader;
+
+/* The reader's loop, one item per call, for @srcpad's task: when @srcpad
+ * is not linked it parks on NOT_LINKED first (pushed, an item would be
+ * lost; the link's RECONFIGURE, relink(), lifts it); then pops an item and
+ * pushes it out of @srcpad (a buffer, list or event) or asks @srcpad's
+ * peer (a query, answered with query_done). A flow that is not OK becomes
+ * the fifo's flow (set_flow) as @kind says, and is reported as FLOW; a
+ * fatal one after EOS was queued is posted as a flow error on the owner's
+ * element and EOS is pushed, as GstQueue does. Pauses @srcpad's task when
+ * the fifo or @srcpad is flushing. */
+void gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind);
+
 /* Reader side. Waits until an item is queued and the flow is OK, or the
  * fifo flushes; returns GST_FLOW_OK and the item (transfer full; a query
  * remains the writer's: answer it with query_done), or GST_FLOW_FLUSHING
@@ -219,12 +269,15 @@ void gst_watermark_fifo_query_done (GstWatermarkFifo * fifo,
  * for a new stream (activation, flush-stop). */
 void gst_watermark_fifo_set_flushing (GstWatermarkFifo * fifo,
     gboolean flushing);
-/* For a FLUSH_START event: set_flushing (fifo, TRUE), but the sticky
- * events still queued that carry stream state (all but SEGMENT and EOS:
- * stream-start, caps, tags...) are stored on @pad, the reader's src pad,
- * which sends them before the data after the flush: upstream does not
- * send them again. Call it without holding @pad's object lock. */
-void gst_watermark_fifo_flush_start (GstWatermarkFifo * fifo, GstPad * pad);
+/* For FLUSH_STOP, and for a reader started on a stream that runs: ready
+ * for data (set_flushing (fifo, FALSE)), with the stream's state queued
+ * first: the sticky events of @sinkpad, the writer's pad, but EOS
+ * (stream-start, caps, tags, and the segment when no flush removed it),
+ * which upstream does not send again. A flush dropped those still queued,
+ * and the reader's pad may have lost them. Call it with the writer's
+ * stream lock held or the writer not running, so that none is missed or
+ * doubled. */
+void gst_watermark_fifo_restart (GstWatermarkFifo * fifo, GstPad * sinkpad);
 /* Sets the flow the writer gets (what downstream returned); ignored while
  * flushing. Returns TRUE when an EOS event was already pushed, so the
  * caller can post a flow error that nobody upstream will post. */
@@ -245,14 +298,20 @@ void gst_watermark_fifo_relink (GstWatermarkFifo * fifo);
  * or 1: the reader is woken for every item. */
 void gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
     GstClockTime max_delay);
+void gst_watermark_fifo_get_batch (GstWatermarkFifo * fifo, guint * buffers,
+    GstClockTime * max_delay);
+/* FALSE holds batching off (the reader is woken for every item) without
+ * forgetting set_batch()'s values; TRUE, the default, lets it work. */
+void gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable);
 
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
 /* One look under one lock, for a writer that picks among fifos: the flow
- * a push would get now (get_flow), the level, and whether a push would
- * find it full (wait or drop). */
+ * a push would get now (get_flow), the level, whether a push would find
+ * it full (wait or drop) and what it then does. */
 GstFlowReturn gst_watermark_fifo_peek (GstWatermarkFifo * fifo,
-    GstWatermarkLevel * level, gboolean * full);
+    GstWatermarkLevel * level, gboolean * full,
+    GstWatermarkFifoPolicy * policy);
 /* Reports GST_WATERMARK_FIFO_ROOM each time the reader takes a full fifo
  * below its pause watermarks, for a writer that waits for room in any of
  * several fifos without queueing into one. Off by default. */

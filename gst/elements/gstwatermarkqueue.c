@@ -53,10 +53,9 @@ struct _GstWatermarkQueue
 
   GstPad *sinkpad;
   GstPad *srcpad;
-  GstWatermarkFifo *fifo;       /* holds the watermarks, levels, counters */
+  GstWatermarkFifo *fifo;       /* holds the watermarks, the policy (leaky),
+                                 * levels, counters */
 
-  /* under the object lock */
-  GstWatermarkQueueLeaky leaky;
   gint post_messages;           /* g_atomic_int_*: read at every drop */
 };
 
@@ -68,24 +67,13 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 GST_DEBUG_CATEGORY_STATIC (gst_watermark_queue_debug);
 #define GST_CAT_DEFAULT gst_watermark_queue_debug
 
-#define DEFAULT_PAUSE_BUFFERS   200
-#define DEFAULT_RESUME_BUFFERS  100
-#define DEFAULT_PAUSE_BYTES     (10 * 1024 * 1024)
-#define DEFAULT_RESUME_BYTES    (5 * 1024 * 1024)
-#define DEFAULT_PAUSE_TIME      GST_SECOND
-#define DEFAULT_RESUME_TIME     (GST_SECOND / 2)
-#define DEFAULT_LEAKY           GST_WATERMARK_QUEUE_NO_LEAK
+#define DEFAULT_LEAKY           GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_POST_MESSAGES   FALSE
 
+/* then the six watermark properties of gst_watermark_fifo_install_properties */
 enum
 {
   PROP_0,
-  PROP_PAUSE_BUFFERS,
-  PROP_RESUME_BUFFERS,
-  PROP_PAUSE_BYTES,
-  PROP_RESUME_BYTES,
-  PROP_PAUSE_TIME,
-  PROP_RESUME_TIME,
   PROP_LEAKY,
   PROP_POST_MESSAGES,
   PROP_CURRENT_LEVEL_BUFFERS,
@@ -111,44 +99,6 @@ G_DEFINE_TYPE_WITH_CODE (GstWatermarkQueue, gst_watermark_queue,
         "watermarkqueue", 0, "watermarkqueue element"));
 GST_ELEMENT_REGISTER_DEFINE (watermarkqueue, "watermarkqueue", GST_RANK_NONE,
     GST_TYPE_WATERMARK_QUEUE);
-
-GType
-gst_watermark_queue_leaky_get_type (void)
-{
-  static gsize type = 0;
-  /* *INDENT-OFF* */
-  static const GEnumValue values[] = {
-    {GST_WATERMARK_QUEUE_NO_LEAK, "Not leaky: block at the pause watermark",
-        "no"},
-    {GST_WATERMARK_QUEUE_LEAK_UPSTREAM,
-        "Leaky on upstream: drop new buffers at the pause watermark",
-        "upstream"},
-    {GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM,
-        "Leaky on downstream: drop the oldest buffers at the pause watermark",
-        "downstream"},
-    {0, NULL, NULL},
-  };
-  /* *INDENT-ON* */
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstWatermarkQueueLeaky", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-static GstWatermarkFifoPolicy
-policy_of_leaky (GstWatermarkQueueLeaky leaky)
-{
-  switch (leaky) {
-    case GST_WATERMARK_QUEUE_LEAK_UPSTREAM:
-      return GST_WATERMARK_FIFO_DROP_NEWEST;
-    case GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM:
-      return GST_WATERMARK_FIFO_DROP_OLDEST;
-    default:
-      return GST_WATERMARK_FIFO_BLOCK;
-  }
-}
 
 static void
 notify_levels (GstWatermarkQueue * self)
@@ -193,6 +143,9 @@ gst_watermark_queue_on_fifo (GstWatermarkFifo * fifo,
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (user_data);
 
+  if (what != GST_WATERMARK_FIFO_PAUSED && what != GST_WATERMARK_FIFO_RESUMED
+      && what != GST_WATERMARK_FIFO_DROPPED)
+    return;
   if (what != GST_WATERMARK_FIFO_DROPPED) {
     /* levels are notified at the transitions only: a notify per buffer
      * would cost what the hysteresis saves */
@@ -221,50 +174,11 @@ gst_watermark_queue_chain_list (GstPad * pad, GstObject * parent,
   return gst_watermark_fifo_push (self->fifo, GST_MINI_OBJECT_CAST (list));
 }
 
-/* A fatal flow with the EOS already queued: upstream is done and will not
- * report it, so post the error and end the stream here. */
-static void
-handle_flow (GstWatermarkQueue * self, GstFlowReturn ret)
-{
-  GST_LOG_OBJECT (self, "downstream returned %s", gst_flow_get_name (ret));
-  if (!gst_watermark_fifo_set_flow (self->fifo, ret))
-    return;
-  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
-    GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
-  }
-}
-
 static void
 gst_watermark_queue_loop (GstWatermarkQueue * self)
 {
-  GstMiniObject *item;
-  GstFlowReturn ret;
-
-  if (gst_watermark_fifo_pop (self->fifo, &item) != GST_FLOW_OK)
-    goto flushing;
-
-  if (GST_IS_BUFFER (item))
-    ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (item));
-  else if (GST_IS_BUFFER_LIST (item))
-    ret = gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (item));
-  else if (GST_IS_EVENT (item)) {
-    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (item));
-    return;
-  } else {
-    GstQuery *query = GST_QUERY_CAST (item);
-
-    gst_watermark_fifo_query_done (self->fifo, query,
-        gst_pad_peer_query (self->srcpad, query));
-    return;
-  }
-  if (ret != GST_FLOW_OK)
-    handle_flow (self, ret);
-  return;
-
-flushing:
-  GST_DEBUG_OBJECT (self, "flushing, pausing the task");
-  gst_pad_pause_task (self->srcpad);
+  gst_watermark_fifo_forward_one (self->fifo, self->srcpad,
+      GST_WATERMARK_FIFO_READER_QUEUE);
 }
 
 static gboolean
@@ -311,11 +225,12 @@ gst_watermark_queue_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_FLUSH_START:
       /* unblocks downstream first, so that the task can stop */
       res = gst_pad_push_event (self->srcpad, event);
-      gst_watermark_fifo_flush_start (self->fifo, self->srcpad);
+      gst_watermark_fifo_set_flushing (self->fifo, TRUE);
       gst_pad_pause_task (self->srcpad);
       return res;
     case GST_EVENT_FLUSH_STOP:
-      gst_watermark_fifo_set_flushing (self->fifo, FALSE);
+      /* the stream state first: upstream does not send it again */
+      gst_watermark_fifo_restart (self->fifo, self->sinkpad);
       res = gst_pad_push_event (self->srcpad, event);
       restart_loop (self);
       return res;
@@ -361,14 +276,13 @@ add_latency (GstWatermarkQueue * self, GstQuery * query)
 
   gst_query_parse_latency (query, &live, &min, &max);
   gst_watermark_fifo_get_watermarks (self->fifo, &wm);
-  GST_OBJECT_LOCK (self);
   if (!wm.pause_time)
     max = GST_CLOCK_TIME_NONE;
-  else if (self->leaky != GST_WATERMARK_QUEUE_NO_LEAK)
+  else if (gst_watermark_fifo_get_policy (self->fifo) !=
+      GST_WATERMARK_FIFO_BLOCK)
     max = GST_CLOCK_TIME_IS_VALID (max) ? MAX (max, wm.pause_time) : max;
   else if (GST_CLOCK_TIME_IS_VALID (max))
     max += wm.pause_time;
-  GST_OBJECT_UNLOCK (self);
   gst_query_set_latency (query, live, min, max);
 }
 
@@ -419,51 +333,18 @@ gst_watermark_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
   return TRUE;
 }
 
-/* A new watermark applies only if the set stays valid; otherwise the old
- * value is kept and the user is told why. */
-static void
-set_watermark (GstWatermarkQueue * self, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  const gchar *why;
-  gchar *str;
-
-  why = gst_watermark_fifo_set_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
-      value);
-  if (why)
-    goto invalid;
-  return;
-
-  /* ERRORS */
-invalid:
-  {
-    str = g_strdup_value_contents (value);
-    g_warning ("%s: %s=%s rejected: %s; keeping the old value",
-        GST_OBJECT_NAME (self), pspec->name, str, why);
-    g_free (str);
-  }
-}
-
 static void
 gst_watermark_queue_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
 
+  if (gst_watermark_fifo_set_property (self->fifo, object, N_PROPS - 1,
+          prop_id, value))
+    return;
   switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-    case PROP_RESUME_BUFFERS:
-    case PROP_PAUSE_BYTES:
-    case PROP_RESUME_BYTES:
-    case PROP_PAUSE_TIME:
-    case PROP_RESUME_TIME:
-      set_watermark (self, prop_id, value, pspec);
-      break;
     case PROP_LEAKY:
-      GST_OBJECT_LOCK (self);
-      self->leaky = g_value_get_enum (value);
-      gst_watermark_fifo_set_policy (self->fifo, policy_of_leaky (self->leaky));
-      GST_OBJECT_UNLOCK (self);
+      gst_watermark_fifo_set_policy (self->fifo, g_value_get_enum (value));
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
@@ -505,20 +386,11 @@ gst_watermark_queue_get_property (GObject * object, guint prop_id,
 {
   GstWatermarkQueue *self = GST_WATERMARK_QUEUE (object);
 
+  if (gst_watermark_fifo_get_property (self->fifo, N_PROPS - 1, prop_id, value))
+    return;
   switch (prop_id) {
-    case PROP_PAUSE_BUFFERS:
-    case PROP_RESUME_BUFFERS:
-    case PROP_PAUSE_BYTES:
-    case PROP_RESUME_BYTES:
-    case PROP_PAUSE_TIME:
-    case PROP_RESUME_TIME:
-      gst_watermark_fifo_get_field (self->fifo, prop_id - PROP_PAUSE_BUFFERS,
-          value);
-      break;
     case PROP_LEAKY:
-      GST_OBJECT_LOCK (self);
-      g_value_set_enum (value, self->leaky);
-      GST_OBJECT_UNLOCK (self);
+      g_value_set_enum (value, gst_watermark_fifo_get_policy (self->fifo));
       break;
     case PROP_POST_MESSAGES:
       GST_OBJECT_LOCK (self);
@@ -548,75 +420,9 @@ gst_watermark_queue_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-#define WATERMARK_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+#define MUTABLE_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_PLAYING)
 #define LEVEL_FLAGS (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
-
-static void
-install_watermark_properties (GObjectClass * gobject_class)
-{
-  /**
-   * GstWatermarkQueue:pause-buffers:
-   *
-   * The writer blocks when this many buffers are queued (a buffer list
-   * counts its buffers); 0 disables the buffer watermarks.
-   */
-  properties[PROP_PAUSE_BUFFERS] = g_param_spec_uint ("pause-buffers",
-      "Pause buffers", "Block the writer when this many buffers are queued "
-      "(0 = no buffer watermark)", 0, G_MAXUINT, DEFAULT_PAUSE_BUFFERS,
-      WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-buffers:
-   *
-   * A blocked writer runs again when no more than this many buffers are
-   * queued (and the other levels are at their resume watermarks). Must be
-   * below pause-buffers.
-   */
-  properties[PROP_RESUME_BUFFERS] = g_param_spec_uint ("resume-buffers",
-      "Resume buffers", "Wake a blocked writer when the queue has fallen to "
-      "this many buffers (must be below pause-buffers)", 0, G_MAXUINT,
-      DEFAULT_RESUME_BUFFERS, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:pause-bytes:
-   *
-   * The writer blocks when this many bytes are queued; 0 disables the
-   * byte watermarks.
-   */
-  properties[PROP_PAUSE_BYTES] = g_param_spec_uint64 ("pause-bytes",
-      "Pause bytes", "Block the writer when this many bytes are queued "
-      "(0 = no byte watermark)", 0, G_MAXUINT64, DEFAULT_PAUSE_BYTES,
-      WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-bytes:
-   *
-   * A blocked writer runs again when no more than this many bytes are
-   * queued. Must be below pause-bytes.
-   */
-  properties[PROP_RESUME_BYTES] = g_param_spec_uint64 ("resume-bytes",
-      "Resume bytes", "Wake a blocked writer when the queue has fallen to "
-      "this many bytes (must be below pause-bytes)", 0, G_MAXUINT64,
-      DEFAULT_RESUME_BYTES, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:pause-time:
-   *
-   * The writer blocks when the queued data spans this much running time
-   * (in nanoseconds); 0 disables the time watermarks.
-   */
-  properties[PROP_PAUSE_TIME] = g_param_spec_uint64 ("pause-time",
-      "Pause time", "Block the writer when the queued data spans this many "
-      "nanoseconds of running time (0 = no time watermark)", 0,
-      G_MAXUINT64 - 1, DEFAULT_PAUSE_TIME, WATERMARK_FLAGS);
-  /**
-   * GstWatermarkQueue:resume-time:
-   *
-   * A blocked writer runs again when the queued data spans no more than
-   * this much running time (in nanoseconds). Must be below pause-time.
-   */
-  properties[PROP_RESUME_TIME] = g_param_spec_uint64 ("resume-time",
-      "Resume time", "Wake a blocked writer when the queued data has fallen "
-      "to this many nanoseconds (must be below pause-time)", 0,
-      G_MAXUINT64 - 1, DEFAULT_RESUME_TIME, WATERMARK_FLAGS);
-}
 
 static void
 install_level_properties (GObjectClass * gobject_class)
@@ -661,7 +467,6 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
   gobject_class->get_property = gst_watermark_queue_get_property;
   gobject_class->finalize = gst_watermark_queue_finalize;
 
-  install_watermark_properties (gobject_class);
   install_level_properties (gobject_class);
   /**
    * GstWatermarkQueue:leaky:
@@ -669,12 +474,15 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    * What a full queue does with a new buffer: block the writer (no),
    * drop the new buffer (upstream) or drop the oldest queued buffers
    * (downstream). Drops happen at the pause watermarks and are counted in
-   * stats; events and queries are never dropped.
+   * stats; events and queries are never dropped. The type is the policy
+   * of fanout's branches too: block, drop-newest and drop-oldest are the
+   * same values (queue's numbers: 0, 1, 2).
    */
   properties[PROP_LEAKY] = g_param_spec_enum ("leaky", "Leaky",
-      "What a full queue does: block the writer (no), drop the new buffer "
-      "(upstream) or drop the oldest buffers (downstream)",
-      GST_TYPE_WATERMARK_QUEUE_LEAKY, DEFAULT_LEAKY, WATERMARK_FLAGS);
+      "What a full queue does: block the writer (no or block), drop the new "
+      "buffer (upstream or drop-newest) or drop the oldest buffers "
+      "(downstream or drop-oldest)",
+      GST_TYPE_WATERMARK_FIFO_POLICY, DEFAULT_LEAKY, MUTABLE_FLAGS);
   /**
    * GstWatermarkQueue:post-messages:
    *
@@ -686,7 +494,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    */
   properties[PROP_POST_MESSAGES] = g_param_spec_boolean ("post-messages",
       "Post messages", "Post element messages on pause, resume and drop",
-      DEFAULT_POST_MESSAGES, WATERMARK_FLAGS);
+      DEFAULT_POST_MESSAGES, MUTABLE_FLAGS);
   /**
    * GstWatermarkQueue:stats:
    *
@@ -702,6 +510,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
       "current levels",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
+  gst_watermark_fifo_install_properties (gobject_class, N_PROPS - 1);
 
   /**
    * GstWatermarkQueue::paused:
@@ -717,8 +526,9 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
    * @queue: the queue
    *
    * The level fell to the resume watermarks (or a flush emptied the
-   * queue) and the blocked writer runs again. Emitted from the thread that
-   * released it, usually the streaming thread of the src pad.
+   * queue, or new watermarks or leaky let it go) and the blocked writer
+   * runs again. Emitted from the writer's thread, with no lock held, once
+   * it runs: `paused` and `resumed` alternate.
    */
   signals[SIGNAL_RESUMED] = g_signal_new ("resumed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_FIRST, 0, NULL, NULL, NULL,
@@ -729,7 +539,7 @@ gst_watermark_queue_class_init (GstWatermarkQueueClass * klass)
   gst_element_class_set_static_metadata (element_class, "Watermark queue",
       "Generic", "Queue whose writer blocks at a pause watermark and runs "
       "again at a lower resume watermark", "gst-sharedpool developers");
-  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_QUEUE_LEAKY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_WATERMARK_FIFO_POLICY, 0);
 }
 
 static void
@@ -767,16 +577,9 @@ init_srcpad (GstWatermarkQueue * self)
 static void
 gst_watermark_queue_init (GstWatermarkQueue * self)
 {
-  GstWatermarks wm = { DEFAULT_PAUSE_BUFFERS, DEFAULT_RESUME_BUFFERS,
-    DEFAULT_PAUSE_BYTES, DEFAULT_RESUME_BYTES, DEFAULT_PAUSE_TIME,
-    DEFAULT_RESUME_TIME
-  };
-
-  self->leaky = DEFAULT_LEAKY;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->fifo = gst_watermark_fifo_new (GST_OBJECT (self),
       gst_watermark_queue_on_fifo, self);
-  gst_watermark_fifo_set_watermarks (self->fifo, &wm);
   gst_watermark_fifo_set_flushing (self->fifo, TRUE);
   init_sinkpad (self);
   init_srcpad (self);

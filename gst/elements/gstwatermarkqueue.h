@@ -12,25 +12,6 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
-/**
- * GstWatermarkQueueLeaky:
- * @GST_WATERMARK_QUEUE_NO_LEAK: the writer blocks at the pause watermark
- *     until the level falls to the resume watermark
- * @GST_WATERMARK_QUEUE_LEAK_UPSTREAM: a buffer that arrives at the pause
- *     watermark is dropped
- * @GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM: the oldest queued buffers are
- *     dropped to make room for the new one
- */
-    typedef enum
-{
-  GST_WATERMARK_QUEUE_NO_LEAK,
-  GST_WATERMARK_QUEUE_LEAK_UPSTREAM,
-  GST_WATERMARK_QUEUE_LEAK_DOWNSTREAM,
-} GstWatermarkQueueLeaky;
-
-#define GST_TYPE_WATERMARK_QUEUE_LEAKY (gst_watermark_queue_leaky_get_type ())
-GType gst_watermark_queue_leaky_get_type (void);
-
 #define GST_TYPE_WATERMARK_QUEUE (gst_watermark_queue_get_type ())
 G_DECLARE_FINAL_TYPE (GstWatermarkQueue, gst_watermark_queue, GST,
     WATERMARK_QUEUE, GstElement);

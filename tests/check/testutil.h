@@ -287,3 +287,27 @@ fault_new_stream (GstHarness * h, gboolean flush)
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&segment));
 }
+
+static inline gpointer
+flush_stop_func (gpointer data)
+{
+  gst_harness_push_event (data, gst_event_new_flush_stop (TRUE));
+  return NULL;
+}
+
+/* queue's test_state_change_when_flushing, for any element in @h: a
+ * state change to READY while a FLUSH_STOP comes from another thread,
+ * after a FLUSH_START, neither hangs nor fails. */
+static inline void
+check_state_change_when_flushing (GstHarness * h)
+{
+  GThread *t;
+
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  t = g_thread_new ("flush-stop", flush_stop_func, h);
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_thread_join (t);
+}

@@ -29,7 +29,7 @@
 #include "../testutil.h"
 #include "../watchdog.h"
 
-/* the values of GstFanoutMode and GstFanoutFullPolicy, by nick */
+/* the values of GstFanoutMode, by nick */
 #define BROADCAST "broadcast"
 #define BALANCE "balance"
 #define KEY "key"
@@ -1015,6 +1015,176 @@ GST_START_TEST (test_not_linked)
 
 GST_END_TEST;
 
+/* Like tee: a requested name is taken as it is, src_%u picks the next
+ * index after the highest one. */
+GST_START_TEST (test_request_pad_names)
+{
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  const gchar *names[] = { "src_%u", "src_100", "src_10", "src_%u" };
+  const gchar *expect[] = { "src_0", "src_100", "src_10", "src_101" };
+  GstPad *pads[G_N_ELEMENTS (names)];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    pads[i] = gst_element_request_pad_simple (fanout, names[i]);
+    fail_unless (pads[i] != NULL);
+    fail_unless_equals_string (GST_OBJECT_NAME (pads[i]), expect[i]);
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    gst_element_release_request_pad (fanout, pads[i]);
+    gst_object_unref (pads[i]);
+  }
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+static GList *
+internal_links (GstPad * pad)
+{
+  GstIterator *it = gst_pad_iterate_internal_links (pad);
+  GValue v = G_VALUE_INIT;
+  GList *pads = NULL;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    pads = g_list_append (pads, g_value_get_object (&v));
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return pads;
+}
+
+/* Like tee: the sink pad links internally to every src pad, each src pad
+ * to the sink pad. */
+GST_START_TEST (test_internal_links)
+{
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *sink = gst_element_get_static_pad (fanout, "sink");
+  GstPad *src0 = gst_element_request_pad_simple (fanout, "src_%u");
+  GstPad *src1 = gst_element_request_pad_simple (fanout, "src_%u");
+  GList *links;
+
+  links = internal_links (sink);
+  fail_unless_equals_int (g_list_length (links), 2);
+  fail_unless (g_list_find (links, src0) && g_list_find (links, src1));
+  g_list_free (links);
+  links = internal_links (src1);
+  fail_unless_equals_int (g_list_length (links), 1);
+  fail_unless (links->data == sink);
+  g_list_free (links);
+
+  gst_element_release_request_pad (fanout, src0);
+  gst_element_release_request_pad (fanout, src1);
+  gst_object_unref (src0);
+  gst_object_unref (src1);
+  gst_object_unref (sink);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* What a branch's downstream returns, set by the test: @flow for every
+ * buffer, or with @once for the next one only. */
+typedef struct
+{
+  gint flow;                    /* atomic */
+  gboolean once;
+} Downstream;
+
+static GstPadProbeReturn
+flow_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Downstream *d = user_data;
+  GstFlowReturn flow = g_atomic_int_get (&d->flow);
+
+  if (flow == GST_FLOW_OK)
+    return GST_PAD_PROBE_OK;
+  if (d->once)
+    g_atomic_int_set (&d->flow, GST_FLOW_OK);
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = flow;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* Like tee: OK while both branches are; an ERROR from one branch is the
+ * sink pad's return (here on a later buffer: the branch's thread meets it
+ * after the push that queued the buffer), and like tee + queue it stays
+ * the return until a flush; after it, OK again. */
+GST_START_TEST (test_flow_aggregation)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h1 = add_branch (h);
+  Downstream d = { GST_FLOW_OK, FALSE };
+
+  gst_pad_add_probe (h1->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, flow_probe,
+      &d, NULL);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 0)), GST_FLOW_OK);
+  g_atomic_int_set (&d.flow, GST_FLOW_ERROR);
+  fail_unless_equals_int (push_until_refused (h, 1000), GST_FLOW_ERROR);
+  g_atomic_int_set (&d.flow, GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 1)),
+      GST_FLOW_ERROR);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  push_segment (h);
+  fail_unless_equals_int (gst_harness_push (h, seq_buffer (0, 2)), GST_FLOW_OK);
+
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like tee's allow-not-linked test: OK with no src pad and with src pads
+ * not linked; NOT_LINKED without allow-not-linked, also while and after
+ * the pads are released; and the buffer pushed is not kept anywhere. */
+GST_START_TEST (test_allow_not_linked_release)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("fanout", "sink", NULL);
+  GstBuffer *buf = gst_buffer_new ();
+  GstPad *src0, *src1;
+
+  g_object_set (h->element, "allow-not-linked", TRUE, NULL);
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_OK);
+  src0 = gst_element_request_pad_simple (h->element, "src_%u");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_OK);
+  src1 = gst_element_request_pad_simple (h->element, "src_%u");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_OK);
+  g_object_set (h->element, "allow-not-linked", FALSE, NULL);
+  fail_unless_equals_int (push_until_refused (h, 1000), GST_FLOW_NOT_LINKED);
+  gst_element_release_request_pad (h->element, src0);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_NOT_LINKED);
+  gst_element_release_request_pad (h->element, src1);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_NOT_LINKED);
+  ASSERT_BUFFER_REFCOUNT (buf, "buf", 1);
+
+  gst_buffer_unref (buf);
+  gst_object_unref (src0);
+  gst_object_unref (src1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like queue: a state change while flushing. */
+GST_START_TEST (test_state_change_when_flushing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+
+  check_state_change_when_flushing (h);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* allocation */
 
 /* What a fake downstream answers to the ALLOCATION query. */
@@ -1242,6 +1412,362 @@ GST_START_TEST (test_allocation_no_max_below_min)
 
 GST_END_TEST;
 
+/* A downstream whose ALLOCATION answer waits until it is let go, like a
+ * `queue` answering in order with data its frozen consumer never takes. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint entered;
+  gboolean open;
+  guint reconfigures;           /* RECONFIGURE events upstream got */
+} Gate;
+
+static gboolean
+gated_answer (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  Gate *g = g_object_get_data (G_OBJECT (pad), "gate");
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    g_mutex_lock (&g->lock);
+    g->entered++;
+    g_cond_broadcast (&g->cond);
+    while (!g->open)
+      g_cond_wait (&g->cond, &g->lock);
+    g_mutex_unlock (&g->lock);
+  }
+  return answer_allocation (pad, parent, query);
+}
+
+static GstPadProbeReturn
+count_reconfigure (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Gate *g = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE) {
+    g_mutex_lock (&g->lock);
+    g->reconfigures++;
+    g_cond_broadcast (&g->cond);
+    g_mutex_unlock (&g->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* A branch whose downstream does not answer (its thread is stuck in the
+ * query) cannot hold up the ALLOCATION answer: the producer is answered
+ * from the other branch (the stuck one counts as a branch that did not
+ * answer: no metas) while the stuck one still waits. Its late answer makes
+ * upstream negotiate again, and is in the next answer. Before, the
+ * producer asked the branch's downstream itself and hung there. */
+GST_START_TEST (test_allocation_stuck_branch)
+{
+  Answer a = { TRUE, 1000, 2, 15, FALSE, FALSE };
+  Answer b = { TRUE, 2000, 3, 31, FALSE, FALSE };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *pa = fake_branch (fanout, &a), *pb = fake_branch (fanout, &b);
+  GstPad *up = gst_pad_new ("src", GST_PAD_SRC);
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  Gate g = { 0, };
+
+  g_object_set_data (G_OBJECT (pa), "gate", &g);
+  gst_pad_set_query_function (pa, gated_answer);
+  gst_pad_set_active (up, TRUE);
+  fail_unless_equals_int (gst_pad_link (up, sinkpad), GST_PAD_LINK_OK);
+  gst_pad_add_probe (up, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      count_reconfigure, &g, NULL);
+  set_state_ok (fanout, GST_STATE_PAUSED);
+
+  fail_unless_equals_int (ask_allocation (fanout).size, 2000);
+  fail_unless_equals_int (ask_allocation (fanout).n_metas, 0);
+  /* asked once, still stuck in it */
+  fail_unless_equals_int (read_count (&g.lock, &g.entered), 1);
+  g_mutex_lock (&g.lock);
+  g.open = TRUE;
+  g_cond_broadcast (&g.cond);
+  g_mutex_unlock (&g.lock);
+  wait_for_count (&g.lock, &g.cond, &g.reconfigures, 1);
+  fail_unless_equals_int (ask_allocation (fanout).n_metas, 1);
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  gst_object_unref (sinkpad);
+  gst_object_unref (up);
+  gst_object_unref (pa);
+  gst_object_unref (pb);
+  gst_object_unref (fanout);
+}
+
+GST_END_TEST;
+
+/* A sink whose consumer froze: its first buffer stays in a blocking
+ * probe (the queue before it holds what follows, and answers a
+ * serialized query only once that went out). The buffers the other
+ * branch got are counted. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean open;
+  guint frozen;                 /* buffers held in the frozen sink */
+  guint live;                   /* buffers the live branch got */
+} Frozen;
+
+static GstPadProbeReturn
+frozen_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Frozen *f = data;
+
+  g_mutex_lock (&f->lock);
+  f->frozen++;
+  g_cond_broadcast (&f->cond);
+  while (!f->open)
+    g_cond_wait (&f->cond, &f->lock);
+  g_mutex_unlock (&f->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+live_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Frozen *f = data;
+
+  g_mutex_lock (&f->lock);
+  f->live++;
+  g_cond_broadcast (&f->cond);
+  g_mutex_unlock (&f->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+probe_sink (GstElement * pipeline, const gchar * name,
+    GstPadProbeCallback probe, Frozen * f)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, f, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+static void
+push_frame (GstElement * src)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 256, NULL);
+  GstFlowReturn ret;
+
+  /* the action signal does not take the buffer */
+  g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+}
+
+/* A real pipeline: upstream renegotiates (its ALLOCATION query) while one
+ * branch's consumer is frozen, its `queue` full of data the query waits
+ * behind. The other branch keeps getting buffers: the query is asked by
+ * the stuck branch's thread, and the producer waits for it only so long.
+ * Before, the producer asked the stuck queue itself and hung there, and
+ * with it every branch. */
+GST_START_TEST (test_allocation_frozen_branch_pipeline)
+{
+  GstElement *p = launch ("appsrc name=src format=time "
+      "caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! "
+      "fanout name=f f. ! queue ! fakesink name=a async=false "
+      "f. ! fakesink name=b async=false");
+  GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
+  GstPad *srcpad = gst_element_get_static_pad (src, "src");
+  GstFlowReturn ret;
+  Frozen f = { 0, };
+
+  probe_sink (p, "a", frozen_probe, &f);
+  probe_sink (p, "b", live_probe, &f);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  push_frame (src);
+  push_frame (src);
+  wait_for_count (&f.lock, &f.cond, &f.frozen, 1);
+  wait_for_count (&f.lock, &f.cond, &f.live, 2);
+  /* appsrc may be waiting for the third buffer already: the fourth comes
+   * after a new ALLOCATION query */
+  gst_pad_send_event (srcpad, gst_event_new_reconfigure ());
+  push_frame (src);
+  push_frame (src);
+  wait_for_count (&f.lock, &f.cond, &f.live, 4);
+  fail_unless_equals_int (read_count (&f.lock, &f.frozen), 1);
+
+  g_mutex_lock (&f.lock);
+  f.open = TRUE;
+  g_cond_broadcast (&f.cond);
+  g_mutex_unlock (&f.lock);
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  expect_eos (wait_for_end (p));
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (src);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* tee's allocation tests, from their behaviour. Answers with prefix,
+ * padding and meta parameters that differ. */
+static gboolean
+answer_like_tee_a (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstAllocationParams params = { 0, 15, 1, 1 };
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  gst_query_add_allocation_pool (query, NULL, 128, 2, 10);
+  gst_query_add_allocation_param (query, NULL, &params);
+  gst_query_add_allocation_meta (query, GST_PARENT_BUFFER_META_API_TYPE, NULL);
+  gst_query_add_allocation_meta (query, GST_REFERENCE_TIMESTAMP_META_API_TYPE,
+      NULL);
+  gst_query_add_allocation_meta (query, GST_PROTECTION_META_API_TYPE, NULL);
+  return TRUE;
+}
+
+static gboolean
+answer_like_tee_b (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstAllocationParams params = { 0, 7, 2, 2 };
+  GstStructure *s;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  gst_query_add_allocation_pool (query, NULL, 130, 1, 20);
+  gst_query_add_allocation_param (query, NULL, &params);
+  gst_query_add_allocation_meta (query, GST_PARENT_BUFFER_META_API_TYPE, NULL);
+  s = gst_structure_new_empty ("test/test");
+  gst_query_add_allocation_meta (query, GST_PROTECTION_META_API_TYPE, s);
+  gst_structure_free (s);
+  return TRUE;
+}
+
+/* TRUE with nothing in it. */
+static gboolean
+answer_empty (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  return TRUE;
+}
+
+static GstPad *
+query_branch (GstElement * fanout, GstPadQueryFunction func)
+{
+  GstPad *sink = fake_branch (fanout, NULL);
+
+  gst_pad_set_query_function (sink, func);
+  return sink;
+}
+
+static GstQuery *
+query_allocation (GstElement * fanout, gboolean expect)
+{
+  GstPad *sinkpad = gst_element_get_static_pad (fanout, "sink");
+  GstCaps *caps = gst_caps_new_empty_simple ("test/test");
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+
+  fail_unless_equals_int (gst_pad_query (sinkpad, query), expect);
+  gst_caps_unref (caps);
+  gst_object_unref (sinkpad);
+  return query;
+}
+
+static void
+teardown_fanout (GstElement * fanout, GstPad ** sinks, guint n)
+{
+  guint i;
+
+  gst_element_set_state (fanout, GST_STATE_NULL);
+  for (i = 0; i < n; i++)
+    gst_object_unref (sinks[i]);
+  gst_object_unref (fanout);
+}
+
+/* Like tee: the largest size, alignment, prefix and padding; the metas
+ * every branch accepts with the same parameters; no maximum. Unlike tee
+ * the minimum covers the queues too (test_allocation_aggregation). */
+GST_START_TEST (test_allocation_like_tee)
+{
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *sinks[] = { query_branch (fanout, answer_like_tee_a),
+    query_branch (fanout, answer_like_tee_b)
+  };
+  GstAllocationParams params;
+  GstQuery *query;
+  guint size, min, max;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  query = query_allocation (fanout, TRUE);
+  gst_query_parse_nth_allocation_pool (query, 0, NULL, &size, &min, &max);
+  fail_unless_equals_int (size, 130);
+  fail_unless_equals_int (max, 0);
+  fail_unless_equals_int (gst_query_get_n_allocation_params (query), 1);
+  gst_query_parse_nth_allocation_param (query, 0, NULL, &params);
+  fail_unless_equals_int (params.align, 15);
+  fail_unless_equals_int (params.prefix, 2);
+  fail_unless_equals_int (params.padding, 2);
+  fail_unless_equals_int (gst_query_get_n_allocation_metas (query), 1);
+  fail_unless (gst_query_parse_nth_allocation_meta (query, 0, NULL) ==
+      GST_PARENT_BUFFER_META_API_TYPE);
+
+  gst_query_unref (query);
+  teardown_fanout (fanout, sinks, G_N_ELEMENTS (sinks));
+}
+
+GST_END_TEST;
+
+/* Like tee: an empty answer gives an empty answer (no pool, no params). */
+GST_START_TEST (test_allocation_empty)
+{
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *sinks[] = { query_branch (fanout, answer_empty) };
+  GstQuery *query;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  query = query_allocation (fanout, TRUE);
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 0);
+  fail_unless_equals_int (gst_query_get_n_allocation_params (query), 0);
+
+  gst_query_unref (query);
+  teardown_fanout (fanout, sinks, G_N_ELEMENTS (sinks));
+}
+
+GST_END_TEST;
+
+/* Unlike tee (a deliberate difference, docs/fanout.md): a src pad not
+ * linked, or a branch that does not answer, does not fail the query,
+ * with or without allow-not-linked: the answer is what the others said,
+ * without metas when one did not answer. */
+GST_START_TEST (test_allocation_unlinked_or_failing)
+{
+  Answer fails = { FALSE, };
+  GstElement *fanout = gst_element_factory_make ("fanout", NULL);
+  GstPad *sinks[] = { query_branch (fanout, answer_like_tee_a),
+    query_branch (fanout, answer_like_tee_b)
+  };
+  GstPad *unlinked = gst_element_request_pad_simple (fanout, "src_%u");
+  GstPad *failing;
+  GstQuery *query;
+
+  set_state_ok (fanout, GST_STATE_PAUSED);
+  query = query_allocation (fanout, TRUE);
+  fail_unless_equals_int (gst_query_get_n_allocation_metas (query), 1);
+  gst_query_unref (query);
+
+  failing = fake_branch (fanout, &fails);
+  query = query_allocation (fanout, TRUE);
+  fail_unless_equals_int (gst_query_get_n_allocation_metas (query), 0);
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+  gst_query_unref (query);
+
+  gst_object_unref (unlinked);
+  gst_object_unref (failing);
+  teardown_fanout (fanout, sinks, G_N_ELEMENTS (sinks));
+}
+
+GST_END_TEST;
+
 /* A serialized query goes through every branch behind the data. */
 static GstPadProbeReturn
 answer_drain (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -1421,19 +1947,6 @@ GST_START_TEST (test_key_refused_counted)
 
 GST_END_TEST;
 
-static GstPadProbeReturn
-flushing_once_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  if (*done)
-    return GST_PAD_PROBE_OK;
-  *done = TRUE;
-  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
-  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_FLUSHING;
-  return GST_PAD_PROBE_HANDLED;
-}
-
 /* A FLUSHING from one branch's downstream alone (not a flush of ours) is
  * transient, as with tee: that buffer is gone, the branch takes the next
  * ones and the sink pad never returns FLUSHING for good. */
@@ -1441,11 +1954,11 @@ GST_START_TEST (test_transient_flushing_recovers)
 {
   GstHarness *h = new_fanout (BROADCAST);
   GstHarness *h1 = add_branch (h);
-  gboolean done = FALSE;
+  Downstream d = { GST_FLOW_FLUSHING, TRUE };
   guint i;
 
-  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER,
-      flushing_once_probe, &done, NULL);
+  gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BUFFER, flow_probe,
+      &d, NULL);
   push_seqs (h, 0, 1);
   pull_seqs (h, 1, 0, 1);
   for (i = 1; i <= 20; i++)
@@ -1962,6 +2475,16 @@ fanout_suite (void)
   tcase_add_test (tc, test_allocation_aggregation);
   tcase_add_test (tc, test_allocation_drop_branch_asked_once);
   tcase_add_test (tc, test_allocation_no_max_below_min);
+  tcase_add_test (tc, test_allocation_stuck_branch);
+  tcase_add_test (tc, test_allocation_frozen_branch_pipeline);
+  tcase_add_test (tc, test_allocation_like_tee);
+  tcase_add_test (tc, test_allocation_empty);
+  tcase_add_test (tc, test_allocation_unlinked_or_failing);
+  tcase_add_test (tc, test_request_pad_names);
+  tcase_add_test (tc, test_internal_links);
+  tcase_add_test (tc, test_flow_aggregation);
+  tcase_add_test (tc, test_allow_not_linked_release);
+  tcase_add_test (tc, test_state_change_when_flushing);
   tcase_add_test (tc, test_serialized_query_in_order);
   tcase_add_test (tc, test_pipeline_broadcast);
   tcase_add_test (tc, test_pipeline_balance);

@@ -33,6 +33,7 @@ typedef struct
   guint resumed;
   guint dropped;
   guint room;
+  guint answered;
   GstWatermarkLevel pause_level;        /* at the last PAUSED */
   GThread *resumed_from;        /* thread of the last RESUMED */
 } Events;
@@ -65,6 +66,12 @@ on_fifo (GstWatermarkFifo * fifo, GstWatermarkFifoEvent what,
     case GST_WATERMARK_FIFO_ROOM:
       ev->room++;
       break;
+    case GST_WATERMARK_FIFO_FLOW:
+      break;
+    case GST_WATERMARK_FIFO_ANSWERED:
+      /* the TRUE answers */
+      ev->answered += dropped != NULL && GST_IS_QUERY (dropped);
+      break;
   }
   g_cond_broadcast (&ev->cond);
   g_mutex_unlock (&ev->lock);
@@ -91,7 +98,7 @@ new_fifo (guint pause_buffers, guint resume_buffers)
   GstWatermarkFifo *fifo;
 
   g_mutex_lock (&events.lock);
-  events.paused = events.resumed = events.dropped = 0;
+  events.paused = events.resumed = events.dropped = events.answered = 0;
   memset (&events.pause_level, 0, sizeof (events.pause_level));
   events.resumed_from = NULL;
   g_mutex_unlock (&events.lock);
@@ -489,6 +496,34 @@ GST_START_TEST (test_query_queued_flushed)
 
 GST_END_TEST;
 
+/* A posted query: the writer goes on at once, the reader answers it in
+ * order with the data and the answer is reported; a posted query that
+ * is flushed out is dropped (no leak) unreported, and one posted while
+ * the flow is not OK is refused. */
+GST_START_TEST (test_post_query)
+{
+  GstWatermarkFifo *fifo = new_fifo (4, 2);
+  GstMiniObject *item;
+
+  push_buffer (fifo, 0);
+  fail_unless (gst_watermark_fifo_post_query (fifo, gst_query_new_drain ()));
+  pop_buffer (fifo, 0);
+  item = pop_a (fifo, GST_TYPE_QUERY);
+  gst_watermark_fifo_query_done (fifo, GST_QUERY_CAST (item), TRUE);
+  fail_unless_equals_int (read_count (&events.lock, &events.answered), 1);
+
+  fail_unless (gst_watermark_fifo_post_query (fifo, gst_query_new_drain ()));
+  item = pop_a (fifo, GST_TYPE_QUERY);
+  gst_watermark_fifo_query_done (fifo, GST_QUERY_CAST (item), FALSE);
+  fail_unless (gst_watermark_fifo_post_query (fifo, gst_query_new_drain ()));
+  gst_watermark_fifo_set_flushing (fifo, TRUE);
+  fail_if (gst_watermark_fifo_post_query (fifo, gst_query_new_drain ()));
+  fail_unless_equals_int (read_count (&events.lock, &events.answered), 1);
+  gst_watermark_fifo_free (fifo);
+}
+
+GST_END_TEST;
+
 /* A flush releases a paused writer at once with FLUSHING, empties the
  * fifo and counts as its resume. */
 GST_START_TEST (test_flush_releases_writer)
@@ -817,6 +852,7 @@ watermarkfifo_suite (void)
   tcase_add_test (tc, test_query_in_order);
   tcase_add_test (tc, test_query_flushed);
   tcase_add_test (tc, test_query_queued_flushed);
+  tcase_add_test (tc, test_post_query);
   tcase_add_test (tc, test_flush_releases_writer);
   tcase_add_test (tc, test_flush_releases_reader);
   tcase_add_test (tc, test_eos);

@@ -480,20 +480,21 @@ GST_START_TEST (test_event_order)
 
 GST_END_TEST;
 
+/* A serialized query sent from a thread of its own. */
 typedef struct
 {
   GstHarness *h;
   gboolean res;
+  GstQuery *query;              /* taken */
 } QueryThread;
 
 static gpointer
-drain_func (gpointer data)
+query_func (gpointer data)
 {
   QueryThread *qt = data;
-  GstQuery *query = gst_query_new_drain ();
 
-  qt->res = gst_pad_peer_query (qt->h->srcpad, query);
-  gst_query_unref (query);
+  qt->res = gst_pad_peer_query (qt->h->srcpad, qt->query);
+  gst_query_unref (qt->query);
   return NULL;
 }
 
@@ -503,13 +504,13 @@ GST_START_TEST (test_query_order)
 {
   GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
       NULL);
-  QueryThread qt = { h, FALSE };
+  QueryThread qt = { h, FALSE, gst_query_new_drain () };
   GThread *t;
   gchar *trace;
 
   push_first_held (h);
   push (h, 1);
-  t = g_thread_new ("drain", drain_func, &qt);
+  t = g_thread_new ("drain", query_func, &qt);
   gate_open ();
   g_thread_join (t);
   /* it returned after the query, which came after both buffers */
@@ -705,6 +706,219 @@ GST_START_TEST (test_time_only_untimed_bounded)
 
 GST_END_TEST;
 
+static guint
+count_warnings (GstBus * bus)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    n++;
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+/* The fallback to a bound in buffers is posted as a warning on the bus,
+ * once: not again for the next untimed buffers, nor after a flush. */
+GST_START_TEST (test_time_only_untimed_warns_once)
+{
+  static const guint offsets[] = { 0, 1 };
+  GstHarness *h = new_harness ("pause-bytes", (guint64) 0, "pause-buffers",
+      0, "pause-time", GST_SECOND, NULL);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  gate_open ();
+  fail_unless_equals_int (push (h, 0), GST_FLOW_OK);
+  fail_unless_equals_int (push (h, 1), GST_FLOW_OK);
+  fail_unless_equals_int (count_warnings (bus), 1);
+  pull_in_order (h, offsets, 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  check_flows_again (h, 2);
+  fail_unless_equals_int (count_warnings (bus), 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* New caps queued behind a held buffer when a flush comes are not lost:
+ * upstream does not send them again, so they go out before the data that
+ * follows the flush. */
+GST_START_TEST (test_flush_keeps_stream_state)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  GstCaps *caps = gst_caps_from_string ("x/z");
+  GstCaps *now;
+
+  push_first_held (h);
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gate_open ();
+  check_flows_again (h, 1);
+  now = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (now, caps));
+
+  gst_caps_unref (now);
+  gst_caps_unref (caps);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Behaviours of GStreamer's own queue tests (tests/check/elements/queue.c),
+ * written from what they check. */
+
+/* Like queue: a queue whose src pad is not linked returns NOT_LINKED for
+ * data, but a sticky event is still accepted (TRUE), so that the next
+ * push gets NOT_LINKED and not an ERROR. */
+GST_START_TEST (test_sticky_not_linked)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("watermarkqueue", "sink",
+      NULL);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstSegment segment;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  /* OK until the streaming thread found out */
+  for (i = 0; i < 1000 && ret == GST_FLOW_OK; i++)
+    ret = push (h, i);
+  fail_unless_equals_int (ret, GST_FLOW_NOT_LINKED);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_int (push (h, i), GST_FLOW_NOT_LINKED);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like queue: a serialized query waiting behind data when a flush starts
+ * returns FALSE at once, and nothing hangs. (Buffer 1 stands between it
+ * and the reader: the reader, let go by the flush, meets the flushing src
+ * pad with it and stops before the query.) */
+GST_START_TEST (test_queries_while_flushing)
+{
+  GstHarness *h = new_harness ("resume-buffers", 2, "pause-buffers", 4,
+      NULL);
+  GstCaps *caps = gst_caps_new_any ();
+  QueryThread qt = { h, TRUE, gst_query_new_allocation (caps, FALSE) };
+  GThread *t;
+
+  gst_caps_unref (caps);
+  push_first_held (h);
+  fail_unless_equals_int (push (h, 1), GST_FLOW_OK);
+  t = g_thread_new ("allocation", query_func, &qt);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_thread_join (t);
+  fail_if (qt.res);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like queue: a state change while flushing. */
+GST_START_TEST (test_state_change_when_flushing)
+{
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  check_state_change_when_flushing (h);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Buffer at @pts_ms with @dur_ms (0: no duration). */
+static GstBuffer *
+ts_buffer (guint pts_ms, guint dur_ms)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+
+  GST_BUFFER_PTS (buf) = pts_ms * MS;
+  if (dur_ms)
+    GST_BUFFER_DURATION (buf) = dur_ms * MS;
+  return buf;
+}
+
+static GstBufferList *
+ts_list (const guint * pts_dur, guint n)
+{
+  GstBufferList *list = gst_buffer_list_new ();
+  guint i;
+
+  for (i = 0; i < n; i++)
+    gst_buffer_list_add (list, ts_buffer (pts_dur[2 * i], pts_dur[2 * i + 1]));
+  return list;
+}
+
+static void
+check_levels (GstHarness * h, guint64 time_ms, guint buffers)
+{
+  fail_unless_equals_uint64 (level_time (h->element), time_ms * MS);
+  fail_unless_equals_int (level_buffers (h->element), buffers);
+}
+
+/* queue's buffer-list time level sequence: a list counts from the start
+ * of its first buffer to the end of its last one; a buffer without a
+ * duration ends at its timestamp (sparse data), until the next one says
+ * how long it was. */
+GST_START_TEST (test_time_level_buffer_list)
+{
+  static const guint l1[] = { 1500, 0, 2000, 0 };
+  static const guint l2[] = { 3000, 500, 3500, 500 };
+  static const guint l3[] = { 5000, 250, 5250, 250, 5500, 250, 5750, 250 };
+  GstHarness *h = new_harness ("pause-buffers", 0, "pause-bytes",
+      (guint64) 0, "pause-time", 10 * GST_SECOND, NULL);
+
+  push_first_held (h);
+  gst_harness_push (h, ts_buffer (1000, 0));
+  check_levels (h, 1000, 1);
+  gst_pad_push_list (h->srcpad, ts_list (l1, 2));
+  check_levels (h, 2000, 3);
+  gst_pad_push_list (h->srcpad, ts_list (l2, 2));
+  check_levels (h, 4000, 5);
+  gst_harness_push (h, ts_buffer (5000, 1000));
+  check_levels (h, 6000, 6);
+  gst_pad_push_list (h->srcpad, ts_list (l3, 4));
+  check_levels (h, 6000, 10);
+  gst_harness_push (h, ts_buffer (7000, 0));
+  check_levels (h, 7000, 11);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+/* Like queue: stream-start, caps and segment go downstream at once,
+ * without data behind them. */
+GST_START_TEST (test_initial_events_nodelay)
+{
+  static const GstEventType types[] = { GST_EVENT_STREAM_START,
+    GST_EVENT_CAPS, GST_EVENT_SEGMENT
+  };
+  GstHarness *h = gst_harness_new ("watermarkqueue");
+  GstEvent *event;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "x/y");
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    event = gst_harness_pull_event (h);
+    fail_unless (event != NULL);
+    fail_unless_equals_int (GST_EVENT_TYPE (event), types[i]);
+    gst_event_unref (event);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A real pipeline: every buffer gets through, pauses and resumes pair. */
 GST_START_TEST (test_pipeline)
 {
@@ -804,13 +1018,16 @@ stress_step (GstElement * pipeline, GstElement * q, GRand * rand)
 
   switch (g_rand_int_range (rand, 0, 4)) {
     case 0:
+      /* a flushing seek takes the pipeline through PAUSED: wait for it,
+       * or the next step finds it half way */
       gst_element_seek_simple (pipeline, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
           g_rand_int_range (rand, 0, 1000) * MS);
+      wait_state_bounded (pipeline, RUNNING_ON_VALGRIND ? 200 : 20);
       break;
     case 1:
       gst_element_set_state (pipeline, g_rand_boolean (rand) ?
           GST_STATE_PAUSED : GST_STATE_PLAYING);
-      gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE);
+      wait_state_bounded (pipeline, RUNNING_ON_VALGRIND ? 200 : 20);
       break;
     case 2:
       g_object_set (q, "resume-buffers", 0, "pause-buffers", pause,
@@ -839,6 +1056,7 @@ GST_START_TEST (test_stress)
   gst_object_unref (sink);
   g_signal_connect (q, "paused", G_CALLBACK (on_signal), &gate.paused);
   watchdog_start (&wd);
+  watchdog_watch (&wd, pipeline);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (i = 0; i < n; i++) {
     wait_progress (q);
@@ -984,6 +1202,13 @@ watermarkqueue_suite (void)
   tcase_add_test (tc, test_leaky_downstream);
   tcase_add_test (tc, test_discont_after_drop);
   tcase_add_test (tc, test_time_only_untimed_bounded);
+  tcase_add_test (tc, test_time_only_untimed_warns_once);
+  tcase_add_test (tc, test_flush_keeps_stream_state);
+  tcase_add_test (tc, test_sticky_not_linked);
+  tcase_add_test (tc, test_queries_while_flushing);
+  tcase_add_test (tc, test_state_change_when_flushing);
+  tcase_add_test (tc, test_time_level_buffer_list);
+  tcase_add_test (tc, test_initial_events_nodelay);
   tcase_add_test (tc, test_time_level_like_queue);
   tcase_add_test (tc, test_time_watermark);
   tcase_add_test (tc, test_bytes_watermark);
