@@ -156,7 +156,9 @@ class Describer:
         # version (3.5x gives a plain int as the default of a type without
         # introspection data, such as a tracer's enum).
         is_flags = pspec.value_type.is_a(self.GObject.TYPE_FLAGS)
-        return sorted(type_values(pspec.value_type.name, is_flags))
+        # by value, aliases after the first name of a value (stable sort)
+        return sorted(type_values(pspec.value_type.name, is_flags),
+                      key=lambda v: v[0])
 
     def flags_nicks(self, pspec, value):
         nicks = [nick for k, nick, name in self.enum_values(pspec)
@@ -171,8 +173,8 @@ class Describer:
         except (AttributeError, TypeError):
             return '—'
         if vtype.is_a(GObject.TYPE_ENUM):
-            return '`%s`' % dict((k, nick) for k, nick, name in
-                                 self.enum_values(pspec))[int(value)]
+            return '`%s`' % next(nick for k, nick, name in
+                                 self.enum_values(pspec) if k == int(value))
         if vtype.is_a(GObject.TYPE_FLAGS):
             return self.flags_nicks(pspec, value)
         if vtype == GObject.TYPE_BOOLEAN:
