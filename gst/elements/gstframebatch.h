@@ -10,7 +10,6 @@
 #pragma once
 
 #include <gst/gst.h>
-#include <gst/base/gstaggregator.h>
 
 G_BEGIN_DECLS
 
@@ -34,7 +33,7 @@ GType gst_frame_batch_policy_get_type (void);
 
 #define GST_TYPE_FRAME_BATCH (gst_frame_batch_get_type ())
 G_DECLARE_FINAL_TYPE (GstFrameBatch, gst_frame_batch, GST, FRAME_BATCH,
-    GstAggregator);
+    GstElement);
 
 GST_ELEMENT_REGISTER_DECLARE (framebatch);
 
