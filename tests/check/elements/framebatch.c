@@ -841,6 +841,37 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
+/* The thread that pushed the last batch downstream. */
+static GThread *pushing_thread;
+
+static GstPadProbeReturn
+on_batch_pushed (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  pushing_thread = g_thread_self ();
+  return GST_PAD_PROBE_OK;
+}
+
+/* A producer never pushes downstream, not even the batch its frame
+ * fills: the src pad's task does. */
+GST_START_TEST (test_batches_pushed_by_task)
+{
+  GstElement *e = new_framebatch ("batch-size=2 push-interval=0");
+  GstHarness *h = new_sys_harness (e);
+  GstPad *src = gst_element_get_static_pad (e, "src");
+
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER_LIST, on_batch_pushed,
+      NULL, NULL);
+  push_frames (h, 0, 2);
+  pull_batch (h, 2, NULL);
+  fail_unless (pushing_thread != NULL);
+  fail_unless (pushing_thread != g_thread_self ());
+
+  gst_object_unref (src);
+  teardown (e, h, NULL);
+}
+
+GST_END_TEST;
+
 /* Tests: backpressure */
 
 /* Counts the times the blocking probe on the src pad held a batch. */
@@ -874,8 +905,9 @@ wait_in_chain (GstHarness * h)
 }
 
 /* Downstream blocks the first batch in a probe; then a producer pushes
- * more frames than its pad may queue (two, live), from a thread, and
- * blocks in the third push. */
+ * more frames than its pad may hold in framebatch (2 x batch-size = 4:
+ * the open batch and a closed one), from a thread, and blocks in the
+ * fifth push. */
 static GstElement *
 new_blocked (GstHarness ** h, Pusher * p, gulong * probe)
 {
@@ -894,7 +926,7 @@ new_blocked (GstHarness ** h, Pusher * p, gulong * probe)
   gst_pad_add_probe ((*h)->srcpad, GST_PAD_PROBE_TYPE_BUFFER, on_pushed,
       NULL, NULL);
   pusher_start (p, *h, frame, 2, 100);
-  wait_taken (6);
+  wait_taken (8);
   wait_in_chain (*h);
   return e;
 }
@@ -1518,6 +1550,7 @@ framebatch_suite (void)
   tcase_add_test (tc, test_data_before_caps);
   tcase_add_test (tc, test_drain_query);
   tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_batches_pushed_by_task);
   tcase_add_test (tc, test_backpressure_released_by_flush);
   tcase_add_test (tc, test_state_change_wakes_blocked_producer);
   tcase_add_test (tc, test_release_wakes_blocked_producer);
