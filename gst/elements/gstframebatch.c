@@ -189,6 +189,7 @@ struct _GstFrameBatch
   gboolean need_stream_start;
   gboolean need_segment;
   gboolean latency_known;       /* live is known */
+  guint turn_waiters;           /* producers waiting for their turn */
   gboolean live;                /* an upstream source is live */
   guint next_pad_index;
 
@@ -457,6 +458,8 @@ gst_frame_batch_join (GstFrameBatch * self, GstFrameBatchPad * pad,
   }
   g_array_append_val (frames, f);
   pad->in_batch = TRUE;
+  if (self->turn_waiters > 0)
+    g_cond_broadcast (&self->cond);
   pad->pending++;
   pad->frames_in++;
 }
@@ -590,6 +593,13 @@ static gboolean
 pad_is_eos (GstFrameBatchPad * pad, guint32 unused)
 {
   return pad->eos;
+}
+
+/* Has the pad given the open batch a frame, or will it give none? */
+static gboolean
+pad_is_done (GstFrameBatchPad * pad, guint32 unused)
+{
+  return pad->in_batch || pad->eos || pad->flushing;
 }
 
 static gboolean
@@ -1014,8 +1024,20 @@ gst_frame_batch_pad_flush_stop (GstFrameBatch * self, GstFrameBatchPad * pad,
 
 /* the sink pads */
 
-/* Until the pad has room for a frame; the reason it cannot take one
- * otherwise. */
+/* Not live, a frame that the policy keeps out of the open batch waits
+ * until every other source has a frame in it (or is EOS): a merge, as a
+ * non-live aggregator does, so that one-per-source batches hold one
+ * frame of each source. */
+static gboolean
+gst_frame_batch_must_wait_turn (GstFrameBatch * self, GstFrameBatchPad * pad)
+{
+  return !self->live && !self->force_live && self->open->frames->len > 0
+      && !policies[self->policy].may_join (self, pad)
+      && !gst_frame_batch_all_pads (self, pad_is_done, 0);
+}
+
+/* Until the pad has room for a frame (and, not live, its turn); the
+ * reason it cannot take one otherwise. */
 static GstFlowReturn
 gst_frame_batch_wait_room (GstFrameBatch * self, GstFrameBatchPad * pad)
 {
@@ -1026,9 +1048,15 @@ gst_frame_batch_wait_room (GstFrameBatch * self, GstFrameBatchPad * pad)
       return self->flow;
     if (pad->eos)
       return GST_FLOW_EOS;
-    if (pad->pending < PENDING_BATCHES * self->batch_size)
+    if (pad->pending >= PENDING_BATCHES * self->batch_size) {
+      g_cond_wait (&self->cond, &self->lock);
+    } else if (gst_frame_batch_must_wait_turn (self, pad)) {
+      self->turn_waiters++;
+      g_cond_wait (&self->cond, &self->lock);
+      self->turn_waiters--;
+    } else {
       return GST_FLOW_OK;
-    g_cond_wait (&self->cond, &self->lock);
+    }
   }
 }
 
@@ -1041,6 +1069,11 @@ gst_frame_batch_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   gboolean changed;
 
   g_mutex_lock (&self->lock);
+  if (!self->latency_known) {
+    g_mutex_unlock (&self->lock);
+    gst_frame_batch_query_upstream (self);
+    g_mutex_lock (&self->lock);
+  }
   ret = gst_frame_batch_wait_room (self, bpad);
   if (ret != GST_FLOW_OK)
     goto refused;
@@ -1180,6 +1213,8 @@ gst_frame_batch_pad_eos (GstFrameBatch * self, GstFrameBatchPad * pad)
 
   g_mutex_lock (&self->lock);
   pad->eos = TRUE;
+  /* producers waiting for their turn may go on */
+  g_cond_broadcast (&self->cond);
   gst_frame_batch_check_eos (self);
   changed = gst_frame_batch_refresh_interval (self);
   g_mutex_unlock (&self->lock);
