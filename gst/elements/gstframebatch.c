@@ -223,7 +223,7 @@ gst_frame_batch_policy_get_type (void)
   static gsize type = 0;
   static const GEnumValue values[] = {
     {GST_FRAME_BATCH_POLICY_ANY,
-        "Frames in running-time order, from any sink pad", "any"},
+        "Frames in the order they arrive, from any sink pad", "any"},
     {GST_FRAME_BATCH_POLICY_ONE_PER_SOURCE,
         "At most one frame of each sink pad per batch; a second one "
           "closes the batch", "one-per-source"},
@@ -1664,7 +1664,7 @@ gst_frame_batch_install_properties (GObjectClass * gobject_class)
    */
   g_object_class_install_property (gobject_class, PROP_POLICY,
       g_param_spec_enum ("policy", "Policy",
-          "Which frames make up a batch: any (in running-time order) or "
+          "Which frames make up a batch: any (in arrival order) or "
           "one-per-source (at most one frame of each sink pad; a second "
           "one closes the batch)", GST_TYPE_FRAME_BATCH_POLICY,
           DEFAULT_PROP_POLICY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |

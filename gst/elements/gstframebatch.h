@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /**
  * GstFrameBatchPolicy:
- * @GST_FRAME_BATCH_POLICY_ANY: frames join a batch in running-time order,
+ * @GST_FRAME_BATCH_POLICY_ANY: frames join a batch in the order they arrive,
  *   whatever sink pad they come from
  * @GST_FRAME_BATCH_POLICY_ONE_PER_SOURCE: a batch holds at most one frame
  *   of each sink pad; a second frame of a pad closes the batch

@@ -1181,6 +1181,26 @@ GST_START_TEST (test_pipeline_two_sources)
 
 GST_END_TEST;
 
+/* Not live, one-per-source merges: a source that runs ahead waits for
+ * the other, so every batch holds one frame of each. */
+GST_START_TEST (test_nonlive_one_per_source_merges)
+{
+  GstElement *pipeline = gst_object_ref_sink (launch ("framebatch name=b "
+          "batch-size=4 policy=one-per-source ! fakesink "
+          "videotestsrc num-buffers=30 ! " SOURCE_CAPS " ! b. "
+          "videotestsrc num-buffers=30 pattern=ball ! " SOURCE_CAPS " ! b."));
+  GstElement *b = gst_bin_get_by_name (GST_BIN (pipeline), "b");
+
+  run_to_eos (pipeline);
+  fail_unless_equals_uint64 (stat_u64 (b, "frames"), 60);
+  fail_unless_equals_uint64 (stat_u64 (b, "batches"), 30);
+
+  gst_object_unref (b);
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
 /* Two live sources at 30 and 7 fps into a sink that syncs on the clock:
  * every frame of both is delivered, with either policy, and the output
  * framerate is 0/1 (variable). */
@@ -1557,6 +1577,7 @@ framebatch_suite (void)
   tcase_add_test (tc, test_stress_any);
   tcase_add_test (tc, test_stress_one_per_source);
   tcase_add_test (tc, test_pipeline_two_sources);
+  tcase_add_test (tc, test_nonlive_one_per_source_merges);
   tcase_add_test (tc, test_live_mixed_rates_any);
   tcase_add_test (tc, test_live_mixed_rates_one_per_source);
   tcase_add_test (tc, test_eos_live_partial_batch);
