@@ -189,7 +189,9 @@ struct _GstFrameBatch
   gboolean need_stream_start;
   gboolean need_segment;
   gboolean latency_known;       /* live is known */
-  guint turn_waiters;           /* producers waiting for their turn */
+  gboolean task_waits;          /* the task waits on cond */
+  guint waiters;                /* producers waiting on cond ... */
+  guint turn_waiters;           /* ... of which for their turn */
   gboolean live;                /* an upstream source is live */
   guint next_pad_index;
 
@@ -346,6 +348,22 @@ batch_free (Batch * batch)
   g_free (batch);
 }
 
+/* Signals cond only when the task (or a producer) waits on it: most
+ * batches close and go while the other side is busy. */
+static void
+gst_frame_batch_wake_task (GstFrameBatch * self)
+{
+  if (self->task_waits)
+    g_cond_broadcast (&self->cond);
+}
+
+static void
+gst_frame_batch_wake_producers (GstFrameBatch * self)
+{
+  if (self->waiters > 0)
+    g_cond_broadcast (&self->cond);
+}
+
 /* The element's clock time, NONE without a clock (before PLAYING). */
 static GstClockTime
 gst_frame_batch_now (GstFrameBatch * self)
@@ -434,7 +452,9 @@ gst_frame_batch_close (GstFrameBatch * self, BatchReason reason)
   self->open = batch_new ();
   if (self->clock_id)
     gst_clock_id_unschedule (self->clock_id);
-  g_cond_broadcast (&self->cond);
+  /* the task pushes it, producers waiting for their turn get it */
+  if (self->task_waits || self->turn_waiters > 0)
+    g_cond_broadcast (&self->cond);
 }
 
 static void
@@ -454,7 +474,7 @@ gst_frame_batch_join (GstFrameBatch * self, GstFrameBatchPad * pad,
     /* the task may have to time it */
     if (self->interval > 0 && (self->live || self->force_live
             || !self->latency_known))
-      g_cond_broadcast (&self->cond);
+      gst_frame_batch_wake_task (self);
   }
   g_array_append_val (frames, f);
   pad->in_batch = TRUE;
@@ -567,7 +587,7 @@ gst_frame_batch_take (GstFrameBatch * self, Batch * batch)
   }
   gst_frame_batch_count (self, batch->reason, n);
   self->seqnum++;
-  g_cond_broadcast (&self->cond);
+  gst_frame_batch_wake_producers (self);
   return list;
 }
 
@@ -823,7 +843,9 @@ gst_frame_batch_wait (GstFrameBatch * self)
       gst_frame_batch_wait_deadline (self, clock);
       gst_clear_object (&clock);
     } else {
+      self->task_waits = TRUE;
       g_cond_wait (&self->cond, &self->lock);
+      self->task_waits = FALSE;
     }
   }
 }
@@ -876,7 +898,7 @@ gst_frame_batch_push (GstFrameBatch * self, Batch * batch)
   if (ret != GST_FLOW_OK)
     self->stats.dropped += n;
   self->n_done++;
-  g_cond_broadcast (&self->cond);
+  gst_frame_batch_wake_producers (self);
   return ret;
 }
 
@@ -1049,11 +1071,15 @@ gst_frame_batch_wait_room (GstFrameBatch * self, GstFrameBatchPad * pad)
     if (pad->eos)
       return GST_FLOW_EOS;
     if (pad->pending >= PENDING_BATCHES * self->batch_size) {
+      self->waiters++;
       g_cond_wait (&self->cond, &self->lock);
+      self->waiters--;
     } else if (gst_frame_batch_must_wait_turn (self, pad)) {
+      self->waiters++;
       self->turn_waiters++;
       g_cond_wait (&self->cond, &self->lock);
       self->turn_waiters--;
+      self->waiters--;
     } else {
       return GST_FLOW_OK;
     }
@@ -1276,9 +1302,11 @@ gst_frame_batch_drain (GstFrameBatch * self, GstFrameBatchPad * pad)
   g_mutex_lock (&self->lock);
   gst_frame_batch_close (self, BATCH_DRAINED);
   closed = self->n_closed;
+  self->waiters++;
   while (self->n_done < closed && !gst_frame_batch_must_pause (self)
       && !pad->flushing)
     g_cond_wait (&self->cond, &self->lock);
+  self->waiters--;
   g_mutex_unlock (&self->lock);
 }
 
