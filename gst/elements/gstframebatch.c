@@ -523,26 +523,33 @@ gst_frame_batch_drop_frames (GstFrameBatch * self, Batch * batch,
   return n;
 }
 
-/* Drops the frames of @pad in the open batch. */
+/* Drops the frames of @pad (all when NULL) that are not pushed yet, in
+ * the open and the closed batches; emptied batches cost no seqnum. */
 static void
 gst_frame_batch_drop_pad_frames (GstFrameBatch * self, GstFrameBatchPad * pad)
 {
+  GList *l = self->closed.head;
+
   gst_frame_batch_drop_frames (self, self->open, pad);
+  while (l) {
+    GList *next = l->next;
+    Batch *batch = l->data;
+
+    gst_frame_batch_drop_frames (self, batch, pad);
+    if (batch->frames->len == 0) {
+      g_queue_delete_link (&self->closed, l);
+      batch_free (batch);
+      self->n_done++;
+    }
+    l = next;
+  }
+  g_cond_broadcast (&self->cond);
 }
 
-/* Drops every batch; dropped batches cost no seqnum. */
 static void
 gst_frame_batch_drop_all (GstFrameBatch * self)
 {
-  Batch *batch;
-
-  gst_frame_batch_drop_frames (self, self->open, NULL);
-  while ((batch = g_queue_pop_head (&self->closed))) {
-    gst_frame_batch_drop_frames (self, batch, NULL);
-    batch_free (batch);
-    self->n_done++;
-  }
-  g_cond_broadcast (&self->cond);
+  gst_frame_batch_drop_pad_frames (self, NULL);
 }
 
 static void
@@ -643,7 +650,7 @@ gst_frame_batch_check_eos (GstFrameBatch * self)
   if (self->drain)
     gst_frame_batch_close (self, BATCH_DRAINED);
   else
-    gst_frame_batch_drop_pad_frames (self, NULL);
+    gst_frame_batch_drop_frames (self, self->open, NULL);
   self->send_eos = TRUE;
   g_cond_broadcast (&self->cond);
 }
@@ -919,7 +926,9 @@ gst_frame_batch_push_eos (GstFrameBatch * self)
 static void
 gst_frame_batch_pause (GstFrameBatch * self, GstFlowReturn ret)
 {
-  if (ret != GST_FLOW_OK && self->flow == GST_FLOW_OK)
+  /* flushing: a flush restarts the task, the producers go on */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING
+      && self->flow == GST_FLOW_OK)
     self->flow = ret;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -964,13 +973,16 @@ gst_frame_batch_start_task (GstFrameBatch * self)
 
 /* flushes */
 
-/* Sends flush-start downstream and stops the task; with the lock, which
- * it drops. */
+/* Drops every batch, sends flush-start downstream and stops the task;
+ * with the lock, which it drops. */
 static void
 gst_frame_batch_start_flush (GstFrameBatch * self, guint32 seqnum)
 {
   GstEvent *event = gst_event_new_flush_start ();
 
+  /* frames of a source that flushes after this are stale; those that
+   * come after its flush-stop are kept for after ours */
+  gst_frame_batch_drop_all (self);
   self->flushing = TRUE;
   self->flush_seqnum = seqnum;
   if (self->clock_id)
@@ -983,14 +995,14 @@ gst_frame_batch_start_flush (GstFrameBatch * self, guint32 seqnum)
   gst_pad_pause_task (self->srcpad);
 }
 
-/* Every batch is dropped, flush-stop goes downstream and the task
- * starts again; with the lock, which it drops. */
+/* Flush-stop goes downstream and the task starts again, with the frames
+ * that came after their source's flush-stop; with the lock, which it
+ * drops. */
 static void
 gst_frame_batch_stop_flush (GstFrameBatch * self, guint32 seqnum)
 {
   GstEvent *event = gst_event_new_flush_stop (TRUE);
 
-  gst_frame_batch_drop_all (self);
   self->flushing = FALSE;
   self->send_eos = FALSE;
   self->flow = GST_FLOW_OK;

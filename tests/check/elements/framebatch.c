@@ -1362,6 +1362,44 @@ GST_START_TEST (test_seek_playing)
 
 GST_END_TEST;
 
+static guint
+delivered_from (guint source)
+{
+  guint n;
+
+  g_mutex_lock (&delivered.lock);
+  n = delivered.per_source[source];
+  g_mutex_unlock (&delivered.lock);
+  return n;
+}
+
+/* After each flushing seek in PLAYING both sources go on: a source that
+ * pushes between its own flush-stop and the last one is not refused (it
+ * would stop), and its frames are kept. With one-per-source, not live,
+ * no batch could go without both. */
+GST_START_TEST (test_seek_every_source_goes_on)
+{
+  GstElement *pipeline = counted_pipeline ("framebatch name=b batch-size=2 "
+      "policy=one-per-source ! fakesink sync=true videotestsrc ! "
+      SOURCE_CAPS " ! b.sink_0 videotestsrc pattern=ball ! " SOURCE_CAPS
+      " ! b.sink_1");
+  guint i, seeks = RUNNING_ON_VALGRIND ? 2 : 10, before[2];
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  wait_state (pipeline);
+  for (i = 0; i < seeks; i++) {
+    seek_and_preroll (pipeline);
+    before[0] = delivered_from (0);
+    before[1] = delivered_from (1);
+    wait_more_delivered (8);
+    fail_unless (delivered_from (0) > before[0]);
+    fail_unless (delivered_from (1) > before[1]);
+  }
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
 /* Removes the source linked to framebatch's @pad: a flush-start on the
  * pad first wakes the source's thread if it waits for room there, and
  * makes it stop without an error; then the source stops and the pad is
@@ -1584,6 +1622,7 @@ framebatch_suite (void)
   tcase_add_test (tc, test_caps_mismatch_every_time);
   tcase_add_test (tc, test_seek_paused);
   tcase_add_test (tc, test_seek_playing);
+  tcase_add_test (tc, test_seek_every_source_goes_on);
   tcase_add_test (tc, test_release_source_paused);
   tcase_add_test (tc, test_release_source_playing);
   tcase_add_test (tc, test_random_stress);
