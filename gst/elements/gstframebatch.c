@@ -470,7 +470,7 @@ gst_frame_batch_join (GstFrameBatch * self, GstFrameBatchPad * pad,
   f.taken = gst_frame_batch_now (self);
   if (frames->len == 0) {
     self->batch_start = f.taken;
-    self->open->caps = gst_frame_batch_output_caps (self);
+    gst_caps_take (&self->open->caps, gst_frame_batch_output_caps (self));
     /* the task may have to time it */
     if (self->interval > 0 && (self->live || self->force_live
             || !self->latency_known))
