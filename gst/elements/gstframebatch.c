@@ -12,9 +12,10 @@
  * @title: framebatch
  *
  * Collects frames from several producers, one request `sink_%u` pad each,
- * into batches and pushes each batch as one #GstBufferList. A
- * #GstAggregator: producers only queue their frames; the source pad's
- * task takes them into the open batch and pushes it when
+ * into batches and pushes each batch as one #GstBufferList. Producers
+ * only add their frame to the open batch, under the element's lock; one
+ * thread, the source pad's task, pushes the batches. The open batch is
+ * closed, and handed to the task, when
  *
  * - it holds #GstFrameBatch:batch-size frames (full), or
  * - #GstFrameBatch:push-interval has passed since its first frame joined
@@ -53,6 +54,8 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
+
 #include <gst/sharedpool/gstframebatchmeta.h>
 
 #include "gstframebatch.h"
@@ -75,6 +78,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_frame_batch_debug);
 #define MAX_AUTO_INTERVAL               GST_SECOND
 /* frame ages are counted in 1 ms bins up to this, the last bin is open */
 #define AGE_BINS                        1001
+/* the frames of one sink pad that may wait in framebatch, in batches of
+ * batch-size: the open one and the one the task pushes */
+#define PENDING_BATCHES                 2
 
 enum
 {
@@ -106,18 +112,23 @@ typedef struct
 
 #define GST_TYPE_FRAME_BATCH_PAD (gst_frame_batch_pad_get_type ())
 G_DECLARE_FINAL_TYPE (GstFrameBatchPad, gst_frame_batch_pad, GST,
-    FRAME_BATCH_PAD, GstAggregatorPad);
+    FRAME_BATCH_PAD, GstPad);
 
-/* Everything under the element's object lock. */
+/* Everything under the element's lock. */
 struct _GstFrameBatchPad
 {
-  GstAggregatorPad parent;
+  GstPad parent;
 
   guint index;                  /* the N of sink_N */
-  GstCaps *caps;                /* accepted, before they queue: for
-                                 * mismatches */
-  GstCaps *current_caps;        /* of the frames the task takes now */
-  guint64 joined;               /* 1 + seqnum of the batch it is in */
+  GstCaps *caps;                /* accepted */
+  gboolean caps_refused;
+  GstSegment segment;
+  gboolean in_batch;            /* has a frame in the open batch */
+  guint pending;                /* frames in the open and closed batches */
+  gboolean flushing;            /* flush-start, release or stop */
+  gboolean eos;
+  guint32 flush_start_seqnum;   /* of the last flush-start */
+  guint32 flush_stop_seqnum;    /* of the last flush-stop */
   GstClockTime last_pts;        /* for the frame period */
   GstClockTime period;          /* from caps or timestamps, NONE unknown */
 
@@ -127,7 +138,7 @@ struct _GstFrameBatchPad
   guint32 age_bins[AGE_BINS];
 };
 
-/* A frame of the open batch. */
+/* A frame of a batch. */
 typedef struct
 {
   GstBuffer *buffer;
@@ -135,24 +146,55 @@ typedef struct
   GstClockTime taken;           /* clock time it joined, NONE without clock */
 } BatchFrame;
 
+typedef struct
+{
+  GArray *frames;               /* BatchFrame */
+  GstCaps *caps;                /* the output caps of its frames */
+  BatchReason reason;
+} Batch;
+
 struct _GstFrameBatch
 {
-  GstAggregator parent;
+  GstElement parent;
 
-  /* Everything below is under the object lock. */
+  GstPad *srcpad;
+
+  /* Everything below is under lock. It is taken before the object lock,
+   * never after. cond wakes the task (a batch closed or opened, EOS,
+   * flush, stop) and producers (room on their pad, flush, stop). */
+  GMutex lock;
+  GCond cond;
+
   guint batch_size;
   gint64 push_interval;         /* PUSH_INTERVAL_AUTO or ns */
   GstFrameBatchPolicy policy;
   gboolean drain;
   gboolean force_live;
 
-  GArray *batch;                /* BatchFrame: the open batch */
-  guint64 seqnum;               /* ... and its sequence number */
+  Batch *open;                  /* the open batch, maybe empty */
   GstClockTime batch_start;     /* clock time of its first frame */
+  GQueue closed;                /* Batch: for the task to push */
+  guint64 n_closed;             /* batches closed so far ... */
+  guint64 n_done;               /* ... and pushed or dropped */
+  guint64 seqnum;               /* of the next batch pushed */
   GstClockTime interval;        /* push-interval in effect */
-  GstCaps *batch_caps;          /* of the open batch's frames */
-  GstClockTime latency;         /* the aggregator's, seen last aggregate;
-                                 * at first our own part, a lower bound */
+  GstClockID clock_id;          /* the task's wait for the deadline */
+
+  gboolean running;             /* the task may run: PAUSED and up */
+  gboolean flushing;            /* a flush-start went downstream */
+  guint32 flush_seqnum;         /* ... with this seqnum */
+  guint32 seek_seqnum;          /* of the last seek handled */
+  gboolean send_eos;            /* every sink pad is EOS */
+  GstFlowReturn flow;           /* of the last push that failed */
+  gboolean need_stream_start;
+  gboolean need_segment;
+  gboolean latency_known;       /* live is known */
+  gboolean task_waits;          /* the task waits on cond */
+  guint waiters;                /* producers waiting on cond ... */
+  guint turn_waiters;           /* ... of which for their turn */
+  gboolean live;                /* an upstream source is live */
+  guint next_pad_index;
+
   BatchStats stats;
 };
 
@@ -163,10 +205,10 @@ typedef struct
   gboolean (*may_join) (GstFrameBatch * self, GstFrameBatchPad * pad);
 } BatchPolicy;
 
-G_DEFINE_TYPE (GstFrameBatchPad, gst_frame_batch_pad, GST_TYPE_AGGREGATOR_PAD);
+G_DEFINE_TYPE (GstFrameBatchPad, gst_frame_batch_pad, GST_TYPE_PAD);
 
 #define gst_frame_batch_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstFrameBatch, gst_frame_batch, GST_TYPE_AGGREGATOR,
+G_DEFINE_TYPE_WITH_CODE (GstFrameBatch, gst_frame_batch, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_frame_batch_debug, "framebatch", 0,
         "framebatch element"));
 GST_ELEMENT_REGISTER_DEFINE (framebatch, "framebatch", GST_RANK_NONE,
@@ -183,7 +225,7 @@ gst_frame_batch_policy_get_type (void)
   static gsize type = 0;
   static const GEnumValue values[] = {
     {GST_FRAME_BATCH_POLICY_ANY,
-        "Frames in running-time order, from any sink pad", "any"},
+        "Frames in the order they arrive, from any sink pad", "any"},
     {GST_FRAME_BATCH_POLICY_ONE_PER_SOURCE,
         "At most one frame of each sink pad per batch; a second one "
           "closes the batch", "one-per-source"},
@@ -198,58 +240,36 @@ gst_frame_batch_policy_get_type (void)
   return type;
 }
 
+
 /* the sink pad */
-
-static void
-gst_frame_batch_pad_constructed (GObject * object)
-{
-  GstFrameBatchPad *pad = GST_FRAME_BATCH_PAD (object);
-  const gchar *name = GST_PAD_NAME (pad);
-
-  G_OBJECT_CLASS (gst_frame_batch_pad_parent_class)->constructed (object);
-  if (g_str_has_prefix (name, "sink_"))
-    pad->index = (guint) g_ascii_strtoull (name + 5, NULL, 10);
-}
 
 static void
 gst_frame_batch_pad_finalize (GObject * object)
 {
   gst_caps_replace (&GST_FRAME_BATCH_PAD (object)->caps, NULL);
-  gst_caps_replace (&GST_FRAME_BATCH_PAD (object)->current_caps, NULL);
 
   G_OBJECT_CLASS (gst_frame_batch_pad_parent_class)->finalize (object);
-}
-
-static void gst_frame_batch_drop_pad_frames (GstFrameBatch * self,
-    GstFrameBatchPad * pad);
-
-/* A flush of this pad alone drops its frames from the open batch. */
-static GstFlowReturn
-gst_frame_batch_pad_flush (GstAggregatorPad * aggpad, GstAggregator * agg)
-{
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstFrameBatchPad *pad = GST_FRAME_BATCH_PAD (aggpad);
-
-  GST_OBJECT_LOCK (self);
-  gst_frame_batch_drop_pad_frames (self, pad);
-  pad->last_pts = GST_CLOCK_TIME_NONE;
-  GST_OBJECT_UNLOCK (self);
-  return GST_FLOW_OK;
 }
 
 static void
 gst_frame_batch_pad_class_init (GstFrameBatchPadClass * klass)
 {
-  G_OBJECT_CLASS (klass)->constructed = gst_frame_batch_pad_constructed;
   G_OBJECT_CLASS (klass)->finalize = gst_frame_batch_pad_finalize;
-  GST_AGGREGATOR_PAD_CLASS (klass)->flush =
-      GST_DEBUG_FUNCPTR (gst_frame_batch_pad_flush);
+}
+
+/* A new stream on the pad: after a flush-stop or a stop. */
+static void
+gst_frame_batch_pad_reset (GstFrameBatchPad * pad)
+{
+  gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+  pad->eos = FALSE;
+  pad->last_pts = GST_CLOCK_TIME_NONE;
 }
 
 static void
 gst_frame_batch_pad_init (GstFrameBatchPad * pad)
 {
-  pad->last_pts = GST_CLOCK_TIME_NONE;
+  gst_frame_batch_pad_reset (pad);
   pad->period = GST_CLOCK_TIME_NONE;
 }
 
@@ -277,7 +297,8 @@ gst_frame_batch_pad_count_age (GstFrameBatchPad * pad, GstClockTime age)
   pad->age_bins[MIN (age / GST_MSECOND, AGE_BINS - 1)]++;
 }
 
-/* policies: with the object lock */
+
+/* policies: with the lock */
 
 static gboolean
 gst_frame_batch_any_may_join (GstFrameBatch * self, GstFrameBatchPad * pad)
@@ -289,7 +310,7 @@ static gboolean
 gst_frame_batch_one_per_source_may_join (GstFrameBatch * self,
     GstFrameBatchPad * pad)
 {
-  return pad->joined != self->seqnum + 1;
+  return !pad->in_batch;
 }
 
 /* *INDENT-OFF* */
@@ -300,7 +321,7 @@ static const BatchPolicy policies[] = {
 };
 /* *INDENT-ON* */
 
-/* the open batch: with the object lock */
+/* batches: with the lock */
 
 static void
 batch_frame_clear (BatchFrame * f)
@@ -309,26 +330,52 @@ batch_frame_clear (BatchFrame * f)
   gst_clear_object (&f->pad);
 }
 
+static Batch *
+batch_new (void)
+{
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->frames = g_array_new (FALSE, FALSE, sizeof (BatchFrame));
+  g_array_set_clear_func (batch->frames, (GDestroyNotify) batch_frame_clear);
+  return batch;
+}
+
+static void
+batch_free (Batch * batch)
+{
+  g_array_unref (batch->frames);
+  gst_clear_caps (&batch->caps);
+  g_free (batch);
+}
+
+/* Signals cond only when the task (or a producer) waits on it: most
+ * batches close and go while the other side is busy. */
+static void
+gst_frame_batch_wake_task (GstFrameBatch * self)
+{
+  if (self->task_waits)
+    g_cond_broadcast (&self->cond);
+}
+
+static void
+gst_frame_batch_wake_producers (GstFrameBatch * self)
+{
+  if (self->waiters > 0)
+    g_cond_broadcast (&self->cond);
+}
+
 /* The element's clock time, NONE without a clock (before PLAYING). */
 static GstClockTime
 gst_frame_batch_now (GstFrameBatch * self)
 {
-  GstClock *clock = GST_ELEMENT_CLOCK (self);
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime now = GST_CLOCK_TIME_NONE;
 
-  return clock ? gst_clock_get_time (clock) : GST_CLOCK_TIME_NONE;
-}
-
-/* @t in running time on @pad; unchanged on a segment that is not TIME. */
-static GstClockTime
-gst_frame_batch_pad_running_time (GstFrameBatchPad * pad, GstClockTime t)
-{
-  GstSegment *segment = &GST_AGGREGATOR_PAD (pad)->segment;
-
-  GST_OBJECT_LOCK (pad);
-  if (segment->format == GST_FORMAT_TIME)
-    t = gst_segment_to_running_time (segment, GST_FORMAT_TIME, t);
-  GST_OBJECT_UNLOCK (pad);
-  return t;
+  if (clock) {
+    now = gst_clock_get_time (clock);
+    gst_object_unref (clock);
+  }
+  return now;
 }
 
 /* Moves the timestamps to running time in one segment from 0, and keeps
@@ -336,6 +383,7 @@ gst_frame_batch_pad_running_time (GstFrameBatchPad * pad, GstClockTime t)
 static GstBuffer *
 gst_frame_batch_stamp (GstFrameBatchPad * pad, GstBuffer * buffer)
 {
+  GstSegment *segment = &pad->segment;
   GstFrameBatchMeta *meta;
 
   buffer = gst_buffer_make_writable (buffer);
@@ -343,8 +391,12 @@ gst_frame_batch_stamp (GstFrameBatchPad * pad, GstBuffer * buffer)
   meta->pts = GST_BUFFER_PTS (buffer);
   meta->dts = GST_BUFFER_DTS (buffer);
   meta->duration = GST_BUFFER_DURATION (buffer);
-  GST_BUFFER_PTS (buffer) = gst_frame_batch_pad_running_time (pad, meta->pts);
-  GST_BUFFER_DTS (buffer) = gst_frame_batch_pad_running_time (pad, meta->dts);
+  if (segment->format == GST_FORMAT_TIME) {
+    GST_BUFFER_PTS (buffer) = gst_segment_to_running_time (segment,
+        GST_FORMAT_TIME, meta->pts);
+    GST_BUFFER_DTS (buffer) = gst_segment_to_running_time (segment,
+        GST_FORMAT_TIME, meta->dts);
+  }
   return buffer;
 }
 
@@ -355,56 +407,149 @@ gst_frame_batch_pad_measure (GstFrameBatchPad * pad, GstClockTime pts)
 {
   if (GST_CLOCK_TIME_IS_VALID (pad->last_pts) && GST_CLOCK_TIME_IS_VALID (pts)
       && pts > pad->last_pts && !gst_structure_has_field
-      (gst_caps_get_structure (pad->current_caps, 0), "framerate"))
+      (gst_caps_get_structure (pad->caps, 0), "framerate"))
     pad->period = pts - pad->last_pts;
   pad->last_pts = pts;
+}
+
+/* The caps of a batch opened now: the sources' caps, with framerate 0/1
+ * when their rates differ. */
+static GstCaps *
+gst_frame_batch_output_caps (GstFrameBatch * self)
+{
+  GstCaps *caps = NULL;
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+    GstFrameBatchPad *pad = l->data;
+
+    if (!pad->caps)
+      continue;
+    if (!caps)
+      caps = gst_caps_copy (pad->caps);
+    else if (!gst_caps_is_equal (caps, pad->caps))
+      gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return caps;
+}
+
+/* Hands the open batch to the task and opens an empty one. */
+static void
+gst_frame_batch_close (GstFrameBatch * self, BatchReason reason)
+{
+  Batch *batch = self->open;
+  guint i;
+
+  if (batch->frames->len == 0)
+    return;
+  for (i = 0; i < batch->frames->len; i++)
+    g_array_index (batch->frames, BatchFrame, i).pad->in_batch = FALSE;
+  batch->reason = reason;
+  g_queue_push_tail (&self->closed, batch);
+  self->n_closed++;
+  self->open = batch_new ();
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  /* the task pushes it, producers waiting for their turn get it */
+  if (self->task_waits || self->turn_waiters > 0)
+    g_cond_broadcast (&self->cond);
 }
 
 static void
 gst_frame_batch_join (GstFrameBatch * self, GstFrameBatchPad * pad,
     GstBuffer * buffer)
 {
+  GArray *frames = self->open->frames;
   BatchFrame f;
 
   gst_frame_batch_pad_measure (pad, GST_BUFFER_PTS (buffer));
   f.buffer = gst_frame_batch_stamp (pad, buffer);
   f.pad = gst_object_ref (pad);
   f.taken = gst_frame_batch_now (self);
-  if (self->batch->len == 0) {
+  if (frames->len == 0) {
     self->batch_start = f.taken;
-    gst_caps_replace (&self->batch_caps, pad->current_caps);
+    gst_caps_take (&self->open->caps, gst_frame_batch_output_caps (self));
+    /* the task may have to time it */
+    if (self->interval > 0 && (self->live || self->force_live
+            || !self->latency_known))
+      gst_frame_batch_wake_task (self);
   }
-  g_array_append_val (self->batch, f);
-  pad->joined = self->seqnum + 1;
+  g_array_append_val (frames, f);
+  pad->in_batch = TRUE;
+  if (self->turn_waiters > 0)
+    g_cond_broadcast (&self->cond);
+  pad->pending++;
   pad->frames_in++;
 }
 
+/* A frame of @pad: into the open batch, which goes first when the
+ * policy says the frame cannot join it (or it is full already, when
+ * batch-size was lowered), and after when it is full. */
+static void
+gst_frame_batch_add (GstFrameBatch * self, GstFrameBatchPad * pad,
+    GstBuffer * buffer)
+{
+  if (self->open->frames->len >= self->batch_size
+      || !policies[self->policy].may_join (self, pad))
+    gst_frame_batch_close (self, BATCH_FULL);
+  gst_frame_batch_join (self, pad, buffer);
+  if (self->open->frames->len >= self->batch_size)
+    gst_frame_batch_close (self, BATCH_FULL);
+}
+
+/* Drops the frames of @pad (all pads when NULL) from @batch; returns how
+ * many. */
+static guint
+gst_frame_batch_drop_frames (GstFrameBatch * self, Batch * batch,
+    GstFrameBatchPad * pad)
+{
+  guint i = 0, n = 0;
+
+  while (i < batch->frames->len) {
+    BatchFrame *f = &g_array_index (batch->frames, BatchFrame, i);
+
+    if (pad && f->pad != pad) {
+      i++;
+      continue;
+    }
+    f->pad->in_batch = FALSE;
+    f->pad->pending--;
+    g_array_remove_index (batch->frames, i);
+    n++;
+  }
+  self->stats.dropped += n;
+  return n;
+}
+
+/* Drops the frames of @pad (all when NULL) that are not pushed yet, in
+ * the open and the closed batches; emptied batches cost no seqnum. */
 static void
 gst_frame_batch_drop_pad_frames (GstFrameBatch * self, GstFrameBatchPad * pad)
 {
-  guint i = 0;
+  GList *l = self->closed.head;
 
-  while (i < self->batch->len) {
-    if (g_array_index (self->batch, BatchFrame, i).pad == pad) {
-      g_array_remove_index (self->batch, i);
-      self->stats.dropped++;
-    } else {
-      i++;
+  gst_frame_batch_drop_frames (self, self->open, pad);
+  while (l) {
+    GList *next = l->next;
+    Batch *batch = l->data;
+
+    gst_frame_batch_drop_frames (self, batch, pad);
+    if (batch->frames->len == 0) {
+      g_queue_delete_link (&self->closed, l);
+      batch_free (batch);
+      self->n_done++;
     }
+    l = next;
   }
-  pad->joined = 0;
+  g_cond_broadcast (&self->cond);
 }
 
-/* The dropped batch costs no seqnum. */
 static void
 gst_frame_batch_drop_all (GstFrameBatch * self)
 {
-  GList *l;
-
-  self->stats.dropped += self->batch->len;
-  g_array_set_size (self->batch, 0);
-  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
-    GST_FRAME_BATCH_PAD (l->data)->joined = 0;
+  gst_frame_batch_drop_pad_frames (self, NULL);
 }
 
 static void
@@ -420,16 +565,21 @@ gst_frame_batch_count (GstFrameBatch * self, BatchReason reason, guint n)
     self->stats.drained++;
 }
 
-/* Empties the open batch into a list, counting the frames' ages. */
+/* Empties @batch into a list, counting the frames' ages and making room
+ * on their pads. */
 static GstBufferList *
-gst_frame_batch_take (GstFrameBatch * self, BatchReason reason)
+gst_frame_batch_take (GstFrameBatch * self, Batch * batch)
 {
   GstClockTime now = gst_frame_batch_now (self);
-  guint i, n = self->batch->len;
+  guint i, n = batch->frames->len;
   GstBufferList *list = gst_buffer_list_new_sized (n);
 
+  static const gchar *reasons[] = { "full", "timed out", "drained" };
+
+  GST_LOG_OBJECT (self, "batch %" G_GUINT64_FORMAT " of %u frames (%s)",
+      self->seqnum, n, reasons[batch->reason]);
   for (i = 0; i < n; i++) {
-    BatchFrame *f = &g_array_index (self->batch, BatchFrame, i);
+    BatchFrame *f = &g_array_index (batch->frames, BatchFrame, i);
     GstFrameBatchMeta *meta = gst_buffer_get_frame_batch_meta (f->buffer);
 
     meta->index = i;
@@ -439,173 +589,70 @@ gst_frame_batch_take (GstFrameBatch * self, BatchReason reason)
       gst_frame_batch_pad_count_age (f->pad, now - f->taken);
     else
       gst_frame_batch_pad_count_age (f->pad, 0);
+    f->pad->pending--;
     gst_buffer_list_add (list, g_steal_pointer (&f->buffer));
   }
-  g_array_set_size (self->batch, 0);
-  gst_frame_batch_count (self, reason, n);
+  gst_frame_batch_count (self, batch->reason, n);
   self->seqnum++;
+  gst_frame_batch_wake_producers (self);
   return list;
 }
 
-/* Pushes the open batch; drops the object lock meanwhile. */
-static GstFlowReturn
-gst_frame_batch_push (GstFrameBatch * self, BatchReason reason)
+/* pads: with the lock */
+
+static gboolean
+gst_frame_batch_all_pads (GstFrameBatch * self,
+    gboolean (*test) (GstFrameBatchPad * pad, guint32 seqnum), guint32 seqnum)
 {
-  GstBufferList *list;
-  GstFlowReturn ret;
-  guint n = self->batch->len;
+  gboolean all = TRUE;
+  GList *l;
 
-  static const gchar *reasons[] = { "full", "timed out", "drained" };
-
-  if (n == 0)
-    return GST_FLOW_OK;
-  GST_LOG_OBJECT (self, "batch %" G_GUINT64_FORMAT " of %u frames (%s)",
-      self->seqnum, n, reasons[reason]);
-  list = gst_frame_batch_take (self, reason);
-  GST_OBJECT_UNLOCK (self);
-  ret = gst_aggregator_finish_buffer_list (GST_AGGREGATOR (self), list);
   GST_OBJECT_LOCK (self);
-  if (ret != GST_FLOW_OK)
-    self->stats.dropped += n;
-  return ret;
-}
-
-/* choosing frames: with the object lock */
-
-/* The pad whose next frame is the earliest in running time (a frame
- * without time first, then the lowest pad index), or NULL. Not live, all
- * pads that are not EOS must have a frame, so that the order holds. */
-static GstFrameBatchPad *
-gst_frame_batch_next_pad (GstFrameBatch * self, gboolean live)
-{
-  GstFrameBatchPad *best = NULL;
-  GstClockTime best_time = GST_CLOCK_TIME_NONE;
-  GList *l;
-
-  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
-    GstAggregatorPad *aggpad = l->data;
-    GstBuffer *buf = gst_aggregator_pad_peek_buffer (aggpad);
-    GstClockTime t;
-
-    if (!buf) {
-      if (!live && !gst_aggregator_pad_is_eos (aggpad))
-        return NULL;
-      continue;
-    }
-    t = gst_frame_batch_pad_running_time (l->data, GST_BUFFER_PTS (buf));
-    gst_buffer_unref (buf);
-    if (!best || (gint64) t < (gint64) best_time) {
-      best = l->data;
-      best_time = t;
-    }
-  }
-  return best;
-}
-
-static gboolean
-gst_frame_batch_any_buffer (GstFrameBatch * self)
-{
-  GList *l;
-
-  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
-    if (gst_aggregator_pad_has_buffer (l->data))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-gst_frame_batch_all_eos (GstFrameBatch * self)
-{
-  GList *l;
-
+  for (l = GST_ELEMENT (self)->sinkpads; l && all; l = l->next)
+    all = test (l->data, seqnum);
   if (!GST_ELEMENT (self)->sinkpads)
-    return FALSE;
-  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
-    if (!gst_aggregator_pad_is_eos (l->data)
-        || gst_aggregator_pad_has_buffer (l->data))
-      return FALSE;
-  return TRUE;
+    all = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return all;
 }
 
-/* Has push-interval passed since the open batch's first frame? */
 static gboolean
-gst_frame_batch_is_due (GstFrameBatch * self)
+pad_is_eos (GstFrameBatchPad * pad, guint32 unused)
 {
-  GstClockTime now = gst_frame_batch_now (self);
-
-  return self->batch->len > 0 && self->interval > 0
-      && GST_CLOCK_TIME_IS_VALID (now)
-      && GST_CLOCK_TIME_IS_VALID (self->batch_start)
-      && now >= self->batch_start + self->interval;
+  return pad->eos;
 }
 
-/* Takes the next frame of @pad into the open batch, pushing the batch
- * first when the policy says the frame cannot join it, and after when it
- * is full. */
-static GstFlowReturn
-gst_frame_batch_take_frame (GstFrameBatch * self, GstFrameBatchPad * pad)
+/* Has the pad given the open batch a frame, or will it give none? */
+static gboolean
+pad_is_done (GstFrameBatchPad * pad, guint32 unused)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstBuffer *buffer;
-
-  if (!pad->current_caps)
-    goto no_caps;
-  /* full already when batch-size was lowered */
-  if (self->batch->len >= self->batch_size
-      || !policies[self->policy].may_join (self, pad))
-    ret = gst_frame_batch_push (self, BATCH_FULL);
-  if (ret != GST_FLOW_OK)
-    return ret;
-  /* the lock was dropped to push: the pad may have been flushed */
-  buffer = gst_aggregator_pad_pop_buffer (GST_AGGREGATOR_PAD (pad));
-  if (!buffer)
-    return GST_FLOW_OK;
-  gst_frame_batch_join (self, pad, buffer);
-  if (self->batch->len >= self->batch_size)
-    ret = gst_frame_batch_push (self, BATCH_FULL);
-  return ret;
-
-  /* ERRORS */
-no_caps:
-  {
-    /* posting takes the object lock */
-    GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("%s got a frame before caps", GST_PAD_NAME (pad)));
-    GST_OBJECT_LOCK (self);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
+  return pad->in_batch || pad->eos || pad->flushing;
 }
 
-/* Takes the frames waiting on the pads, by the rules; then pushes the
- * open batch if it is due. */
-static GstFlowReturn
-gst_frame_batch_take_frames (GstFrameBatch * self, gboolean live)
+static gboolean
+pad_had_flush_start (GstFrameBatchPad * pad, guint32 seqnum)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstFrameBatchPad *pad;
-
-  while (ret == GST_FLOW_OK && (pad = gst_frame_batch_next_pad (self, live))) {
-    gst_object_ref (pad);
-    ret = gst_frame_batch_take_frame (self, pad);
-    gst_object_unref (pad);
-  }
-  if (ret == GST_FLOW_OK && gst_frame_batch_is_due (self))
-    ret = gst_frame_batch_push (self, BATCH_TIMED_OUT);
-  return ret;
+  return pad->flush_start_seqnum == seqnum;
 }
 
-/* Every sink pad is EOS: drain or drop what is left, then EOS. */
-static GstFlowReturn
-gst_frame_batch_finish (GstFrameBatch * self)
+static gboolean
+pad_had_flush_stop (GstFrameBatchPad * pad, guint32 seqnum)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
+  return pad->flush_stop_seqnum == seqnum;
+}
 
+/* Every sink pad is EOS: drain or drop the open batch, then EOS. */
+static void
+gst_frame_batch_check_eos (GstFrameBatch * self)
+{
+  if (self->send_eos || !gst_frame_batch_all_pads (self, pad_is_eos, 0))
+    return;
   if (self->drain)
-    ret = gst_frame_batch_push (self, BATCH_DRAINED);
+    gst_frame_batch_close (self, BATCH_DRAINED);
   else
-    gst_frame_batch_drop_all (self);
-  return ret == GST_FLOW_OK ? GST_FLOW_EOS : ret;
+    gst_frame_batch_drop_frames (self, self->open, NULL);
+  self->send_eos = TRUE;
+  g_cond_broadcast (&self->cond);
 }
 
 /* push-interval in effect: the property, or with auto the shortest frame
@@ -618,45 +665,40 @@ gst_frame_batch_current_interval (GstFrameBatch * self)
 
   if (self->push_interval != PUSH_INTERVAL_AUTO)
     return self->push_interval;
+  GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstFrameBatchPad *pad = l->data;
 
-    if (GST_CLOCK_TIME_IS_VALID (pad->period)
-        && !gst_aggregator_pad_is_eos (l->data))
+    if (GST_CLOCK_TIME_IS_VALID (pad->period) && !pad->eos)
       period = MIN (period, pad->period);
   }
+  GST_OBJECT_UNLOCK (self);
   if (!GST_CLOCK_TIME_IS_VALID (period))
     return self->interval;
   return CLAMP (period, MIN_AUTO_INTERVAL, MAX_AUTO_INTERVAL);
 }
 
-/* Takes the interval in effect; TRUE when it changed. With the object
- * lock. */
+/* Takes the interval in effect; TRUE when it changed: the caller then
+ * posts a LATENCY message, without the lock. */
 static gboolean
 gst_frame_batch_refresh_interval (GstFrameBatch * self)
 {
   GstClockTime interval = gst_frame_batch_current_interval (self);
-  gboolean changed = interval != self->interval;
 
-  /* the aggregator's latency changes with ours */
-  self->latency = self->latency + interval - self->interval;
+  if (interval == self->interval)
+    return FALSE;
   self->interval = interval;
-  return changed;
+  /* the task waits for the deadline of the old interval */
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  return TRUE;
 }
 
-/* Reports the interval as our latency, which posts a LATENCY message when
- * it changed; no bound on how much later downstream may take the
- * batches. Without the object lock. */
 static void
-gst_frame_batch_report_latency (GstFrameBatch * self)
+gst_frame_batch_post_latency (GstFrameBatch * self)
 {
-  GstClockTime interval;
-
-  GST_OBJECT_LOCK (self);
-  interval = self->interval;
-  GST_OBJECT_UNLOCK (self);
-  gst_aggregator_set_latency (GST_AGGREGATOR (self), interval,
-      GST_CLOCK_TIME_NONE);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_latency (GST_OBJECT (self)));
 }
 
 static void
@@ -664,104 +706,443 @@ gst_frame_batch_update_interval (GstFrameBatch * self)
 {
   gboolean changed;
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
   changed = gst_frame_batch_refresh_interval (self);
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->lock);
   if (changed)
-    gst_frame_batch_report_latency (self);
+    gst_frame_batch_post_latency (self);
 }
 
-/* aggregator vfuncs */
+/* latency */
 
-/* Called by the src pad's task when every pad has a frame or is EOS, when
- * the clock reached our next time (see get_next_time) or, not live, when
- * all pads have data. */
-static GstFlowReturn
-gst_frame_batch_aggregate (GstAggregator * agg, gboolean timeout)
+typedef struct
 {
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstClockTime latency = gst_aggregator_get_latency (agg);
-  GstFlowReturn ret;
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  self->latency = GST_CLOCK_TIME_IS_VALID (latency) ? latency : 0;
-  /* a batch already due goes before new frames could join it; those
-   * are taken in the next round */
-  if (gst_frame_batch_is_due (self))
-    ret = gst_frame_batch_push (self, BATCH_TIMED_OUT);
-  else
-    ret = gst_frame_batch_take_frames (self, GST_CLOCK_TIME_IS_VALID (latency));
-  if (ret == GST_FLOW_OK && gst_frame_batch_all_eos (self))
-    ret = gst_frame_batch_finish (self);
-  changed = gst_frame_batch_refresh_interval (self);
-  GST_OBJECT_UNLOCK (self);
-
-  if (changed)
-    gst_frame_batch_report_latency (self);
-  return ret;
-}
-
-/* The value for get_next_time that makes the aggregator wake at clock
- * time @t: it waits for base time + this + latency, all guint64, so the
- * subtraction may wrap around (before the running time reaches the
- * latency) and the aggregator's sums wrap back to @t. NONE is the one
- * value it must not be. With the object lock. */
-static GstClockTime
-gst_frame_batch_wake_at (GstFrameBatch * self, GstClockTime t)
-{
-  GstClockTime start = t - GST_ELEMENT (self)->base_time - self->latency;
-
-  return start == GST_CLOCK_TIME_NONE ? start - 1 : start;
-}
-
-/* When the task must aggregate next, on the clock: at once while a frame
- * waits on a pad, so that it joins the open batch and the rules see it;
- * at the open batch's deadline; or never (NONE: it waits for data). Live
- * only; called with the aggregator's src lock. */
-static GstClockTime
-gst_frame_batch_get_next_time (GstAggregator * agg)
-{
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstClockTime now, next = GST_CLOCK_TIME_NONE;
-
-  GST_OBJECT_LOCK (self);
-  now = gst_frame_batch_now (self);
-  if (!GST_CLOCK_TIME_IS_VALID (now)) {
-    /* no clock: the aggregator waits for data anyway */
-  } else if (gst_frame_batch_any_buffer (self)) {
-    next = gst_frame_batch_wake_at (self, now);
-  } else if (self->batch->len > 0 && self->interval > 0) {
-    /* a batch opened without a clock starts its interval now */
-    if (!GST_CLOCK_TIME_IS_VALID (self->batch_start))
-      self->batch_start = now;
-    next = gst_frame_batch_wake_at (self, self->batch_start + self->interval);
-  }
-  GST_OBJECT_UNLOCK (self);
-  return next;
-}
-
-/* The aggregator's answer is the latency it adds to get_next_time: kept
- * for it, which may not ask the aggregator. */
-static gboolean
-gst_frame_batch_src_query (GstAggregator * agg, GstQuery * query)
-{
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstClockTime min;
   gboolean live;
+  GstClockTime min;
+  GstClockTime max;
+} LatencyFold;
 
-  if (!GST_AGGREGATOR_CLASS (parent_class)->src_query (agg, query))
-    return FALSE;
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gst_query_parse_latency (query, &live, &min, NULL);
-    GST_OBJECT_LOCK (self);
-    self->latency = min;
-    GST_OBJECT_UNLOCK (self);
+/* Folds the answer of one upstream peer: live ones only, the largest
+ * minimum and the smallest maximum. */
+static gboolean
+gst_frame_batch_fold_latency (const GValue * item, GValue * unused,
+    LatencyFold * fold)
+{
+  GstPad *pad = g_value_get_object (item);
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live;
+  GstClockTime min, max;
+
+  if (gst_pad_peer_query (pad, query)) {
+    gst_query_parse_latency (query, &live, &min, &max);
+    if (live) {
+      fold->live = TRUE;
+      fold->min = MAX (fold->min, min);
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        fold->max = MIN (fold->max, max);
+    }
   }
+  gst_query_unref (query);
   return TRUE;
 }
 
-/* caps */
+static LatencyFold
+gst_frame_batch_query_upstream (GstFrameBatch * self)
+{
+  LatencyFold fold = { FALSE, 0, GST_CLOCK_TIME_NONE };
+  GstIterator *it = gst_element_iterate_sink_pads (GST_ELEMENT (self));
+
+  while (gst_iterator_fold (it, (GstIteratorFoldFunction)
+          gst_frame_batch_fold_latency, NULL, &fold) == GST_ITERATOR_RESYNC) {
+    gst_iterator_resync (it);
+    fold.live = FALSE;
+    fold.min = 0;
+    fold.max = GST_CLOCK_TIME_NONE;
+  }
+  gst_iterator_free (it);
+
+  g_mutex_lock (&self->lock);
+  self->live = fold.live;
+  self->latency_known = TRUE;
+  g_mutex_unlock (&self->lock);
+  return fold;
+}
+
+/* Live (or force-live): upstream's latency plus push-interval, no
+ * bound on how much later downstream may take the batches beyond
+ * upstream's. */
+static gboolean
+gst_frame_batch_latency_query (GstFrameBatch * self, GstQuery * query)
+{
+  LatencyFold fold = gst_frame_batch_query_upstream (self);
+  GstClockTime interval;
+
+  g_mutex_lock (&self->lock);
+  interval = self->interval;
+  fold.live |= self->force_live;
+  g_mutex_unlock (&self->lock);
+  if (fold.live) {
+    fold.min += interval;
+    if (GST_CLOCK_TIME_IS_VALID (fold.max))
+      fold.max += interval;
+  }
+  gst_query_set_latency (query, fold.live, fold.min, fold.max);
+  return TRUE;
+}
+
+/* the task */
+
+static gboolean
+gst_frame_batch_must_pause (GstFrameBatch * self)
+{
+  return !self->running || self->flushing || self->flow != GST_FLOW_OK;
+}
+
+/* Does the open batch wait for its deadline on @clock (reffed)? */
+static gboolean
+gst_frame_batch_is_timed (GstFrameBatch * self, GstClock ** clock)
+{
+  if (self->open->frames->len == 0 || self->interval == 0
+      || !(self->live || self->force_live))
+    return FALSE;
+  *clock = gst_element_get_clock (GST_ELEMENT (self));
+  return *clock != NULL;
+}
+
+/* Waits on @clock until push-interval after the open batch's first
+ * frame, or until woken; then closes the batch if it is due. */
+static void
+gst_frame_batch_wait_deadline (GstFrameBatch * self, GstClock * clock)
+{
+  guint64 closed = self->n_closed;
+  GstClockTime deadline;
+  GstClockID id;
+
+  /* a batch opened without a clock starts its interval now */
+  if (!GST_CLOCK_TIME_IS_VALID (self->batch_start))
+    self->batch_start = gst_clock_get_time (clock);
+  deadline = self->batch_start + self->interval;
+  id = gst_clock_new_single_shot_id (clock, deadline);
+  self->clock_id = id;
+  g_mutex_unlock (&self->lock);
+  gst_clock_id_wait (id, NULL);
+  g_mutex_lock (&self->lock);
+  self->clock_id = NULL;
+  gst_clock_id_unref (id);
+  if (closed == self->n_closed && !gst_frame_batch_must_pause (self)
+      && gst_clock_get_time (clock) >= deadline)
+    gst_frame_batch_close (self, BATCH_TIMED_OUT);
+}
+
+/* Waits until a batch is closed, EOS is due, or the task must pause. */
+static void
+gst_frame_batch_wait (GstFrameBatch * self)
+{
+  GstClock *clock = NULL;
+
+  while (!gst_frame_batch_must_pause (self) && g_queue_is_empty (&self->closed)
+      && !self->send_eos) {
+    if (!self->latency_known && self->open->frames->len > 0) {
+      g_mutex_unlock (&self->lock);
+      gst_frame_batch_query_upstream (self);
+      g_mutex_lock (&self->lock);
+    } else if (gst_frame_batch_is_timed (self, &clock)) {
+      gst_frame_batch_wait_deadline (self, clock);
+      gst_clear_object (&clock);
+    } else {
+      self->task_waits = TRUE;
+      g_cond_wait (&self->cond, &self->lock);
+      self->task_waits = FALSE;
+    }
+  }
+}
+
+/* Stream-start, caps (when they changed) and segment, in that order,
+ * before a batch. */
+static void
+gst_frame_batch_push_events (GstFrameBatch * self, GstCaps * caps)
+{
+  GstCaps *current = gst_pad_get_current_caps (self->srcpad);
+  gboolean stream_start, segment;
+  GstSegment seg;
+
+  g_mutex_lock (&self->lock);
+  stream_start = self->need_stream_start;
+  segment = self->need_segment;
+  self->need_stream_start = self->need_segment = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  if (stream_start) {
+    gchar *id = g_strdup_printf ("framebatch-%08x%08x", g_random_int (),
+        g_random_int ());
+
+    gst_pad_push_event (self->srcpad, gst_event_new_stream_start (id));
+    g_free (id);
+  }
+  if (caps && (!current || !gst_caps_is_equal (caps, current)))
+    gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  if (segment) {
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    gst_pad_push_event (self->srcpad, gst_event_new_segment (&seg));
+  }
+  gst_clear_caps (&current);
+}
+
+/* Pushes @batch, without the lock. */
+static GstFlowReturn
+gst_frame_batch_push (GstFrameBatch * self, Batch * batch)
+{
+  GstBufferList *list;
+  GstFlowReturn ret;
+  guint n = batch->frames->len;
+
+  list = gst_frame_batch_take (self, batch);
+  g_mutex_unlock (&self->lock);
+  gst_frame_batch_push_events (self, batch->caps);
+  ret = gst_pad_push_list (self->srcpad, list);
+  batch_free (batch);
+  g_mutex_lock (&self->lock);
+  if (ret != GST_FLOW_OK)
+    self->stats.dropped += n;
+  self->n_done++;
+  gst_frame_batch_wake_producers (self);
+  return ret;
+}
+
+static void
+gst_frame_batch_push_eos (GstFrameBatch * self)
+{
+  GstEvent *eos = gst_event_new_eos ();
+
+  self->send_eos = FALSE;
+  g_mutex_unlock (&self->lock);
+  gst_frame_batch_push_events (self, NULL);
+  gst_pad_push_event (self->srcpad, eos);
+  g_mutex_lock (&self->lock);
+}
+
+/* The task stops on a flow error until a flush or a restart; the
+ * producers get the error. */
+static void
+gst_frame_batch_pause (GstFrameBatch * self, GstFlowReturn ret)
+{
+  /* flushing: a flush restarts the task, the producers go on */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING
+      && self->flow == GST_FLOW_OK)
+    self->flow = ret;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  gst_pad_pause_task (self->srcpad);
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+  }
+}
+
+static void
+gst_frame_batch_loop (GstFrameBatch * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  Batch *batch;
+
+  g_mutex_lock (&self->lock);
+  gst_frame_batch_wait (self);
+  if (gst_frame_batch_must_pause (self))
+    goto pause;
+  batch = g_queue_pop_head (&self->closed);
+  if (batch)
+    ret = gst_frame_batch_push (self, batch);
+  else
+    gst_frame_batch_push_eos (self);
+  if (ret != GST_FLOW_OK || (!batch && g_queue_is_empty (&self->closed)))
+    goto pause;
+  g_mutex_unlock (&self->lock);
+  return;
+
+pause:
+  GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
+  gst_frame_batch_pause (self, ret);
+}
+
+static void
+gst_frame_batch_start_task (GstFrameBatch * self)
+{
+  gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_frame_batch_loop,
+      self, NULL);
+}
+
+/* flushes */
+
+/* Drops every batch, sends flush-start downstream and stops the task;
+ * with the lock, which it drops. */
+static void
+gst_frame_batch_start_flush (GstFrameBatch * self, guint32 seqnum)
+{
+  GstEvent *event = gst_event_new_flush_start ();
+
+  /* frames of a source that flushes after this are stale; those that
+   * come after its flush-stop are kept for after ours */
+  gst_frame_batch_drop_all (self);
+  self->flushing = TRUE;
+  self->flush_seqnum = seqnum;
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  gst_event_set_seqnum (event, seqnum);
+  gst_pad_push_event (self->srcpad, event);
+  gst_pad_pause_task (self->srcpad);
+}
+
+/* Flush-stop goes downstream and the task starts again, with the frames
+ * that came after their source's flush-stop; with the lock, which it
+ * drops. */
+static void
+gst_frame_batch_stop_flush (GstFrameBatch * self, guint32 seqnum)
+{
+  GstEvent *event = gst_event_new_flush_stop (TRUE);
+
+  self->flushing = FALSE;
+  self->send_eos = FALSE;
+  self->flow = GST_FLOW_OK;
+  self->need_segment = TRUE;
+  gst_event_set_seqnum (event, seqnum);
+  g_mutex_unlock (&self->lock);
+
+  gst_pad_push_event (self->srcpad, event);
+  gst_frame_batch_start_task (self);
+}
+
+/* Once every sink pad had a flush-stop of @seqnum (a seek's, or the only
+ * pad's), while a flush went downstream. With the lock, which it
+ * drops. */
+static void
+gst_frame_batch_maybe_stop_flush (GstFrameBatch * self, guint32 seqnum)
+{
+  if (self->flushing && gst_frame_batch_all_pads (self, pad_had_flush_stop,
+          seqnum))
+    gst_frame_batch_stop_flush (self, seqnum);
+  else
+    g_mutex_unlock (&self->lock);
+}
+
+/* A flush of one pad drops its frames in the open batch; once every pad
+ * had it, one flush-start goes downstream. */
+static void
+gst_frame_batch_pad_flush_start (GstFrameBatch * self, GstFrameBatchPad * pad,
+    guint32 seqnum)
+{
+  g_mutex_lock (&self->lock);
+  pad->flushing = TRUE;
+  pad->flush_start_seqnum = seqnum;
+  gst_frame_batch_drop_pad_frames (self, pad);
+  g_cond_broadcast (&self->cond);
+  if (!self->flushing && gst_frame_batch_all_pads (self, pad_had_flush_start,
+          seqnum))
+    gst_frame_batch_start_flush (self, seqnum);
+  else
+    g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_frame_batch_pad_flush_stop (GstFrameBatch * self, GstFrameBatchPad * pad,
+    guint32 seqnum)
+{
+  g_mutex_lock (&self->lock);
+  pad->flushing = FALSE;
+  pad->flush_stop_seqnum = seqnum;
+  gst_frame_batch_pad_reset (pad);
+  gst_frame_batch_maybe_stop_flush (self, seqnum);
+}
+
+/* the sink pads */
+
+/* Not live, a frame that the policy keeps out of the open batch waits
+ * until every other source has a frame in it (or is EOS): a merge, as a
+ * non-live aggregator does, so that one-per-source batches hold one
+ * frame of each source. */
+static gboolean
+gst_frame_batch_must_wait_turn (GstFrameBatch * self, GstFrameBatchPad * pad)
+{
+  return !self->live && !self->force_live && self->open->frames->len > 0
+      && !policies[self->policy].may_join (self, pad)
+      && !gst_frame_batch_all_pads (self, pad_is_done, 0);
+}
+
+/* Until the pad has room for a frame (and, not live, its turn); the
+ * reason it cannot take one otherwise. */
+static GstFlowReturn
+gst_frame_batch_wait_room (GstFrameBatch * self, GstFrameBatchPad * pad)
+{
+  for (;;) {
+    if (pad->flushing || !self->running)
+      return GST_FLOW_FLUSHING;
+    if (self->flow != GST_FLOW_OK)
+      return self->flow;
+    if (pad->eos)
+      return GST_FLOW_EOS;
+    if (pad->pending >= PENDING_BATCHES * self->batch_size) {
+      self->waiters++;
+      g_cond_wait (&self->cond, &self->lock);
+      self->waiters--;
+    } else if (gst_frame_batch_must_wait_turn (self, pad)) {
+      self->waiters++;
+      self->turn_waiters++;
+      g_cond_wait (&self->cond, &self->lock);
+      self->turn_waiters--;
+      self->waiters--;
+    } else {
+      return GST_FLOW_OK;
+    }
+  }
+}
+
+static GstFlowReturn
+gst_frame_batch_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (parent);
+  GstFrameBatchPad *bpad = GST_FRAME_BATCH_PAD (pad);
+  GstFlowReturn ret;
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  if (!self->latency_known) {
+    g_mutex_unlock (&self->lock);
+    gst_frame_batch_query_upstream (self);
+    g_mutex_lock (&self->lock);
+  }
+  ret = gst_frame_batch_wait_room (self, bpad);
+  if (ret != GST_FLOW_OK)
+    goto refused;
+  if (!bpad->caps)
+    goto no_caps;
+  gst_frame_batch_add (self, bpad, buffer);
+  changed = gst_frame_batch_refresh_interval (self);
+  g_mutex_unlock (&self->lock);
+  if (changed)
+    gst_frame_batch_post_latency (self);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+refused:
+  {
+    g_mutex_unlock (&self->lock);
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+no_caps:
+  {
+    gboolean refused = bpad->caps_refused;
+
+    g_mutex_unlock (&self->lock);
+    gst_buffer_unref (buffer);
+    if (!refused)
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("%s got a frame before caps", GST_PAD_NAME (pad)));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+}
 
 /* @caps without their framerate, which may differ between sources. */
 static GstCaps *
@@ -787,22 +1168,26 @@ gst_frame_batch_caps_compatible (const GstCaps * a, const GstCaps * b)
   return equal;
 }
 
+
 /* Another pad whose caps differ from @caps in more than framerate,
- * reffed, or NULL. With the object lock. */
+ * reffed, or NULL. */
 static GstFrameBatchPad *
 gst_frame_batch_find_conflict (GstFrameBatch * self, GstFrameBatchPad * pad,
     GstCaps * caps)
 {
+  GstFrameBatchPad *found = NULL;
   GList *l;
 
-  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l && !found; l = l->next) {
     GstFrameBatchPad *other = l->data;
 
     if (other != pad && other->caps
         && !gst_frame_batch_caps_compatible (other->caps, caps))
-      return gst_object_ref (other);
+      found = gst_object_ref (other);
   }
-  return NULL;
+  GST_OBJECT_UNLOCK (self);
+  return found;
 }
 
 static GstClockTime
@@ -816,29 +1201,38 @@ gst_frame_batch_caps_period (GstCaps * caps)
   return gst_util_uint64_scale_int (GST_SECOND, d, n);
 }
 
-/* In the producer's thread, before the event queues: accepting or
- * refusing caps there, under one lock, makes the refusal of the second of
- * two mismatched sources certain, and tells its producer. */
-static GstFlowReturn
+
+/* Caps are accepted or refused under one lock, which makes the refusal
+ * of the second of two mismatched sources certain. The frames of the
+ * open batch go out first, in a batch of their own, when the new caps
+ * differ from theirs in more than framerate. */
+static gboolean
 gst_frame_batch_accept_caps (GstFrameBatch * self, GstFrameBatchPad * pad,
     GstCaps * caps)
 {
   GstFrameBatchPad *other;
   GstCaps *other_caps;
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
   other = gst_frame_batch_find_conflict (self, pad, caps);
   if (other)
     goto mismatch;
+  if (self->open->frames->len > 0
+      && !gst_frame_batch_caps_compatible (self->open->caps, caps))
+    gst_frame_batch_close (self, BATCH_DRAINED);
   gst_caps_replace (&pad->caps, caps);
-  GST_OBJECT_UNLOCK (self);
-  return GST_FLOW_OK;
+  pad->caps_refused = FALSE;
+  /* auto's interval changes with the next frame */
+  pad->period = gst_frame_batch_caps_period (caps);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 
   /* ERRORS */
 mismatch:
   {
+    pad->caps_refused = TRUE;
     other_caps = gst_caps_ref (other->caps);
-    GST_OBJECT_UNLOCK (self);
+    g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("All sources of framebatch must have the same format and size"),
         ("%s has caps %" GST_PTR_FORMAT " but %s has %" GST_PTR_FORMAT
@@ -846,154 +1240,300 @@ mismatch:
             GST_PAD_NAME (other), other_caps));
     gst_caps_unref (other_caps);
     gst_object_unref (other);
-    return GST_FLOW_NOT_NEGOTIATED;
+    return FALSE;
   }
 }
 
-static GstFlowReturn
-gst_frame_batch_sink_event_pre_queue (GstAggregator * agg,
-    GstAggregatorPad * aggpad, GstEvent * event)
-{
-  GstCaps *caps;
-  GstFlowReturn ret;
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    gst_event_parse_caps (event, &caps);
-    ret = gst_frame_batch_accept_caps (GST_FRAME_BATCH (agg),
-        GST_FRAME_BATCH_PAD (aggpad), caps);
-    if (ret != GST_FLOW_OK) {
-      gst_event_unref (event);
-      return ret;
-    }
-  }
-  return GST_AGGREGATOR_CLASS (parent_class)->sink_event_pre_queue (agg,
-      aggpad, event);
-}
-
-/* In the task, when the caps reach the head of the pad's queue, after
- * the pad's frames of the caps before: the frames of the open batch go
- * out first, in a batch of their own, when the new caps differ from
- * theirs in more than framerate. */
 static void
-gst_frame_batch_caps_event (GstFrameBatch * self, GstFrameBatchPad * pad,
-    GstCaps * caps)
+gst_frame_batch_pad_eos (GstFrameBatch * self, GstFrameBatchPad * pad)
 {
-  GST_OBJECT_LOCK (self);
-  if (self->batch->len > 0
-      && !gst_frame_batch_caps_compatible (self->batch_caps, caps))
-    gst_frame_batch_push (self, BATCH_DRAINED);
-  gst_caps_replace (&pad->current_caps, caps);
-  pad->period = gst_frame_batch_caps_period (caps);
-  GST_OBJECT_UNLOCK (self);
-  gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (self));
+  gboolean changed;
+
+  g_mutex_lock (&self->lock);
+  pad->eos = TRUE;
+  /* producers waiting for their turn may go on */
+  g_cond_broadcast (&self->cond);
+  gst_frame_batch_check_eos (self);
+  changed = gst_frame_batch_refresh_interval (self);
+  g_mutex_unlock (&self->lock);
+  if (changed)
+    gst_frame_batch_post_latency (self);
 }
 
-/* The caps of the batches: the sources' caps, with framerate 0/1 when
- * their rates differ. */
-static GstFlowReturn
-gst_frame_batch_update_src_caps (GstAggregator * agg, GstCaps * downstream,
-    GstCaps ** ret)
+static void
+gst_frame_batch_pad_segment (GstFrameBatch * self, GstFrameBatchPad * pad,
+    GstEvent * event)
 {
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstCaps *caps = NULL;
+  g_mutex_lock (&self->lock);
+  gst_event_copy_segment (event, &pad->segment);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Stream-start, segment, gap, tags and the other serialized events stop
+ * here: the task sends its own stream-start, caps and segment. */
+static gboolean
+gst_frame_batch_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (parent);
+  GstFrameBatchPad *bpad = GST_FRAME_BATCH_PAD (pad);
+  gboolean ret = TRUE;
+  GstCaps *caps;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:
+      gst_event_parse_caps (event, &caps);
+      ret = gst_frame_batch_accept_caps (self, bpad, caps);
+      break;
+    case GST_EVENT_SEGMENT:
+      gst_frame_batch_pad_segment (self, bpad, event);
+      break;
+    case GST_EVENT_EOS:
+      gst_frame_batch_pad_eos (self, bpad);
+      break;
+    case GST_EVENT_FLUSH_START:
+      gst_frame_batch_pad_flush_start (self, bpad, GST_EVENT_SEQNUM (event));
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_frame_batch_pad_flush_stop (self, bpad, GST_EVENT_SEQNUM (event));
+      break;
+    default:
+      if (!GST_EVENT_IS_SERIALIZED (event))
+        return gst_pad_event_default (pad, parent, event);
+      break;
+  }
+  gst_event_unref (event);
+  return ret;
+}
+
+/* A DRAIN query closes the open batch and returns once it is pushed. */
+static void
+gst_frame_batch_drain (GstFrameBatch * self, GstFrameBatchPad * pad)
+{
+  guint64 closed;
+
+  g_mutex_lock (&self->lock);
+  gst_frame_batch_close (self, BATCH_DRAINED);
+  closed = self->n_closed;
+  self->waiters++;
+  while (self->n_done < closed && !gst_frame_batch_must_pause (self)
+      && !pad->flushing)
+    g_cond_wait (&self->cond, &self->lock);
+  self->waiters--;
+  g_mutex_unlock (&self->lock);
+}
+
+/* A caps query answers the template, any caps: mismatched caps reach the
+ * CAPS event, where they are a clear error, rather than a not-negotiated
+ * from the source. No allocation is proposed: the frames are upstream's
+ * to allocate. */
+static gboolean
+gst_frame_batch_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_DRAIN:
+      gst_frame_batch_drain (self, GST_FRAME_BATCH_PAD (pad));
+      return TRUE;
+    case GST_QUERY_ALLOCATION:
+      return FALSE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+/* the src pad */
+
+/* A flushing seek: one flush-start downstream at once, the seek to every
+ * source, and flush-stop once every source flushed. */
+static gboolean
+gst_frame_batch_seek (GstFrameBatch * self, GstPad * pad, GstEvent * event)
+{
+  GstSeekFlags flags;
+  guint32 seqnum = GST_EVENT_SEQNUM (event);
+  gboolean ret;
+
+  gst_event_parse_seek (event, NULL, NULL, &flags, NULL, NULL, NULL, NULL);
+  g_mutex_lock (&self->lock);
+  if (seqnum == self->seek_seqnum)
+    goto duplicate;
+  self->seek_seqnum = seqnum;
+  if ((flags & GST_SEEK_FLAG_FLUSH) && !self->flushing && self->running)
+    gst_frame_batch_start_flush (self, seqnum);
+  else
+    g_mutex_unlock (&self->lock);
+
+  ret = gst_pad_event_default (pad, GST_OBJECT (self), event);
+  if (!ret) {
+    /* no flush-stop will come */
+    g_mutex_lock (&self->lock);
+    if (self->flushing && self->flush_seqnum == seqnum)
+      gst_frame_batch_stop_flush (self, seqnum);
+    else
+      g_mutex_unlock (&self->lock);
+  }
+  return ret;
+
+duplicate:
+  {
+    g_mutex_unlock (&self->lock);
+    gst_event_unref (event);
+    return TRUE;
+  }
+}
+
+static gboolean
+gst_frame_batch_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK)
+    return gst_frame_batch_seek (GST_FRAME_BATCH (parent), pad, event);
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_frame_batch_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    return gst_frame_batch_latency_query (GST_FRAME_BATCH (parent), query);
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* Drops what is held and clears the flow state: a new start. With the
+ * lock. */
+static void
+gst_frame_batch_reset (GstFrameBatch * self)
+{
   GList *l;
 
+  gst_frame_batch_drop_all (self);
+  self->flushing = FALSE;
+  self->send_eos = FALSE;
+  self->flow = GST_FLOW_OK;
+  self->need_stream_start = self->need_segment = TRUE;
+  self->latency_known = FALSE;
   GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstFrameBatchPad *pad = l->data;
 
-    if (!pad->current_caps)
-      continue;
-    if (!caps)
-      caps = gst_caps_copy (pad->current_caps);
-    else if (!gst_caps_is_equal (caps, pad->current_caps))
-      gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+    pad->flushing = FALSE;
+    gst_frame_batch_pad_reset (pad);
   }
   GST_OBJECT_UNLOCK (self);
-  if (!caps)
-    return GST_AGGREGATOR_FLOW_NEED_DATA;
-  *ret = gst_caps_intersect_full (caps, downstream, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref (caps);
-  return GST_FLOW_OK;
 }
 
+/* The task runs while the src pad is active; stopping it first wakes
+ * everything that waits: the task and the producers. */
 static gboolean
-gst_frame_batch_sink_query (GstAggregator * agg, GstAggregatorPad * aggpad,
-    GstQuery * query)
+gst_frame_batch_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
 {
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
+  GstFrameBatch *self = GST_FRAME_BATCH (parent);
 
-  /* the sink pads answer CAPS and ACCEPT_CAPS queries with the template
-   * (any caps): mismatched caps reach the CAPS event, where they are a
-   * clear error, rather than a not-negotiated from the source */
-  if (GST_QUERY_TYPE (query) == GST_QUERY_DRAIN) {
-    GST_OBJECT_LOCK (self);
-    gst_frame_batch_push (self, BATCH_DRAINED);
-    GST_OBJECT_UNLOCK (self);
-  }
-  return GST_AGGREGATOR_CLASS (parent_class)->sink_query (agg, aggpad, query);
-}
-
-static gboolean
-gst_frame_batch_sink_event (GstAggregator * agg, GstAggregatorPad * aggpad,
-    GstEvent * event)
-{
-  GstCaps *caps;
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    gst_event_parse_caps (event, &caps);
-    gst_frame_batch_caps_event (GST_FRAME_BATCH (agg),
-        GST_FRAME_BATCH_PAD (aggpad), caps);
-    gst_event_unref (event);
-    return TRUE;
-  }
-  return GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, aggpad, event);
-}
-
-/* flushes, pads, states */
-
-/* Every pad flushed (a flushing seek): the open batch is dropped, and the
- * batches start again from running time 0. */
-static GstFlowReturn
-gst_frame_batch_flush (GstAggregator * agg)
-{
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-  GstAggregatorPad *srcpad = GST_AGGREGATOR_PAD (agg->srcpad);
-
-  GST_OBJECT_LOCK (self);
-  gst_frame_batch_drop_all (self);
-  GST_OBJECT_UNLOCK (self);
-  GST_OBJECT_LOCK (srcpad);
-  gst_segment_init (&srcpad->segment, GST_FORMAT_TIME);
-  GST_OBJECT_UNLOCK (srcpad);
-  return GST_FLOW_OK;
-}
-
-static gboolean
-gst_frame_batch_stop (GstAggregator * agg)
-{
-  GstFrameBatch *self = GST_FRAME_BATCH (agg);
-
-  GST_OBJECT_LOCK (self);
-  gst_frame_batch_drop_all (self);
-  GST_OBJECT_UNLOCK (self);
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  gst_frame_batch_reset (self);
+  self->running = active;
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (active)
+    gst_frame_batch_start_task (self);
+  else
+    gst_pad_stop_task (pad);
   return TRUE;
 }
 
+/* request pads */
+
+static GstPad *
+gst_frame_batch_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (element);
+  GstFrameBatchPad *pad;
+  guint index;
+  gchar *pad_name;
+
+  g_mutex_lock (&self->lock);
+  if (name && sscanf (name, "sink_%u", &index) == 1)
+    self->next_pad_index = MAX (self->next_pad_index, index + 1);
+  else
+    index = self->next_pad_index++;
+  self->latency_known = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  pad_name = g_strdup_printf ("sink_%u", index);
+  pad = g_object_new (GST_TYPE_FRAME_BATCH_PAD, "name", pad_name,
+      "direction", GST_PAD_SINK, "template", templ, NULL);
+  g_free (pad_name);
+  pad->index = index;
+  gst_pad_set_chain_function (GST_PAD (pad),
+      GST_DEBUG_FUNCPTR (gst_frame_batch_chain));
+  gst_pad_set_event_function (GST_PAD (pad),
+      GST_DEBUG_FUNCPTR (gst_frame_batch_sink_event));
+  gst_pad_set_query_function (GST_PAD (pad),
+      GST_DEBUG_FUNCPTR (gst_frame_batch_sink_query));
+  /* a pad added while the others flush does not hold the flush */
+  g_mutex_lock (&self->lock);
+  pad->flush_stop_seqnum = self->flush_seqnum;
+  g_mutex_unlock (&self->lock);
+  if (!gst_element_add_pad (element, GST_PAD (pad)))
+    goto add_failed;
+  return GST_PAD (pad);
+
+  /* ERRORS */
+add_failed:
+  {
+    GST_WARNING_OBJECT (self, "could not add pad %s", GST_PAD_NAME (pad));
+    gst_object_unref (pad);
+    return NULL;
+  }
+}
+
+/* A released pad's frames in the open batch are dropped; its producer,
+ * if it waits for room, is woken. */
 static void
 gst_frame_batch_release_pad (GstElement * element, GstPad * pad)
 {
   GstFrameBatch *self = GST_FRAME_BATCH (element);
   GstFrameBatchPad *bpad = GST_FRAME_BATCH_PAD (pad);
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
+  bpad->flushing = TRUE;
   gst_frame_batch_drop_pad_frames (self, bpad);
-  gst_caps_replace (&bpad->caps, NULL);
-  gst_caps_replace (&bpad->current_caps, NULL);
-  GST_OBJECT_UNLOCK (self);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 
-  GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
+  gst_element_remove_pad (element, pad);
+
+  g_mutex_lock (&self->lock);
+  gst_frame_batch_check_eos (self);
+  gst_frame_batch_maybe_stop_flush (self, self->flush_seqnum);
   gst_frame_batch_update_interval (self);
+}
+
+static GstStateChangeReturn
+gst_frame_batch_change_state (GstElement * element, GstStateChange transition)
+{
+  GstFrameBatch *self = GST_FRAME_BATCH (element);
+  GstStateChangeReturn ret;
+  gboolean force_live;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  g_mutex_lock (&self->lock);
+  force_live = self->force_live;
+  /* the clock is there in PLAYING: the task may time the open batch */
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (force_live && (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+          || transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED))
+    ret = GST_STATE_CHANGE_NO_PREROLL;
+  return ret;
 }
 
 /* properties */
@@ -1015,7 +1555,7 @@ gst_frame_batch_get_stats (GstFrameBatch * self)
   GstStructure *s;
   GList *l;
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
   s = gst_structure_new ("GstFrameBatchStats",
       "batches", G_TYPE_UINT64, self->stats.batches,
       "full-batches", G_TYPE_UINT64, self->stats.full,
@@ -1024,6 +1564,7 @@ gst_frame_batch_get_stats (GstFrameBatch * self)
       "frames", G_TYPE_UINT64, self->stats.frames,
       "dropped", G_TYPE_UINT64, self->stats.dropped,
       "push-interval", G_TYPE_UINT64, self->interval, NULL);
+  GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstStructure *ps = gst_frame_batch_pad_stats (l->data);
 
@@ -1031,6 +1572,7 @@ gst_frame_batch_get_stats (GstFrameBatch * self)
     gst_structure_free (ps);
   }
   GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->lock);
   return s;
 }
 
@@ -1040,10 +1582,12 @@ gst_frame_batch_set_property (GObject * object, guint prop_id,
 {
   GstFrameBatch *self = GST_FRAME_BATCH (object);
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_BATCH_SIZE:
       self->batch_size = g_value_get_uint (value);
+      /* producers may have room now */
+      g_cond_broadcast (&self->cond);
       break;
     case PROP_PUSH_INTERVAL:
       self->push_interval = g_value_get_int64 (value);
@@ -1056,13 +1600,12 @@ gst_frame_batch_set_property (GObject * object, guint prop_id,
       break;
     case PROP_FORCE_LIVE:
       self->force_live = g_value_get_boolean (value);
-      gst_aggregator_set_force_live (GST_AGGREGATOR (self), self->force_live);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->lock);
 
   if (prop_id == PROP_PUSH_INTERVAL)
     gst_frame_batch_update_interval (self);
@@ -1079,7 +1622,7 @@ gst_frame_batch_get_property (GObject * object, guint prop_id,
     return;
   }
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_BATCH_SIZE:
       g_value_set_uint (value, self->batch_size);
@@ -1100,7 +1643,7 @@ gst_frame_batch_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->lock);
 }
 
 /* class */
@@ -1108,8 +1651,12 @@ gst_frame_batch_get_property (GObject * object, guint prop_id,
 static void
 gst_frame_batch_finalize (GObject * object)
 {
-  g_array_unref (GST_FRAME_BATCH (object)->batch);
-  gst_caps_replace (&GST_FRAME_BATCH (object)->batch_caps, NULL);
+  GstFrameBatch *self = GST_FRAME_BATCH (object);
+
+  batch_free (self->open);
+  g_queue_clear_full (&self->closed, (GDestroyNotify) batch_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1157,7 +1704,7 @@ gst_frame_batch_install_properties (GObjectClass * gobject_class)
    */
   g_object_class_install_property (gobject_class, PROP_POLICY,
       g_param_spec_enum ("policy", "Policy",
-          "Which frames make up a batch: any (in running-time order) or "
+          "Which frames make up a batch: any (in arrival order) or "
           "one-per-source (at most one frame of each sink pad; a second "
           "one closes the batch)", GST_TYPE_FRAME_BATCH_POLICY,
           DEFAULT_PROP_POLICY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
@@ -1208,38 +1755,29 @@ gst_frame_batch_install_properties (GObjectClass * gobject_class)
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
+
 static void
 gst_frame_batch_class_init (GstFrameBatchClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstAggregatorClass *agg_class = GST_AGGREGATOR_CLASS (klass);
 
   gobject_class->finalize = gst_frame_batch_finalize;
   gobject_class->set_property = gst_frame_batch_set_property;
   gobject_class->get_property = gst_frame_batch_get_property;
   gst_frame_batch_install_properties (gobject_class);
 
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_frame_batch_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_frame_batch_release_pad);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_frame_batch_change_state);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &sink_template, GST_TYPE_FRAME_BATCH_PAD);
-  gst_element_class_add_static_pad_template_with_gtype (element_class,
-      &src_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Frame batch",
       "Generic", "Batches frames of several producers by count, source and "
       "push interval into buffer lists", "gst-sharedpool developers");
-
-  agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_frame_batch_aggregate);
-  agg_class->get_next_time = GST_DEBUG_FUNCPTR (gst_frame_batch_get_next_time);
-  agg_class->src_query = GST_DEBUG_FUNCPTR (gst_frame_batch_src_query);
-  agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_frame_batch_sink_event);
-  agg_class->sink_event_pre_queue =
-      GST_DEBUG_FUNCPTR (gst_frame_batch_sink_event_pre_queue);
-  agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_frame_batch_sink_query);
-  agg_class->update_src_caps =
-      GST_DEBUG_FUNCPTR (gst_frame_batch_update_src_caps);
-  agg_class->flush = GST_DEBUG_FUNCPTR (gst_frame_batch_flush);
-  agg_class->stop = GST_DEBUG_FUNCPTR (gst_frame_batch_stop);
 
   gst_type_mark_as_plugin_api (GST_TYPE_FRAME_BATCH_POLICY, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_FRAME_BATCH_PAD, 0);
@@ -1248,14 +1786,23 @@ gst_frame_batch_class_init (GstFrameBatchClass * klass)
 static void
 gst_frame_batch_init (GstFrameBatch * self)
 {
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
   self->batch_size = DEFAULT_PROP_BATCH_SIZE;
   self->push_interval = DEFAULT_PROP_PUSH_INTERVAL;
   self->policy = DEFAULT_PROP_POLICY;
   self->drain = DEFAULT_PROP_DRAIN;
   self->interval = DEFAULT_PROP_PUSH_INTERVAL;
-  self->latency = self->interval;
   self->batch_start = GST_CLOCK_TIME_NONE;
-  self->batch = g_array_new (FALSE, FALSE, sizeof (BatchFrame));
-  g_array_set_clear_func (self->batch, (GDestroyNotify) batch_frame_clear);
-  gst_frame_batch_report_latency (self);
+  self->open = batch_new ();
+  g_queue_init (&self->closed);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_activatemode_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_frame_batch_src_activate_mode));
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_frame_batch_src_event));
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_frame_batch_src_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 }

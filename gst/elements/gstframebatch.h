@@ -10,13 +10,12 @@
 #pragma once
 
 #include <gst/gst.h>
-#include <gst/base/gstaggregator.h>
 
 G_BEGIN_DECLS
 
 /**
  * GstFrameBatchPolicy:
- * @GST_FRAME_BATCH_POLICY_ANY: frames join a batch in running-time order,
+ * @GST_FRAME_BATCH_POLICY_ANY: frames join a batch in the order they arrive,
  *   whatever sink pad they come from
  * @GST_FRAME_BATCH_POLICY_ONE_PER_SOURCE: a batch holds at most one frame
  *   of each sink pad; a second frame of a pad closes the batch
@@ -34,7 +33,7 @@ GType gst_frame_batch_policy_get_type (void);
 
 #define GST_TYPE_FRAME_BATCH (gst_frame_batch_get_type ())
 G_DECLARE_FINAL_TYPE (GstFrameBatch, gst_frame_batch, GST, FRAME_BATCH,
-    GstAggregator);
+    GstElement);
 
 GST_ELEMENT_REGISTER_DECLARE (framebatch);
 

@@ -14,12 +14,9 @@
  * live pipelines into a syncing sink and a randomized stress.
  *
  * The harness answers LATENCY queries with live=TRUE, so a harnessed
- * element aggregates on its clock. With the harness's test clock, which
- * moves only when a test cranks it, nothing times out by itself, and a
- * frame that comes while another pad has none is taken when the test
- * cranks the element's wait for "now". With the system clock, such a
- * frame is taken at once; a test knows it was from the pads'
- * buffer-consumed signal. */
+ * element times its batches on its clock. With the harness's test clock,
+ * which moves only when a test cranks it, nothing times out by itself. A
+ * producer's frame has joined the open batch when its push returns. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -61,12 +58,6 @@ count_taken (void)
   g_mutex_unlock (&taken.lock);
 }
 
-static void
-on_buffer_consumed (GstPad * pad, GstBuffer * buffer, gpointer data)
-{
-  count_taken ();
-}
-
 /* Waits until the element has taken @n frames in all. */
 static void
 wait_taken (guint n)
@@ -91,12 +82,7 @@ add_source (GstElement * e, gboolean with_src)
 {
   GstHarness *h = gst_harness_new_with_element (e, "sink_%u",
       with_src ? "src" : NULL);
-  GstPad *pad = gst_pad_get_peer (h->srcpad);
 
-  g_object_set (pad, "emit-signals", TRUE, NULL);
-  g_signal_connect (pad, "buffer-consumed", G_CALLBACK (on_buffer_consumed),
-      NULL);
-  gst_object_unref (pad);
   gst_harness_set_src_caps_str (h, CAPS);
   return h;
 }
@@ -144,23 +130,17 @@ frame (guint n)
   return buf;
 }
 
+/* Pushes @n frames from @first; each has joined the open batch when its
+ * push returns. */
 static void
 push_frames (GstHarness * h, guint first, guint n)
 {
-  push_all (h, frame, first, n);
-}
+  guint i;
 
-/* Pushes frame @n into @src while another pad has none: the element
- * waits on the test clock of @h for "now", the test cranks it, and the
- * frame joins the open batch. */
-static void
-push_cranked (GstHarness * h, GstHarness * src, guint n)
-{
-  guint before = read_count (&taken.lock, &taken.n);
-
-  push_frames (src, n, 1);
-  fail_unless (gst_harness_crank_single_clock_wait (h));
-  wait_taken (before + 1);
+  for (i = 0; i < n; i++) {
+    push_all (h, frame, first + i, 1);
+    count_taken ();
+  }
 }
 
 /* Tears down the harnesses, the second one (may be NULL) first, and the
@@ -346,18 +326,18 @@ GST_START_TEST (test_one_per_source_fast_and_slow)
   GstHarness *slow = add_source (e, FALSE);
   guint pads[2];
 
-  push_cranked (fast, fast, 0);
-  push_cranked (fast, fast, 1);
+  push_frames (fast, 0, 1);
+  push_frames (fast, 1, 1);
   fail_unless_equals_uint64 (pull_batch (fast, 1, pads), 0);
   fail_unless_equals_int (pads[0], 0);
 
-  push_cranked (fast, slow, 0);
-  push_cranked (fast, fast, 2);
+  push_frames (slow, 0, 1);
+  push_frames (fast, 2, 1);
   fail_unless_equals_uint64 (pull_batch (fast, 2, pads), 1);
   fail_unless_equals_int (pads[0], 0);
   fail_unless_equals_int (pads[1], 1);
 
-  push_cranked (fast, fast, 3);
+  push_frames (fast, 3, 1);
   fail_unless_equals_uint64 (pull_batch (fast, 1, pads), 2);
   fail_unless_equals_uint64 (gst_clock_get_time (GST_ELEMENT_CLOCK (e)),
       GST_SECOND);
@@ -379,15 +359,15 @@ GST_START_TEST (test_late_source_does_not_stall)
   GstHarness *late = add_source (e, FALSE);
   guint pads[2];
 
-  push_cranked (h, h, 0);
+  push_frames (h, 0, 1);
   fail_unless (gst_harness_crank_single_clock_wait (h));
   pull_batch (h, 1, pads);
   fail_unless_equals_int (pads[0], 0);
   fail_unless_equals_uint64 (stat_u64 (e, "timed-out-batches"), 1);
 
-  push_cranked (h, h, 1);
+  push_frames (h, 1, 1);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
-  push_cranked (h, late, 0);
+  push_frames (late, 0, 1);
   pull_batch (h, 2, pads);
   fail_unless_equals_int (pads[1], 1);
   fail_unless_equals_uint64 (stat_u64 (e, "full-batches"), 1);
@@ -861,6 +841,37 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
+/* The thread that pushed the last batch downstream. */
+static GThread *pushing_thread;
+
+static GstPadProbeReturn
+on_batch_pushed (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  pushing_thread = g_thread_self ();
+  return GST_PAD_PROBE_OK;
+}
+
+/* A producer never pushes downstream, not even the batch its frame
+ * fills: the src pad's task does. */
+GST_START_TEST (test_batches_pushed_by_task)
+{
+  GstElement *e = new_framebatch ("batch-size=2 push-interval=0");
+  GstHarness *h = new_sys_harness (e);
+  GstPad *src = gst_element_get_static_pad (e, "src");
+
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER_LIST, on_batch_pushed,
+      NULL, NULL);
+  push_frames (h, 0, 2);
+  pull_batch (h, 2, NULL);
+  fail_unless (pushing_thread != NULL);
+  fail_unless (pushing_thread != g_thread_self ());
+
+  gst_object_unref (src);
+  teardown (e, h, NULL);
+}
+
+GST_END_TEST;
+
 /* Tests: backpressure */
 
 /* Counts the times the blocking probe on the src pad held a batch. */
@@ -894,8 +905,9 @@ wait_in_chain (GstHarness * h)
 }
 
 /* Downstream blocks the first batch in a probe; then a producer pushes
- * more frames than its pad may queue (two, live), from a thread, and
- * blocks in the third push. */
+ * more frames than its pad may hold in framebatch (2 x batch-size = 4:
+ * the open batch and a closed one), from a thread, and blocks in the
+ * fifth push. */
 static GstElement *
 new_blocked (GstHarness ** h, Pusher * p, gulong * probe)
 {
@@ -914,7 +926,7 @@ new_blocked (GstHarness ** h, Pusher * p, gulong * probe)
   gst_pad_add_probe ((*h)->srcpad, GST_PAD_PROBE_TYPE_BUFFER, on_pushed,
       NULL, NULL);
   pusher_start (p, *h, frame, 2, 100);
-  wait_taken (6);
+  wait_taken (8);
   wait_in_chain (*h);
   return e;
 }
@@ -1169,6 +1181,26 @@ GST_START_TEST (test_pipeline_two_sources)
 
 GST_END_TEST;
 
+/* Not live, one-per-source merges: a source that runs ahead waits for
+ * the other, so every batch holds one frame of each. */
+GST_START_TEST (test_nonlive_one_per_source_merges)
+{
+  GstElement *pipeline = gst_object_ref_sink (launch ("framebatch name=b "
+          "batch-size=4 policy=one-per-source ! fakesink "
+          "videotestsrc num-buffers=30 ! " SOURCE_CAPS " ! b. "
+          "videotestsrc num-buffers=30 pattern=ball ! " SOURCE_CAPS " ! b."));
+  GstElement *b = gst_bin_get_by_name (GST_BIN (pipeline), "b");
+
+  run_to_eos (pipeline);
+  fail_unless_equals_uint64 (stat_u64 (b, "frames"), 60);
+  fail_unless_equals_uint64 (stat_u64 (b, "batches"), 30);
+
+  gst_object_unref (b);
+  stop_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
 /* Two live sources at 30 and 7 fps into a sink that syncs on the clock:
  * every frame of both is delivered, with either policy, and the output
  * framerate is 0/1 (variable). */
@@ -1326,6 +1358,44 @@ GST_START_TEST (test_seek_playing)
     wait_more_delivered (8);
     stop_pipeline (pipeline);
   }
+}
+
+GST_END_TEST;
+
+static guint
+delivered_from (guint source)
+{
+  guint n;
+
+  g_mutex_lock (&delivered.lock);
+  n = delivered.per_source[source];
+  g_mutex_unlock (&delivered.lock);
+  return n;
+}
+
+/* After each flushing seek in PLAYING both sources go on: a source that
+ * pushes between its own flush-stop and the last one is not refused (it
+ * would stop), and its frames are kept. With one-per-source, not live,
+ * no batch could go without both. */
+GST_START_TEST (test_seek_every_source_goes_on)
+{
+  GstElement *pipeline = counted_pipeline ("framebatch name=b batch-size=2 "
+      "policy=one-per-source ! fakesink sync=true videotestsrc ! "
+      SOURCE_CAPS " ! b.sink_0 videotestsrc pattern=ball ! " SOURCE_CAPS
+      " ! b.sink_1");
+  guint i, seeks = RUNNING_ON_VALGRIND ? 2 : 10, before[2];
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  wait_state (pipeline);
+  for (i = 0; i < seeks; i++) {
+    seek_and_preroll (pipeline);
+    before[0] = delivered_from (0);
+    before[1] = delivered_from (1);
+    wait_more_delivered (8);
+    fail_unless (delivered_from (0) > before[0]);
+    fail_unless (delivered_from (1) > before[1]);
+  }
+  stop_pipeline (pipeline);
 }
 
 GST_END_TEST;
@@ -1538,18 +1608,21 @@ framebatch_suite (void)
   tcase_add_test (tc, test_data_before_caps);
   tcase_add_test (tc, test_drain_query);
   tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_batches_pushed_by_task);
   tcase_add_test (tc, test_backpressure_released_by_flush);
   tcase_add_test (tc, test_state_change_wakes_blocked_producer);
   tcase_add_test (tc, test_release_wakes_blocked_producer);
   tcase_add_test (tc, test_stress_any);
   tcase_add_test (tc, test_stress_one_per_source);
   tcase_add_test (tc, test_pipeline_two_sources);
+  tcase_add_test (tc, test_nonlive_one_per_source_merges);
   tcase_add_test (tc, test_live_mixed_rates_any);
   tcase_add_test (tc, test_live_mixed_rates_one_per_source);
   tcase_add_test (tc, test_eos_live_partial_batch);
   tcase_add_test (tc, test_caps_mismatch_every_time);
   tcase_add_test (tc, test_seek_paused);
   tcase_add_test (tc, test_seek_playing);
+  tcase_add_test (tc, test_seek_every_source_goes_on);
   tcase_add_test (tc, test_release_source_paused);
   tcase_add_test (tc, test_release_source_playing);
   tcase_add_test (tc, test_random_stress);
