@@ -3,15 +3,22 @@
 #
 #   ./dev.sh demo [--seconds S]   build, then run the capture demo (stock vs
 #                                 sharedpool under allocstats, and a plot)
-#   ./dev.sh test [--valgrind]    build, then run every test suite (also with
+#   ./dev.sh test [--valgrind] [--gst=V]
+#                                 build, then run every test suite (also with
 #                                 GST_TRACERS=leaks; --valgrind adds memcheck)
-#   ./dev.sh bench [--json FILE]  build, then run the benchmarks
+#   ./dev.sh bench [--gst=V] [--json FILE]
+#                                 build, then run the benchmarks
 #   ./dev.sh stress [CYCLES]      build, then run the randomized fault tests
 #                                 with CYCLES cycles each (default 5000;
 #                                 GST_SHAREDPOOL_FAULT_SEED replays a seed)
 #
 #   -j N before the command (or NINJA_JOBS=N) limits the build to N jobs;
 #   MESON_TESTTHREADS=N limits the tests run at once.
+#   --gst=V runs on other GStreamer versions, each in a Debian root made
+#   with debootstrap and cached in build/roots (as root): V is 1.26 (Debian
+#   13), 1.28 (Debian unstable), host (this machine's), a comma-separated
+#   list, or all. Each test run ends with "<version>: N passed, N failed,
+#   N skipped"; several versions, with a total.
 #
 # Each command first installs the Debian packages it needs (with apt-get when
 # run as root, otherwise it prints the command to run) and configures meson
@@ -29,6 +36,8 @@ PACKAGES=(
   python3-matplotlib time
   valgrind
 )
+# --gst: the roots of other GStreamer versions
+. tools/gst-roots.sh
 
 missing_packages() {
   local p
@@ -65,16 +74,17 @@ setup() {
   ninja -C "$BUILD" ${NINJA_JOBS:+-j "$NINJA_JOBS"}
 }
 
-# Prints "N passed, N failed, N skipped" from meson's test log.
+# Prints "LABEL: N passed, N failed, N skipped" from meson's test logs.
 summarize() {
-  python3 - "$BUILD/meson-logs/testlog${1:+-$1}.json" "$2" <<'PY'
+  python3 - "$@" <<'PY'
 import json, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    key = r if r in counts else "FAIL"
-    counts[key] += 1
-print("%s: %d passed, %d failed, %d skipped" % (sys.argv[2], counts["OK"],
+for path in sys.argv[2:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        key = r if r in counts else "FAIL"
+        counts[key] += 1
+print("%s: %d passed, %d failed, %d skipped" % (sys.argv[1], counts["OK"],
       counts["FAIL"], counts["SKIP"]))
 PY
 }
@@ -84,18 +94,61 @@ run_suite() {
   shift
   meson test -C "$BUILD" --print-errorlogs ${setup_name:+--setup "$setup_name"} \
     "$@" || status=$?
-  summarize "$setup_name" "${setup_name:-tests}"
+  summarize "${setup_name:-tests}" \
+    "$BUILD/meson-logs/testlog${setup_name:+-$setup_name}.json"
+  return $status
+}
+
+# Every suite on this machine's GStreamer, then the sum of them as
+# "<major.minor>: N passed, N failed, N skipped".
+test_here() {
+  local valgrind=$1 status=0 version
+  shift
+  setup
+  rm -f "$BUILD"/meson-logs/testlog*.json
+  run_suite "" "$@" || status=1
+  run_suite leaks "$@" || status=1
+  [ "$valgrind" = --valgrind ] && { run_suite valgrind "$@" || status=1; }
+  version=$(pkg-config --modversion gstreamer-1.0)
+  summarize "${version%.*}" "$BUILD"/meson-logs/testlog*.json
+  return $status
+}
+
+# The same on each version of --gst, then the total over them all.
+test_versions() {
+  local versions=$1 valgrind=$2 v list status=0 logs=()
+  shift 2
+  list=$(gst_versions "$versions")
+  for v in $list; do
+    if [ "$v" = host ]; then
+      test_here "$valgrind" "$@" || status=1
+      logs+=("$BUILD"/meson-logs/testlog*.json)
+    else
+      need_root test --gst="$versions"
+      dev_in_root "$v" test $valgrind "$@" || status=1
+      logs+=(build/gst-"$v"/meson-logs/testlog*.json)
+    fi
+  done
+  summarize "all versions" "${logs[@]}"
   return $status
 }
 
 cmd_test() {
-  local valgrind=0 status=0
-  [ "${1:-}" = "--valgrind" ] && valgrind=1 && shift
-  setup
-  run_suite "" "$@" || status=1
-  run_suite leaks "$@" || status=1
-  [ $valgrind = 1 ] && { run_suite valgrind "$@" || status=1; }
-  return $status
+  local valgrind="" versions=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --valgrind) valgrind=--valgrind ;;
+      --gst=*) versions=${1#--gst=} ;;
+      *) break ;;
+    esac
+    shift
+  done
+  if [ -z "$versions" ]; then
+    test_here "$valgrind" "$@"
+  else
+    install_deps
+    test_versions "$versions" "$valgrind" "$@"
+  fi
 }
 
 # Debian's python3, which has python3-gi and python3-matplotlib, even when
@@ -111,8 +164,21 @@ cmd_demo() {
 }
 
 cmd_bench() {
-  setup
-  tests/bench/run-bench.sh "$BUILD" "$@"
+  local versions=host v list
+  case "${1:-}" in
+    --gst=*) versions=${1#--gst=}; shift ;;
+  esac
+  install_deps
+  list=$(gst_versions "$versions")
+  for v in $list; do
+    if [ "$v" = host ]; then
+      setup
+      tests/bench/run-bench.sh "$BUILD" "$@"
+    else
+      need_root bench --gst="$versions"
+      dev_in_root "$v" bench "$@"
+    fi
+  done
 }
 
 cmd_stress() {
@@ -136,7 +202,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   stress) shift; cmd_stress "$@" ;;
   *)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

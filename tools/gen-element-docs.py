@@ -38,6 +38,7 @@ typelib cannot be loaded (python3-gi, gir1.2-gstreamer-1.0).
 """
 
 import argparse
+import ctypes
 import difflib
 import os
 import sys
@@ -95,6 +96,41 @@ def load_gst(registry):
     return GObject, Gst
 
 
+class _EnumValue(ctypes.Structure):
+    """GEnumValue, and GFlagsValue (the same layout with a guint)."""
+    _fields_ = [('value', ctypes.c_int), ('value_name', ctypes.c_char_p),
+                ('value_nick', ctypes.c_char_p)]
+
+
+class _EnumClass(ctypes.Structure):
+    _fields_ = [('g_type', ctypes.c_size_t), ('minimum', ctypes.c_int),
+                ('maximum', ctypes.c_int), ('n_values', ctypes.c_uint),
+                ('values', ctypes.POINTER(_EnumValue))]
+
+
+class _FlagsClass(ctypes.Structure):
+    _fields_ = [('g_type', ctypes.c_size_t), ('mask', ctypes.c_uint),
+                ('n_values', ctypes.c_uint),
+                ('values', ctypes.POINTER(_EnumValue))]
+
+
+def type_values(type_name, is_flags):
+    """[(value, nick, name)] of the GEnumValue / GFlagsValue array of a
+    registered enum or flags type, through libgobject's C API."""
+    gobject = ctypes.CDLL('libgobject-2.0.so.0')
+    gobject.g_type_from_name.restype = ctypes.c_size_t
+    gobject.g_type_from_name.argtypes = [ctypes.c_char_p]
+    gobject.g_type_class_ref.restype = ctypes.c_void_p
+    gobject.g_type_class_ref.argtypes = [ctypes.c_size_t]
+    klass = gobject.g_type_class_ref(gobject.g_type_from_name(
+        type_name.encode()))
+    cls = ctypes.cast(klass, ctypes.POINTER(
+        _FlagsClass if is_flags else _EnumClass)).contents
+    mask = 0xffffffff if is_flags else -1
+    return [(v.value & mask, v.value_nick.decode(), v.value_name.decode())
+            for v in (cls.values[i] for i in range(cls.n_values))]
+
+
 class Describer:
     """Markdown for one loaded element or tracer factory."""
 
@@ -115,16 +151,12 @@ class Describer:
 
     def enum_values(self, pspec):
         """[(value, nick, name)] of an enum or flags property's type."""
-        # The default value is an instance of the Python class PyGObject
-        # makes for the type, which lists the values.
-        cls = pspec.value_type.pytype or type(pspec.default_value)
-        values = getattr(cls, '__enum_values__', None)
-        if values is not None:
-            return [(k, v.value_nick, v.value_name)
-                    for k, v in sorted(values.items())]
-        values = getattr(cls, '__flags_values__', {})
-        return [(k, v.first_value_nick, v.first_value_name)
-                for k, v in sorted(values.items())]
+        # Read from the GEnumClass / GFlagsClass itself: PyGObject makes
+        # Python classes only for some types, differently from version to
+        # version (3.5x gives a plain int as the default of a type without
+        # introspection data, such as a tracer's enum).
+        is_flags = pspec.value_type.is_a(self.GObject.TYPE_FLAGS)
+        return sorted(type_values(pspec.value_type.name, is_flags))
 
     def flags_nicks(self, pspec, value):
         nicks = [nick for k, nick, name in self.enum_values(pspec)
@@ -139,7 +171,8 @@ class Describer:
         except (AttributeError, TypeError):
             return '—'
         if vtype.is_a(GObject.TYPE_ENUM):
-            return '`%s`' % value.value_nick
+            return '`%s`' % dict((k, nick) for k, nick, name in
+                                 self.enum_values(pspec))[int(value)]
         if vtype.is_a(GObject.TYPE_FLAGS):
             return self.flags_nicks(pspec, value)
         if vtype == GObject.TYPE_BOOLEAN:

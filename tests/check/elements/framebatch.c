@@ -729,17 +729,17 @@ GST_START_TEST (test_bad_property_values)
   guint v;
   gint64 interval;
 
-  ASSERT_WARNING (g_object_set (e, "batch-size", 0, NULL));
-  ASSERT_WARNING (g_object_set (e, "batch-size", 1025, NULL));
+  ASSERT_SET_REFUSED (g_object_set (e, "batch-size", 0, NULL));
+  ASSERT_SET_REFUSED (g_object_set (e, "batch-size", 1025, NULL));
   g_object_get (e, "batch-size", &v, NULL);
   fail_unless_equals_int (v, 5);
-  ASSERT_WARNING (g_object_set (e, "push-interval",
+  ASSERT_SET_REFUSED (g_object_set (e, "push-interval",
           (gint64) 3601 * GST_SECOND, NULL));
-  ASSERT_WARNING (g_object_set (e, "push-interval", (gint64) - 2, NULL));
+  ASSERT_SET_REFUSED (g_object_set (e, "push-interval", (gint64) - 2, NULL));
   g_object_get (e, "push-interval", &interval, NULL);
   fail_unless_equals_int64 (interval, -1);
-  ASSERT_WARNING (g_object_set (e, "policy", 7, NULL));
-  ASSERT_WARNING (g_object_set (e, "stats", NULL, NULL));
+  ASSERT_SET_REFUSED (g_object_set (e, "policy", 7, NULL));
+  ASSERT_SET_REFUSED (g_object_set (e, "stats", NULL, NULL));
 
   gst_object_unref (e);
 }

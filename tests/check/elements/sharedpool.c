@@ -1033,7 +1033,7 @@ GST_START_TEST (test_bad_prefer_value)
   GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
   gint prefer;
 
-  ASSERT_WARNING (g_object_set (sp, "prefer", 17, NULL));
+  ASSERT_SET_REFUSED (g_object_set (sp, "prefer", 17, NULL));
   g_object_get (sp, "prefer", &prefer, NULL);
   fail_unless_equals_int (prefer, 0);
   gst_object_unref (sp);
