@@ -767,7 +767,8 @@ buffer_released (GstAllocStats * self, ObjEntry * e, GstBuffer * buffer)
     return;
 
   pool_return (self, e, buffer->pool);
-  e->unqueued_returns++;
+  if (self->pool_hooks)
+    e->unqueued_returns++;
 }
 
 static void
