@@ -235,6 +235,36 @@ allocstats_csv_row (FILE * out, const AllocStatsSnapshot * snap, gboolean final)
   fprintf (out, ",%d\n", final ? 1 : 0);
 }
 
+/* A CSV field in double quotes, a quote doubled (RFC 4180: pandas and
+ * Python's csv module read it back). */
+static void
+csv_string (FILE * out, const gchar * s)
+{
+  fputc ('"', out);
+  for (; *s; s++) {
+    if (*s == '"')
+      fputc ('"', out);
+    fputc (*s, out);
+  }
+  fputc ('"', out);
+}
+
+/* gst-plugins-rs' memory-tracer writes "{ts},{alloc|free},{ptr},
+ * 0x{parent:08x},{type:?},{maxsize}": the pointer in decimal, the parent
+ * in hex, the type quoted. memory_usage.py names the first six columns
+ * and reads only those, so the element can follow them. */
+void
+allocstats_memory_row (FILE * out, const AllocStatsMemoryEvent * ev)
+{
+  fprintf (out, "%" G_GUINT64_FORMAT ",%s,%" G_GUINTPTR_FORMAT ",0x%08"
+      G_GINTPTR_MODIFIER "x,", (guint64) ev->ts, ev->alloc ? "alloc" : "free",
+      (guintptr) ev->memory, (guintptr) ev->parent);
+  csv_string (out, ev->memory_type);
+  fprintf (out, ",%" G_GUINT64_FORMAT ",", ev->maxsize);
+  csv_string (out, ev->element);
+  fputc ('\n', out);
+}
+
 /* Element names are the only strings that come from outside. */
 static void
 json_string (FILE * out, const gchar * s)

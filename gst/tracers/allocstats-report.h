@@ -149,6 +149,21 @@ void allocstats_csv_begin (FILE * out);
 void allocstats_csv_row (FILE * out, const AllocStatsSnapshot * snap,
     gboolean final);
 
+/* One GstMemory allocated or freed, as a row of gst-plugins-rs'
+ * memory-tracer CSV (plus the element column). */
+typedef struct
+{
+  GstClockTime ts;              /* the hook's, as the memory-tracer's */
+  gboolean alloc;
+  gconstpointer memory;
+  gconstpointer parent;
+  const gchar *memory_type;     /* the allocator's mem_type */
+  guint64 maxsize;
+  const gchar *element;         /* first pusher, "" if none yet */
+} AllocStatsMemoryEvent;
+
+void allocstats_memory_row (FILE * out, const AllocStatsMemoryEvent * ev);
+
 void allocstats_json_begin (FILE * out, guint interval_ms);
 void allocstats_json_row (FILE * out, const AllocStatsSnapshot * snap,
     gboolean first);

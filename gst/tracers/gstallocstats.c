@@ -20,7 +20,13 @@
  * whose pad first pushed the objects, by allocator type and by pool type.
  *
  * GStreamer 1.22 has no memory or pool hooks, so the counts come from the
- * mini object hooks and the pad push hooks:
+ * mini object hooks and the pad push hooks. Where the running GStreamer
+ * has them (decided at run time, the plugin builds against 1.22), the
+ * tracer uses the exact hooks instead: memory-init and memory-free-pre
+ * (1.26) count each memory with its size and allocator when it is
+ * initialised and freed; pool-buffer-dequeued (1.28) counts a reuse when
+ * the buffer leaves its pool's queue, pool-buffer-queued a return that no
+ * last unref made. The counts mean the same on every version:
  *
  * - a #GstMemory is counted as created by the mini-object-created hook.
  *   A #GstBucketAllocator (and any allocator that recycles memory in its
@@ -77,6 +83,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_alloc_stats_debug);
 #define DEFAULT_FORMAT          GST_ALLOC_STATS_FORMAT_AUTO
 #define DEFAULT_SUMMARY         TRUE
 #define DEFAULT_MAX_ROWS        256
+#define DEFAULT_EXACT_HOOKS     TRUE
 
 #define MAX_INTERVAL            (3600 * 1000)
 #define MAX_MAX_ROWS            65536
@@ -92,6 +99,7 @@ enum
   PROP_FORMAT,
   PROP_SUMMARY,
   PROP_MAX_ROWS,
+  PROP_EXACT_HOOKS,
   PROP_STATS,
   N_PROPS
 };
@@ -105,7 +113,15 @@ typedef struct
   gboolean sized;               /* memory: bytes and allocator counted */
   gboolean released;            /* memory: its last unref was counted */
   gboolean returned;            /* buffer: in its pool, not seen since */
+  guint unqueued_returns;       /* buffer: returns by a last unref whose
+                                 * pool-buffer-queued has not run yet */
   guint64 serial;               /* tells it from a later object at its address */
+  /* memory, for the memory-tracer rows */
+  GstClockTime created;         /* the created hook's time */
+  gboolean alloc_logged;        /* its alloc row is written */
+  const gchar *memory_type;     /* interned allocator mem_type */
+  gconstpointer parent;
+  guint64 maxsize;
 } ObjEntry;
 
 /* The memory the calling thread created last: its allocator has set its
@@ -127,6 +143,11 @@ struct _GstAllocStats
   GstAllocStatsFormat format;
   gboolean summary;
   guint max_rows;
+  gboolean exact_hooks;
+
+  /* which exact hooks are registered: fixed once constructed */
+  gboolean memory_hooks;        /* memory-init, memory-free-pre (1.26) */
+  gboolean pool_hooks;          /* pool-buffer-(de)queued (1.28) */
 
   /* under the object lock */
   GHashTable *objects;          /* GstBuffer/GstMemory -> ObjEntry */
@@ -137,7 +158,7 @@ struct _GstAllocStats
   GstClockTimeDiff ts_offset;   /* hook time to gst_util_get_timestamp () */
   gboolean have_ts_offset;
   FILE *out;
-  gboolean json;
+  GstAllocStatsFormat out_format;       /* auto resolved */
   guint n_rows;
 };
 
@@ -177,6 +198,9 @@ gst_alloc_stats_format_get_type (void)
         "JSON when the file name ends in .json, else CSV", "auto"},
     {GST_ALLOC_STATS_FORMAT_CSV, "CSV, one row per interval", "csv"},
     {GST_ALLOC_STATS_FORMAT_JSON, "JSON, rows and final tables", "json"},
+    {GST_ALLOC_STATS_FORMAT_MEMORY_TRACER, "CSV of gst-plugins-rs' "
+        "memory-tracer, one row per memory allocated or freed, plus the "
+        "element", "memory-tracer"},
     {0, NULL, NULL}
   };
   /* *INDENT-ON* */
@@ -233,7 +257,8 @@ gst_alloc_stats_class_init (GstAllocStatsClass * klass)
    */
   properties[PROP_FORMAT] = g_param_spec_enum ("format", "Format",
       "Format of the file: auto (JSON for a name ending in .json, else CSV), "
-      "csv or json", GST_TYPE_ALLOC_STATS_FORMAT, DEFAULT_FORMAT,
+      "csv, json or memory-tracer", GST_TYPE_ALLOC_STATS_FORMAT,
+      DEFAULT_FORMAT,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -255,6 +280,20 @@ gst_alloc_stats_class_init (GstAllocStatsClass * klass)
   properties[PROP_MAX_ROWS] = g_param_spec_uint ("max-rows", "Maximum rows",
       "Most rows per table (elements, allocators, pools); more names are "
       "counted in an (other) row", 1, MAX_MAX_ROWS, DEFAULT_MAX_ROWS,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstAllocStats:exact-hooks:
+   *
+   * Use the memory hooks of GStreamer 1.26 and the buffer pool hooks of
+   * 1.28 where the running GStreamer has them. With false, or on older
+   * versions, the counts are inferred from the mini object hooks. The
+   * counts mean the same either way (see docs/allocstats.md).
+   */
+  properties[PROP_EXACT_HOOKS] = g_param_spec_boolean ("exact-hooks",
+      "Exact hooks", "Use the memory (GStreamer 1.26+) and buffer pool "
+      "(1.28+) hooks where the running GStreamer has them; false: infer "
+      "from the mini object hooks as on 1.22", DEFAULT_EXACT_HOOKS,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -282,6 +321,7 @@ gst_alloc_stats_init (GstAllocStats * self)
   self->format = DEFAULT_FORMAT;
   self->summary = DEFAULT_SUMMARY;
   self->max_rows = DEFAULT_MAX_ROWS;
+  self->exact_hooks = DEFAULT_EXACT_HOOKS;
 
   self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (i = 0; i < N_TABLES; i++)
@@ -310,6 +350,9 @@ gst_alloc_stats_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_ROWS:
       self->max_rows = g_value_get_uint (value);
+      break;
+    case PROP_EXACT_HOOKS:
+      self->exact_hooks = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -365,6 +408,9 @@ gst_alloc_stats_get_property (GObject * object, guint prop_id,
     case PROP_MAX_ROWS:
       g_value_set_uint (value, self->max_rows);
       break;
+    case PROP_EXACT_HOOKS:
+      g_value_set_boolean (value, self->exact_hooks);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_alloc_stats_get_stats (self));
       break;
@@ -412,7 +458,7 @@ apply_param (GQuark field, const GValue * value, gpointer user_data)
 unknown:
   {
     g_warning ("allocstats: unknown param '%s' ignored (params are interval, "
-        "file, format, summary and max-rows)", name);
+        "file, format, summary, max-rows and exact-hooks)", name);
     return TRUE;
   }
 invalid:
@@ -472,11 +518,12 @@ write_row (GstAllocStats * self, GstClockTime ts, gboolean final)
   if (self->out == NULL)
     return;
 
-  if (self->json)
+  if (self->out_format == GST_ALLOC_STATS_FORMAT_JSON)
     allocstats_json_row (self->out, &snap, self->n_rows == 0);
-  else
+  else if (self->out_format == GST_ALLOC_STATS_FORMAT_CSV)
     allocstats_csv_row (self->out, &snap, final);
   self->n_rows++;
+  /* memory-tracer rows are flushed here too, not one by one */
   fflush (self->out);
 }
 
@@ -507,17 +554,19 @@ maybe_write_row (GstAllocStats * self, GstClockTime ts)
 static void
 gst_alloc_stats_open_file (GstAllocStats * self)
 {
-  self->json = self->format == GST_ALLOC_STATS_FORMAT_JSON ||
-      (self->format == GST_ALLOC_STATS_FORMAT_AUTO &&
-      g_str_has_suffix (self->file, ".json"));
+  self->out_format = self->format;
+  if (self->format == GST_ALLOC_STATS_FORMAT_AUTO)
+    self->out_format = g_str_has_suffix (self->file, ".json") ?
+        GST_ALLOC_STATS_FORMAT_JSON : GST_ALLOC_STATS_FORMAT_CSV;
 
   self->out = fopen (self->file, "w");
   if (self->out == NULL)
     goto open_failed;
 
-  if (self->json)
+  /* the memory-tracer's CSV has no header */
+  if (self->out_format == GST_ALLOC_STATS_FORMAT_JSON)
     allocstats_json_begin (self->out, self->interval);
-  else
+  else if (self->out_format == GST_ALLOC_STATS_FORMAT_CSV)
     allocstats_csv_begin (self->out);
   return;
 
@@ -526,6 +575,50 @@ open_failed:
     g_warning ("allocstats: cannot write '%s': %s", self->file,
         g_strerror (errno));
   }
+}
+
+static gboolean
+memory_log_on (GstAllocStats * self)
+{
+  return self->out && self->out_format == GST_ALLOC_STATS_FORMAT_MEMORY_TRACER;
+}
+
+static void
+memory_log (GstAllocStats * self, ObjEntry * e, gconstpointer mem,
+    GstClockTime ts, gboolean alloc)
+{
+  AllocStatsMemoryEvent ev = { ts, alloc, mem, e->parent, e->memory_type,
+    e->maxsize, e->owner ? e->owner->name : ""
+  };
+
+  allocstats_memory_row (self->out, &ev);
+}
+
+/* A memory's alloc row waits for its element: it is written at the
+ * memory's first push, its free, or when the tracer finishes, with the
+ * time it was created (so rows are not in time order). */
+static void
+memory_log_alloc (GstAllocStats * self, ObjEntry * e, gconstpointer mem)
+{
+  if (!memory_log_on (self) || e->alloc_logged)
+    return;
+  e->alloc_logged = TRUE;
+  memory_log (self, e, mem, e->created, TRUE);
+}
+
+/* The alloc rows of the memories still alive and not pushed yet (only
+ * memories get sized). */
+static void
+log_live_memories (GstAllocStats * self)
+{
+  GHashTableIter iter;
+  gpointer object;
+  ObjEntry *e;
+
+  g_hash_table_iter_init (&iter, self->objects);
+  while (g_hash_table_iter_next (&iter, &object, (gpointer *) & e))
+    if (e->sized)
+      memory_log_alloc (self, e, object);
 }
 
 static gboolean
@@ -546,11 +639,12 @@ gst_alloc_stats_finish (GstAllocStats * self)
   gchar *summary = NULL;
 
   allocstats_lock (self);
+  log_live_memories (self);
   write_row (self, now, TRUE);
   take_snapshot (self, now, &snap);
   allocstats_log_tables (tr_tables, &snap);
   if (self->out) {
-    if (self->json)
+    if (self->out_format == GST_ALLOC_STATS_FORMAT_JSON)
       allocstats_json_end (self->out, &snap);
     fclose (self->out);
     self->out = NULL;
@@ -591,6 +685,13 @@ memory_seen (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
   e->type_row = table_row (self, TABLE_ALLOCATORS, mem->allocator ?
       G_OBJECT_TYPE_NAME (mem->allocator) : NO_ALLOCATOR);
   e->type_row->v[ALLOCATOR_MEMORIES]++;
+  if (memory_log_on (self)) {
+    /* as the memory-tracer names them */
+    e->memory_type = g_intern_string (mem->allocator &&
+        mem->allocator->mem_type ? mem->allocator->mem_type : "unknown");
+    e->parent = mem->parent;
+    e->maxsize = mem->maxsize;
+  }
   if (mem->parent) {
     self->counters[COUNTER_MEMORIES_SHARED]++;
     return;
@@ -612,9 +713,14 @@ memory_released (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
 }
 
 static void
-memory_freed (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
+memory_freed (GstAllocStats * self, ObjEntry * e, GstMemory * mem,
+    GstClockTime ts)
 {
   memory_seen (self, e, mem);
+  if (memory_log_on (self)) {
+    memory_log_alloc (self, e, mem);
+    memory_log (self, e, mem, ts, FALSE);
+  }
   self->counters[COUNTER_MEMORIES_FREED]++;
   self->counters[COUNTER_BYTES_FREED] += e->bytes;
   e->type_row->v[ALLOCATOR_FREED]++;
@@ -628,33 +734,41 @@ memory_freed (GstAllocStats * self, ObjEntry * e, GstMemory * mem)
  * list; a buffer seen in use with a pool for the first time is new to
  * the pool. */
 static void
-buffer_seen_in_use (GstAllocStats * self, ObjEntry * e, GstBuffer * buffer)
+buffer_seen_in_use (GstAllocStats * self, ObjEntry * e, GstBufferPool * pool)
 {
   if (e->returned) {
     e->returned = FALSE;
     self->counters[COUNTER_POOL_REUSES]++;
     e->type_row->v[POOL_REUSES]++;
-  } else if (e->type_row == NULL && buffer->pool) {
-    e->type_row = table_row (self, TABLE_POOLS,
-        G_OBJECT_TYPE_NAME (buffer->pool));
+  } else if (e->type_row == NULL && pool) {
+    e->type_row = table_row (self, TABLE_POOLS, G_OBJECT_TYPE_NAME (pool));
     self->counters[COUNTER_POOL_NEW]++;
     e->type_row->v[POOL_NEW]++;
   }
 }
 
+static void
+pool_return (GstAllocStats * self, ObjEntry * e, GstBufferPool * pool)
+{
+  buffer_seen_in_use (self, e, pool);
+  e->returned = TRUE;
+  self->counters[COUNTER_POOL_RETURNS]++;
+  e->type_row->v[POOL_RETURNS]++;
+}
+
 /* The last unref of a buffer with a pool hands it to the pool, which keeps
  * it (no destroyed hook) or frees it (through one more last unref, without
- * a pool, and the destroyed hook). */
+ * a pool, and the destroyed hook). A pool that queues it in the default
+ * GstBufferPool way runs pool-buffer-queued next (1.28). */
 static void
 buffer_released (GstAllocStats * self, ObjEntry * e, GstBuffer * buffer)
 {
   if (buffer->pool == NULL)
     return;
 
-  buffer_seen_in_use (self, e, buffer);
-  e->returned = TRUE;
-  self->counters[COUNTER_POOL_RETURNS]++;
-  e->type_row->v[POOL_RETURNS]++;
+  pool_return (self, e, buffer->pool);
+  if (self->pool_hooks)
+    e->unqueued_returns++;
 }
 
 static void
@@ -680,6 +794,7 @@ memory_pushed (GstAllocStats * self, GstMemory * mem, const gchar * element)
   e->owner = table_row (self, TABLE_ELEMENTS, element);
   e->owner->v[ELEMENT_MEMORIES]++;
   e->owner->v[ELEMENT_BYTES] += e->bytes;
+  memory_log_alloc (self, e, mem);
 }
 
 /* The first push of a buffer and of each of its memories attributes them
@@ -693,7 +808,7 @@ buffer_pushed (GstAllocStats * self, GstBuffer * buffer, const gchar * element)
   if (e == NULL)
     return;
 
-  buffer_seen_in_use (self, e, buffer);
+  buffer_seen_in_use (self, e, buffer->pool);
   if (e->owner == NULL) {
     e->owner = table_row (self, TABLE_ELEMENTS, element);
     e->owner->v[ELEMENT_BUFFERS]++;
@@ -764,45 +879,123 @@ allocstats_unlock (GstAllocStats * self, GstClockTime ts)
   GST_OBJECT_UNLOCK (self);
 }
 
-static void
-do_mini_object_created (GstAllocStats * self, GstClockTime ts,
-    GstMiniObject * object)
+/* Buffers always; memories unless memory-init and memory-free-pre count
+ * them. */
+static gboolean
+is_counted_by_mini_object_hooks (GstAllocStats * self, GstMiniObject * object)
 {
-  ObjEntry *e;
+  return GST_IS_BUFFER (object) ||
+      (object->type == GST_TYPE_MEMORY && !self->memory_hooks);
+}
 
-  if (!is_counted (object))
-    return;
+/* memory-init runs once the allocator has set the memory's size and type;
+ * the created hook runs before, so there the memory is sized later. */
+static void
+object_created (GstAllocStats * self, GstClockTime ts, GstMiniObject * object)
+{
+  ObjEntry *e = g_new0 (ObjEntry, 1);
 
-  e = g_new0 (ObjEntry, 1);
   e->serial = __atomic_add_fetch (&last_serial, 1, __ATOMIC_RELAXED);
+  e->created = ts;
   allocstats_lock (self);
   g_hash_table_replace (self->objects, object, e);
   if (GST_IS_BUFFER (object)) {
     self->counters[COUNTER_BUFFERS_CREATED]++;
   } else {
     self->counters[COUNTER_MEMORIES_CREATED]++;
-    set_pending (self, object, e->serial);
+    if (self->memory_hooks)
+      memory_seen (self, e, GST_MEMORY_CAST (object));
+    else
+      set_pending (self, object, e->serial);
   }
   allocstats_unlock (self, ts);
 }
 
+/* The entry goes before the memory does: once it is freed, its address
+ * may belong to a new memory of another thread (so memory-free-post,
+ * which runs then, is of no use here). */
 static void
-do_mini_object_destroyed (GstAllocStats * self, GstClockTime ts,
-    GstMiniObject * object)
+object_destroyed (GstAllocStats * self, GstClockTime ts, GstMiniObject * object)
 {
   ObjEntry *e;
-
-  if (!is_counted (object))
-    return;
 
   allocstats_lock (self);
   if ((e = g_hash_table_lookup (self->objects, object))) {
     if (GST_IS_BUFFER (object))
       buffer_freed (self, e);
     else
-      memory_freed (self, e, GST_MEMORY_CAST (object));
+      memory_freed (self, e, GST_MEMORY_CAST (object), ts);
     g_hash_table_remove (self->objects, object);
   }
+  allocstats_unlock (self, ts);
+}
+
+static void
+do_mini_object_created (GstAllocStats * self, GstClockTime ts,
+    GstMiniObject * object)
+{
+  if (is_counted_by_mini_object_hooks (self, object))
+    object_created (self, ts, object);
+}
+
+static void
+do_mini_object_destroyed (GstAllocStats * self, GstClockTime ts,
+    GstMiniObject * object)
+{
+  if (is_counted_by_mini_object_hooks (self, object))
+    object_destroyed (self, ts, object);
+}
+
+/* GStreamer 1.26+ */
+static void
+do_memory_init (GstAllocStats * self, GstClockTime ts, GstMemory * mem)
+{
+  object_created (self, ts, GST_MINI_OBJECT_CAST (mem));
+}
+
+static void
+do_memory_free_pre (GstAllocStats * self, GstClockTime ts, GstMemory * mem)
+{
+  object_destroyed (self, ts, GST_MINI_OBJECT_CAST (mem));
+}
+
+/* GStreamer 1.28+: the buffer left its pool's queue. While the pool is
+ * flushing that is its stop, which frees the buffer next (counted as
+ * freed by its pool); else an acquire, counted here and not at the
+ * buffer's next push or return. The buffer has no pool set yet. */
+static void
+do_pool_buffer_dequeued (GstAllocStats * self, GstClockTime ts,
+    GstBufferPool * pool, GstBuffer * buffer)
+{
+  ObjEntry *e;
+
+  if (GST_BUFFER_POOL_IS_FLUSHING (pool))
+    return;
+
+  allocstats_lock (self);
+  if ((e = g_hash_table_lookup (self->objects, buffer)))
+    buffer_seen_in_use (self, e, pool);
+  allocstats_unlock (self, ts);
+}
+
+/* GStreamer 1.28+: the pool queued a buffer. After a last unref that is
+ * the return counted then (another thread may dequeue the buffer, and
+ * even return it again, before this hook runs: hence a count, not a
+ * flag). While the pool is flushing it is a buffer preallocated by its
+ * start; else one handed to gst_buffer_pool_release_buffer() directly: a
+ * return that no last unref shows. */
+static void
+do_pool_buffer_queued (GstAllocStats * self, GstClockTime ts,
+    GstBufferPool * pool, GstBuffer * buffer)
+{
+  ObjEntry *e;
+
+  allocstats_lock (self);
+  e = g_hash_table_lookup (self->objects, buffer);
+  if (e && e->unqueued_returns > 0)
+    e->unqueued_returns--;
+  else if (e && !GST_BUFFER_POOL_IS_FLUSHING (pool))
+    pool_return (self, e, pool);
   allocstats_unlock (self, ts);
 }
 
@@ -902,6 +1095,34 @@ gst_alloc_stats_register_hooks (GstAllocStats * self)
       G_CALLBACK (do_chain_pre));
   gst_tracing_register_hook (tracer, "pad-chain-list-pre",
       G_CALLBACK (do_chain_list_pre));
+  if (self->memory_hooks) {
+    gst_tracing_register_hook (tracer, "memory-init",
+        G_CALLBACK (do_memory_init));
+    gst_tracing_register_hook (tracer, "memory-free-pre",
+        G_CALLBACK (do_memory_free_pre));
+  }
+  if (self->pool_hooks) {
+    gst_tracing_register_hook (tracer, "pool-buffer-queued",
+        G_CALLBACK (do_pool_buffer_queued));
+    gst_tracing_register_hook (tracer, "pool-buffer-dequeued",
+        G_CALLBACK (do_pool_buffer_dequeued));
+  }
+}
+
+/* Decided at run time: the plugin is built against 1.22 and may run on a
+ * newer core. Only hook names the running core knows may be registered:
+ * gst_tracing_register_hook() looks a name up with g_quark_try_string(),
+ * and an unknown one (0) registers the callback for every hook. */
+static void
+gst_alloc_stats_choose_hooks (GstAllocStats * self)
+{
+  guint major, minor, micro, nano;
+
+  gst_version (&major, &minor, &micro, &nano);
+  self->memory_hooks = self->exact_hooks && (major > 1 || minor >= 26);
+  self->pool_hooks = self->exact_hooks && (major > 1 || minor >= 28);
+  GST_INFO_OBJECT (self, "GStreamer %u.%u.%u: memory hooks %d, pool hooks "
+      "%d", major, minor, micro, self->memory_hooks, self->pool_hooks);
 }
 
 static void
@@ -920,6 +1141,7 @@ gst_alloc_stats_constructed (GObject * object)
   /* the first row: everything at 0 */
   write_row (self, self->start, FALSE);
 
+  gst_alloc_stats_choose_hooks (self);
   gst_alloc_stats_register_hooks (self);
 }
 

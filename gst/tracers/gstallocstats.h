@@ -19,6 +19,9 @@ G_BEGIN_DECLS
  * @GST_ALLOC_STATS_FORMAT_CSV: one CSV row per interval
  * @GST_ALLOC_STATS_FORMAT_JSON: one JSON document with the rows and the
  *   final tables
+ * @GST_ALLOC_STATS_FORMAT_MEMORY_TRACER: the CSV of gst-plugins-rs'
+ *   memory-tracer (one row per GstMemory allocated or freed, read by its
+ *   memory_usage.py), plus the element that first pushed the memory
  *
  * What the allocstats tracer writes to its #GstAllocStats:file.
  */
@@ -27,6 +30,7 @@ G_BEGIN_DECLS
   GST_ALLOC_STATS_FORMAT_AUTO,
   GST_ALLOC_STATS_FORMAT_CSV,
   GST_ALLOC_STATS_FORMAT_JSON,
+  GST_ALLOC_STATS_FORMAT_MEMORY_TRACER,
 } GstAllocStatsFormat;
 
 #define GST_TYPE_ALLOC_STATS_FORMAT (gst_alloc_stats_format_get_type ())

@@ -444,6 +444,73 @@ GST_START_TEST (test_threads_balance)
 
 GST_END_TEST;
 
+static gboolean
+gst_at_least (guint minor)
+{
+  guint major, gst_minor, micro, nano;
+
+  gst_version (&major, &gst_minor, &micro, &nano);
+  return major > 1 || gst_minor >= minor;
+}
+
+static gpointer
+alloc_memory (gpointer unused)
+{
+  return gst_allocator_alloc (NULL, 1000, NULL);
+}
+
+/* What each version measures. A memory whose creating thread runs no
+ * other hook is sized by memory-init at once on 1.26+; on 1.22 its bytes
+ * wait for its first use (here its last unref). */
+GST_START_TEST (test_memory_sized_at_init)
+{
+  GstStructure *before = get_stats (), *after;
+  GstMemory *mem = g_thread_join (g_thread_new ("alloc", alloc_memory, NULL));
+  guint64 maxsize = mem->maxsize;
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "memories-created"), 1);
+  fail_unless_equals_int (grown (before, after, "bytes-allocated"),
+      gst_at_least (26) ? maxsize : 0);
+  gst_structure_free (after);
+
+  gst_memory_unref (mem);
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "bytes-allocated"), maxsize);
+  fail_unless_equals_int (grown (before, after, "bytes-freed"), maxsize);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* A buffer handed to gst_buffer_pool_release_buffer() directly is a
+ * return only pool-buffer-queued shows (1.28+), and its next acquire a
+ * reuse; on older versions the tracer sees neither, and the buffer is
+ * new to it at its first last unref. */
+GST_START_TEST (test_pool_direct_release)
+{
+  GstStructure *before = get_stats (), *after;
+  GstBufferPool *pool = new_active_pool (1024, 0, 1);
+  GstBuffer *buf = acquire (pool);
+  gboolean hooks = gst_at_least (28);
+
+  gst_buffer_pool_release_buffer (pool, buf);
+  fail_unless (acquire (pool) == buf);
+  gst_buffer_unref (buf);
+
+  after = get_stats ();
+  fail_unless_equals_int (grown (before, after, "pool-new"), 1);
+  fail_unless_equals_int (grown (before, after, "pool-returns"), hooks ? 2 : 1);
+  fail_unless_equals_int (grown (before, after, "pool-reuses"), hooks ? 1 : 0);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
 /* ---- in a child process ---- */
 
 #define ARGS(...) ((const gchar *[]) { __VA_ARGS__, NULL })
@@ -618,6 +685,66 @@ GST_START_TEST (test_malloc_agreement_pooled)
 
 GST_END_TEST;
 
+/* The final row of the CSV @path, without its time. */
+static gchar *
+final_counts (const gchar * path)
+{
+  gchar **lines = read_lines (path);
+  gchar *row = g_strdup (strchr (lines[g_strv_length (lines) - 1], ','));
+
+  g_strfreev (lines);
+  return row;
+}
+
+/* The final counts of one pipeline: the same on every GStreamer version,
+ * with the exact hooks of the running version and with the 1.22
+ * inference, and in agreement with the malloc counter. */
+static void
+check_counts (const gchar * expected, const gchar ** args)
+{
+  gchar *csv = tmp_path ("counts.csv");
+  gchar *tracers = tracers_with ("summary=false,interval=0,"
+      "exact-hooks=false", csv);
+  gchar *exact_csv = check_malloc_agreement (args);
+  gchar *exact = final_counts (exact_csv), *inferred;
+
+  g_free (run_child (tracers, NULL, NULL, args));
+  inferred = final_counts (csv);
+  GST_INFO ("GStreamer %s: %s", gst_version_string (), exact);
+  fail_unless_equals_string (exact, expected);
+  fail_unless_equals_string (inferred, expected);
+
+  g_free (inferred);
+  g_free (exact);
+  g_free (exact_csv);
+  g_free (tracers);
+  g_free (csv);
+}
+
+/* Columns: buffers-created, buffers-freed, memories-created,
+ * memories-freed, memories-recycled, memories-shared, bytes-allocated,
+ * bytes-freed, pool-new, pool-reuses, pool-returns, pool-freed, final.
+ * One thread runs each pipeline, so the counts are exact. */
+GST_START_TEST (test_same_counts_every_version)
+{
+  /* fakesrc mallocs each frame: 40 memories, no pool */
+  check_counts (",40,40,40,40,0,0,5242880,5242880,0,0,0,0,1",
+      ARGS ("fakesrc num-buffers=40 sizetype=fixed sizemax=131072 ! "
+          "fakesink"));
+  /* videotestsrc's pool: 2 buffers serve 40 frames */
+  check_counts (",2,2,2,2,0,0,230414,230414,2,38,40,2,1",
+      ARGS ("videotestsrc num-buffers=40 ! video/x-raw,format=I420,"
+          "width=320,height=240 ! fakesink"));
+  /* jpegenc allocates each output from the default allocator, here a
+   * GstBucketAllocator: 2 of its memories and the source's 1 serve all */
+  check_counts (",41,41,3,3,41,0,393216,393216,1,39,40,1,1",
+      ARGS ("--bucket-default", "videotestsrc num-buffers=40 ! "
+          "video/x-raw,format=I420,width=320,height=240 ! jpegenc ! "
+          "fakesink"));
+}
+
+GST_END_TEST;
+
 /* Recycled: a GstBucketAllocator as the default allocator serves the
  * appsrc buffers from recycled memory, which is not created again. */
 GST_START_TEST (test_malloc_agreement_recycled)
@@ -753,6 +880,64 @@ GST_START_TEST (test_record_has_every_counter)
   g_free (err);
   g_free (tracers);
   g_free (csv);
+}
+
+GST_END_TEST;
+
+/* Checks one row of a memory-tracer file against the allocs before it:
+ * a free must have its alloc, not later in time. Returns TRUE for a free. */
+static gboolean
+check_memory_row (GRegex * row, const gchar * line, GHashTable * allocs)
+{
+  GMatchInfo *m = NULL;
+  gchar *ts, *event, *ptr;
+  gboolean is_free;
+
+  fail_unless (g_regex_match (row, line, 0, &m), "bad row '%s'", line);
+  ts = g_match_info_fetch (m, 1);
+  event = g_match_info_fetch (m, 2);
+  ptr = g_match_info_fetch (m, 3);
+  is_free = g_str_equal (event, "free");
+  if (is_free) {
+    fail_unless (g_hash_table_contains (allocs, ptr), "free of %s", ptr);
+    fail_unless (GPOINTER_TO_SIZE (g_hash_table_lookup (allocs, ptr)) <=
+        g_ascii_strtoull (ts, NULL, 10));
+    g_hash_table_remove (allocs, ptr);
+    g_free (ptr);
+  } else {
+    g_hash_table_insert (allocs, ptr,
+        GSIZE_TO_POINTER (g_ascii_strtoull (ts, NULL, 10)));
+  }
+  g_free (ts);
+  g_free (event);
+  g_match_info_free (m);
+  return is_free;
+}
+
+/* format=memory-tracer: gst-plugins-rs' memory-tracer rows (ts, alloc or
+ * free, pointer, parent, memory type, maxsize) and the element; every
+ * memory freed was allocated before. */
+GST_START_TEST (test_memory_tracer_file)
+{
+  gchar *text = run_to_file ("format=memory-tracer,summary=false", "m.csv",
+      "fakesrc name=memsrc num-buffers=10 sizetype=fixed sizemax=4096 ! "
+      "fakesink");
+  GRegex *row = g_regex_new ("^([0-9]+),(alloc|free),([0-9]+),0x0{8},"
+      "\"SystemMemory\",4096,\"memsrc\"$", 0, 0, NULL);
+  GHashTable *allocs = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  gchar **lines = g_strsplit (g_strchomp (text), "\n", -1), **l;
+  guint n_free = 0;
+
+  for (l = lines; *l; l++)
+    n_free += check_memory_row (row, *l, allocs);
+  fail_unless_equals_int (n_free, 10);
+  fail_unless_equals_int (g_strv_length (lines), 20);
+
+  g_hash_table_unref (allocs);
+  g_strfreev (lines);
+  g_regex_unref (row);
+  g_free (text);
 }
 
 GST_END_TEST;
@@ -940,6 +1125,8 @@ allocstats_suite (void)
   tcase_add_test (tc, test_element_pooled_buffers);
   tcase_add_test (tc, test_direct_chain_attribution);
   tcase_add_test (tc, test_threads_balance);
+  tcase_add_test (tc, test_memory_sized_at_init);
+  tcase_add_test (tc, test_pool_direct_release);
 
   suite_add_tcase (s, child);
   tcase_add_checked_fixture (child, tmpdir_setup, tmpdir_teardown);
@@ -949,11 +1136,13 @@ allocstats_suite (void)
     tcase_add_test (child, test_malloc_agreement_unpooled);
     tcase_add_test (child, test_malloc_agreement_pooled);
     tcase_add_test (child, test_malloc_agreement_recycled);
+    tcase_add_test (child, test_same_counts_every_version);
   }
   tcase_add_test (child, test_interval_rows_and_records);
   tcase_add_test (child, test_record_has_every_counter);
   tcase_add_test (child, test_csv_file);
   tcase_add_test (child, test_json_file);
+  tcase_add_test (child, test_memory_tracer_file);
   tcase_add_test (child, test_params_parsed);
   tcase_add_test (child, test_bad_params_keep_defaults);
   tcase_add_test (child, test_unparsable_params);
