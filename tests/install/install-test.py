@@ -63,9 +63,11 @@ def check_installed_files(args, destdir):
     if missing:
         raise Failure('not installed: %s' % ', '.join(sorted(missing)))
     plugins_dir = os.path.join(args.prefix, args.plugins_dir)
+    # gst/<plugin>/ holds the plugins, one per folder
+    plugins_build = os.path.join(os.path.realpath(args.build), 'gst')
     plugins = [d for s, d in plan.items()
-               if os.path.basename(os.path.dirname(s)) in ('elements',
-                                                          'tracers')]
+               if os.path.dirname(os.path.dirname(os.path.realpath(s))) ==
+               plugins_build]
     if not plugins:
         raise Failure('no plugin in the install plan')
     for d in plugins:

@@ -31,7 +31,7 @@
 
 #include "../testutil.h"
 /* the counter table (a macro table: nothing to link) */
-#include "../../../gst/tracers/allocstats-report.h"
+#include "allocstats-report.h"
 
 #define IN_PROCESS_TRACER "allocstats(summary=false,interval=0)"
 
