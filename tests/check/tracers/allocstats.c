@@ -511,6 +511,60 @@ GST_START_TEST (test_pool_direct_release)
 
 GST_END_TEST;
 
+/* The sharedpool's holder report names, for each buffer out, the element
+ * and pad that last had it: the tracer's last holder. */
+GST_START_TEST (test_holder_report_names_holders)
+{
+  GstStructure *report = wait_holder_report ();
+  guint i;
+
+  fail_unless_equals_int (structure_uint (report, "outstanding"), 2);
+  for (i = 0; i < 2; i++) {
+    const GstStructure *held = held_buffer (report, i);
+
+    fail_unless_equals_string (gst_structure_get_string (held, "last-holder"),
+        "stuck:sink");
+    fail_unless_equals_string (gst_structure_get_string (held, "acquired-by"),
+        "src:src");
+  }
+  gst_structure_free (report);
+}
+
+GST_END_TEST;
+
+/* The leak report gives the last holder too: here the appsink that
+ * keeps the buffer pushed into it. */
+GST_START_TEST (test_leak_report_last_holder)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstHarness *h = gst_harness_new_with_element (gst_element_factory_make
+      ("appsink", "keeper"), "sink", NULL);
+  GstBuffer *buf;
+  gchar *report;
+
+  gst_buffer_pool_config_set_params (config, NULL, 1000, 0, 0);
+  gst_shared_pool_config_set_track_leaks (config, TRUE);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  g_object_set (h->element, "sync", FALSE, NULL);
+  gst_harness_set_src_caps_str (h, "test/x");
+
+  buf = acquire (pool);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  report = gst_shared_pool_get_leak_report (GST_SHARED_POOL (pool));
+  fail_unless (report != NULL);
+  fail_unless (strstr (report, "last held by keeper:sink") != NULL, "%s",
+      report);
+
+  g_free (report);
+  gst_harness_teardown (h);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
 /* ---- in a child process ---- */
 
 #define ARGS(...) ((const gchar *[]) { __VA_ARGS__, NULL })
@@ -1127,6 +1181,8 @@ allocstats_suite (void)
   tcase_add_test (tc, test_threads_balance);
   tcase_add_test (tc, test_memory_sized_at_init);
   tcase_add_test (tc, test_pool_direct_release);
+  tcase_add_test (tc, test_holder_report_names_holders);
+  tcase_add_test (tc, test_leak_report_last_holder);
 
   suite_add_tcase (s, child);
   tcase_add_checked_fixture (child, tmpdir_setup, tmpdir_teardown);
