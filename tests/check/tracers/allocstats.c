@@ -996,6 +996,82 @@ GST_START_TEST (test_memory_tracer_file)
 
 GST_END_TEST;
 
+/* The bytes (group 4) of a memory-tracer alloc row, and its element
+ * (group 5) counted in @elements. */
+static guint64
+alloc_row_bytes (GRegex * row, const gchar * line, GHashTable * elements)
+{
+  GMatchInfo *m = NULL;
+  gchar *bytes, *element;
+  guint64 v;
+
+  fail_unless (g_regex_match (row, line, 0, &m));
+  bytes = g_match_info_fetch (m, 4);
+  element = g_match_info_fetch (m, 5);
+  v = g_ascii_strtoull (bytes, NULL, 10);
+  g_hash_table_insert (elements, element, GUINT_TO_POINTER
+      (GPOINTER_TO_UINT (g_hash_table_lookup (elements, element)) + 1));
+  g_free (bytes);
+  g_match_info_free (m);
+  return v;
+}
+
+/* format=memory-tracer agrees with the tracer's own counters: an alloc
+ * row per memory created, a free row per memory freed, each free after
+ * its alloc, the alloc rows' maxsize adding up to bytes-allocated; and
+ * the element column names the element that first pushed each memory:
+ * the source for its pool's frames, the encoder for its output. */
+GST_START_TEST (test_memory_tracer_counts)
+{
+  gchar *path = tmp_path ("counts.mt");
+  gchar *tracers = tracers_with ("format=memory-tracer,summary=false,"
+      "interval=0", path);
+  GRegex *row = g_regex_new ("^([0-9]+),(alloc|free),([0-9]+),0x0{8},"
+      "\"SystemMemory\",([0-9]+),\"(vsrc|enc)\"$", 0, 0, NULL);
+  GHashTable *allocs = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  GHashTable *elements = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  guint64 n_alloc = 0, n_free = 0, bytes = 0;
+  GstStructure *record;
+  gchar *err, **lines, **l;
+
+  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
+  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc name=vsrc "
+          "num-buffers=20 ! video/x-raw,width=64,height=48 ! sharedpool ! "
+          "jpegenc name=enc ! fakesink"));
+  g_unsetenv ("GST_DEBUG");
+  record = final_record (err);
+  lines = read_lines (path);
+
+  for (l = lines; *l; l++) {
+    if (check_memory_row (row, *l, allocs)) {
+      n_free++;
+    } else {
+      n_alloc++;
+      bytes += alloc_row_bytes (row, *l, elements);
+    }
+  }
+  fail_unless_equals_int (g_hash_table_size (allocs), 0);
+  fail_unless_equals_uint64 (n_alloc, record_value (record,
+          "memories-created"));
+  fail_unless_equals_uint64 (n_free, record_value (record, "memories-freed"));
+  fail_unless_equals_uint64 (bytes, record_value (record, "bytes-allocated"));
+  fail_unless (g_hash_table_contains (elements, "vsrc"));
+  fail_unless (g_hash_table_contains (elements, "enc"));
+
+  gst_structure_free (record);
+  g_strfreev (lines);
+  g_hash_table_unref (elements);
+  g_hash_table_unref (allocs);
+  g_regex_unref (row);
+  g_free (err);
+  g_free (tracers);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 #define CSV_HEADER "time,buffers-created,buffers-freed,memories-created," \
     "memories-freed,memories-recycled,memories-shared,bytes-allocated," \
     "bytes-freed,pool-new,pool-reuses,pool-returns,pool-freed,final"
@@ -1199,6 +1275,7 @@ allocstats_suite (void)
   tcase_add_test (child, test_csv_file);
   tcase_add_test (child, test_json_file);
   tcase_add_test (child, test_memory_tracer_file);
+  tcase_add_test (child, test_memory_tracer_counts);
   tcase_add_test (child, test_params_parsed);
   tcase_add_test (child, test_bad_params_keep_defaults);
   tcase_add_test (child, test_unparsable_params);
