@@ -538,10 +538,13 @@ GST_START_TEST (test_leak_report_last_holder)
 {
   GstBufferPool *pool = gst_shared_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
-  GstHarness *h = gst_harness_new_with_element (gst_element_factory_make
-      ("appsink", "keeper"), "sink", NULL);
+  GstElement *keeper = gst_element_factory_make ("appsink", "keeper");
+  GstHarness *h = gst_harness_new_with_element (keeper, "sink", NULL);
   GstBuffer *buf;
   gchar *report;
+
+  /* the harness took its own reference */
+  gst_object_unref (keeper);
 
   gst_buffer_pool_config_set_params (config, NULL, 1000, 0, 0);
   gst_shared_pool_config_set_track_leaks (config, TRUE);
