@@ -52,6 +52,10 @@
  * table keyed by their address; an entry is removed when the object is
  * destroyed, so a new object at the same address starts afresh.
  *
+ * For each live buffer it also remembers the element and pad it was last
+ * chained into, for #GstSharedPool's holder and leak reports, which ask
+ * through the #GstAllocStats::get-last-holder action signal.
+ *
  * It logs one `allocstats` tracer record per interval and a final one,
  * with per-element, per-allocator and per-pool records, prints a summary
  * table on stderr when it is finalized by gst_deinit() (a program that

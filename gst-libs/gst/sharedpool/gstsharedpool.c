@@ -48,6 +48,14 @@
  * category, when the pool is set flushing or deactivated with buffers out.
  * Debug levels change no behaviour: they do not turn tracking on.
  *
+ * With a holder report timeout
+ * (gst_shared_pool_config_set_holder_report_timeout()), an acquire that
+ * has waited that long logs and emits #GstSharedPool::holder-report with
+ * the buffers out: the thread that acquired each, when, and the element
+ * and pad that last had it when an active tracer tells through its
+ * `get-last-holder` action signal (the allocstats tracer does). The leak
+ * report names the last holders too.
+ *
  * Since: 0.1
  */
 
