@@ -1808,6 +1808,24 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
 
 /* Config helpers */
 
+static void
+config_set_u64 (GstStructure * config, const gchar * field, guint64 value)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, field, G_TYPE_UINT64, value, NULL);
+}
+
+static guint64
+config_get_u64 (const GstStructure * config, const gchar * field,
+    guint64 default_value)
+{
+  guint64 value = default_value;
+
+  g_return_val_if_fail (config != NULL, default_value);
+  gst_structure_get_uint64 (config, field, &value);
+  return value;
+}
+
 /**
  * gst_shared_pool_config_set_max_bytes:
  * @config: a buffer pool config
@@ -1821,8 +1839,7 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
 void
 gst_shared_pool_config_set_max_bytes (GstStructure * config, guint64 max_bytes)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_MAX_BYTES, G_TYPE_UINT64, max_bytes, NULL);
+  config_set_u64 (config, CONFIG_MAX_BYTES, max_bytes);
 }
 
 /**
@@ -1842,9 +1859,7 @@ void
 gst_shared_pool_config_set_max_idle_time (GstStructure * config,
     GstClockTime max_idle_time)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_MAX_IDLE_TIME, G_TYPE_UINT64,
-      max_idle_time, NULL);
+  config_set_u64 (config, CONFIG_MAX_IDLE_TIME, max_idle_time);
 }
 
 /**
@@ -1861,11 +1876,7 @@ gst_shared_pool_config_set_max_idle_time (GstStructure * config,
 GstClockTime
 gst_shared_pool_config_get_max_idle_time (const GstStructure * config)
 {
-  guint64 max_idle_time = DEFAULT_MAX_IDLE_TIME;
-
-  g_return_val_if_fail (config != NULL, 0);
-  gst_structure_get_uint64 (config, CONFIG_MAX_IDLE_TIME, &max_idle_time);
-  return max_idle_time;
+  return config_get_u64 (config, CONFIG_MAX_IDLE_TIME, DEFAULT_MAX_IDLE_TIME);
 }
 
 /**
@@ -1881,11 +1892,7 @@ gst_shared_pool_config_get_max_idle_time (const GstStructure * config)
 guint64
 gst_shared_pool_config_get_max_bytes (const GstStructure * config)
 {
-  guint64 max_bytes = 0;
-
-  g_return_val_if_fail (config != NULL, 0);
-  gst_structure_get_uint64 (config, CONFIG_MAX_BYTES, &max_bytes);
-  return max_bytes;
+  return config_get_u64 (config, CONFIG_MAX_BYTES, 0);
 }
 
 /**
@@ -2089,9 +2096,7 @@ void
 gst_shared_pool_config_set_holder_report_timeout (GstStructure * config,
     GstClockTime timeout)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_HOLDER_REPORT_TIMEOUT, G_TYPE_UINT64,
-      timeout, NULL);
+  config_set_u64 (config, CONFIG_HOLDER_REPORT_TIMEOUT, timeout);
 }
 
 /**
@@ -2109,9 +2114,5 @@ gst_shared_pool_config_set_holder_report_timeout (GstStructure * config,
 GstClockTime
 gst_shared_pool_config_get_holder_report_timeout (const GstStructure * config)
 {
-  guint64 timeout = 0;
-
-  g_return_val_if_fail (config != NULL, 0);
-  gst_structure_get_uint64 (config, CONFIG_HOLDER_REPORT_TIMEOUT, &timeout);
-  return timeout;
+  return config_get_u64 (config, CONFIG_HOLDER_REPORT_TIMEOUT, 0);
 }

@@ -627,6 +627,19 @@ run_to_file (const gchar * params, const gchar * name, const gchar * pipeline)
   return text;
 }
 
+/* Runs the runner as run_child() does, with the tracer records in the
+ * debug log; returns that log. */
+static gchar *
+run_child_logged (const gchar * tracers, const gchar ** args)
+{
+  gchar *err;
+
+  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
+  err = run_child (tracers, NULL, NULL, args);
+  g_unsetenv ("GST_DEBUG");
+  return err;
+}
+
 static gchar **
 read_lines (const gchar * path)
 {
@@ -856,11 +869,9 @@ GST_START_TEST (test_interval_rows_and_records)
   gchar *err, **lines;
   guint n, i, interval_rows = 0;
 
-  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
-  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc is-live=true "
+  err = run_child_logged (tracers, ARGS ("videotestsrc is-live=true "
           "num-buffers=15 ! video/x-raw,width=64,height=48,framerate=30/1 ! "
           "fakesink"));
-  g_unsetenv ("GST_DEBUG");
 
   lines = read_lines (csv);
   n = g_strv_length (lines);
@@ -919,10 +930,8 @@ GST_START_TEST (test_record_has_every_counter)
   GstStructure *record;
   gchar *err;
 
-  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
-  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc num-buffers=5 ! "
+  err = run_child_logged (tracers, ARGS ("videotestsrc num-buffers=5 ! "
           "video/x-raw,width=64,height=48 ! fakesink"));
-  g_unsetenv ("GST_DEBUG");
 
   record = final_record (err);
 #define CHECK_COUNTER(id, name, description) \
@@ -1039,11 +1048,9 @@ GST_START_TEST (test_memory_tracer_counts)
   GstStructure *record;
   gchar *err, **lines, **l;
 
-  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
-  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc name=vsrc "
+  err = run_child_logged (tracers, ARGS ("videotestsrc name=vsrc "
           "num-buffers=20 ! video/x-raw,width=64,height=48 ! sharedpool ! "
           "jpegenc name=enc ! fakesink"));
-  g_unsetenv ("GST_DEBUG");
   record = final_record (err);
   lines = read_lines (path);
 
