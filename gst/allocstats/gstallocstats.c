@@ -52,6 +52,10 @@
  * table keyed by their address; an entry is removed when the object is
  * destroyed, so a new object at the same address starts afresh.
  *
+ * For each live buffer it also remembers the element and pad it was last
+ * chained into, for #GstSharedPool's holder and leak reports, which ask
+ * through the #GstAllocStats::get-last-holder action signal.
+ *
  * It logs one `allocstats` tracer record per interval and a final one,
  * with per-element, per-allocator and per-pool records, prints a summary
  * table on stderr when it is finalized by gst_deinit() (a program that
@@ -90,6 +94,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_alloc_stats_debug);
 
 #define NO_ELEMENT              "(no element)"
 #define NO_ALLOCATOR            "(none)"
+#define OTHER_HOLDER            "(other)"
+/* "element:pad" of a holder, longer names are cut */
+#define HOLDER_NAME_LEN         128
 
 enum
 {
@@ -116,6 +123,8 @@ typedef struct
   guint unqueued_returns;       /* buffer: returns by a last unref whose
                                  * pool-buffer-queued has not run yet */
   guint64 serial;               /* tells it from a later object at its address */
+  const gchar *holder;          /* buffer: "element:pad" it was last chained
+                                 * into, owned by the holders table */
   /* memory, for the memory-tracer rows */
   GstClockTime created;         /* the created hook's time */
   gboolean alloc_logged;        /* its alloc row is written */
@@ -151,6 +160,7 @@ struct _GstAllocStats
 
   /* under the object lock */
   GHashTable *objects;          /* GstBuffer/GstMemory -> ObjEntry */
+  GHashTable *holders;          /* "element:pad" names, at most max-rows */
   guint64 counters[N_COUNTERS];
   AllocStatsTable tables[N_TABLES];
   GstClockTime start;
@@ -187,6 +197,8 @@ static void gst_alloc_stats_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
 static void gst_alloc_stats_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
+static gchar *gst_alloc_stats_get_last_holder (GstAllocStats * self,
+    gconstpointer buffer);
 
 GType
 gst_alloc_stats_format_get_type (void)
@@ -309,6 +321,25 @@ gst_alloc_stats_class_init (GstAllocStatsClass * klass)
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
+
+  /**
+   * GstAllocStats::get-last-holder:
+   * @tracer: the tracer
+   * @buffer: (type gpointer): the address of a live #GstBuffer, used as a
+   *   key only (it is not read: another thread may own the buffer)
+   *
+   * Tells who last had a buffer: the element and pad it was last chained
+   * into. #GstSharedPool's holder and leak reports ask every active tracer
+   * that has this action signal, so the library needs no tracer.
+   *
+   * Returns: (transfer full) (nullable): "element:pad", "(other)" beyond
+   * #GstAllocStats:max-rows names, or %NULL when the buffer was never
+   * chained while the tracer ran
+   */
+  g_signal_new_class_handler ("get-last-holder", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_alloc_stats_get_last_holder), NULL, NULL, NULL,
+      G_TYPE_STRING, 1, G_TYPE_POINTER);
 }
 
 static void
@@ -324,6 +355,7 @@ gst_alloc_stats_init (GstAllocStats * self)
   self->exact_hooks = DEFAULT_EXACT_HOOKS;
 
   self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->holders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (i = 0; i < N_TABLES; i++)
     allocstats_table_init (&self->tables[i], i);
 }
@@ -1051,6 +1083,50 @@ do_push_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
   buffer_list_pushed (self, ts, list, pusher_name (pad));
 }
 
+/* The tracer's copy of the name "element:pad" of @pad: names are kept
+ * for the holders, at most max-rows of them; further ones are "(other)".
+ * Called with the lock. */
+static const gchar *
+holder_name (GstAllocStats * self, GstPad * pad)
+{
+  gchar name[HOLDER_NAME_LEN];
+  gchar *kept;
+
+  g_snprintf (name, sizeof (name), "%s:%s", pusher_name (pad),
+      GST_OBJECT_NAME (pad));
+  if ((kept = g_hash_table_lookup (self->holders, name)))
+    return kept;
+  if (g_hash_table_size (self->holders) >= self->max_rows)
+    g_strlcpy (name, OTHER_HOLDER, sizeof (name));
+  if (!(kept = g_hash_table_lookup (self->holders, name))) {
+    kept = g_strdup (name);
+    g_hash_table_add (self->holders, kept);
+  }
+  return kept;
+}
+
+/* The chain hook runs in the thread that hands the buffer on, before the
+ * receiving element has it: that element and pad are its holder from
+ * now on. The name is the pad's, not a reference to it. Called with the
+ * lock. */
+static void
+buffer_chained (GstAllocStats * self, GstBuffer * buffer, GstPad * pad)
+{
+  ObjEntry *e = g_hash_table_lookup (self->objects, buffer);
+
+  if (e)
+    e->holder = holder_name (self, pad);
+}
+
+static gboolean
+list_buffer_chained (GstBuffer ** buffer, guint idx, gpointer user_data)
+{
+  gpointer *args = user_data;
+
+  buffer_chained (args[0], *buffer, args[1]);
+  return TRUE;
+}
+
 /* Every push runs the chain hook of the peer next; only a buffer handed
  * to gst_pad_chain() directly, by code outside any element, is new here.
  * (A push that fails before the chain leaves a stale pointer behind: a
@@ -1060,11 +1136,10 @@ static void
 do_chain_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
     GstBuffer * buffer)
 {
-  if (g_private_get (&pushing) == buffer)
-    return;
-
   allocstats_lock (self);
-  buffer_pushed (self, buffer, NO_ELEMENT);
+  if (g_private_get (&pushing) != buffer)
+    buffer_pushed (self, buffer, NO_ELEMENT);
+  buffer_chained (self, buffer, pad);
   allocstats_unlock (self, ts);
 }
 
@@ -1072,8 +1147,26 @@ static void
 do_chain_list_pre (GstAllocStats * self, GstClockTime ts, GstPad * pad,
     GstBufferList * list)
 {
+  gpointer args[2] = { self, pad };
+
   if (g_private_get (&pushing) != list)
     buffer_list_pushed (self, ts, list, NO_ELEMENT);
+  allocstats_lock (self);
+  gst_buffer_list_foreach (list, list_buffer_chained, args);
+  allocstats_unlock (self, ts);
+}
+
+static gchar *
+gst_alloc_stats_get_last_holder (GstAllocStats * self, gconstpointer buffer)
+{
+  ObjEntry *e;
+  gchar *holder = NULL;
+
+  allocstats_lock (self);
+  if ((e = g_hash_table_lookup (self->objects, buffer)))
+    holder = g_strdup (e->holder);
+  GST_OBJECT_UNLOCK (self);
+  return holder;
 }
 
 static void
@@ -1154,6 +1247,7 @@ gst_alloc_stats_finalize (GObject * object)
   gst_alloc_stats_finish (self);
 
   g_hash_table_destroy (self->objects);
+  g_hash_table_destroy (self->holders);
   for (i = 0; i < N_TABLES; i++)
     allocstats_table_clear (&self->tables[i]);
   g_free (self->file);

@@ -85,6 +85,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_element_debug);
 #define DEFAULT_MAX_IDLE_TIME   (5 * GST_SECOND)
 #define DEFAULT_ZERO_MEMORY     FALSE
 #define DEFAULT_TRACK_LEAKS     FALSE
+#define DEFAULT_HOLDER_REPORT_TIMEOUT 0
 
 enum
 {
@@ -98,6 +99,7 @@ enum
   PROP_MAX_IDLE_TIME,
   PROP_ZERO_MEMORY,
   PROP_TRACK_LEAKS,
+  PROP_HOLDER_REPORT_TIMEOUT,
   PROP_STATS,
 };
 
@@ -151,6 +153,7 @@ struct _GstSharedPoolElement
   guint max_buffers;
   gboolean zero_memory;
   gboolean track_leaks;
+  GstClockTime holder_report_timeout;
   GstClockTime max_idle_time;
   Counters counters;
 };
@@ -211,6 +214,8 @@ static gboolean gst_shared_pool_element_sink_query (GstPad * pad,
     GstObject * parent, GstQuery * query);
 static void on_limit_reached (GObject * object, guint64 size, guint64 limit,
     GstSharedPoolElement * self);
+static void on_holder_report (GObject * pool, const GstStructure * report,
+    const gchar * description, GstSharedPoolElement * self);
 
 static void
 gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
@@ -344,6 +349,26 @@ gst_shared_pool_element_class_init (GstSharedPoolElementClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstSharedpool:holder-report-timeout:
+   *
+   * When upstream has waited this many nanoseconds for a buffer of the
+   * pool (all max-buffers are out), post a warning message listing the
+   * buffers out: for each, the thread that acquired it, how long ago, and
+   * with `GST_TRACERS=allocstats` the element and pad that last had it;
+   * its details are the pool's `GstSharedPoolHolders` structure (see
+   * gst_shared_pool_config_set_holder_report_timeout()). Once per
+   * waiting acquire. 0 (the default) never: a blocked producer is how
+   * backpressure works, and a paused pipeline blocks it for as long as it
+   * stays paused.
+   */
+  g_object_class_install_property (gobject_class, PROP_HOLDER_REPORT_TIMEOUT,
+      g_param_spec_uint64 ("holder-report-timeout", "Holder report timeout",
+          "Nanoseconds upstream waits for a pool buffer before a warning "
+          "lists who holds the buffers out (0 = never)", 0, G_MAXINT64,
+          DEFAULT_HOLDER_REPORT_TIMEOUT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstSharedpool:stats:
    *
    * A `GstSharedPoolElementStats` structure: `buffers` pushed, `pooled`
@@ -396,6 +421,7 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->max_buffers = DEFAULT_MAX_BUFFERS;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
   self->track_leaks = DEFAULT_TRACK_LEAKS;
+  self->holder_report_timeout = DEFAULT_HOLDER_REPORT_TIMEOUT;
   self->max_idle_time = DEFAULT_MAX_IDLE_TIME;
 
   self->allocator = gst_bucket_allocator_new ();
@@ -410,6 +436,8 @@ gst_shared_pool_element_init (GstSharedPoolElement * self)
   self->pool = gst_shared_pool_new ();
   g_signal_connect_object (self->pool, "limit-reached",
       G_CALLBACK (on_limit_reached), self, 0);
+  g_signal_connect_object (self->pool, "holder-report",
+      G_CALLBACK (on_holder_report), self, 0);
 }
 
 static void
@@ -465,6 +493,9 @@ gst_shared_pool_element_set_property (GObject * object, guint prop_id,
       break;
     case PROP_TRACK_LEAKS:
       self->track_leaks = g_value_get_boolean (value);
+      break;
+    case PROP_HOLDER_REPORT_TIMEOUT:
+      self->holder_report_timeout = g_value_get_uint64 (value);
       break;
     case PROP_MAX_IDLE_TIME:
       self->max_idle_time = g_value_get_uint64 (value);
@@ -542,6 +573,9 @@ gst_shared_pool_element_get_property (GObject * object, guint prop_id,
     case PROP_TRACK_LEAKS:
       g_value_set_boolean (value, self->track_leaks);
       break;
+    case PROP_HOLDER_REPORT_TIMEOUT:
+      g_value_set_uint64 (value, self->holder_report_timeout);
+      break;
     case PROP_MAX_IDLE_TIME:
       g_value_set_uint64 (value, self->max_idle_time);
       break;
@@ -569,6 +603,29 @@ on_limit_reached (GObject * object, guint64 size, guint64 limit,
           "pool's max-bytes limit of %" G_GUINT64_FORMAT " bytes.", size,
           limit), ("%" GST_PTR_FORMAT " refused the allocation; raise "
           "max-bytes or lower the frame size", object));
+}
+
+/* The pool has no bus: its holder report, from the thread that waits in
+ * acquire, goes out as our warning, with the report as its details. */
+static void
+on_holder_report (GObject * pool, const GstStructure * report,
+    const gchar * description, GstSharedPoolElement * self)
+{
+  guint64 waited = 0;
+  guint outstanding = 0;
+  gchar *text;
+
+  gst_structure_get_uint64 (report, "waited", &waited);
+  gst_structure_get_uint (report, "outstanding", &outstanding);
+  text = g_strdup_printf ("Upstream has waited %.1f s for a buffer "
+      "of the shared pool: all %u are held.", (gdouble) waited / GST_SECOND,
+      outstanding);
+
+  /* the macros take the details as field arguments, not a structure */
+  gst_element_message_full_with_details (GST_ELEMENT (self),
+      GST_MESSAGE_WARNING, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY, text,
+      g_strdup (description), __FILE__, GST_FUNCTION, __LINE__,
+      gst_structure_copy (report));
 }
 
 /* A frame size over max-bytes, seen in the ALLOCATION query: the error
@@ -711,6 +768,8 @@ configure_pool (GstSharedPoolElement * self, GstCaps * caps, guint size,
   GST_OBJECT_LOCK (self);
   gst_shared_pool_config_set_zero_memory (config, self->zero_memory);
   gst_shared_pool_config_set_track_leaks (config, self->track_leaks);
+  gst_shared_pool_config_set_holder_report_timeout (config,
+      self->holder_report_timeout);
   gst_shared_pool_config_set_max_idle_time (config, self->max_idle_time);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_pool_config_set_allocator (config, self->allocator, params);

@@ -56,6 +56,17 @@ structure_u64 (const GstStructure * s, const gchar * field)
   return v;
 }
 
+/* The guint field @field of @s, which must be there. */
+static inline guint
+structure_uint (const GstStructure * s, const gchar * field)
+{
+  guint v = G_MAXUINT;
+
+  fail_unless (gst_structure_get_uint (s, field, &v), "%s has no %s",
+      gst_structure_get_name (s), field);
+  return v;
+}
+
 /* The "stats" property of @object. */
 static inline GstStructure *
 element_stats (gpointer object)
@@ -146,6 +157,71 @@ static inline void
 run_to_eos (GstElement * pipeline)
 {
   expect_eos (run_to_end (pipeline));
+}
+
+/* The holder report of a sharedpool: a source feeds a sharedpool of 2
+ * buffers that reports after 1 ms of waiting, into a queue named "stuck"
+ * that keeps both (one queued, one blocked in a probe on its src pad,
+ * which runs before the chain into the sink): the source's next acquire
+ * waits. Every buffer was last chained into stuck:sink before that
+ * acquire, so the report does not depend on timing. */
+#define HOLDER_REPORT_PIPELINE "videotestsrc name=src ! video/x-raw," \
+    "width=64,height=48 ! sharedpool max-buffers=2 " \
+    "holder-report-timeout=1000000 ! queue name=stuck ! fakesink"
+
+static inline GstPadProbeReturn
+block_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+static inline void
+block_src_pad (GstElement * pipeline, const gchar * name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (e, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, block_probe, NULL, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (e);
+}
+
+/* Plays HOLDER_REPORT_PIPELINE until its warning comes (the sink never
+ * prerolls: the source runs in PAUSED); returns the warning's details,
+ * the pool's GstSharedPoolHolders report. */
+static inline GstStructure *
+wait_holder_report (void)
+{
+  GstElement *pipeline = launch (HOLDER_REPORT_PIPELINE);
+  const GstStructure *details = NULL;
+  GstStructure *report;
+  GstMessage *msg;
+
+  block_src_pad (pipeline, "stuck");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no holder report");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_WARNING);
+  gst_message_parse_warning_details (msg, &details);
+  fail_unless (details != NULL);
+  report = gst_structure_copy (details);
+  gst_message_unref (msg);
+  set_state_ok (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return report;
+}
+
+/* The @i-th buffer of a holder report. */
+static inline const GstStructure *
+held_buffer (const GstStructure * report, guint i)
+{
+  const GValue *buffers = gst_structure_get_value (report, "buffers");
+
+  fail_unless (buffers != NULL && i < gst_value_array_get_size (buffers));
+  return gst_value_get_structure (gst_value_array_get_value (buffers, i));
 }
 
 /* counters that other threads bump */

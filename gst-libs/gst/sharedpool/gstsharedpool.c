@@ -48,6 +48,14 @@
  * category, when the pool is set flushing or deactivated with buffers out.
  * Debug levels change no behaviour: they do not turn tracking on.
  *
+ * With a holder report timeout
+ * (gst_shared_pool_config_set_holder_report_timeout()), an acquire that
+ * has waited that long logs and emits #GstSharedPool::holder-report with
+ * the buffers out: the thread that acquired each, when, and the element
+ * and pad that last had it when an active tracer tells through its
+ * `get-last-holder` action signal (the allocstats tracer does). The leak
+ * report names the last holders too.
+ *
  * Since: 0.1
  */
 
@@ -57,6 +65,9 @@
 
 #include <string.h>
 #include <gst/video/video.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "gstsharedpool.h"
 #include "sharedpool-private.h"
@@ -73,6 +84,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define CONFIG_ZERO_MEMORY "GstSharedPool.zero-memory"
 #define CONFIG_TRACK_LEAKS "GstSharedPool.track-leaks"
 #define CONFIG_MAX_IDLE_TIME "GstSharedPool.max-idle-time"
+#define CONFIG_HOLDER_REPORT_TIMEOUT "GstSharedPool.holder-report-timeout"
+
+/* The action signal through which a tracer tells who last had a buffer
+ * (allocstats has it); the library only looks it up by name. */
+#define LAST_HOLDER_SIGNAL "get-last-holder"
+/* what prctl (PR_GET_NAME) writes, NUL included */
+#define THREAD_NAME_LEN 16
 
 /* turns track-leaks on for every pool configured while it is set */
 #define ENV_TRACK_LEAKS "GST_SHAREDPOOL_TRACK_LEAKS"
@@ -98,7 +116,18 @@ typedef struct
   gchar *trace;                 /* where it was acquired, with track-leaks */
   gsize size;                   /* its size then: the report must not read
                                  * a buffer another thread owns */
+  /* the acquire, with track-leaks or a holder report timeout */
+  gint64 acquired;              /* monotonic µs, 0 when not noted */
+  gchar thread[THREAD_NAME_LEN];        /* the acquiring thread's name */
 } BufferRecord;
+
+/* A buffer out, as the reports describe it: copied from its record under
+ * the lock, described without it. */
+typedef struct
+{
+  gconstpointer buffer;         /* an address only: another thread owns it */
+  BufferRecord record;          /* trace owned by the copy */
+} HeldBuffer;
 
 /* An idle buffer and its one memory, kept so that acquire need not look
  * the memory up. */
@@ -163,6 +192,7 @@ struct _GstSharedPool
   guint max_keys;
   gboolean zero_memory;
   gboolean track_leaks;
+  GstClockTime holder_report_timeout;
   GstClockTime max_idle_time;
   gint64 next_sweep;            /* monotonic µs */
 
@@ -190,6 +220,7 @@ struct _GstSharedPool
 enum
 {
   SIGNAL_LIMIT_REACHED,
+  SIGNAL_HOLDER_REPORT,
   LAST_SIGNAL
 };
 
@@ -266,6 +297,27 @@ gst_shared_pool_class_init (GstSharedPoolClass * klass)
   signals[SIGNAL_LIMIT_REACHED] = g_signal_new ("limit-reached",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT64);
+
+  /**
+   * GstSharedPool::holder-report:
+   * @pool: the pool
+   * @report: a `GstSharedPoolHolders` structure, see
+   *   gst_shared_pool_config_set_holder_report_timeout()
+   * @description: the same as text, one line per buffer out
+   *
+   * Emitted, from the thread that acquires and without the pool's lock,
+   * when an acquire has waited holder-report-timeout for a buffer to come
+   * back: once per such acquire, which then goes on waiting. A pool has no
+   * bus: the `sharedpool` element connects to this and posts the report
+   * as a warning message; an application with its own pool can do the
+   * same.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_HOLDER_REPORT] = g_signal_new ("holder-report",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, GST_TYPE_STRUCTURE | G_SIGNAL_TYPE_STATIC_SCOPE,
+      G_TYPE_STRING);
 }
 
 static void
@@ -674,6 +726,8 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
   self->max_idle_time = gst_shared_pool_config_get_max_idle_time (config);
   self->track_leaks = gst_shared_pool_config_get_track_leaks (config) ||
       env_track_leaks ();
+  self->holder_report_timeout =
+      gst_shared_pool_config_get_holder_report_timeout (config);
   select_key (self, caps, gst_shared_pool_config_get_key (config), size,
       video_meta ? &info : NULL);
   g_mutex_unlock (&self->lock);
@@ -888,12 +942,50 @@ alloc_failed:
   }
 }
 
+static void report_holders (GstSharedPool * self, gint64 waited);
+
+/* One acquire's wait, over its wakeups. */
+typedef struct
+{
+  gint64 start;                 /* monotonic µs, 0 before the first wait */
+  gint64 report_at;             /* 0: no holder report due */
+} Wait;
+
+/* Waits for a buffer to come back, or a flush (both broadcast the cond).
+ * The first wait of an acquire sets when a holder report is due; once
+ * it is, the report is made, once, and the acquire goes on waiting with
+ * its next round. Called with the lock, which the report releases. */
+static void
+wait_for_return (GstSharedPool * self, Wait * wait)
+{
+  gboolean due = FALSE;
+
+  if (wait->start == 0) {
+    wait->start = g_get_monotonic_time ();
+    if (self->holder_report_timeout)
+      wait->report_at = wait->start + self->holder_report_timeout / 1000;
+  }
+
+  self->waiters++;
+  if (wait->report_at == 0)
+    g_cond_wait (&self->cond, &self->lock);
+  else
+    due = !g_cond_wait_until (&self->cond, &self->lock, wait->report_at);
+  self->waiters--;
+
+  if (due) {
+    wait->report_at = 0;
+    report_holders (self, g_get_monotonic_time () - wait->start);
+  }
+}
+
 /* Takes a buffer for @req, waiting while the pool is at its bounds.
  * Called with the lock, when no idle buffer was at hand. */
 static G_GNUC_NO_INLINE GstFlowReturn
 take_buffer_slow (GstSharedPool * self, const Request * req,
     gboolean dontwait, GstBuffer ** buffer, GstMemory ** mem)
 {
+  Wait wait = { 0, 0 };
   GstFlowReturn ret;
 
   while (!GST_BUFFER_POOL_IS_FLUSHING (GST_BUFFER_POOL_CAST (self))) {
@@ -914,9 +1006,7 @@ take_buffer_slow (GstSharedPool * self, const Request * req,
       return GST_FLOW_EOS;
 
     self->waits++;
-    self->waiters++;
-    g_cond_wait (&self->cond, &self->lock);
-    self->waiters--;
+    wait_for_return (self, &wait);
   }
   return GST_FLOW_FLUSHING;
 
@@ -959,18 +1049,43 @@ prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
       (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED));
 }
 
+/* The calling thread's name: a GstTask's thread is named after its task,
+ * "element:pad" (cut to 15 bytes). One prctl, no /proc read. */
 static void
-track_buffer (GstSharedPool * self, GstBuffer * buffer)
+get_thread_name (gchar name[THREAD_NAME_LEN])
+{
+#ifdef __linux__
+  if (prctl (PR_GET_NAME, name, 0, 0, 0) == 0)
+    return;
+#endif
+  g_strlcpy (name, "?", THREAD_NAME_LEN);
+}
+
+static gchar *
+get_trace (void)
 {
   gchar *trace = gst_debug_get_stack_trace (GST_STACK_TRACE_SHOW_FULL);
+
+  return trace ? trace : g_strdup ("  (no stack trace available)");
+}
+
+/* Remembers where and when a buffer was acquired, for the leak and holder
+ * reports; only with one of them on (a lookup, a prctl, and with
+ * track-leaks a backtrace per acquire). */
+static void
+note_acquire (GstSharedPool * self, GstBuffer * buffer)
+{
+  gchar *trace = self->track_leaks ? get_trace () : NULL;
   gsize size = gst_buffer_get_size (buffer);
   BufferRecord *record;
 
   g_mutex_lock (&self->lock);
   record = buffer_record (self, buffer);
   g_free (record->trace);
-  record->trace = trace ? trace : g_strdup ("  (no stack trace available)");
+  record->trace = trace;
   record->size = size;
+  record->acquired = g_get_monotonic_time ();
+  get_thread_name (record->thread);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1001,8 +1116,8 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     goto failed;
 
   prepare_buffer (self, &req, mem);
-  if (G_UNLIKELY (self->track_leaks))
-    track_buffer (self, *buffer);
+  if (G_UNLIKELY (self->track_leaks || self->holder_report_timeout))
+    note_acquire (self, *buffer);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -1303,13 +1418,200 @@ gst_shared_pool_make_writable (GstBufferPool * pool, GstBuffer * buffer)
   return copy;
 }
 
+/* Reports */
+
 static void
-append_leak (GstBuffer * buffer, BufferRecord * record, GString * report)
+append_structure (GValue * array, GstStructure * s)
 {
-  if (record->trace == NULL)
-    return;
-  g_string_append_printf (report, "buffer %p, %" G_GSIZE_FORMAT " bytes when "
-      "acquired, at:\n%s\n", buffer, record->size, record->trace);
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, s);
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+static void
+add_idle (GHashTable * idle, BufferStack * stack)
+{
+  guint i;
+
+  for (i = 0; i < stack->n_idle; i++)
+    g_hash_table_add (idle, stack->items[i].buffer);
+}
+
+static void
+held_buffer_clear (HeldBuffer * held)
+{
+  g_free (held->record.trace);
+}
+
+/* Oldest acquire first; not noted last. */
+static gint
+compare_acquired (gconstpointer a, gconstpointer b)
+{
+  gint64 ta = ((const HeldBuffer *) a)->record.acquired;
+  gint64 tb = ((const HeldBuffer *) b)->record.acquired;
+
+  if (ta == 0 || tb == 0)
+    return (ta == 0) - (tb == 0);
+  return (ta > tb) - (ta < tb);
+}
+
+/* The buffers out, oldest first: the records of the buffers owned but not
+ * idle (with @traced_only, those with an acquire trace). Called with the
+ * lock; the copies are read without it. */
+static GArray *
+collect_held (GstSharedPool * self, gboolean traced_only)
+{
+  GHashTable *idle = g_hash_table_new (NULL, NULL);
+  GArray *held = g_array_new (FALSE, FALSE, sizeof (HeldBuffer));
+  GHashTableIter iter;
+  BufferRecord *record;
+  gpointer buffer;
+  guint i;
+
+  g_array_set_clear_func (held, (GDestroyNotify) held_buffer_clear);
+  for (i = 0; i < self->keys->len; i++)
+    add_idle (idle, &((SubPool *) g_ptr_array_index (self->keys, i))->stack);
+  for (i = 0; i < self->n_classes; i++)
+    add_idle (idle, &self->classes[i]);
+
+  g_hash_table_iter_init (&iter, self->records);
+  while (g_hash_table_iter_next (&iter, &buffer, (gpointer *) & record)) {
+    HeldBuffer h = { buffer, *record };
+
+    if (g_hash_table_contains (idle, buffer) || (traced_only
+            && !h.record.trace))
+      continue;
+    h.record.trace = g_strdup (record->trace);
+    g_array_append_val (held, h);
+  }
+  g_hash_table_unref (idle);
+  g_array_sort (held, compare_acquired);
+  return held;
+}
+
+/* The active tracers that tell who last had a buffer, through their
+ * action signal LAST_HOLDER_SIGNAL. */
+static GList *
+holder_tracers (void)
+{
+  GList *tracers = gst_tracing_get_active_tracers (), *l, *next;
+
+  for (l = tracers; l; l = next) {
+    next = l->next;
+    if (g_signal_lookup (LAST_HOLDER_SIGNAL, G_OBJECT_TYPE (l->data)) == 0) {
+      gst_object_unref (l->data);
+      tracers = g_list_delete_link (tracers, l);
+    }
+  }
+  return tracers;
+}
+
+/* "element:pad" of the pad @buffer was last chained into, or NULL. The
+ * tracer uses the address as a key only. */
+static gchar *
+last_holder (GList * tracers, gconstpointer buffer)
+{
+  gchar *holder = NULL;
+
+  for (; tracers && holder == NULL; tracers = tracers->next)
+    g_signal_emit_by_name (tracers->data, LAST_HOLDER_SIGNAL, buffer, &holder);
+  return holder;
+}
+
+static void
+describe_one (GString * text, const HeldBuffer * h, const gchar * holder,
+    gint64 now)
+{
+  const BufferRecord *r = &h->record;
+
+  g_string_append_printf (text, "buffer %p", h->buffer);
+  if (r->acquired)
+    g_string_append_printf (text, ", %" G_GSIZE_FORMAT " bytes when "
+        "acquired by thread '%s', %.3f s ago", r->size, r->thread,
+        (now - r->acquired) / (gdouble) G_USEC_PER_SEC);
+  if (holder)
+    g_string_append_printf (text, ", last held by %s", holder);
+  else
+    g_string_append (text, ", last holder unknown (GST_TRACERS=allocstats "
+        "tells)");
+  if (r->trace)
+    g_string_append_printf (text, ", at:\n%s", r->trace);
+  g_string_append_c (text, '\n');
+}
+
+static GstStructure *
+held_structure (const HeldBuffer * h, const gchar * holder, gint64 now)
+{
+  const BufferRecord *r = &h->record;
+  gchar *address = g_strdup_printf ("%p", h->buffer);
+  GstStructure *s = gst_structure_new ("GstSharedPoolHeldBuffer",
+      "buffer", G_TYPE_STRING, address, NULL);
+
+  if (r->acquired)
+    gst_structure_set (s, "size", G_TYPE_UINT64, (guint64) r->size,
+        "acquired-by", G_TYPE_STRING, r->thread,
+        "held-for", G_TYPE_UINT64, (guint64) (now - r->acquired) * 1000, NULL);
+  if (holder)
+    gst_structure_set (s, "last-holder", G_TYPE_STRING, holder, NULL);
+  if (r->trace)
+    gst_structure_set (s, "trace", G_TYPE_STRING, r->trace, NULL);
+  g_free (address);
+  return s;
+}
+
+/* Describes @held as text, one line per buffer (and its trace), and in
+ * @array (when not NULL) as one structure per buffer. Without the lock:
+ * the tracers take theirs. */
+static gchar *
+describe_held (GArray * held, GValue * array)
+{
+  GList *tracers = holder_tracers ();
+  GString *text = g_string_new (NULL);
+  gint64 now = g_get_monotonic_time ();
+  guint i;
+
+  for (i = 0; i < held->len; i++) {
+    HeldBuffer *h = &g_array_index (held, HeldBuffer, i);
+    gchar *holder = last_holder (tracers, h->buffer);
+
+    describe_one (text, h, holder, now);
+    if (array)
+      append_structure (array, held_structure (h, holder, now));
+    g_free (holder);
+  }
+  g_list_free_full (tracers, gst_object_unref);
+  return g_string_free (text, FALSE);
+}
+
+/* An acquire waited holder-report-timeout: logs and signals who holds
+ * the buffers out. Called with the lock, released meanwhile (the signal's
+ * handlers may post messages, whose handlers may release buffers). */
+static void
+report_holders (GstSharedPool * self, gint64 waited)
+{
+  GArray *held = collect_held (self, FALSE);
+  GValue buffers = G_VALUE_INIT;
+  GstStructure *report;
+  gchar *text;
+
+  g_mutex_unlock (&self->lock);
+  g_value_init (&buffers, GST_TYPE_ARRAY);
+  text = describe_held (held, &buffers);
+  report = gst_structure_new ("GstSharedPoolHolders",
+      "waited", G_TYPE_UINT64, (guint64) waited * 1000,
+      "outstanding", G_TYPE_UINT, held->len, NULL);
+  gst_structure_take_value (report, "buffers", &buffers);
+
+  GST_WARNING_OBJECT (self, "an acquire has waited %.3f s for one of the %u "
+      "buffers out:\n%s", waited / (gdouble) G_USEC_PER_SEC, held->len, text);
+  g_signal_emit (self, signals[SIGNAL_HOLDER_REPORT], 0, report, text);
+
+  gst_structure_free (report);
+  g_free (text);
+  g_array_unref (held);
+  g_mutex_lock (&self->lock);
 }
 
 /**
@@ -1317,7 +1619,9 @@ append_leak (GstBuffer * buffer, BufferRecord * record, GString * report)
  * @pool: a #GstSharedPool
  *
  * Lists the buffers still out, with the stack trace of their acquire,
- * when the pool tracks leaks (see gst_shared_pool_config_set_track_leaks()).
+ * when the pool tracks leaks (see gst_shared_pool_config_set_track_leaks()),
+ * and the element and pad that last had each when a tracer tells (the
+ * allocstats tracer does: `GST_TRACERS=allocstats`).
  *
  * Returns: (transfer full) (nullable): the report, or %NULL when no
  * buffer is out or leaks are not tracked
@@ -1327,22 +1631,25 @@ append_leak (GstBuffer * buffer, BufferRecord * record, GString * report)
 gchar *
 gst_shared_pool_get_leak_report (GstSharedPool * pool)
 {
-  GString *report = g_string_new (NULL);
+  GArray *held = NULL;
+  gchar *text, *report = NULL;
 
   g_return_val_if_fail (GST_IS_SHARED_POOL (pool), NULL);
 
   g_mutex_lock (&pool->lock);
   /* without tracking no record has a trace: skip the walk */
   if (pool->track_leaks)
-    g_hash_table_foreach (pool->records, (GHFunc) append_leak, report);
+    held = collect_held (pool, TRUE);
   g_mutex_unlock (&pool->lock);
 
-  if (report->len == 0) {
-    g_string_free (report, TRUE);
-    return NULL;
+  if (held && held->len > 0) {
+    text = describe_held (held, NULL);
+    report = g_strconcat ("buffers still out of the pool:\n", text, NULL);
+    g_free (text);
   }
-  g_string_prepend (report, "buffers still out of the pool:\n");
-  return g_string_free (report, FALSE);
+  if (held)
+    g_array_unref (held);
+  return report;
 }
 
 /**
@@ -1375,16 +1682,6 @@ gst_shared_pool_trim (GstSharedPool * pool)
 }
 
 /* Stats */
-
-static void
-append_structure (GValue * array, GstStructure * s)
-{
-  GValue v = G_VALUE_INIT;
-
-  g_value_init (&v, GST_TYPE_STRUCTURE);
-  g_value_take_boxed (&v, s);
-  gst_value_array_append_and_take_value (array, &v);
-}
 
 static gchar *
 key_description (SubPool * key)
@@ -1511,6 +1808,24 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
 
 /* Config helpers */
 
+static void
+config_set_u64 (GstStructure * config, const gchar * field, guint64 value)
+{
+  g_return_if_fail (config != NULL);
+  gst_structure_set (config, field, G_TYPE_UINT64, value, NULL);
+}
+
+static guint64
+config_get_u64 (const GstStructure * config, const gchar * field,
+    guint64 default_value)
+{
+  guint64 value = default_value;
+
+  g_return_val_if_fail (config != NULL, default_value);
+  gst_structure_get_uint64 (config, field, &value);
+  return value;
+}
+
 /**
  * gst_shared_pool_config_set_max_bytes:
  * @config: a buffer pool config
@@ -1524,8 +1839,7 @@ gst_shared_pool_get_stats (GstSharedPool * pool)
 void
 gst_shared_pool_config_set_max_bytes (GstStructure * config, guint64 max_bytes)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_MAX_BYTES, G_TYPE_UINT64, max_bytes, NULL);
+  config_set_u64 (config, CONFIG_MAX_BYTES, max_bytes);
 }
 
 /**
@@ -1545,9 +1859,7 @@ void
 gst_shared_pool_config_set_max_idle_time (GstStructure * config,
     GstClockTime max_idle_time)
 {
-  g_return_if_fail (config != NULL);
-  gst_structure_set (config, CONFIG_MAX_IDLE_TIME, G_TYPE_UINT64,
-      max_idle_time, NULL);
+  config_set_u64 (config, CONFIG_MAX_IDLE_TIME, max_idle_time);
 }
 
 /**
@@ -1564,11 +1876,7 @@ gst_shared_pool_config_set_max_idle_time (GstStructure * config,
 GstClockTime
 gst_shared_pool_config_get_max_idle_time (const GstStructure * config)
 {
-  guint64 max_idle_time = DEFAULT_MAX_IDLE_TIME;
-
-  g_return_val_if_fail (config != NULL, 0);
-  gst_structure_get_uint64 (config, CONFIG_MAX_IDLE_TIME, &max_idle_time);
-  return max_idle_time;
+  return config_get_u64 (config, CONFIG_MAX_IDLE_TIME, DEFAULT_MAX_IDLE_TIME);
 }
 
 /**
@@ -1584,11 +1892,7 @@ gst_shared_pool_config_get_max_idle_time (const GstStructure * config)
 guint64
 gst_shared_pool_config_get_max_bytes (const GstStructure * config)
 {
-  guint64 max_bytes = 0;
-
-  g_return_val_if_fail (config != NULL, 0);
-  gst_structure_get_uint64 (config, CONFIG_MAX_BYTES, &max_bytes);
-  return max_bytes;
+  return config_get_u64 (config, CONFIG_MAX_BYTES, 0);
 }
 
 /**
@@ -1754,4 +2058,61 @@ gst_shared_pool_config_get_track_leaks (const GstStructure * config)
 {
   g_return_val_if_fail (config != NULL, FALSE);
   return config_get_flag (config, CONFIG_TRACK_LEAKS);
+}
+
+/**
+ * gst_shared_pool_config_set_holder_report_timeout:
+ * @config: a buffer pool config
+ * @timeout: nanoseconds an acquire waits before the pool reports who holds
+ *   its buffers, 0 for never
+ *
+ * When an acquire has waited @timeout for a buffer to come back, the pool
+ * logs a warning (`sharedpool` debug category) and emits
+ * #GstSharedPool::holder-report with a `GstSharedPoolHolders` structure:
+ *
+ * - `waited` (guint64): nanoseconds the acquire had waited
+ * - `outstanding` (guint): the buffers out
+ * - `buffers` (GstValueArray of `GstSharedPoolHeldBuffer`): per buffer out,
+ *   `buffer` (string, its address), and when its acquire was noted (with
+ *   this timeout or track-leaks set when it was acquired) `size`
+ *   (guint64), `acquired-by` (string, the acquiring thread's name: a pad
+ *   task's thread is named "element:pad", cut to 15 bytes) and `held-for`
+ *   (guint64, nanoseconds); `last-holder` (string, "element:pad" of the
+ *   last pad the buffer was chained into) when a tracer tells, as the
+ *   allocstats tracer does; `trace` (string) with track-leaks
+ *
+ * Once per acquire; the acquire then goes on waiting, and is woken by a
+ * returned buffer, a flush or the deactivation as ever. Noting each
+ * acquire costs a table lookup and a prctl() while @timeout is set.
+ *
+ * The default is 0: a pool that blocks its producer is how backpressure
+ * works (a paused pipeline keeps it waiting for as long as it stays
+ * paused), so no wait is a stall by itself; set it to a time longer than
+ * any stall the pipeline should have, a few seconds for live video.
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_config_set_holder_report_timeout (GstStructure * config,
+    GstClockTime timeout)
+{
+  config_set_u64 (config, CONFIG_HOLDER_REPORT_TIMEOUT, timeout);
+}
+
+/**
+ * gst_shared_pool_config_get_holder_report_timeout:
+ * @config: a buffer pool config
+ *
+ * Reads the time set with
+ * gst_shared_pool_config_set_holder_report_timeout().
+ *
+ * Returns: the holder report timeout of @config in nanoseconds, 0 (never)
+ * when unset
+ *
+ * Since: 0.1
+ */
+GstClockTime
+gst_shared_pool_config_get_holder_report_timeout (const GstStructure * config)
+{
+  return config_get_u64 (config, CONFIG_HOLDER_REPORT_TIMEOUT, 0);
 }

@@ -85,4 +85,11 @@ void     gst_shared_pool_config_set_track_leaks (GstStructure * config,
 GST_SHARED_POOL_API
 gboolean gst_shared_pool_config_get_track_leaks (const GstStructure * config);
 
+GST_SHARED_POOL_API
+void     gst_shared_pool_config_set_holder_report_timeout (GstStructure * config,
+                                                          GstClockTime timeout);
+
+GST_SHARED_POOL_API
+GstClockTime gst_shared_pool_config_get_holder_report_timeout (const GstStructure * config);
+
 G_END_DECLS

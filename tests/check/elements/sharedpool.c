@@ -75,6 +75,37 @@ stop_pipeline (GstElement * pipeline)
 
 /* Real pipelines */
 
+/* holder-report-timeout (0 by default): when the source has waited that
+ * long for a buffer of the pool, a warning lists the buffers out, each
+ * with the thread that acquired it; without a tracer that tells, no last
+ * holder. */
+GST_START_TEST (test_holder_report_message)
+{
+  GstElement *sp = gst_element_factory_make ("sharedpool", NULL);
+  GstStructure *report;
+  guint64 timeout = 1;
+  guint i;
+
+  g_object_get (sp, "holder-report-timeout", &timeout, NULL);
+  fail_unless_equals_uint64 (timeout, 0);
+  gst_object_unref (sp);
+
+  report = wait_holder_report ();
+  fail_unless_equals_int (structure_uint (report, "outstanding"), 2);
+  for (i = 0; i < 2; i++) {
+    const GstStructure *held = held_buffer (report, i);
+
+    fail_unless_equals_string (gst_structure_get_string (held, "acquired-by"),
+        "src:src");
+    fail_unless (structure_u64 (held, "size") > 0);
+    fail_if (gst_structure_has_field (held, "last-holder"));
+  }
+  gst_structure_free (report);
+}
+
+GST_END_TEST;
+
+
 /* A source that uses the offered pool gets every frame from it: the
  * frames are recycled, a handful of buffers serve 100 frames. */
 GST_START_TEST (test_videotestsrc_uses_pool)
@@ -1049,6 +1080,7 @@ sharedpool_element_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_videotestsrc_uses_pool);
+  tcase_add_test (tc, test_holder_report_message);
   tcase_add_test (tc, test_jpegenc_uses_default_allocator);
   tcase_add_test (tc, test_install_default_off);
   tcase_add_test (tc, test_videoconvert_videoscale_use_pool);

@@ -1650,6 +1650,165 @@ GST_START_TEST (test_track_leaks_env)
 
 GST_END_TEST;
 
+/* Holder reports of a pool, caught from its signal. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint n;
+  GstStructure *last;
+} Reports;
+
+static void
+on_holder_report (GstBufferPool * pool, const GstStructure * report,
+    const gchar * description, Reports * r)
+{
+  fail_unless (strstr (description, "buffer ") != NULL);
+  g_mutex_lock (&r->lock);
+  r->n++;
+  if (r->last)
+    gst_structure_free (r->last);
+  r->last = gst_structure_copy (report);
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+reports_clear (Reports * r)
+{
+  g_clear_pointer (&r->last, gst_structure_free);
+  g_cond_clear (&r->cond);
+  g_mutex_clear (&r->lock);
+}
+
+/* An active pool of at most @max buffers of 1000 bytes, whose acquires
+ * report after waiting @timeout; the reports go to @r. */
+static GstBufferPool *
+new_reporting_pool (guint max, GstClockTime timeout, Reports * r)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = base_config (pool, 1000, 0, max);
+
+  gst_shared_pool_config_set_holder_report_timeout (config, timeout);
+  fail_unless_equals_uint64
+      (gst_shared_pool_config_get_holder_report_timeout (config), timeout);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  memset (r, 0, sizeof (*r));
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->cond);
+  g_signal_connect (pool, "holder-report", G_CALLBACK (on_holder_report), r);
+  return pool;
+}
+
+static gpointer
+acquire_func (gpointer pool)
+{
+  return acquire (pool);
+}
+
+/* An acquire that waits past holder-report-timeout reports, once, each
+ * buffer out with its size and the thread that acquired it (no tracer
+ * here: no last holder), then goes on waiting for a buffer. */
+GST_START_TEST (test_holder_report_lists_buffers)
+{
+  Reports r;
+  GstBufferPool *pool = new_reporting_pool (2, GST_MSECOND, &r);
+  GstBuffer *a = g_thread_join (g_thread_new ("acquirer", acquire_func, pool));
+  GstBuffer *b = acquire (pool);
+  Waiter w;
+  guint i;
+
+  start_waiter (&w, pool, 0);
+  wait_for_count (&r.lock, &r.cond, &r.n, 1);
+  fail_unless_equals_int (structure_uint (r.last, "outstanding"), 2);
+  fail_unless (structure_u64 (r.last, "waited") >= GST_MSECOND);
+  for (i = 0; i < 2; i++) {
+    const GstStructure *held = held_buffer (r.last, i);
+    gchar *address = g_strdup_printf ("%p", i == 0 ? a : b);
+
+    /* oldest first */
+    fail_unless_equals_string (gst_structure_get_string (held, "buffer"),
+        address);
+    fail_unless_equals_uint64 (structure_u64 (held, "size"), 1000);
+    check_field (held, "held-for", G_TYPE_UINT64);
+    fail_if (gst_structure_has_field (held, "last-holder"));
+    g_free (address);
+  }
+  fail_unless_equals_string (gst_structure_get_string (held_buffer (r.last,
+              0), "acquired-by"), "acquirer");
+
+  gst_buffer_unref (a);
+  fail_unless_equals_int (join_waiter (&w), GST_FLOW_OK);
+  fail_unless (w.buffer == a);
+  fail_unless_equals_int (read_count (&r.lock, &r.n), 1);
+  gst_buffer_unref (w.buffer);
+  gst_buffer_unref (b);
+  stop_and_unref (pool);
+  reports_clear (&r);
+}
+
+GST_END_TEST;
+
+/* With a timeout of 0 (the default) an acquire never reports: here it
+ * has waited longer than the acquire of another pool, with a timeout,
+ * that did. */
+GST_START_TEST (test_holder_report_off)
+{
+  Reports off_r, on_r;
+  GstBufferPool *off = new_reporting_pool (1, 0, &off_r);
+  GstBufferPool *on = new_reporting_pool (1, GST_MSECOND, &on_r);
+  GstBuffer *a = acquire (off), *b = acquire (on);
+  Waiter w_off, w_on;
+
+  start_waiter (&w_off, off, 0);
+  start_waiter (&w_on, on, 0);
+  wait_for_count (&on_r.lock, &on_r.cond, &on_r.n, 1);
+  fail_unless_equals_int (read_count (&off_r.lock, &off_r.n), 0);
+
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  fail_unless_equals_int (join_waiter (&w_off), GST_FLOW_OK);
+  fail_unless_equals_int (join_waiter (&w_on), GST_FLOW_OK);
+  gst_buffer_unref (w_off.buffer);
+  gst_buffer_unref (w_on.buffer);
+  stop_and_unref (off);
+  stop_and_unref (on);
+  reports_clear (&off_r);
+  reports_clear (&on_r);
+}
+
+GST_END_TEST;
+
+/* A flush wakes an acquire that waits with a report timeout, before
+ * the report is due (a timed wait) and after it was made. */
+GST_START_TEST (test_holder_report_flush_wakes)
+{
+  const GstClockTime timeouts[] = { 3600 * GST_SECOND, GST_MSECOND };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (timeouts); i++) {
+    Reports r;
+    GstBufferPool *pool = new_reporting_pool (1, timeouts[i], &r);
+    GstBuffer *held = acquire (pool);
+    Waiter w;
+
+    start_waiter (&w, pool, 0);
+    if (timeouts[i] == GST_MSECOND)
+      wait_for_count (&r.lock, &r.cond, &r.n, 1);
+    gst_buffer_pool_set_flushing (pool, TRUE);
+    fail_unless_equals_int (join_waiter (&w), GST_FLOW_FLUSHING);
+    fail_unless (w.buffer == NULL);
+
+    gst_buffer_unref (held);
+    stop_and_unref (pool);
+    reports_clear (&r);
+  }
+}
+
+GST_END_TEST;
+
 /* Stress: 4 threads acquire and release, plain and sized, one or two
  * buffers at a time, against max-buffers 6 so that they wait on each
  * other and evict each other's idle classes. The run must finish: a
@@ -1970,6 +2129,9 @@ sharedpool_suite (void)
   tcase_add_test (tc, test_leak_report);
   tcase_add_test (tc, test_debug_level_does_not_track_leaks);
   tcase_add_test (tc, test_track_leaks_env);
+  tcase_add_test (tc, test_holder_report_lists_buffers);
+  tcase_add_test (tc, test_holder_report_off);
+  tcase_add_test (tc, test_holder_report_flush_wakes);
   tcase_add_test (tc, test_stress_threads);
 
   tc = tcase_create ("conformance");

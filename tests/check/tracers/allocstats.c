@@ -511,6 +511,63 @@ GST_START_TEST (test_pool_direct_release)
 
 GST_END_TEST;
 
+/* The sharedpool's holder report names, for each buffer out, the element
+ * and pad that last had it: the tracer's last holder. */
+GST_START_TEST (test_holder_report_names_holders)
+{
+  GstStructure *report = wait_holder_report ();
+  guint i;
+
+  fail_unless_equals_int (structure_uint (report, "outstanding"), 2);
+  for (i = 0; i < 2; i++) {
+    const GstStructure *held = held_buffer (report, i);
+
+    fail_unless_equals_string (gst_structure_get_string (held, "last-holder"),
+        "stuck:sink");
+    fail_unless_equals_string (gst_structure_get_string (held, "acquired-by"),
+        "src:src");
+  }
+  gst_structure_free (report);
+}
+
+GST_END_TEST;
+
+/* The leak report gives the last holder too: here the appsink that
+ * keeps the buffer pushed into it. */
+GST_START_TEST (test_leak_report_last_holder)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstElement *keeper = gst_element_factory_make ("appsink", "keeper");
+  GstHarness *h = gst_harness_new_with_element (keeper, "sink", NULL);
+  GstBuffer *buf;
+  gchar *report;
+
+  /* the harness took its own reference */
+  gst_object_unref (keeper);
+
+  gst_buffer_pool_config_set_params (config, NULL, 1000, 0, 0);
+  gst_shared_pool_config_set_track_leaks (config, TRUE);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  g_object_set (h->element, "sync", FALSE, NULL);
+  gst_harness_set_src_caps_str (h, "test/x");
+
+  buf = acquire (pool);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  report = gst_shared_pool_get_leak_report (GST_SHARED_POOL (pool));
+  fail_unless (report != NULL);
+  fail_unless (strstr (report, "last held by keeper:sink") != NULL, "%s",
+      report);
+
+  g_free (report);
+  gst_harness_teardown (h);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
 /* ---- in a child process ---- */
 
 #define ARGS(...) ((const gchar *[]) { __VA_ARGS__, NULL })
@@ -568,6 +625,19 @@ run_to_file (const gchar * params, const gchar * name, const gchar * pipeline)
   g_free (tracers);
   g_free (path);
   return text;
+}
+
+/* Runs the runner as run_child() does, with the tracer records in the
+ * debug log; returns that log. */
+static gchar *
+run_child_logged (const gchar * tracers, const gchar ** args)
+{
+  gchar *err;
+
+  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
+  err = run_child (tracers, NULL, NULL, args);
+  g_unsetenv ("GST_DEBUG");
+  return err;
 }
 
 static gchar **
@@ -799,11 +869,9 @@ GST_START_TEST (test_interval_rows_and_records)
   gchar *err, **lines;
   guint n, i, interval_rows = 0;
 
-  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
-  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc is-live=true "
+  err = run_child_logged (tracers, ARGS ("videotestsrc is-live=true "
           "num-buffers=15 ! video/x-raw,width=64,height=48,framerate=30/1 ! "
           "fakesink"));
-  g_unsetenv ("GST_DEBUG");
 
   lines = read_lines (csv);
   n = g_strv_length (lines);
@@ -862,10 +930,8 @@ GST_START_TEST (test_record_has_every_counter)
   GstStructure *record;
   gchar *err;
 
-  g_setenv ("GST_DEBUG", "GST_TRACER:7", TRUE);
-  err = run_child (tracers, NULL, NULL, ARGS ("videotestsrc num-buffers=5 ! "
+  err = run_child_logged (tracers, ARGS ("videotestsrc num-buffers=5 ! "
           "video/x-raw,width=64,height=48 ! fakesink"));
-  g_unsetenv ("GST_DEBUG");
 
   record = final_record (err);
 #define CHECK_COUNTER(id, name, description) \
@@ -938,6 +1004,80 @@ GST_START_TEST (test_memory_tracer_file)
   g_strfreev (lines);
   g_regex_unref (row);
   g_free (text);
+}
+
+GST_END_TEST;
+
+/* The bytes (group 4) of a memory-tracer alloc row, and its element
+ * (group 5) counted in @elements. */
+static guint64
+alloc_row_bytes (GRegex * row, const gchar * line, GHashTable * elements)
+{
+  GMatchInfo *m = NULL;
+  gchar *bytes, *element;
+  guint64 v;
+
+  fail_unless (g_regex_match (row, line, 0, &m));
+  bytes = g_match_info_fetch (m, 4);
+  element = g_match_info_fetch (m, 5);
+  v = g_ascii_strtoull (bytes, NULL, 10);
+  g_hash_table_insert (elements, element, GUINT_TO_POINTER
+      (GPOINTER_TO_UINT (g_hash_table_lookup (elements, element)) + 1));
+  g_free (bytes);
+  g_match_info_free (m);
+  return v;
+}
+
+/* format=memory-tracer agrees with the tracer's own counters: an alloc
+ * row per memory created, a free row per memory freed, each free after
+ * its alloc, the alloc rows' maxsize adding up to bytes-allocated; and
+ * the element column names the element that first pushed each memory:
+ * the source for its pool's frames, the encoder for its output. */
+GST_START_TEST (test_memory_tracer_counts)
+{
+  gchar *path = tmp_path ("counts.mt");
+  gchar *tracers = tracers_with ("format=memory-tracer,summary=false,"
+      "interval=0", path);
+  GRegex *row = g_regex_new ("^([0-9]+),(alloc|free),([0-9]+),0x0{8},"
+      "\"SystemMemory\",([0-9]+),\"(vsrc|enc)\"$", 0, 0, NULL);
+  GHashTable *allocs = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  GHashTable *elements = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  guint64 n_alloc = 0, n_free = 0, bytes = 0;
+  GstStructure *record;
+  gchar *err, **lines, **l;
+
+  err = run_child_logged (tracers, ARGS ("videotestsrc name=vsrc "
+          "num-buffers=20 ! video/x-raw,width=64,height=48 ! sharedpool ! "
+          "jpegenc name=enc ! fakesink"));
+  record = final_record (err);
+  lines = read_lines (path);
+
+  for (l = lines; *l; l++) {
+    if (check_memory_row (row, *l, allocs)) {
+      n_free++;
+    } else {
+      n_alloc++;
+      bytes += alloc_row_bytes (row, *l, elements);
+    }
+  }
+  fail_unless_equals_int (g_hash_table_size (allocs), 0);
+  fail_unless_equals_uint64 (n_alloc, record_value (record,
+          "memories-created"));
+  fail_unless_equals_uint64 (n_free, record_value (record, "memories-freed"));
+  fail_unless_equals_uint64 (bytes, record_value (record, "bytes-allocated"));
+  fail_unless (g_hash_table_contains (elements, "vsrc"));
+  fail_unless (g_hash_table_contains (elements, "enc"));
+
+  gst_structure_free (record);
+  g_strfreev (lines);
+  g_hash_table_unref (elements);
+  g_hash_table_unref (allocs);
+  g_regex_unref (row);
+  g_free (err);
+  g_free (tracers);
+  g_free (path);
 }
 
 GST_END_TEST;
@@ -1127,6 +1267,8 @@ allocstats_suite (void)
   tcase_add_test (tc, test_threads_balance);
   tcase_add_test (tc, test_memory_sized_at_init);
   tcase_add_test (tc, test_pool_direct_release);
+  tcase_add_test (tc, test_holder_report_names_holders);
+  tcase_add_test (tc, test_leak_report_last_holder);
 
   suite_add_tcase (s, child);
   tcase_add_checked_fixture (child, tmpdir_setup, tmpdir_teardown);
@@ -1143,6 +1285,7 @@ allocstats_suite (void)
   tcase_add_test (child, test_csv_file);
   tcase_add_test (child, test_json_file);
   tcase_add_test (child, test_memory_tracer_file);
+  tcase_add_test (child, test_memory_tracer_counts);
   tcase_add_test (child, test_params_parsed);
   tcase_add_test (child, test_bad_params_keep_defaults);
   tcase_add_test (child, test_unparsable_params);
