@@ -39,7 +39,9 @@
  *   p99 <= push-interval + 2 ms, max <= push-interval + 10 ms); and the
  *   time from the EOS event sent to the EOS message (target
  *   <= push-interval + 100 ms; stock: the same sources without
- *   framebatch, whose sinks also wait for the last frame's render time).
+ *   framebatch, whose sinks also wait for the last frame's render time),
+ *   and to EOS leaving framebatch's src pad ("eos-out": framebatch's own
+ *   share; stock: EOS leaving the later of the two sources).
  *
  * The two throughput figures are CPU time (user + system, all threads of
  * the process) per frame: on a machine shared with other work, wall time
@@ -106,7 +108,8 @@ enum
   LIVE_DELIVERED,               /* 2 values: per source, delivered/produced */
   LIVE_AGE_P99 = 2,             /* 2 values, ms */
   LIVE_AGE_MAX = 4,             /* 2 values, ms */
-  LIVE_EOS = 6,                 /* ms */
+  LIVE_EOS = 6,                 /* ms, EOS sent to EOS message */
+  LIVE_EOS_OUT = 7,             /* ms, EOS sent to EOS leaving framebatch */
   LIVE_VALUES
 };
 
@@ -383,6 +386,8 @@ static struct
   guint n_ages[2];
   guint produced[2];
   guint delivered[2];
+  GstClockTime eos_sent;        /* monotonic ns */
+  GstClockTime eos_out;         /* monotonic ns, EOS leaving the last src pad */
 } live;
 
 static GstPadProbeReturn
@@ -464,17 +469,45 @@ on_live_delivered (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* EOS leaves framebatch (stock: a source), before the queue and the sink
+ * hold it behind the frames they keep for the pipeline latency. */
+static GstPadProbeReturn
+on_live_eos (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    g_mutex_lock (&live.lock);
+    live.eos_out = gst_util_get_timestamp ();
+    g_mutex_unlock (&live.lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static void
-live_probe (GstElement * pipeline, const gchar * element, const gchar * pad,
-    GstPadProbeCallback func, guint data)
+live_probe_mask (GstElement * pipeline, const gchar * element,
+    const gchar * pad, GstPadProbeType mask, GstPadProbeCallback func,
+    guint data)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), element);
   GstPad *p = gst_element_get_static_pad (e, pad);
 
-  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, func, GUINT_TO_POINTER (data), NULL);
+  gst_pad_add_probe (p, mask, func, GUINT_TO_POINTER (data), NULL);
   gst_object_unref (p);
   gst_object_unref (e);
+}
+
+static void
+live_probe (GstElement * pipeline, const gchar * element, const gchar * pad,
+    GstPadProbeCallback func, guint data)
+{
+  live_probe_mask (pipeline, element, pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, func, data);
+}
+
+static void
+live_probe_eos (GstElement * pipeline, const gchar * element)
+{
+  live_probe_mask (pipeline, element, "src",
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_live_eos, 0);
 }
 
 /* The pipeline of live case @c, with its probes. */
@@ -511,9 +544,12 @@ live_pipeline (BenchCase c)
     g_free (name);
   }
   if (c == CASE_LIVE_STOCK) {
+    live_probe_eos (pipeline, "src30");
+    live_probe_eos (pipeline, "src7");
     live_probe (pipeline, "src30", "src", on_live_produced, 0);
     live_probe (pipeline, "src7", "src", on_live_produced, 1);
   } else {
+    live_probe_eos (pipeline, "b");
     live_probe (pipeline, "b", "src", on_live_pushed, 0);
     live_probe (pipeline, "sink0", "sink", on_live_delivered, 0);
   }
@@ -535,7 +571,7 @@ live_play (GstElement * pipeline)
       GST_MESSAGE_ERROR);
   if (msg)
     goto done;
-  t0 = gst_util_get_timestamp ();
+  t0 = live.eos_sent = gst_util_get_timestamp ();
   gst_element_send_event (pipeline, gst_event_new_eos ());
   msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
@@ -571,6 +607,7 @@ measure_live (BenchCase c, Samples * out)
         bench_percentile (live.ages[i], live.n_ages[i], 1.0) : 0;
   }
   out->v[LIVE_EOS] = eos_ms;
+  out->v[LIVE_EOS_OUT] = (live.eos_out - live.eos_sent) / 1e6;
   out->n = LIVE_VALUES;
   return TRUE;
 }
@@ -696,6 +733,9 @@ print_live_case (const Figure * f, const Figure * stock, const gchar * suffix)
   }
   name = g_strdup_printf ("framebatch-eos-ms-%s", suffix);
   print_live (name, f, stock, LIVE_EOS, 0.5, "ms");
+  g_free (name);
+  name = g_strdup_printf ("framebatch-eos-out-ms-%s", suffix);
+  print_live (name, f, stock, LIVE_EOS_OUT, 0.5, "ms");
   g_free (name);
 }
 
