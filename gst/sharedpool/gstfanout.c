@@ -70,6 +70,9 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
 GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define GST_CAT_DEFAULT gst_fanout_debug
 
+/* the default of the threads property (class_init) */
+static gint default_threads;
+
 #define DEFAULT_PROP_MODE               GST_FANOUT_MODE_BROADCAST
 #define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
 #define DEFAULT_PROP_POST_MESSAGES      FALSE
@@ -82,6 +85,18 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 /* the longest the ALLOCATION answer waits for a branch's thread */
 #define ALLOCATION_WAIT                 GST_SECOND
 
+#define DEFAULT_PROP_THREADS            0
+#define THREADS_AUTO                    -1
+#define MAX_THREADS                     1024
+/* shared workers: the items a worker forwards from one branch before it
+ * serves the next ready one (fairness) */
+#define WORKER_BURST                    16
+/* a spare worker started because every worker was inside one push for
+ * this long while branches were ready... */
+#define WATCHDOG_PERIOD                 (100 * G_TIME_SPAN_MILLISECOND)
+/* ...leaves when it found nothing to do for this long */
+#define SPARE_LINGER                    G_TIME_SPAN_SECOND
+
 enum
 {
   PROP_0,
@@ -89,6 +104,7 @@ enum
   PROP_ALLOW_NOT_LINKED,
   PROP_POST_MESSAGES,
   PROP_STATS,
+  PROP_THREADS,
 };
 
 /* then the six watermark properties of gst_watermark_fifo_install_properties */
@@ -118,6 +134,12 @@ struct _GstFanoutPad
   GstFlowReturn last_ret;       /* and what its queue said */
   guint64 refused;              /* balance, key: buffers it refused while
                                  * the sink pad returned OK */
+
+  /* shared workers, under the element's workers_lock */
+  GstFanout *fanout;            /* not reffed: its element, for the workers */
+  gboolean shared;              /* served by the workers while active */
+  gboolean scheduled;           /* ready or being served */
+  gboolean rerun;               /* became ready again while being served */
 };
 
 struct _GstFanout
@@ -144,6 +166,24 @@ struct _GstFanout
   guint64 seq;                  /* items handed out */
   guint next_rr;                /* balance: where a tie search starts */
   GstEvent *eos;                /* the EOS handed out, for new pads */
+
+  /* Shared workers (threads != 0), from READY to PAUSED until PAUSED to
+   * READY. Their own lock, taken by a fifo's ready function under the
+   * fifo's lock, and inside the routing lock: nothing is called with it. */
+  gint threads;                 /* the property, atomic */
+  GMutex workers_lock;
+  GCond workers_cond;           /* a worker: a branch is ready, or stop */
+  GCond watchdog_cond;          /* the watchdog: branches wait, or stop */
+  GQueue ready;                 /* branches to serve, reffed, in turn */
+  GPtrArray *workers;           /* their GThreads */
+  GPtrArray *exited;            /* spares that left, to join */
+  GThread *watchdog;
+  guint n_hot;                  /* workers kept; 0: a task per branch */
+  guint n_branches;             /* shared branches: at most that many workers */
+  guint idle;                   /* workers waiting for a branch */
+  gboolean running;
+  gboolean watchdog_asleep;     /* waits with no timeout */
+  gint progress;                /* items forwarded, atomic */
 };
 
 /* *INDENT-OFF* */
@@ -444,6 +484,308 @@ gst_fanout_pad_loop (GstPad * pad)
       GST_WATERMARK_FIFO_READER_BRANCH);
 }
 
+/* Shared workers (threads != 0). A branch with something to take is put
+ * on the ready queue once (its fifo's ready function); a worker takes the
+ * head, forwards up to WORKER_BURST items with the src pad's stream lock
+ * held (as the pad's task would), and puts it back at the tail when it
+ * has more, so that a branch is served by one worker at a time, in order,
+ * and the branches in turn. A worker inside a push that blocks (a sink
+ * prerolling, waiting for its clock, a full queue downstream) holds only
+ * that branch: when every worker has been busy without forwarding
+ * anything for WATCHDOG_PERIOD while branches are ready, the watchdog
+ * starts a spare worker, up to one per branch; spares leave after
+ * SPARE_LINGER without work. */
+
+/* With the workers lock: branches wait and no worker is free. */
+static gboolean
+gst_fanout_starving_locked (GstFanout * self)
+{
+  return !g_queue_is_empty (&self->ready) && self->idle == 0;
+}
+
+/* With the workers lock: a worker took a branch, or a branch is ready.
+ * A worker woken but not running yet still counts as idle: it looks
+ * again when it took its branch. */
+static void
+gst_fanout_wake_watchdog_locked (GstFanout * self)
+{
+  if (self->watchdog_asleep && gst_fanout_starving_locked (self))
+    g_cond_signal (&self->watchdog_cond);
+}
+
+/* With the workers lock. */
+static void
+gst_fanout_schedule_locked (GstFanout * self, GstFanoutPad * fpad)
+{
+  if (fpad->scheduled) {
+    fpad->rerun = TRUE;
+    return;
+  }
+  GST_LOG_OBJECT (fpad, "ready, %u idle workers", self->idle);
+  fpad->scheduled = TRUE;
+  g_queue_push_tail (&self->ready, gst_object_ref (fpad));
+  if (self->idle)
+    g_cond_signal (&self->workers_cond);
+  gst_fanout_wake_watchdog_locked (self);
+}
+
+/* A fifo's ready function, under the fifo's lock. */
+static void
+gst_fanout_pad_ready (GstWatermarkFifo * fifo, gpointer user_data)
+{
+  GstFanoutPad *fpad = user_data;
+  GstFanout *self = fpad->fanout;
+
+  g_mutex_lock (&self->workers_lock);
+  gst_fanout_schedule_locked (self, fpad);
+  g_mutex_unlock (&self->workers_lock);
+}
+
+/* With the workers lock: the next branch to serve; NULL when the workers
+ * stop, or for a spare that found nothing to do for SPARE_LINGER. */
+static GstFanoutPad *
+gst_fanout_next_branch_locked (GstFanout * self)
+{
+  GstFanoutPad *fpad;
+  gint64 until;
+
+  while (self->running && g_queue_is_empty (&self->ready)) {
+    self->idle++;
+    if (self->workers->len > self->n_hot) {
+      until = g_get_monotonic_time () + SPARE_LINGER;
+      if (!g_cond_wait_until (&self->workers_cond, &self->workers_lock, until)
+          && g_queue_is_empty (&self->ready)
+          && self->workers->len > self->n_hot) {
+        self->idle--;
+        return NULL;
+      }
+    } else {
+      g_cond_wait (&self->workers_cond, &self->workers_lock);
+    }
+    self->idle--;
+  }
+  if (!self->running)
+    return NULL;
+  fpad = g_queue_pop_head (&self->ready);
+  fpad->rerun = FALSE;
+  gst_fanout_wake_watchdog_locked (self);
+  return fpad;
+}
+
+/* Forwards up to WORKER_BURST items of @fpad; TRUE when it may have more. */
+static gboolean
+gst_fanout_serve (GstFanout * self, GstFanoutPad * fpad)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+  guint n = 0;
+
+  GST_PAD_STREAM_LOCK (pad);
+  while (n < WORKER_BURST && gst_watermark_fifo_forward_ready (fpad->fifo,
+          pad, GST_WATERMARK_FIFO_READER_BRANCH)) {
+    n++;
+    g_atomic_int_inc (&self->progress);
+  }
+  GST_PAD_STREAM_UNLOCK (pad);
+  return n == WORKER_BURST;
+}
+
+/* With the workers lock: @fpad was served; back in turn when it has more
+ * or became ready meanwhile. */
+static void
+gst_fanout_served_locked (GstFanout * self, GstFanoutPad * fpad, gboolean more)
+{
+  if (more || fpad->rerun) {
+    fpad->rerun = FALSE;
+    g_queue_push_tail (&self->ready, fpad);
+    return;
+  }
+  fpad->scheduled = FALSE;
+  gst_object_unref (fpad);
+}
+
+static gpointer
+gst_fanout_worker (gpointer data)
+{
+  GstFanout *self = data;
+  GstFanoutPad *fpad;
+  gboolean more;
+
+  g_mutex_lock (&self->workers_lock);
+  while ((fpad = gst_fanout_next_branch_locked (self))) {
+    g_mutex_unlock (&self->workers_lock);
+    more = gst_fanout_serve (self, fpad);
+    g_mutex_lock (&self->workers_lock);
+    gst_fanout_served_locked (self, fpad, more);
+  }
+  /* a spare leaving: joined by the next start of a spare or the stop */
+  if (self->running) {
+    g_ptr_array_remove_fast (self->workers, g_thread_self ());
+    g_ptr_array_add (self->exited, g_thread_self ());
+  }
+  g_mutex_unlock (&self->workers_lock);
+  return NULL;
+}
+
+static void
+join_thread (gpointer thread)
+{
+  g_thread_join (thread);
+}
+
+/* With the workers lock. */
+static void
+gst_fanout_add_worker_locked (GstFanout * self)
+{
+  /* the spares that left have nothing more to do than to return */
+  g_ptr_array_foreach (self->exited, (GFunc) join_thread, NULL);
+  g_ptr_array_set_size (self->exited, 0);
+  g_ptr_array_add (self->workers, g_thread_new ("fanout-worker",
+          gst_fanout_worker, self));
+}
+
+/* Starts a spare worker when the workers made no progress for a whole
+ * WATCHDOG_PERIOD while branches waited; sleeps without a timeout while
+ * nothing flows. */
+static gpointer
+gst_fanout_watchdog (gpointer data)
+{
+  GstFanout *self = data;
+  gint seen = g_atomic_int_get (&self->progress), now;
+  gint64 until;
+
+  g_mutex_lock (&self->workers_lock);
+  while (self->running) {
+    now = g_atomic_int_get (&self->progress);
+    GST_LOG_OBJECT (self, "progress %d, was %d, %u ready, %u idle", now, seen,
+        self->ready.length, self->idle);
+    if (now == seen && !gst_fanout_starving_locked (self)) {
+      self->watchdog_asleep = TRUE;
+      g_cond_wait (&self->watchdog_cond, &self->workers_lock);
+      self->watchdog_asleep = FALSE;
+      continue;
+    }
+    if (now == seen && self->workers->len < MAX (self->n_hot, self->n_branches)) {
+      GST_DEBUG_OBJECT (self, "workers stuck for %" G_GINT64_FORMAT
+          " us: a spare, %u in all", WATCHDOG_PERIOD, self->workers->len + 1);
+      gst_fanout_add_worker_locked (self);
+    }
+    seen = g_atomic_int_get (&self->progress);
+    until = g_get_monotonic_time () + WATCHDOG_PERIOD;
+    while (self->running && g_cond_wait_until (&self->watchdog_cond,
+            &self->workers_lock, until));
+  }
+  g_mutex_unlock (&self->workers_lock);
+  return NULL;
+}
+
+/* READY to PAUSED, before the pads are activated. */
+static void
+gst_fanout_workers_start (GstFanout * self)
+{
+  gint threads = g_atomic_int_get (&self->threads);
+  guint i;
+
+  g_mutex_lock (&self->workers_lock);
+  self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
+  self->running = self->n_hot > 0;
+  for (i = 0; i < self->n_hot; i++)
+    gst_fanout_add_worker_locked (self);
+  if (self->running)
+    self->watchdog = g_thread_new ("fanout-watchdog", gst_fanout_watchdog,
+        self);
+  g_mutex_unlock (&self->workers_lock);
+  GST_DEBUG_OBJECT (self, "%u shared workers", self->n_hot);
+}
+
+/* PAUSED to READY, once the pads were deactivated. */
+static void
+gst_fanout_workers_stop (GstFanout * self)
+{
+  GPtrArray *threads;
+  GstFanoutPad *fpad;
+
+  g_mutex_lock (&self->workers_lock);
+  self->running = FALSE;
+  self->n_hot = 0;
+  g_cond_broadcast (&self->workers_cond);
+  g_cond_signal (&self->watchdog_cond);
+  threads = self->workers;
+  self->workers = g_ptr_array_new ();
+  g_ptr_array_extend_and_steal (threads, self->exited);
+  self->exited = g_ptr_array_new ();
+  if (self->watchdog)
+    g_ptr_array_add (threads, self->watchdog);
+  self->watchdog = NULL;
+  g_mutex_unlock (&self->workers_lock);
+
+  g_ptr_array_foreach (threads, (GFunc) join_thread, NULL);
+  g_ptr_array_unref (threads);
+
+  g_mutex_lock (&self->workers_lock);
+  while ((fpad = g_queue_pop_head (&self->ready))) {
+    fpad->scheduled = FALSE;
+    gst_object_unref (fpad);
+  }
+  g_mutex_unlock (&self->workers_lock);
+}
+
+/* With the routing lock: a pad's queue is served by its task or by the
+ * workers, from now on. */
+static void
+gst_fanout_pad_start_reader (GstFanout * self, GstFanoutPad * fpad)
+{
+  gboolean shared;
+
+  g_mutex_lock (&self->workers_lock);
+  shared = self->n_hot > 0;
+  g_mutex_unlock (&self->workers_lock);
+  /* workers do not batch: a worker serves what is queued */
+  if (shared)
+    gst_watermark_fifo_enable_batch (fpad->fifo, FALSE);
+  gst_watermark_fifo_set_ready_func (fpad->fifo,
+      shared ? gst_fanout_pad_ready : NULL, fpad);
+
+  g_mutex_lock (&self->workers_lock);
+  if (shared && !fpad->shared) {
+    fpad->shared = TRUE;
+    self->n_branches++;
+  }
+  if (shared)
+    gst_fanout_schedule_locked (self, fpad);
+  g_mutex_unlock (&self->workers_lock);
+
+  if (!shared)
+    gst_pad_start_task (GST_PAD_CAST (fpad),
+        (GstTaskFunction) gst_fanout_pad_loop, fpad, NULL);
+}
+
+/* Its queue flushing: waits until no thread forwards from it. @stop: it
+ * is deactivated, else paused (flush). */
+static gboolean
+gst_fanout_pad_stop_reader (GstFanout * self, GstFanoutPad * fpad,
+    gboolean stop)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+
+  if (!fpad->shared)
+    return stop ? gst_pad_stop_task (pad) : gst_pad_pause_task (pad);
+
+  /* a worker forwarding from it has its stream lock */
+  GST_PAD_STREAM_LOCK (pad);
+  GST_PAD_STREAM_UNLOCK (pad);
+  if (!stop)
+    return TRUE;
+  g_mutex_lock (&self->workers_lock);
+  if (g_queue_remove (&self->ready, fpad)) {
+    fpad->scheduled = FALSE;
+    gst_object_unref (fpad);
+  }
+  fpad->shared = FALSE;
+  self->n_branches--;
+  g_mutex_unlock (&self->workers_lock);
+  return TRUE;
+}
+
 static gboolean
 gst_fanout_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -484,8 +826,7 @@ gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
         GST_MINI_OBJECT_CAST (gst_event_ref (self->eos)));
   fpad->seq = self->seq;
   fpad->last_ret = GST_FLOW_OK;
-  gst_pad_start_task (GST_PAD_CAST (fpad),
-      (GstTaskFunction) gst_fanout_pad_loop, fpad, NULL);
+  gst_fanout_pad_start_reader (self, fpad);
 }
 
 /* A src pad joins the routing. */
@@ -525,7 +866,7 @@ gst_fanout_pad_stop (GstFanout * self, GstFanoutPad * fpad)
   g_mutex_unlock (&self->lock);
 
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
-  return gst_pad_stop_task (GST_PAD_CAST (fpad));
+  return gst_fanout_pad_stop_reader (self, fpad, TRUE);
 }
 
 static gboolean
@@ -582,6 +923,7 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
+  fpad->fanout = self;
   /* a branch batches only in PLAYING, so that its sink gets the buffer it
    * prerolls on at once (batch-time may be -1) */
   gst_watermark_fifo_enable_batch (fpad->fifo, playing);
@@ -984,7 +1326,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
     /* the stream state comes back at FLUSH_STOP (restart) */
     gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
-    gst_pad_pause_task (GST_PAD_CAST (fpad));
+    gst_fanout_pad_stop_reader (self, fpad, FALSE);
   }
   g_ptr_array_unref (pads);
   gst_fanout_wake_router (self);
@@ -1432,6 +1774,7 @@ gst_fanout_get_stats (GstFanout * self)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-stats");
   guint64 pushed = 0, dropped = 0, v;
+  guint workers;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -1448,8 +1791,11 @@ gst_fanout_get_stats (GstFanout * self)
   }
   GST_OBJECT_UNLOCK (self);
 
+  g_mutex_lock (&self->workers_lock);
+  workers = self->workers->len;
+  g_mutex_unlock (&self->workers_lock);
   gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
-      G_TYPE_UINT64, dropped, NULL);
+      G_TYPE_UINT64, dropped, "workers", G_TYPE_UINT, workers, NULL);
   return s;
 }
 
@@ -1470,6 +1816,9 @@ gst_fanout_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       g_atomic_int_set (&self->post_messages, g_value_get_boolean (value));
+      break;
+    case PROP_THREADS:
+      g_atomic_int_set (&self->threads, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1498,6 +1847,9 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, g_atomic_int_get (&self->post_messages));
       break;
+    case PROP_THREADS:
+      g_value_set_int (value, g_atomic_int_get (&self->threads));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1514,7 +1866,7 @@ gst_fanout_set_playing (GstFanout * self, gboolean playing)
   for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
     GstFanoutPad *fpad = l->data;
 
-    gst_watermark_fifo_enable_batch (fpad->fifo, playing);
+    gst_watermark_fifo_enable_batch (fpad->fifo, playing && !fpad->shared);
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1527,7 +1879,13 @@ gst_fanout_change_state (GstElement * element, GstStateChange transition)
 
   if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
     gst_fanout_set_playing (self, FALSE);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_fanout_workers_start (self);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if ((transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+          ret == GST_STATE_CHANGE_FAILURE) ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_fanout_workers_stop (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
     gst_fanout_set_playing (self, TRUE);
   /* the pads forgot the stream: a new one starts */
@@ -1566,10 +1924,34 @@ gst_fanout_finalize (GObject * object)
 
   g_ptr_array_unref (self->pads);
   gst_event_replace (&self->eos, NULL);
+  g_ptr_array_unref (self->workers);
+  g_ptr_array_unref (self->exited);
+  g_cond_clear (&self->workers_cond);
+  g_cond_clear (&self->watchdog_cond);
+  g_mutex_clear (&self->workers_lock);
   g_cond_clear (&self->room_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* The default of threads: GST_FANOUT_THREADS, a number or "auto", when
+ * set (for a deployment, and the test suites of both modes). */
+static gint
+gst_fanout_default_threads (void)
+{
+  const gchar *env = g_getenv ("GST_FANOUT_THREADS");
+  gint64 v;
+
+  if (env == NULL)
+    return DEFAULT_PROP_THREADS;
+  if (g_strcmp0 (env, "auto") == 0)
+    return THREADS_AUTO;
+  if (g_ascii_string_to_signed (env, 10, THREADS_AUTO, MAX_THREADS, &v, NULL))
+    return v;
+  g_warning ("GST_FANOUT_THREADS=%s: not a number from -1 to %d nor auto",
+      env, MAX_THREADS);
+  return DEFAULT_PROP_THREADS;
 }
 
 static void
@@ -1584,6 +1966,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
   gobject_class->get_property = gst_fanout_get_property;
   gobject_class->dispose = gst_fanout_dispose;
   gobject_class->finalize = gst_fanout_finalize;
+  default_threads = gst_fanout_default_threads ();
 
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -1604,8 +1987,30 @@ gst_fanout_class_init (GstFanoutClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Buffers pushed and dropped in all, and per src pad (a structure "
           "named after the pad): received, pushed, dropped, pauses, resumes, "
-          "underruns, level-buffers, level-bytes, level-time, paused, flow",
+          "underruns, level-buffers, level-bytes, level-time, paused, flow; "
+          "workers: the shared worker threads running now",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstFanout:threads:
+   *
+   * Who pushes the branches' data downstream. 0: a thread (a pad task) per
+   * branch. N > 0: N shared worker threads serve all the branches, each
+   * branch by one worker at a time, in order; when every worker has been
+   * inside one push for 100 ms while other branches wait (a sink
+   * prerolling or waiting for its clock), a spare worker is started, up
+   * to one per branch, and leaves after a second without work. -1: as
+   * many workers as CPU cores. Batching (batch-buffers) is for a thread
+   * per branch and is ignored with shared workers. The environment
+   * variable GST_FANOUT_THREADS, when set (a number or "auto"), is the
+   * default. Taken at the READY to PAUSED change.
+   */
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads",
+          "0: a thread per branch; N: N shared worker threads for all the "
+          "branches (plus spares while all are blocked downstream); "
+          "-1: one per CPU core", THREADS_AUTO, MAX_THREADS,
+          default_threads, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
@@ -1646,6 +2051,13 @@ gst_fanout_init (GstFanout * self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->room_cond);
   self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->threads = default_threads;
+  g_mutex_init (&self->workers_lock);
+  g_cond_init (&self->workers_cond);
+  g_cond_init (&self->watchdog_cond);
+  g_queue_init (&self->ready);
+  self->workers = g_ptr_array_new ();
+  self->exited = g_ptr_array_new ();
 }
 
 /* GstChildProxy: the src pads, so that gst-launch can set their properties

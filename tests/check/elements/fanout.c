@@ -70,6 +70,21 @@ new_fanout (const gchar * mode)
   return h;
 }
 
+/* A broadcast fanout with a thread per branch, whatever the suite's
+ * default (GST_FANOUT_THREADS): batching is for a thread per branch. */
+static GstHarness *
+new_batching_fanout (void)
+{
+  GstElement *e = gst_element_factory_make ("fanout", NULL);
+  GstHarness *h;
+
+  g_object_set (e, "threads", 0, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src_%u");
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  gst_object_unref (e);
+  return h;
+}
+
 /* One more src pad, in a harness of its own. */
 static GstHarness *
 add_branch (GstHarness * h)
@@ -615,7 +630,7 @@ GST_END_TEST;
  * nothing until 3 buffers are queued, then all of them. */
 GST_START_TEST (test_batch_waits_for_batch)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   g_object_set (branch_pad (h), "batch-buffers", 3, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
@@ -636,7 +651,7 @@ GST_END_TEST;
  * batch-time. */
 GST_START_TEST (test_batch_event_and_time_release)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
@@ -657,7 +672,7 @@ GST_END_TEST;
  * branch's thread, the sink pad does not wait forever. */
 GST_START_TEST (test_batch_above_pause)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   set_branch (h, 4, 2, "block");
   g_object_set (branch_pad (h), "batch-buffers", 50, "batch-time",
@@ -1877,7 +1892,7 @@ GST_END_TEST;
  * below PLAYING it hands over each buffer at once, whatever batch-time. */
 GST_START_TEST (test_batch_does_not_hold_preroll)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
   GstBuffer *buf;
 
   g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
