@@ -2156,6 +2156,189 @@ GST_START_TEST (test_pipeline_pads_while_playing)
 
 GST_END_TEST;
 
+/* shared workers (threads) */
+
+#define MAX_SINKS 8
+
+/* What the fakesinks of a pipeline got: buffers per sink, and buffers
+ * that came out of order (videotestsrc numbers them in their offset). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint count[MAX_SINKS];
+  guint64 last[MAX_SINKS];
+  guint out_of_order;
+} Handoffs;
+
+static void
+on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  Handoffs *h = data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (sink), "index"));
+
+  g_mutex_lock (&h->lock);
+  if (h->count[i] && GST_BUFFER_OFFSET (buf) <= h->last[i])
+    h->out_of_order++;
+  h->last[i] = GST_BUFFER_OFFSET (buf);
+  h->count[i]++;
+  g_cond_broadcast (&h->cond);
+  g_mutex_unlock (&h->lock);
+}
+
+/* "@src ! fanout threads=@threads" with @n branches "fakesink @sink",
+ * named s0, s1..., counted in @h. */
+static GstElement *
+shared_pipeline (const gchar * src, gint threads, guint n, const gchar * sink,
+    Handoffs * h)
+{
+  GString *desc = g_string_new (NULL);
+  GstElement *p, *e;
+  gchar name[16];
+  guint i;
+
+  memset (h, 0, sizeof (*h));
+  g_mutex_init (&h->lock);
+  g_cond_init (&h->cond);
+  g_string_printf (desc, "%s ! fanout name=f threads=%d", src, threads);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (desc, " f. ! fakesink name=s%u "
+        "signal-handoffs=true %s", i, sink);
+  p = launch (desc->str);
+  for (i = 0; i < n; i++) {
+    g_snprintf (name, sizeof (name), "s%u", i);
+    e = gst_bin_get_by_name (GST_BIN (p), name);
+    g_object_set_data (G_OBJECT (e), "index", GUINT_TO_POINTER (i));
+    g_signal_connect (e, "handoff", G_CALLBACK (on_handoff), h);
+    gst_object_unref (e);
+  }
+  g_string_free (desc, TRUE);
+  return p;
+}
+
+/* Waits until each sink in @first..@last has @n buffers or more. */
+static void
+wait_for_handoffs (Handoffs * h, guint first, guint last, guint n)
+{
+  guint i;
+
+  for (i = first; i <= last; i++)
+    wait_for_count (&h->lock, &h->cond, &h->count[i], n);
+}
+
+static void
+handoffs_clear (Handoffs * h)
+{
+  g_mutex_clear (&h->lock);
+  g_cond_clear (&h->cond);
+}
+
+/* One worker, four syncing sinks: the worker waits in the first sink's
+ * preroll, and the others are served all the same, so the pipeline
+ * prerolls, then plays every frame to each sink. */
+GST_START_TEST (test_shared_preroll_syncing_sinks)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,width=64,height=48,framerate=100/1", 1, 4, "sync=true",
+      &h);
+  guint i;
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  run_to_eos (p);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_int (h.count[i], 10);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
+/* Two workers, eight branches: each branch gets every frame, in order. */
+GST_START_TEST (test_shared_order_per_branch)
+{
+  guint i, n = RUNNING_ON_VALGRIND ? 20 : 200;
+  gchar *src = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+      "video/x-raw,width=64,height=48", n);
+  Handoffs h;
+  GstElement *p = shared_pipeline (src, 2, MAX_SINKS, "sync=false", &h);
+
+  run_to_eos (p);
+  for (i = 0; i < MAX_SINKS; i++)
+    fail_unless_equals_int (h.count[i], n);
+  fail_unless_equals_int (h.out_of_order, 0);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+#define LIVE_SRC "videotestsrc is-live=true ! " \
+    "video/x-raw,width=64,height=48,framerate=100/1"
+
+/* A live pipeline on one worker, syncing sinks, paused and played again:
+ * the frames flow again, in order. */
+GST_START_TEST (test_shared_live_pause_resume)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline (LIVE_SRC, 1, 2, "sync=true", &h);
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 1, 5);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_NO_PREROLL);
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 1, read_count (&h.lock, &h.count[0]) + 5);
+  fail_unless_equals_int (h.out_of_order, 0);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
+/* A branch released while a live pipeline plays on one worker: the
+ * others go on. */
+GST_START_TEST (test_shared_release_while_playing)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline (LIVE_SRC, 1, 3, "sync=true", &h);
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstElement *s1 = gst_bin_get_by_name (GST_BIN (p), "s1");
+  GstPad *src1 = gst_element_get_static_pad (f, "src_1");
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 2, 5);
+  /* the bin's own change to PLAYING is over (see above) */
+  fail_if (gst_element_get_state (p, NULL, NULL, GST_CLOCK_TIME_NONE) ==
+      GST_STATE_CHANGE_FAILURE);
+
+  gst_element_release_request_pad (f, src1);
+  gst_element_set_locked_state (s1, TRUE);
+  gst_element_set_state (s1, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (p), s1);
+  wait_for_handoffs (&h, 0, 0, read_count (&h.lock, &h.count[0]) + 5);
+  wait_for_handoffs (&h, 2, 2, read_count (&h.lock, &h.count[2]) + 5);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (src1);
+  gst_object_unref (s1);
+  gst_object_unref (f);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
 /* stress */
 
 #define STRESS_BRANCHES 4
@@ -2506,6 +2689,10 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_downstream_eos_ends);
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
+  tcase_add_test (tc, test_shared_preroll_syncing_sinks);
+  tcase_add_test (tc, test_shared_order_per_branch);
+  tcase_add_test (tc, test_shared_live_pause_resume);
+  tcase_add_test (tc, test_shared_release_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);
   tcase_add_test (tc, test_random_faults);
 
