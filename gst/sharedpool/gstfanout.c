@@ -93,7 +93,7 @@ static gint default_threads;
 #define WORKER_BURST                    16
 /* a spare worker started because every worker was inside one push for
  * this long while branches were ready... */
-#define WATCHDOG_PERIOD                 (100 * G_TIME_SPAN_MILLISECOND)
+#define WATCHDOG_PERIOD                 (10 * G_TIME_SPAN_MILLISECOND)
 /* ...leaves when it found nothing to do for this long */
 #define SPARE_LINGER                    G_TIME_SPAN_SECOND
 
@@ -172,7 +172,8 @@ struct _GstFanout
    * fifo's lock, and inside the routing lock: nothing is called with it. */
   gint threads;                 /* the property, atomic */
   GMutex workers_lock;
-  GCond workers_cond;           /* a worker: a branch is ready, or stop */
+  GCond workers_cond;           /* a kept worker: a branch is ready, or stop */
+  GCond spares_cond;            /* a spare: the watchdog wants it, or stop */
   GCond watchdog_cond;          /* the watchdog: branches wait, or stop */
   GQueue ready;                 /* branches to serve, reffed, in turn */
   GPtrArray *workers;           /* their GThreads */
@@ -180,7 +181,8 @@ struct _GstFanout
   GThread *watchdog;
   guint n_hot;                  /* workers kept; 0: a task per branch */
   guint n_branches;             /* shared branches: at most that many workers */
-  guint idle;                   /* workers waiting for a branch */
+  guint idle;                   /* kept workers waiting for a branch */
+  guint idle_spares;            /* spares waiting for the watchdog */
   gboolean running;
   gboolean watchdog_asleep;     /* waits with no timeout */
   gint progress;                /* items forwarded, atomic */
@@ -491,10 +493,15 @@ gst_fanout_pad_loop (GstPad * pad)
  * has more, so that a branch is served by one worker at a time, in order,
  * and the branches in turn. A worker inside a push that blocks (a sink
  * prerolling, waiting for its clock, a full queue downstream) holds only
- * that branch: when every worker has been busy without forwarding
- * anything for WATCHDOG_PERIOD while branches are ready, the watchdog
- * starts a spare worker, up to one per branch; spares leave after
- * SPARE_LINGER without work. */
+ * that branch: when the workers forwarded nothing for WATCHDOG_PERIOD
+ * while branches were ready and no kept worker was free, the watchdog
+ * wakes a spare worker, or starts one, up to one thread per branch in
+ * all. A ready branch wakes a kept worker only; a spare serves until
+ * nothing is ready, then waits for the watchdog, and leaves after
+ * SPARE_LINGER without being woken. So that the spares a preroll needed
+ * (each sink holds a thread until the pipeline plays) leave once it
+ * plays, and thread count and wake-ups stay those of the kept workers
+ * while they keep up. */
 
 /* With the workers lock: branches wait and no worker is free. */
 static gboolean
@@ -526,7 +533,8 @@ gst_fanout_schedule_locked (GstFanout * self, GstFanoutPad * fpad)
   g_queue_push_tail (&self->ready, gst_object_ref (fpad));
   if (self->idle)
     g_cond_signal (&self->workers_cond);
-  gst_fanout_wake_watchdog_locked (self);
+  else
+    gst_fanout_wake_watchdog_locked (self);
 }
 
 /* A fifo's ready function, under the fifo's lock. */
@@ -541,28 +549,37 @@ gst_fanout_pad_ready (GstWatermarkFifo * fifo, gpointer user_data)
   g_mutex_unlock (&self->workers_lock);
 }
 
+/* With the workers lock: waits for a branch to be ready (a kept worker)
+ * or for the watchdog (a spare); FALSE when a spare waited SPARE_LINGER
+ * for nothing. */
+static gboolean
+gst_fanout_wait_locked (GstFanout * self, gboolean spare)
+{
+  gboolean woken;
+
+  if (!spare) {
+    self->idle++;
+    g_cond_wait (&self->workers_cond, &self->workers_lock);
+    self->idle--;
+    return TRUE;
+  }
+  self->idle_spares++;
+  woken = g_cond_wait_until (&self->spares_cond, &self->workers_lock,
+      g_get_monotonic_time () + SPARE_LINGER);
+  self->idle_spares--;
+  return woken || !g_queue_is_empty (&self->ready);
+}
+
 /* With the workers lock: the next branch to serve; NULL when the workers
- * stop, or for a spare that found nothing to do for SPARE_LINGER. */
+ * stop, or for a spare that was not needed for SPARE_LINGER. */
 static GstFanoutPad *
-gst_fanout_next_branch_locked (GstFanout * self)
+gst_fanout_next_branch_locked (GstFanout * self, gboolean spare)
 {
   GstFanoutPad *fpad;
-  gint64 until;
 
   while (self->running && g_queue_is_empty (&self->ready)) {
-    self->idle++;
-    if (self->workers->len > self->n_hot) {
-      until = g_get_monotonic_time () + SPARE_LINGER;
-      if (!g_cond_wait_until (&self->workers_cond, &self->workers_lock, until)
-          && g_queue_is_empty (&self->ready)
-          && self->workers->len > self->n_hot) {
-        self->idle--;
-        return NULL;
-      }
-    } else {
-      g_cond_wait (&self->workers_cond, &self->workers_lock);
-    }
-    self->idle--;
+    if (!gst_fanout_wait_locked (self, spare))
+      return NULL;
   }
   if (!self->running)
     return NULL;
@@ -603,15 +620,14 @@ gst_fanout_served_locked (GstFanout * self, GstFanoutPad * fpad, gboolean more)
   gst_object_unref (fpad);
 }
 
-static gpointer
-gst_fanout_worker (gpointer data)
+static void
+gst_fanout_work (GstFanout * self, gboolean spare)
 {
-  GstFanout *self = data;
   GstFanoutPad *fpad;
   gboolean more;
 
   g_mutex_lock (&self->workers_lock);
-  while ((fpad = gst_fanout_next_branch_locked (self))) {
+  while ((fpad = gst_fanout_next_branch_locked (self, spare))) {
     g_mutex_unlock (&self->workers_lock);
     more = gst_fanout_serve (self, fpad);
     g_mutex_lock (&self->workers_lock);
@@ -623,6 +639,19 @@ gst_fanout_worker (gpointer data)
     g_ptr_array_add (self->exited, g_thread_self ());
   }
   g_mutex_unlock (&self->workers_lock);
+}
+
+static gpointer
+gst_fanout_kept_worker (gpointer data)
+{
+  gst_fanout_work (data, FALSE);
+  return NULL;
+}
+
+static gpointer
+gst_fanout_spare_worker (gpointer data)
+{
+  gst_fanout_work (data, TRUE);
   return NULL;
 }
 
@@ -634,13 +663,30 @@ join_thread (gpointer thread)
 
 /* With the workers lock. */
 static void
-gst_fanout_add_worker_locked (GstFanout * self)
+gst_fanout_add_worker_locked (GstFanout * self, gboolean spare)
 {
   /* the spares that left have nothing more to do than to return */
   g_ptr_array_foreach (self->exited, (GFunc) join_thread, NULL);
   g_ptr_array_set_size (self->exited, 0);
-  g_ptr_array_add (self->workers, g_thread_new ("fanout-worker",
-          gst_fanout_worker, self));
+  g_ptr_array_add (self->workers, g_thread_new ("fanout-worker", spare ?
+          gst_fanout_spare_worker : gst_fanout_kept_worker, self));
+}
+
+/* With the workers lock: the workers are stuck; a spare serves each
+ * ready branch (a preroll needs one thread per sink at once). */
+static void
+gst_fanout_add_spares_locked (GstFanout * self)
+{
+  guint n = self->ready.length, woken = MIN (n, self->idle_spares);
+  guint bound = MAX (self->n_hot, self->n_branches);
+
+  for (; woken; woken--, n--)
+    g_cond_signal (&self->spares_cond);
+  GST_DEBUG_OBJECT (self, "workers stuck for %" G_GINT64_FORMAT " us, %u "
+      "ready branches: %u more spares", WATCHDOG_PERIOD, self->ready.length,
+      MIN (n, bound - MIN (bound, self->workers->len)));
+  for (; n && self->workers->len < bound; n--)
+    gst_fanout_add_worker_locked (self, TRUE);
 }
 
 /* Starts a spare worker when the workers made no progress for a whole
@@ -656,19 +702,14 @@ gst_fanout_watchdog (gpointer data)
   g_mutex_lock (&self->workers_lock);
   while (self->running) {
     now = g_atomic_int_get (&self->progress);
-    GST_LOG_OBJECT (self, "progress %d, was %d, %u ready, %u idle", now, seen,
-        self->ready.length, self->idle);
     if (now == seen && !gst_fanout_starving_locked (self)) {
       self->watchdog_asleep = TRUE;
       g_cond_wait (&self->watchdog_cond, &self->workers_lock);
       self->watchdog_asleep = FALSE;
       continue;
     }
-    if (now == seen && self->workers->len < MAX (self->n_hot, self->n_branches)) {
-      GST_DEBUG_OBJECT (self, "workers stuck for %" G_GINT64_FORMAT
-          " us: a spare, %u in all", WATCHDOG_PERIOD, self->workers->len + 1);
-      gst_fanout_add_worker_locked (self);
-    }
+    if (now == seen && gst_fanout_starving_locked (self))
+      gst_fanout_add_spares_locked (self);
     seen = g_atomic_int_get (&self->progress);
     until = g_get_monotonic_time () + WATCHDOG_PERIOD;
     while (self->running && g_cond_wait_until (&self->watchdog_cond,
@@ -689,7 +730,7 @@ gst_fanout_workers_start (GstFanout * self)
   self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
   self->running = self->n_hot > 0;
   for (i = 0; i < self->n_hot; i++)
-    gst_fanout_add_worker_locked (self);
+    gst_fanout_add_worker_locked (self, FALSE);
   if (self->running)
     self->watchdog = g_thread_new ("fanout-watchdog", gst_fanout_watchdog,
         self);
@@ -708,6 +749,7 @@ gst_fanout_workers_stop (GstFanout * self)
   self->running = FALSE;
   self->n_hot = 0;
   g_cond_broadcast (&self->workers_cond);
+  g_cond_broadcast (&self->spares_cond);
   g_cond_signal (&self->watchdog_cond);
   threads = self->workers;
   self->workers = g_ptr_array_new ();
@@ -1927,6 +1969,7 @@ gst_fanout_finalize (GObject * object)
   g_ptr_array_unref (self->workers);
   g_ptr_array_unref (self->exited);
   g_cond_clear (&self->workers_cond);
+  g_cond_clear (&self->spares_cond);
   g_cond_clear (&self->watchdog_cond);
   g_mutex_clear (&self->workers_lock);
   g_cond_clear (&self->room_cond);
@@ -2054,6 +2097,7 @@ gst_fanout_init (GstFanout * self)
   self->threads = default_threads;
   g_mutex_init (&self->workers_lock);
   g_cond_init (&self->workers_cond);
+  g_cond_init (&self->spares_cond);
   g_cond_init (&self->watchdog_cond);
   g_queue_init (&self->ready);
   self->workers = g_ptr_array_new ();
