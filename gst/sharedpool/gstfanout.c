@@ -80,6 +80,7 @@ static gint default_threads;
 #define DEFAULT_PROP_FULL_POLICY        GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
+#define DEFAULT_PROP_COPY_THRESHOLD     0
 /* an empty batching queue is looked at every batch-time: less would spin */
 #define MIN_BATCH_TIME                  GST_MSECOND
 /* the longest the ALLOCATION answer waits for a branch's thread */
@@ -114,7 +115,8 @@ enum
   PROP_PAD_FULL_POLICY,
   PROP_PAD_BATCH_BUFFERS,
   PROP_PAD_BATCH_TIME,
-  PROP_PAD_LAST = PROP_PAD_BATCH_TIME
+  PROP_PAD_COPY_THRESHOLD,
+  PROP_PAD_LAST = PROP_PAD_COPY_THRESHOLD
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
@@ -134,6 +136,8 @@ struct _GstFanoutPad
   GstFlowReturn last_ret;       /* and what its queue said */
   guint64 refused;              /* balance, key: buffers it refused while
                                  * the sink pad returned OK */
+  guint64 copies;               /* buffers it got as copies */
+  gint copy_threshold;          /* the property, atomic */
 
   /* shared workers, under the element's workers_lock */
   GstFanout *fanout;            /* not reffed: its element, for the workers */
@@ -171,6 +175,7 @@ struct _GstFanout
    * READY. Their own lock, taken by a fifo's ready function under the
    * fifo's lock, and inside the routing lock: nothing is called with it. */
   gint threads;                 /* the property, atomic */
+  GstAllocator *copy_allocator; /* a GstBucketAllocator, for copy-threshold */
   GMutex workers_lock;
   GCond workers_cond;           /* a kept worker: a branch is ready, or stop */
   GCond spares_cond;            /* a spare: the watchdog wants it, or stop */
@@ -367,6 +372,9 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
     case PROP_PAD_BATCH_TIME:
       gst_fanout_pad_set_batch (fpad, prop_id, value);
       break;
+    case PROP_PAD_COPY_THRESHOLD:
+      g_atomic_int_set (&fpad->copy_threshold, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -394,6 +402,9 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PAD_BATCH_TIME:
       g_value_set_uint64 (value, max_delay);
+      break;
+    case PROP_PAD_COPY_THRESHOLD:
+      g_value_set_uint (value, g_atomic_int_get (&fpad->copy_threshold));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -455,6 +466,25 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
           "With batch-buffers above 1, the longest a buffer waits for its "
           "batch (ns, at least 1 ms; -1 = no limit)", MIN_BATCH_TIME,
           G_MAXUINT64, DEFAULT_PROP_BATCH_TIME, flags));
+  /**
+   * GstFanoutPad:copy-threshold:
+   *
+   * A branch that holds this many buffers or more in its queue gets the
+   * next buffers as copies, in memory of the element's own bucket
+   * allocator, and drops its reference to the original: a slow or stuck
+   * branch then holds at most this many of upstream's buffers (plus the
+   * one it is pushing), so that a bounded upstream pool is not drained by
+   * it while the other branches are done with its buffers. Set it below
+   * upstream's max-buffers less what the other branches need. Copies are
+   * counted in the pad's stats ("copies"). Buffer lists are not copied.
+   * 0: never copy.
+   */
+  g_object_class_install_property (gobject_class, PROP_PAD_COPY_THRESHOLD,
+      g_param_spec_uint ("copy-threshold", "Copy threshold",
+          "Give this branch copies (from our own allocator) instead of "
+          "upstream's buffers while it holds this many in its queue, so "
+          "that it does not drain upstream's pool; 0 = never copy", 0,
+          G_MAXINT, DEFAULT_PROP_COPY_THRESHOLD, flags));
 }
 
 static void
@@ -1081,22 +1111,64 @@ gst_fanout_combine_locked (GstFanout * self, guint64 seq)
   return any_eos ? GST_FLOW_EOS : GST_FLOW_NOT_LINKED;
 }
 
+/* @buf (taken) for a branch that holds copy-threshold buffers or more:
+ * a copy in our own memory, and the original is let go, back to
+ * upstream's pool once the other branches are done with it. NULL when
+ * there is no need or no memory for a copy (@buf is then kept). */
+static GstBuffer *
+gst_fanout_pad_copy (GstFanout * self, GstFanoutPad * fpad, GstBuffer * buf)
+{
+  guint threshold = g_atomic_int_get (&fpad->copy_threshold);
+  gsize size = gst_buffer_get_size (buf);
+  GstWatermarkLevel level;
+  GstBuffer *copy;
+  GstMapInfo map;
+
+  if (threshold == 0 || size == 0)
+    return NULL;
+  gst_watermark_fifo_get_level (fpad->fifo, &level);
+  if (level.buffers < threshold)
+    return NULL;
+  copy = gst_buffer_new_allocate (self->copy_allocator, size, NULL);
+  if (copy == NULL || !gst_buffer_map (copy, &map, GST_MAP_WRITE))
+    goto no_memory;
+  gst_buffer_extract (buf, 0, map.data, map.size);
+  gst_buffer_unmap (copy, &map);
+  gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_unref (buf);
+  return copy;
+
+  /* ERRORS */
+no_memory:
+  {
+    GST_WARNING_OBJECT (fpad, "no memory for a copy of %" G_GSIZE_FORMAT
+        " bytes: the branch keeps the original", size);
+    gst_clear_buffer (&copy);
+    return NULL;
+  }
+}
+
 /* With the lock, returns with it: queues @item (transfer full) on @fpad,
  * with the lock released while the queue may block. */
 static void
 gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
     GstMiniObject * item, guint64 seq)
 {
+  GstBuffer *copy = NULL;
   GstFlowReturn ret;
 
   fpad->seq = seq;
   gst_object_ref (fpad);
   g_mutex_unlock (&self->lock);
 
+  if (GST_IS_BUFFER (item) &&
+      (copy = gst_fanout_pad_copy (self, fpad, GST_BUFFER_CAST (item))))
+    item = GST_MINI_OBJECT_CAST (copy);
   ret = gst_watermark_fifo_push (fpad->fifo, item);
 
   g_mutex_lock (&self->lock);
   fpad->last_ret = ret;
+  fpad->copies += copy != NULL;
   gst_object_unref (fpad);
 }
 
@@ -1797,13 +1869,15 @@ gst_fanout_pad_stats (GstFanoutPad * fpad)
   GstStructure *s = gst_structure_new_empty ("fanout-pad-stats");
 
   GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
-  guint64 refused;
+  guint64 refused, copies;
 
   g_mutex_lock (&self->lock);
   refused = fpad->refused;
+  copies = fpad->copies;
   g_mutex_unlock (&self->lock);
   gst_watermark_fifo_fill_stats (fpad->fifo, s);
-  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, NULL);
+  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, "copies",
+      G_TYPE_UINT64, copies, NULL);
   rename_counter (s, "pushed", "received");
   rename_counter (s, "popped", "pushed");
   gst_structure_set (s, "flow", G_TYPE_STRING,
@@ -1815,7 +1889,7 @@ static GstStructure *
 gst_fanout_get_stats (GstFanout * self)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-stats");
-  guint64 pushed = 0, dropped = 0, v;
+  guint64 pushed = 0, dropped = 0, copies = 0, v;
   guint workers;
   GList *l;
 
@@ -1827,6 +1901,8 @@ gst_fanout_get_stats (GstFanout * self)
       pushed += v;
     if (gst_structure_get_uint64 (ps, "dropped", &v))
       dropped += v;
+    if (gst_structure_get_uint64 (ps, "copies", &v))
+      copies += v;
     gst_structure_set (s, GST_OBJECT_NAME (l->data), GST_TYPE_STRUCTURE, ps,
         NULL);
     gst_structure_free (ps);
@@ -1837,7 +1913,8 @@ gst_fanout_get_stats (GstFanout * self)
   workers = self->workers->len;
   g_mutex_unlock (&self->workers_lock);
   gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
-      G_TYPE_UINT64, dropped, "workers", G_TYPE_UINT, workers, NULL);
+      G_TYPE_UINT64, dropped, "copies", G_TYPE_UINT64, copies, "workers",
+      G_TYPE_UINT, workers, NULL);
   return s;
 }
 
@@ -1968,6 +2045,7 @@ gst_fanout_finalize (GObject * object)
   gst_event_replace (&self->eos, NULL);
   g_ptr_array_unref (self->workers);
   g_ptr_array_unref (self->exited);
+  gst_object_unref (self->copy_allocator);
   g_cond_clear (&self->workers_cond);
   g_cond_clear (&self->spares_cond);
   g_cond_clear (&self->watchdog_cond);
@@ -2030,8 +2108,9 @@ gst_fanout_class_init (GstFanoutClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Buffers pushed and dropped in all, and per src pad (a structure "
           "named after the pad): received, pushed, dropped, pauses, resumes, "
-          "underruns, level-buffers, level-bytes, level-time, paused, flow; "
-          "workers: the shared worker threads running now",
+          "underruns, level-buffers, level-bytes, level-time, paused, flow, "
+          "copies (copy-threshold); workers: the shared worker threads "
+          "running now",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   /**
    * GstFanout:threads:
@@ -2102,6 +2181,7 @@ gst_fanout_init (GstFanout * self)
   g_queue_init (&self->ready);
   self->workers = g_ptr_array_new ();
   self->exited = g_ptr_array_new ();
+  self->copy_allocator = gst_bucket_allocator_new ();
 }
 
 /* GstChildProxy: the src pads, so that gst-launch can set their properties

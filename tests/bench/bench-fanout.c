@@ -43,8 +43,8 @@
 
 #include "benchutil.h"
 
-#define DEFAULT_RUNS    5
-#define DEFAULT_FRAMES  300
+#define DEFAULT_RUNS    7
+#define DEFAULT_FRAMES  600
 #define DEFAULT_LIVE_FRAMES 60
 #define DEFAULT_TIMEOUT 30
 #define DEFAULT_BATCH   4
@@ -74,10 +74,6 @@ enum
   N_IMPLS
 };
 
-/* the figure names' infix per implementation, after the scenario's */
-static const gchar *const impl_names[N_IMPLS] = {
-  [IMPL_OURS] = "",[IMPL_BATCH] = "-batch",[IMPL_SHARED] = "-shared",
-};
 
 enum
 {
@@ -188,10 +184,12 @@ static void
 print_figures (const Scenario * sc, guint impl, Samples * samples)
 {
   BenchValue ours, stock;
+  gchar *infix = impl == IMPL_BATCH ? g_strdup_printf ("-batch%u", batch) :
+      g_strdup (impl == IMPL_SHARED ? "-shared" : "");
   guint f;
 
   for (f = 0; f < N_FIGURES; f++) {
-    gchar *name = g_strdup_printf ("%s%s-%s", sc->prefix, impl_names[impl],
+    gchar *name = g_strdup_printf ("%s%s-%s", sc->prefix, infix,
         figures[f].suffix);
 
     ours = median (&samples[f], impl);
@@ -199,6 +197,7 @@ print_figures (const Scenario * sc, guint impl, Samples * samples)
     bench_print (name, &ours, &stock, figures[f].unit, "%.2f");
     g_free (name);
   }
+  g_free (infix);
 }
 
 /* In the parent: a run's figures go to their samples. */
@@ -234,9 +233,9 @@ parse_options (int *argc, char ***argv)
 {
   GOptionEntry entries[] = {
     {"runs", 0, 0, G_OPTION_ARG_INT, &n_runs,
-        "Runs of each pipeline, the median is printed (default 5)", "N"},
+        "Runs of each pipeline, the median is printed (default 7)", "N"},
     {"frames", 0, 0, G_OPTION_ARG_INT, &n_frames,
-        "Frames per run, 1080p scenario (default 300)", "N"},
+        "Frames per run, 1080p scenario (default 600)", "N"},
     {"live-frames", 0, 0, G_OPTION_ARG_INT, &n_live_frames,
         "Frames per run, live scenarios at 30 fps (default 60)", "N"},
     {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s,

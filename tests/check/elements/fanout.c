@@ -2156,6 +2156,114 @@ GST_START_TEST (test_pipeline_pads_while_playing)
 
 GST_END_TEST;
 
+/* copy-threshold */
+
+/* A bounded upstream pool: 4 buffers. */
+static GstBufferPool *
+bounded_pool (void)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, 64, 4, 4);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  return pool;
+}
+
+/* A buffer of @pool, or NULL when it ran dry (where a producer waits). */
+static GstBuffer *
+acquire_nowait (GstBufferPool * pool)
+{
+  GstBufferPoolAcquireParams params = { 0, };
+  GstBuffer *buf = NULL;
+
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  gst_buffer_pool_acquire_buffer (pool, &buf, &params);
+  return buf;
+}
+
+static GstPadProbeReturn
+hold_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* Two branches, the second stuck in a push that blocks (full-policy
+ * block); returns its src pad and its probe. */
+static GstHarness *
+stuck_branch (GstHarness * h, guint copy_threshold, gulong * probe)
+{
+  GstHarness *h1 = add_branch (h);
+
+  g_object_set (branch_pad (h1), "copy-threshold", copy_threshold, NULL);
+  *probe = gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, hold_buffers, NULL, NULL);
+  return h1;
+}
+
+/* With copy-threshold=1 the stuck branch holds at most 2 of the pool's 4
+ * buffers (the one it pushes, one queued) and gets copies of the rest:
+ * the producer never runs dry and the other branch gets every buffer. */
+GST_START_TEST (test_copy_threshold_keeps_pool_flowing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 1, &probe);
+  GstBuffer *buf;
+  guint i;
+
+  for (i = 0; i < 20; i++) {
+    fail_unless ((buf = acquire_nowait (pool)) != NULL, "dry at %u", i);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (pad_stat (h1, "copies") >= 18);
+
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
+/* Without it (the default), the stuck branch holds every buffer of the
+ * pool: the producer would wait in acquire until a flush lets them go. */
+GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 0, &probe);
+  GstBuffer *buf;
+  guint i;
+
+  for (i = 0; i < 4; i++) {
+    fail_unless ((buf = acquire_nowait (pool)) != NULL);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (acquire_nowait (pool) == NULL);
+  fail_unless_equals_uint64 (pad_stat (h1, "copies"), 0);
+
+  /* the flush wakes the blocked push and empties the queue */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless ((buf = acquire_nowait (pool)) != NULL);
+  gst_buffer_unref (buf);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
 /* shared workers (threads) */
 
 #define MAX_SINKS 8
@@ -2689,6 +2797,8 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_downstream_eos_ends);
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
+  tcase_add_test (tc, test_copy_threshold_keeps_pool_flowing);
+  tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
   tcase_add_test (tc, test_shared_order_per_branch);
   tcase_add_test (tc, test_shared_live_pause_resume);
