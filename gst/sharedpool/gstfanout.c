@@ -190,6 +190,8 @@ struct _GstFanout
   guint idle_spares;            /* spares waiting for the watchdog */
   gboolean running;
   gboolean watchdog_asleep;     /* waits with no timeout */
+  gboolean defer_wakes;         /* the sink pad hands out an item: the
+                                 * workers are woken at the end */
   gint progress;                /* items forwarded, atomic */
 };
 
@@ -561,10 +563,30 @@ gst_fanout_schedule_locked (GstFanout * self, GstFanoutPad * fpad)
   GST_LOG_OBJECT (fpad, "ready, %u idle workers", self->idle);
   fpad->scheduled = TRUE;
   g_queue_push_tail (&self->ready, gst_object_ref (fpad));
+  if (self->defer_wakes)
+    return;
   if (self->idle)
     g_cond_signal (&self->workers_cond);
   else
     gst_fanout_wake_watchdog_locked (self);
+}
+
+/* The sink pad hands an item to every branch (@defer TRUE), or is done or
+ * about to wait in a full branch (FALSE): the branches that became ready
+ * meanwhile wake the free workers once, not a worker per branch. */
+static void
+gst_fanout_defer_wakes (GstFanout * self, gboolean defer)
+{
+  guint n;
+
+  g_mutex_lock (&self->workers_lock);
+  self->defer_wakes = defer && self->n_hot > 0;
+  if (!defer) {
+    for (n = MIN (self->idle, self->ready.length); n; n--)
+      g_cond_signal (&self->workers_cond);
+    gst_fanout_wake_watchdog_locked (self);
+  }
+  g_mutex_unlock (&self->workers_lock);
 }
 
 /* A fifo's ready function, under the fifo's lock. */
@@ -1148,6 +1170,19 @@ no_memory:
   }
 }
 
+/* Whether a buffer pushed on @fpad now would wait for room. Only the sink
+ * pad fills a queue: one that is not full now has room for the push. */
+static gboolean
+gst_fanout_pad_would_wait (GstFanoutPad * fpad)
+{
+  GstWatermarkFifoPolicy policy;
+  GstWatermarkLevel level;
+  gboolean full;
+
+  gst_watermark_fifo_peek (fpad->fifo, &level, &full, &policy);
+  return full && policy == GST_WATERMARK_FIFO_BLOCK;
+}
+
 /* With the lock, returns with it: queues @item (transfer full) on @fpad,
  * with the lock released while the queue may block. */
 static void
@@ -1164,6 +1199,9 @@ gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
   if (GST_IS_BUFFER (item) &&
       (copy = gst_fanout_pad_copy (self, fpad, GST_BUFFER_CAST (item))))
     item = GST_MINI_OBJECT_CAST (copy);
+  /* the branch that would make it wait needs the workers that serve it */
+  if (gst_fanout_pad_would_wait (fpad))
+    gst_fanout_defer_wakes (self, FALSE);
   ret = gst_watermark_fifo_push (fpad->fifo, item);
 
   g_mutex_lock (&self->lock);
@@ -1222,6 +1260,7 @@ gst_fanout_broadcast (GstFanout * self, GstMiniObject * item)
   guint32 cookie;
   guint i, pending;
 
+  gst_fanout_defer_wakes (self, TRUE);
   g_mutex_lock (&self->lock);
   seq = ++self->seq;
   if (GST_IS_EVENT (item))
@@ -1244,6 +1283,7 @@ restart:
   }
   ret = gst_fanout_combine_locked (self, seq);
   g_mutex_unlock (&self->lock);
+  gst_fanout_defer_wakes (self, FALSE);
 
   if (ours)
     gst_mini_object_unref (ours);
