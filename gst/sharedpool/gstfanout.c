@@ -86,7 +86,7 @@ static gint default_threads;
 /* the longest the ALLOCATION answer waits for a branch's thread */
 #define ALLOCATION_WAIT                 GST_SECOND
 
-#define DEFAULT_PROP_THREADS            0
+#define DEFAULT_PROP_THREADS            THREADS_AUTO
 #define THREADS_AUTO                    -1
 #define MAX_THREADS                     1024
 /* shared workers: the items a worker forwards from one branch before it
@@ -2157,14 +2157,15 @@ gst_fanout_class_init (GstFanoutClass * klass)
    *
    * Who pushes the branches' data downstream. 0: a thread (a pad task) per
    * branch. N > 0: N shared worker threads serve all the branches, each
-   * branch by one worker at a time, in order; when every worker has been
-   * inside one push for 100 ms while other branches wait (a sink
-   * prerolling or waiting for its clock), a spare worker is started, up
-   * to one per branch, and leaves after a second without work. -1: as
-   * many workers as CPU cores. Batching (batch-buffers) is for a thread
-   * per branch and is ignored with shared workers. The environment
-   * variable GST_FANOUT_THREADS, when set (a number or "auto"), is the
-   * default. Taken at the READY to PAUSED change.
+   * branch by one worker at a time, in order; when the workers forwarded
+   * nothing for 10 ms while branches waited (a sink prerolling or waiting
+   * for its clock, a stuck consumer), a spare worker serves each waiting
+   * branch, up to one thread per branch in all, and spares leave after a
+   * second unused. -1 (the default): as many workers as CPU cores.
+   * Batching (batch-buffers) is for a thread per branch and is ignored
+   * with shared workers. The environment variable GST_FANOUT_THREADS,
+   * when set (a number or "auto"), is the default. Taken at the READY to
+   * PAUSED change.
    */
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
