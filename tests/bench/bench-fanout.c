@@ -24,6 +24,14 @@
  * - the child's peak resident set size (ru_maxrss);
  * - user + system CPU time per frame;
  * - the threads of the process at EOS.
+ * And a hoarding branch ("fanout-hoard"): a live producer (appsrc fed at
+ * 30 fps from a GstBufferPool of max-buffers 8, a frame lost when the
+ * pool is dry, as a capture source loses it) into 2 fast branches and one
+ * stuck for 2 s on its first frame, all with 3 s queues: the share of the
+ * produced frames the healthy branches got over --hoard-seconds, through
+ * fanout with src_2::copy-threshold=2 against tee + queues, and the copies
+ * fanout made.
+ *
  * The pipelines of a scenario take turns run by run and each figure is
  * the median of the runs, printed as
  *
@@ -49,6 +57,14 @@
 #define DEFAULT_TIMEOUT 30
 #define DEFAULT_BATCH   4
 #define MAX_RUNS        51
+#define DEFAULT_HOARD_SECONDS 10
+#define DEFAULT_HOARD_RUNS 3
+#define HOARD_POOL_MAX  8
+#define HOARD_STUCK     (2 * G_USEC_PER_SEC)
+#define HOARD_FPS       30
+#define HOARD_CAPS      "video/x-raw,format=I420,width=320,height=240," \
+    "framerate=30/1"
+#define HOARD_SIZE      (320 * 240 * 3 / 2)
 
 typedef struct
 {
@@ -114,6 +130,8 @@ static guint n_frames = DEFAULT_FRAMES;
 static guint n_live_frames = DEFAULT_LIVE_FRAMES;
 static guint timeout_s = DEFAULT_TIMEOUT;
 static guint batch = DEFAULT_BATCH;
+static guint hoard_seconds = DEFAULT_HOARD_SECONDS;
+static guint hoard_runs = DEFAULT_HOARD_RUNS;
 
 static guint
 scenario_frames (const Scenario * sc)
@@ -228,6 +246,207 @@ measure (const Scenario * sc, Samples * samples)
   bench_interleave (&f, N_IMPLS, n_runs, add_run, samples);
 }
 
+/* the hoarding branch */
+
+enum
+{
+  HOARD_OURS,
+  HOARD_STOCK,
+  N_HOARD_CASES
+};
+
+enum
+{
+  HOARD_DELIVERED,
+  HOARD_COPIES,
+  N_HOARD_FIGURES
+};
+
+static const gchar *const hoard_pipelines[N_HOARD_CASES] = {
+  [HOARD_OURS] = "appsrc name=src is-live=true "
+      "format=time caps=" HOARD_CAPS " ! fanout name=f "
+      "src_2::copy-threshold=2 src_2::pause-time=3000000000 "
+      "f. ! fakesink name=s0 sync=false signal-handoffs=true "
+      "f. ! fakesink name=s1 sync=false signal-handoffs=true "
+      "f. ! fakesink name=stuck sync=false signal-handoffs=true",
+  [HOARD_STOCK] = "appsrc name=src is-live=true "
+      "format=time caps=" HOARD_CAPS " ! tee name=f "
+      "f. ! queue ! fakesink name=s0 sync=false signal-handoffs=true "
+      "f. ! queue ! fakesink name=s1 sync=false signal-handoffs=true "
+      "f. ! queue max-size-time=3000000000 ! "
+      "fakesink name=stuck sync=false signal-handoffs=true",
+};
+
+static void
+on_stuck_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    gpointer data)
+{
+  gint *first = data;
+
+  /* the stuck consumer: the first frame takes 2 s */
+  if (g_atomic_int_compare_and_exchange (first, 1, 0))
+    g_usleep (HOARD_STUCK);
+}
+
+static void
+on_healthy_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static void
+connect_handoff (GstElement * pipeline, const gchar * name, GCallback cb,
+    gint * data)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+  g_signal_connect (sink, "handoff", cb, data);
+  gst_object_unref (sink);
+}
+
+static GstBufferPool *
+hoard_pool (void)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, HOARD_SIZE, 0,
+      HOARD_POOL_MAX);
+  gst_buffer_pool_set_config (pool, config);
+  gst_buffer_pool_set_active (pool, TRUE);
+  return pool;
+}
+
+/* The live producer: a frame every 1/30 s from @pool, lost when the pool
+ * is dry. */
+static void
+hoard_produce (GstElement * src, GstBufferPool * pool, guint frames)
+{
+  GstBufferPoolAcquireParams params = { 0, };
+  gint64 start = g_get_monotonic_time ();
+  GstFlowReturn ret;
+  GstBuffer *buf;
+  guint i;
+
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  for (i = 0; i < frames; i++) {
+    gint64 due = start + (gint64) i * G_USEC_PER_SEC / HOARD_FPS;
+    gint64 now = g_get_monotonic_time ();
+
+    if (due > now)
+      g_usleep (due - now);
+    buf = NULL;
+    if (gst_buffer_pool_acquire_buffer (pool, &buf, &params) != GST_FLOW_OK)
+      continue;
+    /* stamped here: do-timestamp would copy the buffer (it is shared
+     * while pushed by signal), and the copy would not be the pool's */
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (i, GST_SECOND, HOARD_FPS);
+    GST_BUFFER_DURATION (buf) = GST_SECOND / HOARD_FPS;
+    g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+    gst_buffer_unref (buf);
+  }
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+}
+
+static guint64
+fanout_copies (GstElement * pipeline)
+{
+  GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+  GstStructure *stats = NULL;
+  guint64 copies = 0;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (f), "stats"))
+    g_object_get (f, "stats", &stats, NULL);
+  if (stats)
+    gst_structure_get_uint64 (stats, "copies", &copies);
+  g_clear_pointer (&stats, gst_structure_free);
+  gst_object_unref (f);
+  return copies;
+}
+
+/* In the child: runs @hoard_case and sends the share of the produced
+ * frames each healthy branch got (the lower one) and the copies. */
+static gboolean
+measure_hoard_child (BenchChild * child, guint hoard_case, gpointer data)
+{
+  GstElement *p = gst_parse_launch (hoard_pipelines[hoard_case], NULL);
+  GstBufferPool *pool = hoard_pool ();
+  guint frames = hoard_seconds * HOARD_FPS;
+  gint got[2] = { 0, 0 }, first = 1;
+  gdouble v[N_HOARD_FIGURES];
+  GstElement *src;
+  GstMessage *msg;
+  gboolean ok;
+
+  if (p == NULL)
+    return FALSE;
+  connect_handoff (p, "s0", G_CALLBACK (on_healthy_handoff), &got[0]);
+  connect_handoff (p, "s1", G_CALLBACK (on_healthy_handoff), &got[1]);
+  connect_handoff (p, "stuck", G_CALLBACK (on_stuck_handoff), &first);
+  src = gst_bin_get_by_name (GST_BIN (p), "src");
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  hoard_produce (src, pool, frames);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (p), 30 * GST_SECOND,
+      GST_MESSAGE_EOS);
+  ok = msg != NULL;
+  g_clear_pointer (&msg, gst_message_unref);
+  v[HOARD_DELIVERED] = (gdouble) MIN (g_atomic_int_get (&got[0]),
+      g_atomic_int_get (&got[1])) / frames;
+  v[HOARD_COPIES] = fanout_copies (p);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (p);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+  if (ok)
+    bench_child_send (child, v, N_HOARD_FIGURES);
+  return ok;
+}
+
+typedef struct
+{
+  gdouble v[N_HOARD_FIGURES][N_HOARD_CASES][MAX_RUNS];
+  guint n[N_HOARD_CASES];
+  BenchStatus status[N_HOARD_CASES];
+} HoardSamples;
+
+static void
+add_hoard_run (guint hoard_case, BenchStatus status, const gdouble * v,
+    guint n, gpointer data)
+{
+  HoardSamples *s = data;
+  guint f;
+
+  s->status[hoard_case] = status;
+  if (status != BENCH_OK)
+    return;
+  for (f = 0; f < N_HOARD_FIGURES; f++)
+    s->v[f][hoard_case][s->n[hoard_case]] = v[f];
+  s->n[hoard_case]++;
+}
+
+static void
+measure_hoard (void)
+{
+  BenchFork f = { measure_hoard_child, NULL, timeout_s + hoard_seconds,
+    N_HOARD_FIGURES
+  };
+  HoardSamples s;
+  BenchValue ours, stock, none = { BENCH_NONE, 0 };
+
+  memset (&s, 0, sizeof (s));
+  bench_interleave (&f, N_HOARD_CASES, hoard_runs, add_hoard_run, &s);
+  ours = bench_samples_value (s.v[HOARD_DELIVERED][HOARD_OURS],
+      s.n[HOARD_OURS], s.status[HOARD_OURS], 0.5);
+  stock = bench_samples_value (s.v[HOARD_DELIVERED][HOARD_STOCK],
+      s.n[HOARD_STOCK], s.status[HOARD_STOCK], 0.5);
+  bench_print ("fanout-hoard-delivered", &ours, &stock, "of-produced", "%.3f");
+  ours = bench_samples_value (s.v[HOARD_COPIES][HOARD_OURS],
+      s.n[HOARD_OURS], s.status[HOARD_OURS], 0.5);
+  bench_print ("fanout-hoard-copies", &ours, &none, "buffers", "%.0f");
+}
+
 static gboolean
 parse_options (int *argc, char ***argv)
 {
@@ -242,6 +461,10 @@ parse_options (int *argc, char ***argv)
         "Seconds one run may take (default 30)", "S"},
     {"batch", 0, 0, G_OPTION_ARG_INT, &batch,
         "batch-buffers of the batched fanout (default 4)", "N"},
+    {"hoard-seconds", 0, 0, G_OPTION_ARG_INT, &hoard_seconds,
+        "Seconds of the hoarding branch run (default 10)", "S"},
+    {"hoard-runs", 0, 0, G_OPTION_ARG_INT, &hoard_runs,
+        "Runs of the hoarding branch pipelines (default 3)", "N"},
     {NULL}
   };
 
@@ -249,9 +472,11 @@ parse_options (int *argc, char ***argv)
           NULL, argc, argv))
     return FALSE;
   if (n_runs < 1 || n_runs > MAX_RUNS || n_frames < 1 || n_live_frames < 1
-      || timeout_s < 1 || batch < 1) {
-    g_printerr ("bench-fanout: --runs must be 1..%d, --frames, "
-        "--live-frames, --timeout and --batch at least 1\n", MAX_RUNS);
+      || timeout_s < 1 || batch < 1 || hoard_seconds < 3 || hoard_runs < 1
+      || hoard_runs > MAX_RUNS) {
+    g_printerr ("bench-fanout: --runs and --hoard-runs must be 1..%d, "
+        "--frames, --live-frames, --timeout and --batch at least 1, "
+        "--hoard-seconds at least 3\n", MAX_RUNS);
     return FALSE;
   }
   return TRUE;
@@ -271,5 +496,6 @@ main (int argc, char **argv)
     for (impl = 0; impl < IMPL_STOCK; impl++)
       print_figures (&scenarios[i], impl, samples);
   }
+  measure_hoard ();
   return 0;
 }
