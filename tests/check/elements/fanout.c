@@ -2202,6 +2202,32 @@ stuck_branch (GstHarness * h, guint copy_threshold, gulong * probe)
   return h1;
 }
 
+/* @n buffers of @pool through the fanout, each pulled from the first
+ * branch; the pool must not run dry. */
+static void
+push_from_pool (GstHarness * h, GstBufferPool * pool, guint n)
+{
+  GstBuffer *buf;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    fail_unless ((buf = acquire_nowait (pool)) != NULL, "dry at %u", i);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+}
+
+static void
+teardown_stuck (GstHarness * h, GstHarness * h1, gulong probe,
+    GstBufferPool * pool)
+{
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
 /* With copy-threshold=1 the stuck branch holds at most 2 of the pool's 4
  * buffers (the one it pushes, one queued) and gets copies of the rest:
  * the producer never runs dry and the other branch gets every buffer. */
@@ -2211,21 +2237,10 @@ GST_START_TEST (test_copy_threshold_keeps_pool_flowing)
   GstBufferPool *pool = bounded_pool ();
   gulong probe;
   GstHarness *h1 = stuck_branch (h, 1, &probe);
-  GstBuffer *buf;
-  guint i;
 
-  for (i = 0; i < 20; i++) {
-    fail_unless ((buf = acquire_nowait (pool)) != NULL, "dry at %u", i);
-    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-    gst_buffer_unref (gst_harness_pull (h));
-  }
+  push_from_pool (h, pool, 20);
   fail_unless (pad_stat (h1, "copies") >= 18);
-
-  gst_pad_remove_probe (branch_pad (h1), probe);
-  gst_harness_teardown (h1);
-  gst_harness_teardown (h);
-  gst_buffer_pool_set_active (pool, FALSE);
-  gst_object_unref (pool);
+  teardown_stuck (h, h1, probe, pool);
 }
 
 GST_END_TEST;
@@ -2239,13 +2254,8 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   gulong probe;
   GstHarness *h1 = stuck_branch (h, 0, &probe);
   GstBuffer *buf;
-  guint i;
 
-  for (i = 0; i < 4; i++) {
-    fail_unless ((buf = acquire_nowait (pool)) != NULL);
-    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-    gst_buffer_unref (gst_harness_pull (h));
-  }
+  push_from_pool (h, pool, 4);
   fail_unless (acquire_nowait (pool) == NULL);
   fail_unless_equals_uint64 (pad_stat (h1, "copies"), 0);
 
@@ -2254,12 +2264,7 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   fail_unless ((buf = acquire_nowait (pool)) != NULL);
   gst_buffer_unref (buf);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-
-  gst_pad_remove_probe (branch_pad (h1), probe);
-  gst_harness_teardown (h1);
-  gst_harness_teardown (h);
-  gst_buffer_pool_set_active (pool, FALSE);
-  gst_object_unref (pool);
+  teardown_stuck (h, h1, probe, pool);
 }
 
 GST_END_TEST;
