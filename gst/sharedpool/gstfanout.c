@@ -13,8 +13,10 @@
  * @see_also: tee, queue, watermarkqueue
  *
  * One sink pad and any number of request `src_%u` pads, each with its own
- * bounded queue and streaming thread: a whole `tee ! queue` set in one
- * element. Each src pad queues up to its pause watermarks (buffers, bytes,
+ * bounded queue: a whole `tee ! queue` set in one element. The queues are
+ * served by a few shared worker threads (`threads`, one per CPU core by
+ * default, with spares while pushes block downstream) or by a streaming
+ * thread each (`threads=0`). Each src pad queues up to its pause watermarks (buffers, bytes,
  * running time); when one is reached it blocks the sink (`full-policy`
  * block, the default: nothing is lost) until the queue drained to the
  * resume watermarks, or drops the oldest or the incoming buffer so that a
@@ -37,9 +39,10 @@
  * not answered within a second is answered for from what is known, and
  * its answer, when it comes, makes upstream negotiate again.
  *
- * Watermarks and the policy are properties of each src pad (set them with
- * `fanout src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
- * counters.
+ * Watermarks, the policy and the copy threshold (a slow branch gets
+ * copies instead of holding upstream's pool buffers) are properties of
+ * each src pad (set them with `fanout src_0::pause-buffers=8` in
+ * gst-launch); `stats` has each pad's counters.
  *
  * ## Example launch line
  * |[
@@ -2179,9 +2182,9 @@ gst_fanout_class_init (GstFanoutClass * klass)
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &src_template, GST_TYPE_FANOUT_PAD);
   gst_element_class_set_static_metadata (element_class, "Fan-out",
-      "Generic", "1-to-N fan-out with a queue and a thread per branch: "
-      "broadcast, balance or by key, with pause/resume watermarks",
-      "gst-sharedpool developers");
+      "Generic", "1-to-N fan-out with a queue per branch, served by shared "
+      "worker threads or a thread each: broadcast, balance or by key, with "
+      "pause/resume watermarks", "gst-sharedpool developers");
 
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_fanout_request_new_pad);
