@@ -1393,6 +1393,7 @@ static GstFlowReturn
 gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
 {
   GstFanoutPad *fpad = NULL;
+  gboolean refused;
   GstFlowReturn ret;
   guint64 seq;
 
@@ -1404,21 +1405,21 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
     fpad = g_ptr_array_index (self->pads,
         gst_fanout_item_key (item) % self->pads->len);
 
+  /* reffed: the pad may be released while it queues */
   if (fpad)
-    gst_fanout_pad_queue_locked (self, fpad, item, seq);
-  ret = gst_fanout_combine_locked (self, seq);
-  if (fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK) {
-    fpad->refused++;
-    gst_object_ref (fpad);
-  } else if (fpad) {
-    fpad = NULL;
-  } else {
+    gst_fanout_pad_queue_locked (self, gst_object_ref (fpad), item, seq);
+  else
     gst_mini_object_unref (item);
-  }
+  ret = gst_fanout_combine_locked (self, seq);
+  refused = fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK;
+  if (refused)
+    fpad->refused++;
   g_mutex_unlock (&self->lock);
 
-  if (fpad)
+  if (refused)
     gst_fanout_report_refused (fpad);
+  else if (fpad)
+    gst_object_unref (fpad);
   return ret;
 }
 
