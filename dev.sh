@@ -185,7 +185,7 @@ cmd_stress() {
   setup
   GST_SHAREDPOOL_FAULT_CYCLES=${1:-5000} meson test -C "$BUILD" \
     --print-errorlogs --timeout-multiplier 0 elements_sharedpoolfaults \
-    elements_fanout elements_watermarkqueue
+    elements_fanout elements_fanout_shared elements_watermarkqueue
 }
 
 if [ "${1:-}" = "-j" ] && [ $# -ge 2 ]; then

@@ -13,8 +13,10 @@
  * @see_also: tee, queue, watermarkqueue
  *
  * One sink pad and any number of request `src_%u` pads, each with its own
- * bounded queue and streaming thread: a whole `tee ! queue` set in one
- * element. Each src pad queues up to its pause watermarks (buffers, bytes,
+ * bounded queue: a whole `tee ! queue` set in one element. The queues are
+ * served by a few shared worker threads (`threads`, one per CPU core by
+ * default, with spares while pushes block downstream) or by a streaming
+ * thread each (`threads=0`). Each src pad queues up to its pause watermarks (buffers, bytes,
  * running time); when one is reached it blocks the sink (`full-policy`
  * block, the default: nothing is lost) until the queue drained to the
  * resume watermarks, or drops the oldest or the incoming buffer so that a
@@ -37,9 +39,10 @@
  * not answered within a second is answered for from what is known, and
  * its answer, when it comes, makes upstream negotiate again.
  *
- * Watermarks and the policy are properties of each src pad (set them with
- * `fanout src_0::pause-buffers=8` in gst-launch); `stats` has each pad's
- * counters.
+ * Watermarks, the policy and the copy threshold (a slow branch gets
+ * copies instead of holding upstream's pool buffers) are properties of
+ * each src pad (set them with `fanout src_0::pause-buffers=8` in
+ * gst-launch); `stats` has each pad's counters.
  *
  * ## Example launch line
  * |[
@@ -70,6 +73,9 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
 GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define GST_CAT_DEFAULT gst_fanout_debug
 
+/* the default of the threads property (class_init) */
+static gint default_threads;
+
 #define DEFAULT_PROP_MODE               GST_FANOUT_MODE_BROADCAST
 #define DEFAULT_PROP_ALLOW_NOT_LINKED   FALSE
 #define DEFAULT_PROP_POST_MESSAGES      FALSE
@@ -77,10 +83,23 @@ GST_DEBUG_CATEGORY_STATIC (gst_fanout_debug);
 #define DEFAULT_PROP_FULL_POLICY        GST_WATERMARK_FIFO_BLOCK
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
+#define DEFAULT_PROP_COPY_THRESHOLD     0
 /* an empty batching queue is looked at every batch-time: less would spin */
 #define MIN_BATCH_TIME                  GST_MSECOND
 /* the longest the ALLOCATION answer waits for a branch's thread */
 #define ALLOCATION_WAIT                 GST_SECOND
+
+#define DEFAULT_PROP_THREADS            THREADS_AUTO
+#define THREADS_AUTO                    -1
+#define MAX_THREADS                     1024
+/* shared workers: the items a worker forwards from one branch before it
+ * serves the next ready one (fairness) */
+#define WORKER_BURST                    16
+/* a spare worker started because every worker was inside one push for
+ * this long while branches were ready... */
+#define WATCHDOG_PERIOD                 (10 * G_TIME_SPAN_MILLISECOND)
+/* ...leaves when it found nothing to do for this long */
+#define SPARE_LINGER                    G_TIME_SPAN_SECOND
 
 enum
 {
@@ -89,6 +108,7 @@ enum
   PROP_ALLOW_NOT_LINKED,
   PROP_POST_MESSAGES,
   PROP_STATS,
+  PROP_THREADS,
 };
 
 /* then the six watermark properties of gst_watermark_fifo_install_properties */
@@ -98,7 +118,8 @@ enum
   PROP_PAD_FULL_POLICY,
   PROP_PAD_BATCH_BUFFERS,
   PROP_PAD_BATCH_TIME,
-  PROP_PAD_LAST = PROP_PAD_BATCH_TIME
+  PROP_PAD_COPY_THRESHOLD,
+  PROP_PAD_LAST = PROP_PAD_COPY_THRESHOLD
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
@@ -118,6 +139,14 @@ struct _GstFanoutPad
   GstFlowReturn last_ret;       /* and what its queue said */
   guint64 refused;              /* balance, key: buffers it refused while
                                  * the sink pad returned OK */
+  guint64 copies;               /* buffers it got as copies */
+  gint copy_threshold;          /* the property, atomic */
+
+  /* shared workers, under the element's workers_lock */
+  GstFanout *fanout;            /* not reffed: its element, for the workers */
+  gboolean shared;              /* served by the workers while active */
+  gboolean scheduled;           /* ready or being served */
+  gboolean rerun;               /* became ready again while being served */
 };
 
 struct _GstFanout
@@ -144,6 +173,29 @@ struct _GstFanout
   guint64 seq;                  /* items handed out */
   guint next_rr;                /* balance: where a tie search starts */
   GstEvent *eos;                /* the EOS handed out, for new pads */
+
+  /* Shared workers (threads != 0), from READY to PAUSED until PAUSED to
+   * READY. Their own lock, taken by a fifo's ready function under the
+   * fifo's lock, and inside the routing lock: nothing is called with it. */
+  gint threads;                 /* the property, atomic */
+  GstAllocator *copy_allocator; /* a GstBucketAllocator, for copy-threshold */
+  GMutex workers_lock;
+  GCond workers_cond;           /* a kept worker: a branch is ready, or stop */
+  GCond spares_cond;            /* a spare: the watchdog wants it, or stop */
+  GCond watchdog_cond;          /* the watchdog: branches wait, or stop */
+  GQueue ready;                 /* branches to serve, reffed, in turn */
+  GPtrArray *workers;           /* their GThreads */
+  GPtrArray *exited;            /* spares that left, to join */
+  GThread *watchdog;
+  guint n_hot;                  /* workers kept; 0: a task per branch */
+  guint n_branches;             /* shared branches: at most that many workers */
+  guint idle;                   /* kept workers waiting for a branch */
+  guint idle_spares;            /* spares waiting for the watchdog */
+  gboolean running;
+  gboolean watchdog_asleep;     /* waits with no timeout */
+  gboolean defer_wakes;         /* the sink pad hands out an item: the
+                                 * workers are woken at the end */
+  gint progress;                /* items forwarded, atomic */
 };
 
 /* *INDENT-OFF* */
@@ -325,6 +377,9 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
     case PROP_PAD_BATCH_TIME:
       gst_fanout_pad_set_batch (fpad, prop_id, value);
       break;
+    case PROP_PAD_COPY_THRESHOLD:
+      g_atomic_int_set (&fpad->copy_threshold, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -352,6 +407,9 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PAD_BATCH_TIME:
       g_value_set_uint64 (value, max_delay);
+      break;
+    case PROP_PAD_COPY_THRESHOLD:
+      g_value_set_uint (value, g_atomic_int_get (&fpad->copy_threshold));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -413,6 +471,25 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
           "With batch-buffers above 1, the longest a buffer waits for its "
           "batch (ns, at least 1 ms; -1 = no limit)", MIN_BATCH_TIME,
           G_MAXUINT64, DEFAULT_PROP_BATCH_TIME, flags));
+  /**
+   * GstFanoutPad:copy-threshold:
+   *
+   * A branch that holds this many buffers or more in its queue gets the
+   * next buffers as copies, in memory of the element's own bucket
+   * allocator, and drops its reference to the original: a slow or stuck
+   * branch then holds at most this many of upstream's buffers (plus the
+   * one it is pushing), so that a bounded upstream pool is not drained by
+   * it while the other branches are done with its buffers. Set it below
+   * upstream's max-buffers less what the other branches need. Copies are
+   * counted in the pad's stats ("copies"). Buffer lists are not copied.
+   * 0: never copy.
+   */
+  g_object_class_install_property (gobject_class, PROP_PAD_COPY_THRESHOLD,
+      g_param_spec_uint ("copy-threshold", "Copy threshold",
+          "Give this branch copies (from our own allocator) instead of "
+          "upstream's buffers while it holds this many in its queue, so "
+          "that it does not drain upstream's pool; 0 = never copy", 0,
+          G_MAXINT, DEFAULT_PROP_COPY_THRESHOLD, flags));
 }
 
 static void
@@ -442,6 +519,368 @@ gst_fanout_pad_loop (GstPad * pad)
 {
   gst_watermark_fifo_forward_one (GST_FANOUT_PAD_CAST (pad)->fifo, pad,
       GST_WATERMARK_FIFO_READER_BRANCH);
+}
+
+/* Shared workers (threads != 0). A branch with something to take is put
+ * on the ready queue once (its fifo's ready function); a worker takes the
+ * head, forwards up to WORKER_BURST items with the src pad's stream lock
+ * held (as the pad's task would), and puts it back at the tail when it
+ * has more, so that a branch is served by one worker at a time, in order,
+ * and the branches in turn. A worker inside a push that blocks (a sink
+ * prerolling, waiting for its clock, a full queue downstream) holds only
+ * that branch: when the workers forwarded nothing for WATCHDOG_PERIOD
+ * while branches were ready and no kept worker was free, the watchdog
+ * wakes a spare worker, or starts one, up to one thread per branch in
+ * all. A ready branch wakes a kept worker only; a spare serves until
+ * nothing is ready, then waits for the watchdog, and leaves after
+ * SPARE_LINGER without being woken. So that the spares a preroll needed
+ * (each sink holds a thread until the pipeline plays) leave once it
+ * plays, and thread count and wake-ups stay those of the kept workers
+ * while they keep up. */
+
+/* With the workers lock: branches wait and no worker is free. */
+static gboolean
+gst_fanout_starving_locked (GstFanout * self)
+{
+  return !g_queue_is_empty (&self->ready) && self->idle == 0;
+}
+
+/* With the workers lock: a worker took a branch, or a branch is ready.
+ * A worker woken but not running yet still counts as idle: it looks
+ * again when it took its branch. */
+static void
+gst_fanout_wake_watchdog_locked (GstFanout * self)
+{
+  if (self->watchdog_asleep && gst_fanout_starving_locked (self))
+    g_cond_signal (&self->watchdog_cond);
+}
+
+/* With the workers lock. */
+static void
+gst_fanout_schedule_locked (GstFanout * self, GstFanoutPad * fpad)
+{
+  if (fpad->scheduled) {
+    fpad->rerun = TRUE;
+    return;
+  }
+  GST_LOG_OBJECT (fpad, "ready, %u idle workers", self->idle);
+  fpad->scheduled = TRUE;
+  g_queue_push_tail (&self->ready, gst_object_ref (fpad));
+  if (self->defer_wakes)
+    return;
+  if (self->idle)
+    g_cond_signal (&self->workers_cond);
+  else
+    gst_fanout_wake_watchdog_locked (self);
+}
+
+/* The sink pad hands an item to every branch (@defer TRUE), or is done or
+ * about to wait in a full branch (FALSE): the branches that became ready
+ * meanwhile wake the free workers once, not a worker per branch. */
+static void
+gst_fanout_defer_wakes (GstFanout * self, gboolean defer)
+{
+  guint n;
+
+  g_mutex_lock (&self->workers_lock);
+  self->defer_wakes = defer && self->n_hot > 0;
+  if (!defer) {
+    for (n = MIN (self->idle, self->ready.length); n; n--)
+      g_cond_signal (&self->workers_cond);
+    gst_fanout_wake_watchdog_locked (self);
+  }
+  g_mutex_unlock (&self->workers_lock);
+}
+
+/* A fifo's ready function, under the fifo's lock. */
+static void
+gst_fanout_pad_ready (GstWatermarkFifo * fifo, gpointer user_data)
+{
+  GstFanoutPad *fpad = user_data;
+  GstFanout *self = fpad->fanout;
+
+  g_mutex_lock (&self->workers_lock);
+  gst_fanout_schedule_locked (self, fpad);
+  g_mutex_unlock (&self->workers_lock);
+}
+
+/* With the workers lock: waits for a branch to be ready (a kept worker)
+ * or for the watchdog (a spare); FALSE when a spare waited SPARE_LINGER
+ * for nothing. */
+static gboolean
+gst_fanout_wait_locked (GstFanout * self, gboolean spare)
+{
+  gboolean woken;
+
+  if (!spare) {
+    self->idle++;
+    g_cond_wait (&self->workers_cond, &self->workers_lock);
+    self->idle--;
+    return TRUE;
+  }
+  self->idle_spares++;
+  woken = g_cond_wait_until (&self->spares_cond, &self->workers_lock,
+      g_get_monotonic_time () + SPARE_LINGER);
+  self->idle_spares--;
+  return woken || !g_queue_is_empty (&self->ready);
+}
+
+/* With the workers lock: the next branch to serve; NULL when the workers
+ * stop, or for a spare that was not needed for SPARE_LINGER. */
+static GstFanoutPad *
+gst_fanout_next_branch_locked (GstFanout * self, gboolean spare)
+{
+  GstFanoutPad *fpad;
+
+  while (self->running && g_queue_is_empty (&self->ready)) {
+    if (!gst_fanout_wait_locked (self, spare))
+      return NULL;
+  }
+  if (!self->running)
+    return NULL;
+  fpad = g_queue_pop_head (&self->ready);
+  fpad->rerun = FALSE;
+  gst_fanout_wake_watchdog_locked (self);
+  return fpad;
+}
+
+/* Forwards up to WORKER_BURST items of @fpad; TRUE when it may have more. */
+static gboolean
+gst_fanout_serve (GstFanout * self, GstFanoutPad * fpad)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+  guint n = 0;
+
+  GST_PAD_STREAM_LOCK (pad);
+  while (n < WORKER_BURST && gst_watermark_fifo_forward_ready (fpad->fifo,
+          pad, GST_WATERMARK_FIFO_READER_BRANCH)) {
+    n++;
+    g_atomic_int_inc (&self->progress);
+  }
+  GST_PAD_STREAM_UNLOCK (pad);
+  return n == WORKER_BURST;
+}
+
+/* With the workers lock: @fpad was served; back in turn when it has more
+ * or became ready meanwhile. */
+static void
+gst_fanout_served_locked (GstFanout * self, GstFanoutPad * fpad, gboolean more)
+{
+  if (more || fpad->rerun) {
+    fpad->rerun = FALSE;
+    g_queue_push_tail (&self->ready, fpad);
+    return;
+  }
+  fpad->scheduled = FALSE;
+  gst_object_unref (fpad);
+}
+
+static void
+gst_fanout_work (GstFanout * self, gboolean spare)
+{
+  GstFanoutPad *fpad;
+  gboolean more;
+
+  g_mutex_lock (&self->workers_lock);
+  while ((fpad = gst_fanout_next_branch_locked (self, spare))) {
+    g_mutex_unlock (&self->workers_lock);
+    more = gst_fanout_serve (self, fpad);
+    g_mutex_lock (&self->workers_lock);
+    gst_fanout_served_locked (self, fpad, more);
+  }
+  /* a spare leaving: joined by the next start of a spare or the stop */
+  if (self->running) {
+    g_ptr_array_remove_fast (self->workers, g_thread_self ());
+    g_ptr_array_add (self->exited, g_thread_self ());
+  }
+  g_mutex_unlock (&self->workers_lock);
+}
+
+static gpointer
+gst_fanout_kept_worker (gpointer data)
+{
+  gst_fanout_work (data, FALSE);
+  return NULL;
+}
+
+static gpointer
+gst_fanout_spare_worker (gpointer data)
+{
+  gst_fanout_work (data, TRUE);
+  return NULL;
+}
+
+static void
+join_thread (gpointer thread)
+{
+  g_thread_join (thread);
+}
+
+/* With the workers lock. */
+static void
+gst_fanout_add_worker_locked (GstFanout * self, gboolean spare)
+{
+  /* the spares that left have nothing more to do than to return */
+  g_ptr_array_foreach (self->exited, (GFunc) join_thread, NULL);
+  g_ptr_array_set_size (self->exited, 0);
+  g_ptr_array_add (self->workers, g_thread_new ("fanout-worker", spare ?
+          gst_fanout_spare_worker : gst_fanout_kept_worker, self));
+}
+
+/* With the workers lock: the workers are stuck; a spare serves each
+ * ready branch (a preroll needs one thread per sink at once). */
+static void
+gst_fanout_add_spares_locked (GstFanout * self)
+{
+  guint n = self->ready.length, woken = MIN (n, self->idle_spares);
+  guint bound = MAX (self->n_hot, self->n_branches);
+
+  for (; woken; woken--, n--)
+    g_cond_signal (&self->spares_cond);
+  GST_DEBUG_OBJECT (self, "workers stuck for %" G_GINT64_FORMAT " us, %u "
+      "ready branches: %u more spares", WATCHDOG_PERIOD, self->ready.length,
+      MIN (n, bound - MIN (bound, self->workers->len)));
+  for (; n && self->workers->len < bound; n--)
+    gst_fanout_add_worker_locked (self, TRUE);
+}
+
+/* Starts a spare worker when the workers made no progress for a whole
+ * WATCHDOG_PERIOD while branches waited; sleeps without a timeout while
+ * nothing flows. */
+static gpointer
+gst_fanout_watchdog (gpointer data)
+{
+  GstFanout *self = data;
+  gint seen = g_atomic_int_get (&self->progress), now;
+  gint64 until;
+
+  g_mutex_lock (&self->workers_lock);
+  while (self->running) {
+    now = g_atomic_int_get (&self->progress);
+    if (now == seen && !gst_fanout_starving_locked (self)) {
+      self->watchdog_asleep = TRUE;
+      g_cond_wait (&self->watchdog_cond, &self->workers_lock);
+      self->watchdog_asleep = FALSE;
+      continue;
+    }
+    if (now == seen && gst_fanout_starving_locked (self))
+      gst_fanout_add_spares_locked (self);
+    seen = g_atomic_int_get (&self->progress);
+    until = g_get_monotonic_time () + WATCHDOG_PERIOD;
+    while (self->running && g_cond_wait_until (&self->watchdog_cond,
+            &self->workers_lock, until));
+  }
+  g_mutex_unlock (&self->workers_lock);
+  return NULL;
+}
+
+/* READY to PAUSED, before the pads are activated. */
+static void
+gst_fanout_workers_start (GstFanout * self)
+{
+  gint threads = g_atomic_int_get (&self->threads);
+  guint i;
+
+  g_mutex_lock (&self->workers_lock);
+  self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
+  self->running = self->n_hot > 0;
+  for (i = 0; i < self->n_hot; i++)
+    gst_fanout_add_worker_locked (self, FALSE);
+  if (self->running)
+    self->watchdog = g_thread_new ("fanout-watchdog", gst_fanout_watchdog,
+        self);
+  g_mutex_unlock (&self->workers_lock);
+  GST_DEBUG_OBJECT (self, "%u shared workers", self->n_hot);
+}
+
+/* PAUSED to READY, once the pads were deactivated. */
+static void
+gst_fanout_workers_stop (GstFanout * self)
+{
+  GPtrArray *threads;
+  GstFanoutPad *fpad;
+
+  g_mutex_lock (&self->workers_lock);
+  self->running = FALSE;
+  self->n_hot = 0;
+  g_cond_broadcast (&self->workers_cond);
+  g_cond_broadcast (&self->spares_cond);
+  g_cond_signal (&self->watchdog_cond);
+  threads = self->workers;
+  self->workers = g_ptr_array_new ();
+  g_ptr_array_extend_and_steal (threads, self->exited);
+  self->exited = g_ptr_array_new ();
+  if (self->watchdog)
+    g_ptr_array_add (threads, self->watchdog);
+  self->watchdog = NULL;
+  g_mutex_unlock (&self->workers_lock);
+
+  g_ptr_array_foreach (threads, (GFunc) join_thread, NULL);
+  g_ptr_array_unref (threads);
+
+  g_mutex_lock (&self->workers_lock);
+  while ((fpad = g_queue_pop_head (&self->ready))) {
+    fpad->scheduled = FALSE;
+    gst_object_unref (fpad);
+  }
+  g_mutex_unlock (&self->workers_lock);
+}
+
+/* With the routing lock: a pad's queue is served by its task or by the
+ * workers, from now on. */
+static void
+gst_fanout_pad_start_reader (GstFanout * self, GstFanoutPad * fpad)
+{
+  gboolean shared;
+
+  g_mutex_lock (&self->workers_lock);
+  shared = self->n_hot > 0;
+  g_mutex_unlock (&self->workers_lock);
+  /* workers do not batch: a worker serves what is queued */
+  if (shared)
+    gst_watermark_fifo_enable_batch (fpad->fifo, FALSE);
+  gst_watermark_fifo_set_ready_func (fpad->fifo,
+      shared ? gst_fanout_pad_ready : NULL, fpad);
+
+  g_mutex_lock (&self->workers_lock);
+  if (shared && !fpad->shared) {
+    fpad->shared = TRUE;
+    self->n_branches++;
+  }
+  if (shared)
+    gst_fanout_schedule_locked (self, fpad);
+  g_mutex_unlock (&self->workers_lock);
+
+  if (!shared)
+    gst_pad_start_task (GST_PAD_CAST (fpad),
+        (GstTaskFunction) gst_fanout_pad_loop, fpad, NULL);
+}
+
+/* Its queue flushing: waits until no thread forwards from it. @stop: it
+ * is deactivated, else paused (flush). */
+static gboolean
+gst_fanout_pad_stop_reader (GstFanout * self, GstFanoutPad * fpad,
+    gboolean stop)
+{
+  GstPad *pad = GST_PAD_CAST (fpad);
+
+  if (!fpad->shared)
+    return stop ? gst_pad_stop_task (pad) : gst_pad_pause_task (pad);
+
+  /* a worker forwarding from it has its stream lock */
+  GST_PAD_STREAM_LOCK (pad);
+  GST_PAD_STREAM_UNLOCK (pad);
+  if (!stop)
+    return TRUE;
+  g_mutex_lock (&self->workers_lock);
+  if (g_queue_remove (&self->ready, fpad)) {
+    fpad->scheduled = FALSE;
+    gst_object_unref (fpad);
+  }
+  fpad->shared = FALSE;
+  self->n_branches--;
+  g_mutex_unlock (&self->workers_lock);
+  return TRUE;
 }
 
 static gboolean
@@ -484,8 +923,7 @@ gst_fanout_pad_resume_locked (GstFanout * self, GstFanoutPad * fpad)
         GST_MINI_OBJECT_CAST (gst_event_ref (self->eos)));
   fpad->seq = self->seq;
   fpad->last_ret = GST_FLOW_OK;
-  gst_pad_start_task (GST_PAD_CAST (fpad),
-      (GstTaskFunction) gst_fanout_pad_loop, fpad, NULL);
+  gst_fanout_pad_start_reader (self, fpad);
 }
 
 /* A src pad joins the routing. */
@@ -525,7 +963,7 @@ gst_fanout_pad_stop (GstFanout * self, GstFanoutPad * fpad)
   g_mutex_unlock (&self->lock);
 
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
-  return gst_pad_stop_task (GST_PAD_CAST (fpad));
+  return gst_fanout_pad_stop_reader (self, fpad, TRUE);
 }
 
 static gboolean
@@ -582,6 +1020,7 @@ gst_fanout_request_new_pad (GstElement * element, GstPadTemplate * templ,
       GST_PAD_SRC, "template", templ, NULL);
   g_free (pad_name);
   fpad->index = index;
+  fpad->fanout = self;
   /* a branch batches only in PLAYING, so that its sink gets the buffer it
    * prerolls on at once (batch-time may be -1) */
   gst_watermark_fifo_enable_batch (fpad->fifo, playing);
@@ -697,22 +1136,80 @@ gst_fanout_combine_locked (GstFanout * self, guint64 seq)
   return any_eos ? GST_FLOW_EOS : GST_FLOW_NOT_LINKED;
 }
 
+/* @buf (taken) for a branch that holds copy-threshold buffers or more:
+ * a copy in our own memory, and the original is let go, back to
+ * upstream's pool once the other branches are done with it. NULL when
+ * there is no need or no memory for a copy (@buf is then kept). */
+static GstBuffer *
+gst_fanout_pad_copy (GstFanout * self, GstFanoutPad * fpad, GstBuffer * buf)
+{
+  guint threshold = g_atomic_int_get (&fpad->copy_threshold);
+  gsize size = gst_buffer_get_size (buf);
+  GstWatermarkLevel level;
+  GstBuffer *copy;
+  GstMapInfo map;
+
+  if (threshold == 0 || size == 0)
+    return NULL;
+  gst_watermark_fifo_get_level (fpad->fifo, &level);
+  if (level.buffers < threshold)
+    return NULL;
+  copy = gst_buffer_new_allocate (self->copy_allocator, size, NULL);
+  if (copy == NULL || !gst_buffer_map (copy, &map, GST_MAP_WRITE))
+    goto no_memory;
+  gst_buffer_extract (buf, 0, map.data, map.size);
+  gst_buffer_unmap (copy, &map);
+  gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_unref (buf);
+  return copy;
+
+  /* ERRORS */
+no_memory:
+  {
+    GST_WARNING_OBJECT (fpad, "no memory for a copy of %" G_GSIZE_FORMAT
+        " bytes: the branch keeps the original", size);
+    gst_clear_buffer (&copy);
+    return NULL;
+  }
+}
+
+/* Whether a buffer pushed on @fpad now would wait for room. Only the sink
+ * pad fills a queue: one that is not full now has room for the push. */
+static gboolean
+gst_fanout_pad_would_wait (GstFanoutPad * fpad)
+{
+  GstWatermarkFifoPolicy policy;
+  GstWatermarkLevel level;
+  gboolean full;
+
+  gst_watermark_fifo_peek (fpad->fifo, &level, &full, &policy);
+  return full && policy == GST_WATERMARK_FIFO_BLOCK;
+}
+
 /* With the lock, returns with it: queues @item (transfer full) on @fpad,
  * with the lock released while the queue may block. */
 static void
 gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
     GstMiniObject * item, guint64 seq)
 {
+  GstBuffer *copy = NULL;
   GstFlowReturn ret;
 
   fpad->seq = seq;
   gst_object_ref (fpad);
   g_mutex_unlock (&self->lock);
 
+  if (GST_IS_BUFFER (item) &&
+      (copy = gst_fanout_pad_copy (self, fpad, GST_BUFFER_CAST (item))))
+    item = GST_MINI_OBJECT_CAST (copy);
+  /* the branch that would make it wait needs the workers that serve it */
+  if (gst_fanout_pad_would_wait (fpad))
+    gst_fanout_defer_wakes (self, FALSE);
   ret = gst_watermark_fifo_push (fpad->fifo, item);
 
   g_mutex_lock (&self->lock);
   fpad->last_ret = ret;
+  fpad->copies += copy != NULL;
   gst_object_unref (fpad);
 }
 
@@ -766,6 +1263,7 @@ gst_fanout_broadcast (GstFanout * self, GstMiniObject * item)
   guint32 cookie;
   guint i, pending;
 
+  gst_fanout_defer_wakes (self, TRUE);
   g_mutex_lock (&self->lock);
   seq = ++self->seq;
   if (GST_IS_EVENT (item))
@@ -788,6 +1286,7 @@ restart:
   }
   ret = gst_fanout_combine_locked (self, seq);
   g_mutex_unlock (&self->lock);
+  gst_fanout_defer_wakes (self, FALSE);
 
   if (ours)
     gst_mini_object_unref (ours);
@@ -894,6 +1393,7 @@ static GstFlowReturn
 gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
 {
   GstFanoutPad *fpad = NULL;
+  gboolean refused;
   GstFlowReturn ret;
   guint64 seq;
 
@@ -905,21 +1405,21 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
     fpad = g_ptr_array_index (self->pads,
         gst_fanout_item_key (item) % self->pads->len);
 
+  /* reffed: the pad may be released while it queues */
   if (fpad)
-    gst_fanout_pad_queue_locked (self, fpad, item, seq);
-  ret = gst_fanout_combine_locked (self, seq);
-  if (fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK) {
-    fpad->refused++;
-    gst_object_ref (fpad);
-  } else if (fpad) {
-    fpad = NULL;
-  } else {
+    gst_fanout_pad_queue_locked (self, gst_object_ref (fpad), item, seq);
+  else
     gst_mini_object_unref (item);
-  }
+  ret = gst_fanout_combine_locked (self, seq);
+  refused = fpad && ret == GST_FLOW_OK && fpad->last_ret != GST_FLOW_OK;
+  if (refused)
+    fpad->refused++;
   g_mutex_unlock (&self->lock);
 
-  if (fpad)
+  if (refused)
     gst_fanout_report_refused (fpad);
+  else if (fpad)
+    gst_object_unref (fpad);
   return ret;
 }
 
@@ -984,7 +1484,7 @@ gst_fanout_flush_start (GstFanout * self, GstEvent * event)
     gst_pad_push_event (GST_PAD_CAST (fpad), gst_event_ref (event));
     /* the stream state comes back at FLUSH_STOP (restart) */
     gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
-    gst_pad_pause_task (GST_PAD_CAST (fpad));
+    gst_fanout_pad_stop_reader (self, fpad, FALSE);
   }
   g_ptr_array_unref (pads);
   gst_fanout_wake_router (self);
@@ -1413,13 +1913,15 @@ gst_fanout_pad_stats (GstFanoutPad * fpad)
   GstStructure *s = gst_structure_new_empty ("fanout-pad-stats");
 
   GstFanout *self = GST_FANOUT (GST_PAD_PARENT (fpad));
-  guint64 refused;
+  guint64 refused, copies;
 
   g_mutex_lock (&self->lock);
   refused = fpad->refused;
+  copies = fpad->copies;
   g_mutex_unlock (&self->lock);
   gst_watermark_fifo_fill_stats (fpad->fifo, s);
-  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, NULL);
+  gst_structure_set (s, "refused", G_TYPE_UINT64, refused, "copies",
+      G_TYPE_UINT64, copies, NULL);
   rename_counter (s, "pushed", "received");
   rename_counter (s, "popped", "pushed");
   gst_structure_set (s, "flow", G_TYPE_STRING,
@@ -1431,7 +1933,8 @@ static GstStructure *
 gst_fanout_get_stats (GstFanout * self)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-stats");
-  guint64 pushed = 0, dropped = 0, v;
+  guint64 pushed = 0, dropped = 0, copies = 0, v;
+  guint workers;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -1442,14 +1945,20 @@ gst_fanout_get_stats (GstFanout * self)
       pushed += v;
     if (gst_structure_get_uint64 (ps, "dropped", &v))
       dropped += v;
+    if (gst_structure_get_uint64 (ps, "copies", &v))
+      copies += v;
     gst_structure_set (s, GST_OBJECT_NAME (l->data), GST_TYPE_STRUCTURE, ps,
         NULL);
     gst_structure_free (ps);
   }
   GST_OBJECT_UNLOCK (self);
 
+  g_mutex_lock (&self->workers_lock);
+  workers = self->workers->len;
+  g_mutex_unlock (&self->workers_lock);
   gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
-      G_TYPE_UINT64, dropped, NULL);
+      G_TYPE_UINT64, dropped, "copies", G_TYPE_UINT64, copies, "workers",
+      G_TYPE_UINT, workers, NULL);
   return s;
 }
 
@@ -1470,6 +1979,9 @@ gst_fanout_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       g_atomic_int_set (&self->post_messages, g_value_get_boolean (value));
+      break;
+    case PROP_THREADS:
+      g_atomic_int_set (&self->threads, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1498,6 +2010,9 @@ gst_fanout_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, g_atomic_int_get (&self->post_messages));
       break;
+    case PROP_THREADS:
+      g_value_set_int (value, g_atomic_int_get (&self->threads));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1514,7 +2029,7 @@ gst_fanout_set_playing (GstFanout * self, gboolean playing)
   for (l = GST_ELEMENT_CAST (self)->srcpads; l; l = l->next) {
     GstFanoutPad *fpad = l->data;
 
-    gst_watermark_fifo_enable_batch (fpad->fifo, playing);
+    gst_watermark_fifo_enable_batch (fpad->fifo, playing && !fpad->shared);
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1527,7 +2042,13 @@ gst_fanout_change_state (GstElement * element, GstStateChange transition)
 
   if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
     gst_fanout_set_playing (self, FALSE);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_fanout_workers_start (self);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if ((transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+          ret == GST_STATE_CHANGE_FAILURE) ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_fanout_workers_stop (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
     gst_fanout_set_playing (self, TRUE);
   /* the pads forgot the stream: a new one starts */
@@ -1566,10 +2087,36 @@ gst_fanout_finalize (GObject * object)
 
   g_ptr_array_unref (self->pads);
   gst_event_replace (&self->eos, NULL);
+  g_ptr_array_unref (self->workers);
+  g_ptr_array_unref (self->exited);
+  gst_object_unref (self->copy_allocator);
+  g_cond_clear (&self->workers_cond);
+  g_cond_clear (&self->spares_cond);
+  g_cond_clear (&self->watchdog_cond);
+  g_mutex_clear (&self->workers_lock);
   g_cond_clear (&self->room_cond);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* The default of threads: GST_FANOUT_THREADS, a number or "auto", when
+ * set (for a deployment, and the test suites of both modes). */
+static gint
+gst_fanout_default_threads (void)
+{
+  const gchar *env = g_getenv ("GST_FANOUT_THREADS");
+  gint64 v;
+
+  if (env == NULL)
+    return DEFAULT_PROP_THREADS;
+  if (g_strcmp0 (env, "auto") == 0)
+    return THREADS_AUTO;
+  if (g_ascii_string_to_signed (env, 10, THREADS_AUTO, MAX_THREADS, &v, NULL))
+    return v;
+  g_warning ("GST_FANOUT_THREADS=%s: not a number from -1 to %d nor auto",
+      env, MAX_THREADS);
+  return DEFAULT_PROP_THREADS;
 }
 
 static void
@@ -1584,6 +2131,7 @@ gst_fanout_class_init (GstFanoutClass * klass)
   gobject_class->get_property = gst_fanout_get_property;
   gobject_class->dispose = gst_fanout_dispose;
   gobject_class->finalize = gst_fanout_finalize;
+  default_threads = gst_fanout_default_threads ();
 
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -1604,16 +2152,40 @@ gst_fanout_class_init (GstFanoutClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Buffers pushed and dropped in all, and per src pad (a structure "
           "named after the pad): received, pushed, dropped, pauses, resumes, "
-          "underruns, level-buffers, level-bytes, level-time, paused, flow",
+          "underruns, level-buffers, level-bytes, level-time, paused, flow, "
+          "copies (copy-threshold); workers: the shared worker threads "
+          "running now",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstFanout:threads:
+   *
+   * Who pushes the branches' data downstream. 0: a thread (a pad task) per
+   * branch. N > 0: N shared worker threads serve all the branches, each
+   * branch by one worker at a time, in order; when the workers forwarded
+   * nothing for 10 ms while branches waited (a sink prerolling or waiting
+   * for its clock, a stuck consumer), a spare worker serves each waiting
+   * branch, up to one thread per branch in all, and spares leave after a
+   * second unused. -1 (the default): as many workers as CPU cores.
+   * Batching (batch-buffers) is for a thread per branch and is ignored
+   * with shared workers. The environment variable GST_FANOUT_THREADS,
+   * when set (a number or "auto"), is the default. Taken at the READY to
+   * PAUSED change.
+   */
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads",
+          "0: a thread per branch; N: N shared worker threads for all the "
+          "branches (plus spares while all are blocked downstream); "
+          "-1: one per CPU core", THREADS_AUTO, MAX_THREADS,
+          default_threads, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &src_template, GST_TYPE_FANOUT_PAD);
   gst_element_class_set_static_metadata (element_class, "Fan-out",
-      "Generic", "1-to-N fan-out with a queue and a thread per branch: "
-      "broadcast, balance or by key, with pause/resume watermarks",
-      "gst-sharedpool developers");
+      "Generic", "1-to-N fan-out with a queue per branch, served by shared "
+      "worker threads or a thread each: broadcast, balance or by key, with "
+      "pause/resume watermarks", "gst-sharedpool developers");
 
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_fanout_request_new_pad);
@@ -1646,6 +2218,15 @@ gst_fanout_init (GstFanout * self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->room_cond);
   self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->threads = default_threads;
+  g_mutex_init (&self->workers_lock);
+  g_cond_init (&self->workers_cond);
+  g_cond_init (&self->spares_cond);
+  g_cond_init (&self->watchdog_cond);
+  g_queue_init (&self->ready);
+  self->workers = g_ptr_array_new ();
+  self->exited = g_ptr_array_new ();
+  self->copy_allocator = gst_bucket_allocator_new ();
 }
 
 /* GstChildProxy: the src pads, so that gst-launch can set their properties

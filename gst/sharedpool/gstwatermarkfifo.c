@@ -100,6 +100,11 @@ struct _GstWatermarkFifo
   gint64 batch_deadline;        /* monotonic us, for the batch building up */
   guint n_other;                /* events and queries queued */
   gboolean draining;            /* the reader was let in: until empty */
+
+  /* a reader without a thread of its own (set_ready_func) */
+  GstWatermarkFifoReady ready;
+  gpointer ready_data;
+  gboolean ready_armed;         /* it found nothing: tell it when there is */
 };
 
 const gchar *
@@ -533,11 +538,33 @@ batch_ready (GstWatermarkFifo * fifo)
   return fifo->draining;
 }
 
+/* With the lock: whether the reader may take an item now. */
+static gboolean
+can_take (GstWatermarkFifo * fifo)
+{
+  return fifo->flow == GST_FLOW_OK && !gst_queue_array_is_empty (fifo->items)
+      && batch_ready (fifo);
+}
+
+/* With the lock: something changed that may let the reader take an item:
+ * a reader waiting in pop() looks again, one without a thread that found
+ * nothing is told when it can. */
+static void
+signal_reader (GstWatermarkFifo * fifo)
+{
+  if (fifo->pop_waiters) {
+    g_cond_signal (&fifo->pop_cond);
+  } else if (fifo->ready_armed && can_take (fifo)) {
+    fifo->ready_armed = FALSE;
+    fifo->ready (fifo, fifo->ready_data);
+  }
+}
+
 static void
 wake_reader (GstWatermarkFifo * fifo)
 {
-  if (fifo->pop_waiters && batch_ready (fifo))
-    g_cond_signal (&fifo->pop_cond);
+  if (batch_ready (fifo))
+    signal_reader (fifo);
 }
 
 static void
@@ -963,12 +990,34 @@ wait_batch_locked (GstWatermarkFifo * fifo)
   g_cond_wait_until (&fifo->pop_cond, &fifo->lock, until);
 }
 
+/* With the lock, which it releases: takes the head item out, and reports
+ * ROOM when that took the fifo below its pause watermarks. */
+static GstMiniObject *
+take_unlock (GstWatermarkFifo * fifo)
+{
+  GstWatermarkLevel level;
+  gboolean room;
+  FifoItem it;
+
+  room = fifo->watch_room && it_fills (fifo);
+  remove_locked (fifo, 0, &it);
+  room = room && !is_full (fifo);
+  fifo->popped += it.buffers;
+  if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
+    fifo->query_popped = TRUE;
+  release_locked (fifo);
+  level = fifo->level;
+  g_mutex_unlock (&fifo->lock);
+
+  if (room)
+    notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
+  return it.obj;
+}
+
 GstFlowReturn
 gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
 {
-  GstWatermarkLevel level;
-  gboolean room, waited = FALSE;
-  FifoItem it;
+  gboolean waited = FALSE;
 
   *item = NULL;
   g_mutex_lock (&fifo->lock);
@@ -986,19 +1035,7 @@ gst_watermark_fifo_pop (GstWatermarkFifo * fifo, GstMiniObject ** item)
   }
   if (fifo->flow == GST_FLOW_FLUSHING)
     goto flushing;
-  room = fifo->watch_room && it_fills (fifo);
-  remove_locked (fifo, 0, &it);
-  room = room && !is_full (fifo);
-  fifo->popped += it.buffers;
-  if (it.obj == GST_MINI_OBJECT_CAST (fifo->query))
-    fifo->query_popped = TRUE;
-  release_locked (fifo);
-  level = fifo->level;
-  g_mutex_unlock (&fifo->lock);
-
-  if (room)
-    notify (fifo, GST_WATERMARK_FIFO_ROOM, NULL, &level);
-  *item = it.obj;
+  *item = take_unlock (fifo);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -1082,8 +1119,7 @@ set_flow_locked (GstWatermarkFifo * fifo, GstFlowReturn flow)
     fifo->flow = flow;
     /* a writer waiting for a query's answer returns too */
     wake_writer (fifo);
-    if (fifo->pop_waiters)
-      g_cond_signal (&fifo->pop_cond);
+    signal_reader (fifo);
   }
   release_locked (fifo);
 }
@@ -1300,8 +1336,7 @@ gst_watermark_fifo_set_batch (GstWatermarkFifo * fifo, guint buffers,
   fifo->batch_time = max_delay;
   fifo->batch_delay = GST_CLOCK_TIME_IS_VALID (max_delay) ?
       (gint64) (max_delay / GST_USECOND) : -1;
-  if (fifo->pop_waiters)
-    g_cond_signal (&fifo->pop_cond);
+  signal_reader (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
@@ -1320,8 +1355,7 @@ gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable)
 {
   g_mutex_lock (&fifo->lock);
   fifo->batch_off = !enable;
-  if (fifo->pop_waiters)
-    g_cond_signal (&fifo->pop_cond);
+  signal_reader (fifo);
   g_mutex_unlock (&fifo->lock);
 }
 
@@ -1439,22 +1473,32 @@ forward_item (GstWatermarkFifo * fifo, GstPad * srcpad, GstMiniObject * item)
   return GST_FLOW_OK;
 }
 
+/* Pushes @item out and handles the flow; FALSE when @srcpad is being
+ * flushed or deactivated, which flushes the fifo too. */
+static gboolean
+forward_and_handle (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstMiniObject * item, GstWatermarkFifoReader kind)
+{
+  GstFlowReturn ret = forward_item (fifo, srcpad, item);
+
+  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (srcpad))
+    return FALSE;
+  if (ret != GST_FLOW_OK)
+    handle_flow (fifo, srcpad, ret, kind);
+  return TRUE;
+}
+
 void
 gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
     GstWatermarkFifoReader kind)
 {
   GstMiniObject *item;
-  GstFlowReturn ret;
 
   park_unlinked (fifo, srcpad, kind);
   if (gst_watermark_fifo_pop (fifo, &item) != GST_FLOW_OK)
     goto flushing;
-  ret = forward_item (fifo, srcpad, item);
-  /* the pad is being flushed or deactivated, which flushes the fifo too */
-  if (ret == GST_FLOW_FLUSHING && GST_PAD_IS_FLUSHING (srcpad))
+  if (!forward_and_handle (fifo, srcpad, item, kind))
     goto flushing;
-  if (ret != GST_FLOW_OK)
-    handle_flow (fifo, srcpad, ret, kind);
   return;
 
   /* ERRORS */
@@ -1463,4 +1507,46 @@ flushing:
     GST_DEBUG_OBJECT (srcpad, "flushing, pausing the task");
     gst_pad_pause_task (srcpad);
   }
+}
+
+void
+gst_watermark_fifo_set_ready_func (GstWatermarkFifo * fifo,
+    GstWatermarkFifoReady ready, gpointer user_data)
+{
+  g_mutex_lock (&fifo->lock);
+  fifo->ready = ready;
+  fifo->ready_data = user_data;
+  fifo->ready_armed = ready != NULL;
+  if (ready)
+    signal_reader (fifo);
+  g_mutex_unlock (&fifo->lock);
+}
+
+/* Takes the head item without waiting; when there is none to take, the
+ * ready function will say when there is. NULL then. */
+static GstMiniObject *
+try_take (GstWatermarkFifo * fifo)
+{
+  g_mutex_lock (&fifo->lock);
+  if (!can_take (fifo)) {
+    fifo->ready_armed = TRUE;
+    g_mutex_unlock (&fifo->lock);
+    return NULL;
+  }
+  return take_unlock (fifo);
+}
+
+gboolean
+gst_watermark_fifo_forward_ready (GstWatermarkFifo * fifo, GstPad * srcpad,
+    GstWatermarkFifoReader kind)
+{
+  GstMiniObject *item;
+
+  /* a flushing fifo's pad may be leaving its element: not a word to it */
+  if (gst_watermark_fifo_get_flow (fifo) == GST_FLOW_FLUSHING)
+    return FALSE;
+  park_unlinked (fifo, srcpad, kind);
+  if ((item = try_take (fifo)) == NULL)
+    return FALSE;
+  return forward_and_handle (fifo, srcpad, item, kind);
 }

@@ -255,6 +255,26 @@ typedef enum
 void gst_watermark_fifo_forward_one (GstWatermarkFifo * fifo, GstPad * srcpad,
     GstWatermarkFifoReader kind);
 
+/* A reader without a thread of its own, for many fifos served by a few
+ * threads (fanout's shared workers). @ready is called, with the fifo's
+ * lock held, each time the fifo has something to take (an item, a flow
+ * back to OK) after gst_watermark_fifo_forward_ready() found nothing, and
+ * when set while something is queued: it may
+ * only take a lock of its own that is never held while calling into a
+ * fifo, and must not call into the fifo. Set it before the reader starts;
+ * readers with a ready function do not batch (batching is for a thread
+ * per reader). */
+typedef void (*GstWatermarkFifoReady) (GstWatermarkFifo * fifo,
+    gpointer user_data);
+void gst_watermark_fifo_set_ready_func (GstWatermarkFifo * fifo,
+    GstWatermarkFifoReady ready, gpointer user_data);
+/* forward_one() without waiting, for a reader with a ready function and
+ * @srcpad's stream lock held: TRUE when it forwarded an item (call it
+ * again), FALSE when there was nothing to take (the ready function is
+ * called when there is), the fifo flushes or @srcpad is being flushed. */
+gboolean gst_watermark_fifo_forward_ready (GstWatermarkFifo * fifo,
+    GstPad * srcpad, GstWatermarkFifoReader kind);
+
 /* Reader side. Waits until an item is queued and the flow is OK, or the
  * fifo flushes; returns GST_FLOW_OK and the item (transfer full; a query
  * remains the writer's: answer it with query_done), or GST_FLOW_FLUSHING

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -263,6 +264,28 @@ bench_play_to_eos (GstElement * pipeline)
   return ok;
 }
 
+static gdouble
+timeval_secs (const struct timeval *tv)
+{
+  return tv->tv_sec + tv->tv_usec / 1e6;
+}
+
+/* The threads of this process now (Linux: /proc/self/status), 0 when
+ * unknown. */
+static gdouble
+count_threads (void)
+{
+  gchar *status = NULL, *line;
+  gdouble n = 0;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  if ((line = strstr (status, "\nThreads:")))
+    n = g_ascii_strtod (line + strlen ("\nThreads:"), NULL);
+  g_free (status);
+  return n;
+}
+
 /* Plays @pipeline (taken; NULL: a pipeline that did not parse) to EOS and
  * measures what that cost, then stops it. */
 gboolean
@@ -279,12 +302,15 @@ bench_run_pipeline (GstElement * pipeline, BenchUsage * usage)
   ok = bench_play_to_eos (pipeline);
   usage->secs = (gdouble) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   getrusage (RUSAGE_SELF, &after);
+  usage->threads = count_threads ();
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 
   usage->vcsw = after.ru_nvcsw - before.ru_nvcsw;
   usage->icsw = after.ru_nivcsw - before.ru_nivcsw;
   usage->maxrss = after.ru_maxrss;
+  usage->cpu = timeval_secs (&after.ru_utime) - timeval_secs (&before.ru_utime)
+      + timeval_secs (&after.ru_stime) - timeval_secs (&before.ru_stime);
   return ok;
 }
 

@@ -83,6 +83,8 @@ typedef struct
   gdouble vcsw;                 /* voluntary context switches */
   gdouble icsw;                 /* involuntary context switches */
   gdouble maxrss;               /* the process's peak RSS at EOS, KiB */
+  gdouble cpu;                  /* user + system CPU time, seconds */
+  gdouble threads;              /* the process's threads at EOS */
 } BenchUsage;
 
 gboolean bench_play_to_eos (GstElement * pipeline);

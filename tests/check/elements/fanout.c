@@ -70,6 +70,21 @@ new_fanout (const gchar * mode)
   return h;
 }
 
+/* A broadcast fanout with a thread per branch, whatever the suite's
+ * default (GST_FANOUT_THREADS): batching is for a thread per branch. */
+static GstHarness *
+new_batching_fanout (void)
+{
+  GstElement *e = gst_element_factory_make ("fanout", NULL);
+  GstHarness *h;
+
+  g_object_set (e, "threads", 0, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src_%u");
+  gst_harness_set_src_caps_str (h, "test/x-data");
+  gst_object_unref (e);
+  return h;
+}
+
 /* One more src pad, in a harness of its own. */
 static GstHarness *
 add_branch (GstHarness * h)
@@ -615,7 +630,7 @@ GST_END_TEST;
  * nothing until 3 buffers are queued, then all of them. */
 GST_START_TEST (test_batch_waits_for_batch)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   g_object_set (branch_pad (h), "batch-buffers", 3, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
@@ -636,7 +651,7 @@ GST_END_TEST;
  * batch-time. */
 GST_START_TEST (test_batch_event_and_time_release)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
       GST_CLOCK_TIME_NONE, NULL);
@@ -657,7 +672,7 @@ GST_END_TEST;
  * branch's thread, the sink pad does not wait forever. */
 GST_START_TEST (test_batch_above_pause)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
 
   set_branch (h, 4, 2, "block");
   g_object_set (branch_pad (h), "batch-buffers", 50, "batch-time",
@@ -1877,7 +1892,7 @@ GST_END_TEST;
  * below PLAYING it hands over each buffer at once, whatever batch-time. */
 GST_START_TEST (test_batch_does_not_hold_preroll)
 {
-  GstHarness *h = new_fanout (BROADCAST);
+  GstHarness *h = new_batching_fanout ();
   GstBuffer *buf;
 
   g_object_set (branch_pad (h), "batch-buffers", 100, "batch-time",
@@ -2137,6 +2152,302 @@ GST_START_TEST (test_pipeline_pads_while_playing)
   gst_object_unref (s0);
   gst_object_unref (f);
   gst_object_unref (p);
+}
+
+GST_END_TEST;
+
+/* copy-threshold */
+
+/* A bounded upstream pool: 4 buffers. */
+static GstBufferPool *
+bounded_pool (void)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, 64, 4, 4);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  return pool;
+}
+
+/* A buffer of @pool, or NULL when it ran dry (where a producer waits). */
+static GstBuffer *
+acquire_nowait (GstBufferPool * pool)
+{
+  GstBufferPoolAcquireParams params = { 0, };
+  GstBuffer *buf = NULL;
+
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  gst_buffer_pool_acquire_buffer (pool, &buf, &params);
+  return buf;
+}
+
+static GstPadProbeReturn
+hold_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* Two branches, the second stuck in a push that blocks (full-policy
+ * block); returns its src pad and its probe. */
+static GstHarness *
+stuck_branch (GstHarness * h, guint copy_threshold, gulong * probe)
+{
+  GstHarness *h1 = add_branch (h);
+
+  g_object_set (branch_pad (h1), "copy-threshold", copy_threshold, NULL);
+  *probe = gst_pad_add_probe (branch_pad (h1), GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, hold_buffers, NULL, NULL);
+  return h1;
+}
+
+/* @n buffers of @pool through the fanout, each pulled from the first
+ * branch; the pool must not run dry. */
+static void
+push_from_pool (GstHarness * h, GstBufferPool * pool, guint n)
+{
+  GstBuffer *buf;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    fail_unless ((buf = acquire_nowait (pool)) != NULL, "dry at %u", i);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+}
+
+static void
+teardown_stuck (GstHarness * h, GstHarness * h1, gulong probe,
+    GstBufferPool * pool)
+{
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+/* With copy-threshold=1 the stuck branch holds at most 2 of the pool's 4
+ * buffers (the one it pushes, one queued) and gets copies of the rest:
+ * the producer never runs dry and the other branch gets every buffer. */
+GST_START_TEST (test_copy_threshold_keeps_pool_flowing)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 1, &probe);
+
+  push_from_pool (h, pool, 20);
+  fail_unless (pad_stat (h1, "copies") >= 18);
+  teardown_stuck (h, h1, probe, pool);
+}
+
+GST_END_TEST;
+
+/* Without it (the default), the stuck branch holds every buffer of the
+ * pool: the producer would wait in acquire until a flush lets them go. */
+GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 0, &probe);
+  GstBuffer *buf;
+
+  push_from_pool (h, pool, 4);
+  fail_unless (acquire_nowait (pool) == NULL);
+  fail_unless_equals_uint64 (pad_stat (h1, "copies"), 0);
+
+  /* the flush wakes the blocked push and empties the queue */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless ((buf = acquire_nowait (pool)) != NULL);
+  gst_buffer_unref (buf);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  teardown_stuck (h, h1, probe, pool);
+}
+
+GST_END_TEST;
+
+/* shared workers (threads) */
+
+#define MAX_SINKS 8
+
+/* What the fakesinks of a pipeline got: buffers per sink, and buffers
+ * that came out of order (videotestsrc numbers them in their offset). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint count[MAX_SINKS];
+  guint64 last[MAX_SINKS];
+  guint out_of_order;
+} Handoffs;
+
+static void
+on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  Handoffs *h = data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (sink), "index"));
+
+  g_mutex_lock (&h->lock);
+  if (h->count[i] && GST_BUFFER_OFFSET (buf) <= h->last[i])
+    h->out_of_order++;
+  h->last[i] = GST_BUFFER_OFFSET (buf);
+  h->count[i]++;
+  g_cond_broadcast (&h->cond);
+  g_mutex_unlock (&h->lock);
+}
+
+/* "@src ! fanout threads=@threads" with @n branches "fakesink @sink",
+ * named s0, s1..., counted in @h. */
+static GstElement *
+shared_pipeline (const gchar * src, gint threads, guint n, const gchar * sink,
+    Handoffs * h)
+{
+  GString *desc = g_string_new (NULL);
+  GstElement *p, *e;
+  gchar name[16];
+  guint i;
+
+  memset (h, 0, sizeof (*h));
+  g_mutex_init (&h->lock);
+  g_cond_init (&h->cond);
+  g_string_printf (desc, "%s ! fanout name=f threads=%d", src, threads);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (desc, " f. ! fakesink name=s%u "
+        "signal-handoffs=true %s", i, sink);
+  p = launch (desc->str);
+  for (i = 0; i < n; i++) {
+    g_snprintf (name, sizeof (name), "s%u", i);
+    e = gst_bin_get_by_name (GST_BIN (p), name);
+    g_object_set_data (G_OBJECT (e), "index", GUINT_TO_POINTER (i));
+    g_signal_connect (e, "handoff", G_CALLBACK (on_handoff), h);
+    gst_object_unref (e);
+  }
+  g_string_free (desc, TRUE);
+  return p;
+}
+
+/* Waits until each sink in @first..@last has @n buffers or more. */
+static void
+wait_for_handoffs (Handoffs * h, guint first, guint last, guint n)
+{
+  guint i;
+
+  for (i = first; i <= last; i++)
+    wait_for_count (&h->lock, &h->cond, &h->count[i], n);
+}
+
+static void
+handoffs_clear (Handoffs * h)
+{
+  g_mutex_clear (&h->lock);
+  g_cond_clear (&h->cond);
+}
+
+/* One worker, four syncing sinks: the worker waits in the first sink's
+ * preroll, and the others are served all the same, so the pipeline
+ * prerolls, then plays every frame to each sink. */
+GST_START_TEST (test_shared_preroll_syncing_sinks)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,width=64,height=48,framerate=100/1", 1, 4, "sync=true",
+      &h);
+  guint i;
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  run_to_eos (p);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_int (h.count[i], 10);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
+/* Two workers, eight branches: each branch gets every frame, in order. */
+GST_START_TEST (test_shared_order_per_branch)
+{
+  guint i, n = RUNNING_ON_VALGRIND ? 20 : 200;
+  gchar *src = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+      "video/x-raw,width=64,height=48", n);
+  Handoffs h;
+  GstElement *p = shared_pipeline (src, 2, MAX_SINKS, "sync=false", &h);
+
+  run_to_eos (p);
+  for (i = 0; i < MAX_SINKS; i++)
+    fail_unless_equals_int (h.count[i], n);
+  fail_unless_equals_int (h.out_of_order, 0);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+#define LIVE_SRC "videotestsrc is-live=true ! " \
+    "video/x-raw,width=64,height=48,framerate=100/1"
+
+/* A live pipeline on one worker, syncing sinks, paused and played again:
+ * the frames flow again, in order. */
+GST_START_TEST (test_shared_live_pause_resume)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline (LIVE_SRC, 1, 2, "sync=true", &h);
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 1, 5);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_NO_PREROLL);
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 1, read_count (&h.lock, &h.count[0]) + 5);
+  fail_unless_equals_int (h.out_of_order, 0);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
+/* A branch released while a live pipeline plays on one worker: the
+ * others go on. */
+GST_START_TEST (test_shared_release_while_playing)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline (LIVE_SRC, 1, 3, "sync=true", &h);
+  GstElement *f = gst_bin_get_by_name (GST_BIN (p), "f");
+  GstElement *s1 = gst_bin_get_by_name (GST_BIN (p), "s1");
+  GstPad *src1 = gst_element_get_static_pad (f, "src_1");
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_for_handoffs (&h, 0, 2, 5);
+  /* the bin's own change to PLAYING is over (see above) */
+  fail_if (gst_element_get_state (p, NULL, NULL, GST_CLOCK_TIME_NONE) ==
+      GST_STATE_CHANGE_FAILURE);
+
+  gst_element_release_request_pad (f, src1);
+  gst_element_set_locked_state (s1, TRUE);
+  gst_element_set_state (s1, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (p), s1);
+  wait_for_handoffs (&h, 0, 0, read_count (&h.lock, &h.count[0]) + 5);
+  wait_for_handoffs (&h, 2, 2, read_count (&h.lock, &h.count[2]) + 5);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (src1);
+  gst_object_unref (s1);
+  gst_object_unref (f);
+  gst_object_unref (p);
+  handoffs_clear (&h);
 }
 
 GST_END_TEST;
@@ -2491,6 +2802,12 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_downstream_eos_ends);
   tcase_add_test (tc, test_pipeline_pad_properties);
   tcase_add_test (tc, test_pipeline_pads_while_playing);
+  tcase_add_test (tc, test_copy_threshold_keeps_pool_flowing);
+  tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
+  tcase_add_test (tc, test_shared_preroll_syncing_sinks);
+  tcase_add_test (tc, test_shared_order_per_branch);
+  tcase_add_test (tc, test_shared_live_pause_resume);
+  tcase_add_test (tc, test_shared_release_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);
   tcase_add_test (tc, test_random_faults);
 
