@@ -121,6 +121,7 @@ static gboolean gst_shared_fd_src_start (GstBaseSrc * bsrc);
 static gboolean gst_shared_fd_src_stop (GstBaseSrc * bsrc);
 static gboolean gst_shared_fd_src_unlock (GstBaseSrc * bsrc);
 static gboolean gst_shared_fd_src_unlock_stop (GstBaseSrc * bsrc);
+static gboolean gst_shared_fd_src_query (GstBaseSrc * bsrc, GstQuery * query);
 static GstFlowReturn gst_shared_fd_src_create (GstPushSrc * psrc,
     GstBuffer ** buf);
 
@@ -175,7 +176,21 @@ gst_shared_fd_src_class_init (GstSharedFdSrcClass * klass)
   basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_shared_fd_src_unlock);
   basesrc_class->unlock_stop =
       GST_DEBUG_FUNCPTR (gst_shared_fd_src_unlock_stop);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_shared_fd_src_query);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_shared_fd_src_create);
+}
+
+/* Frames carry the producer's latency in their timestamps already; the
+ * frames stay valid while they are held, so downstream may buffer as
+ * much as it likes. */
+static gboolean
+gst_shared_fd_src_query (GstBaseSrc * bsrc, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
+
+  gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+  return TRUE;
 }
 
 static guint
