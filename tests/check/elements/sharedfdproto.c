@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 
 #include "gstsharedfdproto.h"
@@ -211,6 +212,65 @@ GST_START_TEST (test_fuzz)
 
 GST_END_TEST;
 
+/* Reads messages until a NEW_BUFFER, which it releases; returns FALSE
+ * when the connection ends first. */
+static gboolean
+next_frame (gint sock)
+{
+  GstSharedFdMsg msg;
+
+  while (gst_shared_fd_receive (sock, &msg, NULL, NULL)) {
+    gboolean frame = msg.type == GST_SHARED_FD_MSG_NEW_BUFFER;
+
+    /* fails once the sink closed a bad client: its frames are released */
+    if (frame)
+      gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER, NULL, 0,
+          msg.payload, 8, FALSE, NULL);
+    gst_shared_fd_msg_clear (&msg);
+    if (frame)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A client that sends garbage is closed; the sink and the other client
+ * go on. */
+GST_START_TEST (test_sink_closes_bad_client)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=64,height=48 ! sharedfdsink name=sink "
+      "socket-path=%s", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstSharedFdHeader garbage = { 99, 0 };
+  gint bad, good, i;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bad = gst_shared_fd_connect (path, NULL);
+  good = gst_shared_fd_connect (path, NULL);
+  fail_unless (bad >= 0 && good >= 0);
+  fail_unless (next_frame (good));
+  fail_unless_equals_int (write (bad, &garbage, sizeof garbage), 8);
+  while (next_frame (bad));
+  for (i = 0; i < 5; i++)
+    fail_unless (next_frame (good));
+  fail_unless (stat_u64 (sink, "frames") > 5);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  close (bad);
+  close (good);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_rmdir (dir);
+  g_free (desc);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfdproto_suite (void)
 {
@@ -223,6 +283,7 @@ sharedfdproto_suite (void)
   tcase_add_test (tc, test_new_buffer_sizes);
   tcase_add_test (tc, test_too_many_fds);
   tcase_add_test (tc, test_fuzz);
+  tcase_add_test (tc, test_sink_closes_bad_client);
 
   return s;
 }
