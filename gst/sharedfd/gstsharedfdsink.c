@@ -74,6 +74,10 @@ enum
   PROP_STATS,
 };
 
+/* send times of the last frames, by id modulo its size, for the release
+ * latency without an allocation per frame */
+#define SEND_TIMES 256
+
 typedef struct
 {
   gint fd;
@@ -83,6 +87,12 @@ typedef struct
   gchar *reason;
   guint64 sent;
   guint64 released;
+  gint64 max_latency;           /* µs from send to release */
+  struct
+  {
+    guint64 id;
+    gint64 time;
+  } send_times[SEND_TIMES];
 } Client;
 
 struct _GstSharedFdSink
@@ -173,8 +183,10 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
    * A `GstSharedFdSinkStats` structure: `frames` (frames rendered),
    * `copies` (memories copied into memfd memory because they were not fd
    * memory), `clients` (connected now), `in-flight` (frames sent and not
-   * yet released, summed over clients) and `allocator` (the
-   * #GstBucketFdAllocator's stats).
+   * yet released, summed over clients), `per-client` (an array of
+   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `in-flight`,
+   * `max-release-latency` in nanoseconds, from sending a frame to its
+   * release) and `allocator` (the #GstBucketFdAllocator's stats).
    *
    * Since: 0.1
    */
@@ -233,31 +245,54 @@ gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
   }
 }
 
+/* Appends the counters of @c to @array. Object lock held. */
+static void
+client_stats (Client * c, GValue * array)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, gst_structure_new ("GstSharedFdClientStats",
+          "client", G_TYPE_UINT, c->id,
+          "sent", G_TYPE_UINT64, c->sent,
+          "released", G_TYPE_UINT64, c->released,
+          "in-flight", G_TYPE_UINT64,
+          (guint64) g_hash_table_size (c->held),
+          "max-release-latency", G_TYPE_UINT64,
+          (guint64) c->max_latency * GST_USECOND, NULL));
+  gst_value_array_append_and_take_value (array, &v);
+}
+
 static GstStructure *
 sink_stats (GstSharedFdSink * self)
 {
-  GstStructure *s, *alloc = NULL;
+  GValue clients = G_VALUE_INIT;
   guint64 in_flight = 0;
+  GstStructure *s;
   GList *l;
 
-  if (self->allocator)
-    alloc = gst_bucket_fd_allocator_get_stats
-        (GST_BUCKET_FD_ALLOCATOR (self->allocator));
-
+  g_value_init (&clients, GST_TYPE_ARRAY);
   GST_OBJECT_LOCK (self);
-  for (l = self->clients; l; l = l->next)
+  for (l = self->clients; l; l = l->next) {
     in_flight += g_hash_table_size (((Client *) l->data)->held);
+    client_stats (l->data, &clients);
+  }
   s = gst_structure_new ("GstSharedFdSinkStats",
       "frames", G_TYPE_UINT64, self->frames,
       "copies", G_TYPE_UINT64, self->copies,
       "clients", G_TYPE_UINT, g_list_length (self->clients),
       "in-flight", G_TYPE_UINT64, in_flight, NULL);
   GST_OBJECT_UNLOCK (self);
+  gst_structure_take_value (s, "per-client", &clients);
 
-  if (alloc)
-    gst_structure_set (s, "allocator", GST_TYPE_STRUCTURE, alloc, NULL);
-  if (alloc)
-    gst_structure_free (alloc);
+  if (self->allocator) {
+    GValue alloc = G_VALUE_INIT;
+
+    g_value_init (&alloc, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&alloc, gst_bucket_fd_allocator_get_stats
+        (GST_BUCKET_FD_ALLOCATOR (self->allocator)));
+    gst_structure_take_value (s, "allocator", &alloc);
+  }
   return s;
 }
 
@@ -400,6 +435,17 @@ accept_client (GstSharedFdSink * self)
   post_client_message (self, c->id, "connected", NULL);
 }
 
+/* Counts a release and its latency, when the send time is still known.
+ * Object lock held. */
+static void
+client_released (Client * c, guint64 id)
+{
+  c->released++;
+  if (c->send_times[id % SEND_TIMES].id == id)
+    c->max_latency = MAX (c->max_latency, g_get_monotonic_time () -
+        c->send_times[id % SEND_TIMES].time);
+}
+
 /* Reads one message of @c: only RELEASE_BUFFER of a frame it holds is
  * valid; anything else fails the client. */
 static void
@@ -420,7 +466,7 @@ client_read (GstSharedFdSink * self, Client * c)
   else if (!g_hash_table_remove (c->held, GSIZE_TO_POINTER (id)))
     client_fail (self, c, "released a frame it does not hold");
   else
-    c->released++;
+    client_released (c, id);
   GST_OBJECT_UNLOCK (self);
   g_clear_error (&err);
 }

@@ -233,6 +233,26 @@ next_frame (gint sock)
   return FALSE;
 }
 
+/* One client left, whose counters add up: every frame sent to it is
+ * released or in flight. */
+static void
+check_client_stats (GstElement * sink)
+{
+  GstStructure *s = element_stats (sink);
+  const GValue *clients = gst_structure_get_value (s, "per-client");
+  const GstStructure *c;
+  guint64 sent;
+
+  fail_unless_equals_int (gst_value_array_get_size (clients), 1);
+  c = gst_value_get_structure (gst_value_array_get_value (clients, 0));
+  sent = structure_u64 (c, "sent");
+  fail_unless (sent >= 6);
+  fail_unless_equals_int (structure_u64 (c, "released") +
+      structure_u64 (c, "in-flight"), sent);
+  structure_u64 (c, "max-release-latency");
+  gst_structure_free (s);
+}
+
 /* A client that sends garbage is closed; the sink and the other client
  * go on. */
 GST_START_TEST (test_sink_closes_bad_client)
@@ -257,6 +277,7 @@ GST_START_TEST (test_sink_closes_bad_client)
   for (i = 0; i < 5; i++)
     fail_unless (next_frame (good));
   fail_unless (stat_u64 (sink, "frames") > 5);
+  check_client_stats (sink);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   close (bad);
