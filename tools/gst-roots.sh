@@ -8,9 +8,6 @@
 
 ROOTS=${ROOTS_DIR:-build/roots}
 declare -A GST_SUITES=([1.26]=trixie [1.28]=sid)
-# Installed in the roots only: the stock unixfdsink/unixfdsrc that
-# tests/interop/unixfd-interop.sh runs against sharedfdsrc/sharedfdsink.
-ROOT_PACKAGES=(gstreamer1.0-plugins-bad)
 GST_ALL="host 1.26 1.28"
 CURRENT_ROOT=
 
@@ -107,7 +104,6 @@ bootstrap_root() {
     >"$root/etc/apt/apt.conf.d/99dev-sh"
   in_root "$root" /bin/sh -c 'apt-get update -qq &&
     apt-get install -y -qq --no-install-recommends "$@"' sh "${PACKAGES[@]}" \
-    "${ROOT_PACKAGES[@]}" \
     >>"$log" 2>&1 || {
     tail -n 20 "$log" >&2
     echo "dev.sh: installing the packages in $root failed (log: $log)" >&2
@@ -119,7 +115,7 @@ bootstrap_root() {
 make_root() {
   local suite=${GST_SUITES[$1]} stamp
   ROOT=$ROOTS/$suite
-  stamp="$suite $(debian_mirror) ${PACKAGES[*]} ${ROOT_PACKAGES[*]}"
+  stamp="$suite $(debian_mirror) ${PACKAGES[*]}"
   [ "$(cat "$ROOT/.dev-sh-stamp" 2>/dev/null)" = "$stamp" ] && return 0
   remove_root "$ROOT"
   bootstrap_root "$suite" "$ROOT"
