@@ -379,20 +379,6 @@ wrong:
   return FALSE;
 }
 
-static gboolean
-fill_address (struct sockaddr_un *addr, const gchar * path, GError ** error)
-{
-  memset (addr, 0, sizeof *addr);
-  addr->sun_family = AF_UNIX;
-  if (path == NULL || strlen (path) >= sizeof addr->sun_path) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "socket-path '%s' is unset or too long", GST_STR_NULL (path));
-    return FALSE;
-  }
-  strcpy (addr->sun_path, path);
-  return TRUE;
-}
-
 static gint
 socket_error (gint fd, const gchar * what, const gchar * path, GError ** error)
 {
@@ -403,18 +389,35 @@ socket_error (gint fd, const gchar * what, const gchar * path, GError ** error)
   return -1;
 }
 
+/* A stream socket and the address of @path, or -1. */
+static gint
+unix_socket (const gchar * path, struct sockaddr_un *addr, GError ** error)
+{
+  gint fd;
+
+  memset (addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (path == NULL || strlen (path) >= sizeof addr->sun_path) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "socket-path '%s' is unset or too long", GST_STR_NULL (path));
+    return -1;
+  }
+  strcpy (addr->sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return socket_error (fd, "create a socket for", path, error);
+  return fd;
+}
+
 /* A listening socket at @path; a stale socket file there is replaced. */
 gint
 gst_shared_fd_listen (const gchar * path, GError ** error)
 {
   struct sockaddr_un addr;
-  gint fd;
+  gint fd = unix_socket (path, &addr, error);
 
-  if (!fill_address (&addr, path, error))
-    return -1;
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return socket_error (fd, "create a socket for", path, error);
+    return -1;
   unlink (path);
   if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return socket_error (fd, "bind", path, error);
@@ -427,13 +430,10 @@ gint
 gst_shared_fd_connect (const gchar * path, GError ** error)
 {
   struct sockaddr_un addr;
-  gint fd;
+  gint fd = unix_socket (path, &addr, error);
 
-  if (!fill_address (&addr, path, error))
-    return -1;
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return socket_error (fd, "create a socket for", path, error);
+    return -1;
   if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return socket_error (fd, "connect to", path, error);
   return fd;
