@@ -31,6 +31,9 @@ PACKAGES=(
   gcc pkg-config meson ninja-build python3
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  # shmsink/shmsrc (bench-multiprocess); in the roots, the stock
+  # unixfdsink/unixfdsrc of tests/interop
+  gstreamer1.0-plugins-bad
   gobject-introspection libgirepository1.0-dev
   python3-gi gir1.2-gstreamer-1.0
   python3-matplotlib time

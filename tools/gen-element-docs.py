@@ -25,6 +25,8 @@ Pages, in DOCS (docs/ by default), by factory name:
     watermarkqueue  watermarkqueue.md
     framebatch      framebatch.md
     allocstats      allocstats.md          (the tracer)
+    sharedfdsink    sharedfdsink.md
+    sharedfdsrc     sharedfdsrc.md         (both in multiprocess.md too)
 
 A mapped page that does not exist yet, or a mapped factory that the build
 does not have, is skipped with a note. A page without exactly one pair of
@@ -50,6 +52,8 @@ PAGES = {
     'watermarkqueue': 'watermarkqueue.md',
     'framebatch': 'framebatch.md',
     'allocstats': 'allocstats.md',
+    'sharedfdsink': 'sharedfdsink.md',
+    'sharedfdsrc': 'sharedfdsrc.md',
 }
 BEGIN = '<!-- gst-inspect:begin -->'
 END = '<!-- gst-inspect:end -->'

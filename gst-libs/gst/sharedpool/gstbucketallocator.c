@@ -312,11 +312,7 @@ gst_bucket_allocator_init (GstBucketAllocator * self)
 static gsize
 class_block_size (GstBucketAllocator * self, guint idx)
 {
-  guint shift =
-      self->map.min_shift + idx / GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE;
-  gsize base = (gsize) 1 << shift;
-
-  return base + (idx % GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE) * (base >> 2);
+  return gst_bucket_class_map_block_size (&self->map, idx);
 }
 
 static void

@@ -63,6 +63,17 @@ gst_bucket_class_map_index (const GstBucketClassMap * map, gsize need)
       + ((m >> (shift - 2)) & 3) + 1;
 }
 
+/* Size of the blocks of class @idx: the inverse of
+ * gst_bucket_class_map_index(). */
+static inline gsize
+gst_bucket_class_map_block_size (const GstBucketClassMap * map, guint idx)
+{
+  guint shift = map->min_shift + idx / GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE;
+  gsize base = (gsize) 1 << shift;
+
+  return base + (idx % GST_BUCKET_ALLOCATOR_CLASSES_PER_OCTAVE) * (base >> 2);
+}
+
 /* Bytes a block needs on top of the size for @params (alignment slack
  * included); FALSE when they overflow. */
 static inline gboolean

@@ -13,5 +13,6 @@
 
 #include <gst/sharedpool/sharedpool-prelude.h>
 #include <gst/sharedpool/gstbucketallocator.h>
+#include <gst/sharedpool/gstbucketfdallocator.h>
 #include <gst/sharedpool/gstsharedpool.h>
 #include <gst/sharedpool/gstframebatchmeta.h>

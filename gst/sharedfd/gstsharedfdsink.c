@@ -1,0 +1,825 @@
+/* GStreamer shared fd elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-sharedfdsink
+ * @title: sharedfdsink
+ *
+ * Serves the buffers it renders to other processes over a unix socket at
+ * #GstSharedFdSink:socket-path, as file descriptors: nothing is copied
+ * when the memory is fd memory, such as the memfd-backed memory that
+ * `sharedfdsink` offers upstream in the ALLOCATION query. Other memory is
+ * copied once into recycled memfd memory (counted as `copies` in
+ * #GstSharedFdSink:stats).
+ *
+ * It speaks the protocol of GStreamer's `unixfdsink` (1.24+): any number
+ * of `sharedfdsrc` or stock `unixfdsrc` clients connect at any time; each
+ * gets the caps on connecting and whenever they change, then every frame
+ * with its timestamps, flags and video meta, and EOS. The sink keeps a
+ * reference to each frame for each client until that client releases it,
+ * so memory goes back to its pool only when every client is done with it.
+ * A client that closes its socket or dies releases all its frames at once.
+ * A client that stops reading long enough to fill its socket is dropped
+ * rather than block the others.
+ *
+ * The element posts `sharedfdsink-client` element messages with the fields
+ * `client` (uint), `event` ("connected" or "disconnected") and, on
+ * disconnection, `reason` (string).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,format=I420,width=1280,height=720 ! sharedfdsink socket-path=/tmp/video.sock
+ * gst-launch-1.0 sharedfdsrc socket-path=/tmp/video.sock ! videoconvert ! autovideosink
+ * ]|
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#define _GNU_SOURCE             /* accept4 */
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gst/allocators/allocators.h>
+#include <gst/sharedpool/sharedpool.h>
+#include <gst/video/video.h>
+
+#include "gstsharedfdproto.h"
+#include "gstsharedfdsink.h"
+
+#define GST_CAT_DEFAULT gst_shared_fd_debug
+
+#define DEFAULT_SOCKET_PATH NULL
+#define DEFAULT_MIN_BUFFERS 4
+
+enum
+{
+  PROP_0,
+  PROP_SOCKET_PATH,
+  PROP_NUM_CLIENTS,
+  PROP_STATS,
+};
+
+/* send times of the last frames, by id modulo its size, for the release
+ * latency without an allocation per frame */
+#define SEND_TIMES 256
+
+typedef struct
+{
+  gint fd;
+  guint id;
+  GHashTable *held;             /* frame id -> GstBuffer */
+  gboolean dead;                /* failed a send; the reader closes it */
+  gchar *reason;
+  guint64 sent;
+  guint64 released;
+  gint64 max_latency;           /* µs from send to release */
+  struct
+  {
+    guint64 id;
+    gint64 time;
+  } send_times[SEND_TIMES];
+} Client;
+
+struct _GstSharedFdSink
+{
+  GstBaseSink parent;
+
+  /* under the object lock */
+  gchar *socket_path;
+  GList *clients;
+  gchar *caps;                  /* the CAPS payload, or NULL */
+  guint64 frames;
+  guint64 copies;
+  guint next_client;
+  gboolean stopping;
+
+  /* between start and stop */
+  gint listen_fd;
+  gint wake_fd;
+  GThread *thread;
+  GstAllocator *allocator;
+  GByteArray *payload;          /* streaming thread only */
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+#define gst_shared_fd_sink_parent_class parent_class
+G_DEFINE_TYPE (GstSharedFdSink, gst_shared_fd_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (sharedfdsink, "sharedfdsink", GST_RANK_NONE,
+    GST_TYPE_SHARED_FD_SINK);
+
+static void gst_shared_fd_sink_finalize (GObject * object);
+static void gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_shared_fd_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static gboolean gst_shared_fd_sink_start (GstBaseSink * bsink);
+static gboolean gst_shared_fd_sink_stop (GstBaseSink * bsink);
+static gboolean gst_shared_fd_sink_set_caps (GstBaseSink * bsink,
+    GstCaps * caps);
+static gboolean gst_shared_fd_sink_event (GstBaseSink * bsink,
+    GstEvent * event);
+static gboolean gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink,
+    GstQuery * query);
+static GstFlowReturn gst_shared_fd_sink_render (GstBaseSink * bsink,
+    GstBuffer * buffer);
+
+static void
+gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+
+  gobject_class->finalize = gst_shared_fd_sink_finalize;
+  gobject_class->set_property = gst_shared_fd_sink_set_property;
+  gobject_class->get_property = gst_shared_fd_sink_get_property;
+
+  /**
+   * GstSharedFdSink:socket-path:
+   *
+   * The path of the unix socket clients connect to. A stale socket file
+   * there is replaced when the sink starts, and removed when it stops.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "Path of the unix socket clients connect to", DEFAULT_SOCKET_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedFdSink:num-clients:
+   *
+   * How many clients are connected.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_NUM_CLIENTS,
+      g_param_spec_uint ("num-clients", "Number of clients",
+          "Clients connected now", 0, G_MAXUINT, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstSharedFdSink:stats:
+   *
+   * A `GstSharedFdSinkStats` structure: `frames` (frames rendered),
+   * `copies` (memories copied into memfd memory because they were not fd
+   * memory), `clients` (connected now), `in-flight` (frames sent and not
+   * yet released, summed over clients), `per-client` (an array of
+   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `in-flight`,
+   * `max-release-latency` in nanoseconds, from sending a frame to its
+   * release) and `allocator` (the #GstBucketFdAllocator's stats).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics", "Frame and client counters",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Shared fd sink", "Sink",
+      "Serves frames to other processes as file descriptors (unixfd protocol)",
+      "gst-sharedpool developers");
+
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_stop);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_set_caps);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_event);
+  basesink_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_shared_fd_sink_propose_allocation);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_render);
+}
+
+static void
+gst_shared_fd_sink_init (GstSharedFdSink * self)
+{
+  self->listen_fd = self->wake_fd = -1;
+}
+
+static void
+gst_shared_fd_sink_finalize (GObject * object)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (object);
+
+  g_free (self->socket_path);
+  g_free (self->caps);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (object);
+
+  switch (prop_id) {
+    case PROP_SOCKET_PATH:
+      GST_OBJECT_LOCK (self);
+      g_free (self->socket_path);
+      self->socket_path = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* Appends the counters of @c to @array. Object lock held. */
+static void
+client_stats (Client * c, GValue * array)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, gst_structure_new ("GstSharedFdClientStats",
+          "client", G_TYPE_UINT, c->id,
+          "sent", G_TYPE_UINT64, c->sent,
+          "released", G_TYPE_UINT64, c->released,
+          "in-flight", G_TYPE_UINT64,
+          (guint64) g_hash_table_size (c->held),
+          "max-release-latency", G_TYPE_UINT64,
+          (guint64) c->max_latency * GST_USECOND, NULL));
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+static GstStructure *
+sink_stats (GstSharedFdSink * self)
+{
+  GValue clients = G_VALUE_INIT;
+  guint64 in_flight = 0;
+  GstStructure *s;
+  GList *l;
+
+  g_value_init (&clients, GST_TYPE_ARRAY);
+  GST_OBJECT_LOCK (self);
+  for (l = self->clients; l; l = l->next) {
+    in_flight += g_hash_table_size (((Client *) l->data)->held);
+    client_stats (l->data, &clients);
+  }
+  s = gst_structure_new ("GstSharedFdSinkStats",
+      "frames", G_TYPE_UINT64, self->frames,
+      "copies", G_TYPE_UINT64, self->copies,
+      "clients", G_TYPE_UINT, g_list_length (self->clients),
+      "in-flight", G_TYPE_UINT64, in_flight, NULL);
+  GST_OBJECT_UNLOCK (self);
+  gst_structure_take_value (s, "per-client", &clients);
+
+  if (self->allocator) {
+    GValue alloc = G_VALUE_INIT;
+
+    g_value_init (&alloc, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&alloc, gst_bucket_fd_allocator_get_stats
+        (GST_BUCKET_FD_ALLOCATOR (self->allocator)));
+    gst_structure_take_value (s, "allocator", &alloc);
+  }
+  return s;
+}
+
+static void
+gst_shared_fd_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (object);
+
+  switch (prop_id) {
+    case PROP_SOCKET_PATH:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->socket_path);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_NUM_CLIENTS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, g_list_length (self->clients));
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, sink_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+post_client_message (GstSharedFdSink * self, guint id, const gchar * event,
+    const gchar * reason)
+{
+  GstStructure *s = gst_structure_new ("sharedfdsink-client",
+      "client", G_TYPE_UINT, id, "event", G_TYPE_STRING, event, NULL);
+
+  if (reason)
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+/* Marks @client for the reader to close. Object lock held. */
+static void
+client_fail (GstSharedFdSink * self, Client * client, const gchar * reason)
+{
+  guint64 one = 1;
+
+  if (client->dead)
+    return;
+  GST_INFO_OBJECT (self, "client %u: %s", client->id, reason);
+  client->dead = TRUE;
+  client->reason = g_strdup (reason);
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    GST_WARNING_OBJECT (self, "cannot wake the client thread");
+}
+
+/* Sends a message to @c without blocking; a frame (@hold) is then held
+ * for it until it releases @id. Object lock held. */
+static void
+send_to_client (GstSharedFdSink * self, Client * c, GstSharedFdMsgType type,
+    const gint * fds, guint n_fds, const guint8 * payload, gsize size,
+    GstBuffer * hold, guint64 id)
+{
+  GError *err = NULL;
+
+  if (c->dead)
+    return;
+  if (!gst_shared_fd_send (c->fd, type, fds, n_fds, payload, size, TRUE, &err)) {
+    client_fail (self, c, err->message);
+    g_error_free (err);
+    return;
+  }
+  if (hold) {
+    g_hash_table_insert (c->held, GSIZE_TO_POINTER (id), gst_buffer_ref (hold));
+    c->sent++;
+  }
+}
+
+/* Object lock held. */
+static void
+send_to_all (GstSharedFdSink * self, GstSharedFdMsgType type,
+    const gint * fds, guint n_fds, const guint8 * payload, gsize size,
+    GstBuffer * hold, guint64 id)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next)
+    send_to_client (self, l->data, type, fds, n_fds, payload, size, hold, id);
+}
+
+static Client *
+client_new (GstSharedFdSink * self, gint fd)
+{
+  Client *c = g_new0 (Client, 1);
+
+  c->fd = fd;
+  c->held = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) gst_buffer_unref);
+  GST_OBJECT_LOCK (self);
+  c->id = self->next_client++;
+  self->clients = g_list_append (self->clients, c);
+  if (self->caps)
+    send_to_client (self, c, GST_SHARED_FD_MSG_CAPS, NULL, 0,
+        (const guint8 *) self->caps, strlen (self->caps) + 1, NULL, 0);
+  GST_OBJECT_UNLOCK (self);
+  return c;
+}
+
+/* Closes @c and releases every frame it held. */
+static void
+client_free_cb (Client * c, GstSharedFdSink * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->clients = g_list_remove (self->clients, c);
+  GST_OBJECT_UNLOCK (self);
+
+  post_client_message (self, c->id, "disconnected",
+      c->reason ? c->reason : "stopped");
+  GST_DEBUG_OBJECT (self, "client %u gone, releasing %u frames", c->id,
+      g_hash_table_size (c->held));
+  g_hash_table_unref (c->held);
+  close (c->fd);
+  g_free (c->reason);
+  g_free (c);
+}
+
+static void
+accept_client (GstSharedFdSink * self)
+{
+  gint fd = accept4 (self->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  Client *c;
+
+  if (fd < 0) {
+    GST_WARNING_OBJECT (self, "accept: %s", g_strerror (errno));
+    return;
+  }
+  c = client_new (self, fd);
+  GST_INFO_OBJECT (self, "client %u connected", c->id);
+  post_client_message (self, c->id, "connected", NULL);
+}
+
+/* Counts a release and its latency, when the send time is still known.
+ * Object lock held. */
+static void
+client_released (Client * c, guint64 id)
+{
+  c->released++;
+  if (c->send_times[id % SEND_TIMES].id == id)
+    c->max_latency = MAX (c->max_latency, g_get_monotonic_time () -
+        c->send_times[id % SEND_TIMES].time);
+}
+
+/* Reads one message of @c: only RELEASE_BUFFER of a frame it holds is
+ * valid; anything else fails the client. */
+static void
+client_read (GstSharedFdSink * self, Client * c)
+{
+  GstSharedFdMsg msg;
+  GError *err = NULL;
+  guint64 id;
+  gboolean ok;
+
+  ok = gst_shared_fd_receive (c->fd, &msg, NULL, &err) &&
+      gst_shared_fd_check_release (&msg, &id, &err);
+  gst_shared_fd_msg_clear (&msg);
+
+  GST_OBJECT_LOCK (self);
+  if (!ok)
+    client_fail (self, c, err->message);
+  else if (!g_hash_table_remove (c->held, GSIZE_TO_POINTER (id)))
+    client_fail (self, c, "released a frame it does not hold");
+  else
+    client_released (c, id);
+  GST_OBJECT_UNLOCK (self);
+  g_clear_error (&err);
+}
+
+/* Frees the clients marked dead; with @all, every client. */
+static void
+reap_clients (GstSharedFdSink * self, gboolean all)
+{
+  GList *l, *dead = NULL;
+  guint64 count;
+
+  if (read (self->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+    GST_WARNING_OBJECT (self, "wake read: %s", g_strerror (errno));
+
+  GST_OBJECT_LOCK (self);
+  for (l = self->clients; l; l = l->next)
+    if (all || ((Client *) l->data)->dead)
+      dead = g_list_prepend (dead, l->data);
+  GST_OBJECT_UNLOCK (self);
+
+  g_list_foreach (dead, (GFunc) client_free_cb, self);
+  g_list_free (dead);
+}
+
+/* The fds to poll: the wake fd, the listening socket, then the clients
+ * in @clients' order. Object lock held. */
+static struct pollfd *
+poll_set (GstSharedFdSink * self, GPtrArray * clients, guint * n)
+{
+  struct pollfd *pfd;
+  GList *l;
+  guint i = 2;
+
+  g_ptr_array_set_size (clients, 0);
+  for (l = self->clients; l; l = l->next)
+    if (!((Client *) l->data)->dead)
+      g_ptr_array_add (clients, l->data);
+
+  *n = 2 + clients->len;
+  pfd = g_new0 (struct pollfd, *n);
+  pfd[0].fd = self->wake_fd;
+  pfd[1].fd = self->listen_fd;
+  for (i = 0; i < clients->len; i++)
+    pfd[2 + i].fd = ((Client *) g_ptr_array_index (clients, i))->fd;
+  for (i = 0; i < *n; i++)
+    pfd[i].events = POLLIN;
+  return pfd;
+}
+
+/* The client thread: accepts clients, reads their releases, closes the
+ * ones that failed. Only this thread closes client sockets. */
+static gpointer
+client_thread (GstSharedFdSink * self)
+{
+  GPtrArray *clients = g_ptr_array_new ();
+
+  for (;;) {
+    struct pollfd *pfd;
+    guint i, n;
+    gboolean stopping;
+
+    GST_OBJECT_LOCK (self);
+    stopping = self->stopping;
+    pfd = poll_set (self, clients, &n);
+    GST_OBJECT_UNLOCK (self);
+    if (stopping) {
+      g_free (pfd);
+      break;
+    }
+
+    if (poll (pfd, n, -1) < 0 && errno != EINTR)
+      GST_WARNING_OBJECT (self, "poll: %s", g_strerror (errno));
+    if (pfd[1].revents & POLLIN)
+      accept_client (self);
+    for (i = 2; i < n; i++)
+      if (pfd[i].revents)
+        client_read (self, g_ptr_array_index (clients, i - 2));
+    g_free (pfd);
+    reap_clients (self, FALSE);
+  }
+
+  reap_clients (self, TRUE);
+  g_ptr_array_unref (clients);
+  return NULL;
+}
+
+static gboolean
+gst_shared_fd_sink_start (GstBaseSink * bsink)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+  GError *err = NULL;
+  gchar *path;
+
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->socket_path);
+  self->stopping = FALSE;
+  self->frames = self->copies = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  self->listen_fd = gst_shared_fd_listen (path, &err);
+  g_free (path);
+  if (self->listen_fd < 0)
+    goto no_socket;
+
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  self->allocator = gst_bucket_fd_allocator_new ();
+  self->payload = g_byte_array_new ();
+  self->thread = g_thread_new ("sharedfdsink", (GThreadFunc) client_thread,
+      self);
+  return TRUE;
+
+no_socket:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE, ("%s", err->message),
+        (NULL));
+    g_error_free (err);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_shared_fd_sink_stop (GstBaseSink * bsink)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+  guint64 one = 1;
+  gchar *path;
+
+  GST_OBJECT_LOCK (self);
+  self->stopping = TRUE;
+  path = g_strdup (self->socket_path);
+  GST_OBJECT_UNLOCK (self);
+
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    GST_WARNING_OBJECT (self, "cannot wake the client thread");
+  g_thread_join (self->thread);
+  self->thread = NULL;
+
+  close (self->listen_fd);
+  close (self->wake_fd);
+  self->listen_fd = self->wake_fd = -1;
+  if (path)
+    unlink (path);
+  g_free (path);
+  g_clear_pointer (&self->payload, g_byte_array_unref);
+  gst_clear_object (&self->allocator);
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&self->caps, g_free);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+gst_shared_fd_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+  gchar *str = gst_caps_to_string (caps);
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->caps);
+  self->caps = str;
+  send_to_all (self, GST_SHARED_FD_MSG_CAPS, NULL, 0, (const guint8 *) str,
+      strlen (str) + 1, NULL, 0);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+gst_shared_fd_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    GST_OBJECT_LOCK (self);
+    send_to_all (self, GST_SHARED_FD_MSG_EOS, NULL, 0, NULL, 0, NULL, 0);
+    GST_OBJECT_UNLOCK (self);
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
+
+/* Offers memfd memory upstream: a video pool over the allocator for raw
+ * video, the allocator itself otherwise. */
+static gboolean
+gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+  GstAllocationParams params;
+  GstVideoInfo info;
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstCaps *caps;
+  gboolean need_pool;
+
+  gst_query_parse_allocation (query, &caps, &need_pool);
+  gst_allocation_params_init (&params);
+  gst_query_add_allocation_param (query, self->allocator, &params);
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  if (!need_pool || caps == NULL || !gst_video_info_from_caps (&info, caps))
+    return TRUE;
+
+  pool = gst_video_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, info.size,
+      DEFAULT_MIN_BUFFERS, 0);
+  gst_buffer_pool_config_set_allocator (config, self->allocator, &params);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  if (gst_buffer_pool_set_config (pool, config))
+    gst_query_add_allocation_pool (query, pool, info.size,
+        DEFAULT_MIN_BUFFERS, 0);
+  gst_object_unref (pool);
+  return TRUE;
+}
+
+/* Copies @mem into memfd memory of the sink's allocator. */
+static GstMemory *
+copy_to_fd_memory (GstSharedFdSink * self, GstMemory * mem)
+{
+  GstMapInfo src, dst;
+  GstMemory *copy;
+
+  if (!gst_memory_map (mem, &src, GST_MAP_READ))
+    return NULL;
+  copy = gst_allocator_alloc (self->allocator, src.size, NULL);
+  if (copy && gst_memory_map (copy, &dst, GST_MAP_WRITE)) {
+    memcpy (dst.data, src.data, src.size);
+    gst_memory_unmap (copy, &dst);
+  }
+  gst_memory_unmap (mem, &src);
+  return copy;
+}
+
+/* @buffer itself when all its memory is fd memory, else a buffer with the
+ * other memories copied into memfd memory. NULL when a copy failed. */
+static GstBuffer *
+frame_buffer (GstSharedFdSink * self, GstBuffer * buffer)
+{
+  guint i, n = gst_buffer_n_memory (buffer);
+  GstBuffer *frame;
+
+  for (i = 0; i < n; i++)
+    if (!gst_is_fd_memory (gst_buffer_peek_memory (buffer, i)))
+      break;
+  if (i == n)
+    return gst_buffer_ref (buffer);
+
+  frame = gst_buffer_new ();
+  gst_buffer_copy_into (frame, buffer, GST_BUFFER_COPY_METADATA, 0, -1);
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buffer, i);
+
+    if (gst_is_fd_memory (mem)) {
+      gst_buffer_append_memory (frame, gst_memory_ref (mem));
+      continue;
+    }
+    mem = copy_to_fd_memory (self, mem);
+    if (mem == NULL) {
+      gst_buffer_unref (frame);
+      return NULL;
+    }
+    gst_buffer_append_memory (frame, mem);
+    GST_OBJECT_LOCK (self);
+    self->copies++;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return frame;
+}
+
+/* A buffer time as system monotonic time, as the protocol has it. */
+static guint64
+to_monotonic (GstSharedFdSink * self, GstClockTime ts, GstClockTimeDiff diff)
+{
+  GstBaseSink *bsink = GST_BASE_SINK_CAST (self);
+  GstClockTime rt;
+
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return GST_CLOCK_TIME_NONE;
+  rt = gst_segment_to_running_time (&bsink->segment, GST_FORMAT_TIME, ts);
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return GST_CLOCK_TIME_NONE;
+  rt += gst_element_get_base_time (GST_ELEMENT_CAST (self));
+  rt += gst_base_sink_get_latency (bsink);
+  return diff < 0 && (GstClockTime) - diff > rt ? 0 : rt + diff;
+}
+
+/* Writes the NEW_BUFFER payload of @frame (timestamps from @buffer) into
+ * self->payload, and its fds into @fds. */
+static void
+frame_payload (GstSharedFdSink * self, GstBuffer * buffer, GstBuffer * frame,
+    guint64 id, gint * fds)
+{
+  guint i, n = gst_buffer_n_memory (frame);
+  GstClockTimeDiff diff = gst_shared_fd_clock_diff (GST_ELEMENT_CAST (self));
+  GstSharedFdNewBuffer *nb;
+  GstSharedFdMemory *mems;
+
+  g_byte_array_set_size (self->payload, sizeof *nb + n * sizeof *mems);
+  nb = (GstSharedFdNewBuffer *) self->payload->data;
+  mems = (GstSharedFdMemory *) (self->payload->data + sizeof *nb);
+  memset (nb, 0, sizeof *nb);
+  nb->id = id;
+  nb->pts = to_monotonic (self, GST_BUFFER_PTS (buffer), diff);
+  nb->dts = to_monotonic (self, GST_BUFFER_DTS (buffer), diff);
+  nb->duration = GST_BUFFER_DURATION (buffer);
+  nb->offset = GST_BUFFER_OFFSET (buffer);
+  nb->offset_end = GST_BUFFER_OFFSET_END (buffer);
+  nb->flags = GST_BUFFER_FLAGS (buffer);
+  nb->n_memory = n;
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (frame, i);
+    gsize offset;
+
+    mems[i].size = gst_memory_get_sizes (mem, &offset, NULL);
+    mems[i].offset = offset;
+    fds[i] = gst_fd_memory_get_fd (mem);
+  }
+  /* the array may move while the metas are appended */
+  n = gst_shared_fd_write_metas (buffer, self->payload);
+  ((GstSharedFdNewBuffer *) self->payload->data)->n_meta = n;
+}
+
+static GstFlowReturn
+gst_shared_fd_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+  gint fds[GST_SHARED_FD_MAX_MEMORIES];
+  GstBuffer *frame;
+  guint64 id;
+
+  if (gst_buffer_n_memory (buffer) > GST_SHARED_FD_MAX_MEMORIES)
+    goto too_many;
+  frame = frame_buffer (self, buffer);
+  if (frame == NULL)
+    goto no_copy;
+
+  GST_OBJECT_LOCK (self);
+  id = ++self->frames;
+  GST_OBJECT_UNLOCK (self);
+  frame_payload (self, buffer, frame, id, fds);
+
+  GST_OBJECT_LOCK (self);
+  send_to_all (self, GST_SHARED_FD_MSG_NEW_BUFFER, fds,
+      gst_buffer_n_memory (frame), self->payload->data, self->payload->len,
+      frame, id);
+  GST_OBJECT_UNLOCK (self);
+  gst_buffer_unref (frame);
+  return GST_FLOW_OK;
+
+too_many:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("buffer has %u memories, at "
+          "most %d can be sent", gst_buffer_n_memory (buffer),
+          GST_SHARED_FD_MAX_MEMORIES), (NULL));
+  return GST_FLOW_ERROR;
+no_copy:
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+      ("cannot copy the buffer into shared memory"), (NULL));
+  return GST_FLOW_ERROR;
+}

@@ -1,0 +1,565 @@
+/* GStreamer shared fd elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-sharedfdsrc
+ * @title: sharedfdsrc
+ *
+ * Receives frames as file descriptors from a `sharedfdsink` or a stock
+ * `unixfdsink` (1.24+) listening at #GstSharedFdSrc:socket-path, and pushes
+ * them as fd memory without copying. Each shared file is mapped once and
+ * kept mapped while the sink keeps sending it (the sink recycles its
+ * files, so in steady state nothing is mapped per frame). When the last
+ * reference to a buffer's memory goes, the frame is released back to the
+ * sink.
+ *
+ * Caps, timestamps (in running time of this pipeline: both sides convert
+ * through the system monotonic clock), duration, offsets, buffer flags and
+ * #GstVideoMeta cross; other metas do not.
+ *
+ * A sink that goes away is an error, or EOS with
+ * #GstSharedFdSrc:eos-on-disconnect. Malformed messages are an error that
+ * says what was wrong.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 sharedfdsrc socket-path=/tmp/video.sock ! videoconvert ! autovideosink
+ * ]|
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gst/allocators/allocators.h>
+
+#include "gstsharedfdproto.h"
+#include "gstsharedfdsrc.h"
+
+#define GST_CAT_DEFAULT gst_shared_fd_debug
+
+#define DEFAULT_SOCKET_PATH NULL
+#define DEFAULT_EOS_ON_DISCONNECT FALSE
+/* files kept mapped; beyond this the cache starts over */
+#define MAX_CACHED_FILES 64
+
+enum
+{
+  PROP_0,
+  PROP_SOCKET_PATH,
+  PROP_EOS_ON_DISCONNECT,
+};
+
+/* The connection, shared with the release of frames that outlive the
+ * element's streaming. */
+typedef struct
+{
+  gint refcount;
+  GMutex lock;
+  gint fd;                      /* -1 once closed */
+} Conn;
+
+/* A frame in use downstream: released when its last memory goes. */
+typedef struct
+{
+  Conn *conn;
+  guint64 id;
+  gint pending;
+} Frame;
+
+/* A shared file, mapped once. */
+typedef struct
+{
+  dev_t dev;
+  ino_t ino;
+  gsize size;
+  GstMemory *mem;
+} File;
+
+struct _GstSharedFdSrc
+{
+  GstPushSrc parent;
+
+  /* under the object lock */
+  gchar *socket_path;
+  gboolean eos_on_disconnect;
+
+  /* streaming thread, start and stop */
+  Conn *conn;
+  GCancellable *cancellable;
+  GHashTable *files;            /* File -> File */
+  GstAllocator *fd_allocator;
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+#define gst_shared_fd_src_parent_class parent_class
+G_DEFINE_TYPE (GstSharedFdSrc, gst_shared_fd_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE (sharedfdsrc, "sharedfdsrc", GST_RANK_NONE,
+    GST_TYPE_SHARED_FD_SRC);
+
+static void gst_shared_fd_src_finalize (GObject * object);
+static void gst_shared_fd_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_shared_fd_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static gboolean gst_shared_fd_src_start (GstBaseSrc * bsrc);
+static gboolean gst_shared_fd_src_stop (GstBaseSrc * bsrc);
+static gboolean gst_shared_fd_src_unlock (GstBaseSrc * bsrc);
+static gboolean gst_shared_fd_src_unlock_stop (GstBaseSrc * bsrc);
+static gboolean gst_shared_fd_src_query (GstBaseSrc * bsrc, GstQuery * query);
+static GstFlowReturn gst_shared_fd_src_create (GstPushSrc * psrc,
+    GstBuffer ** buf);
+
+static void
+gst_shared_fd_src_class_init (GstSharedFdSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  gobject_class->finalize = gst_shared_fd_src_finalize;
+  gobject_class->set_property = gst_shared_fd_src_set_property;
+  gobject_class->get_property = gst_shared_fd_src_get_property;
+
+  /**
+   * GstSharedFdSrc:socket-path:
+   *
+   * The path of the unix socket the sink listens on.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "Path of the unix socket the sink listens on", DEFAULT_SOCKET_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstSharedFdSrc:eos-on-disconnect:
+   *
+   * What a sink that closes the connection without sending EOS gives: an
+   * error (the default) or, when %TRUE, EOS.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_EOS_ON_DISCONNECT,
+      g_param_spec_boolean ("eos-on-disconnect", "EOS on disconnect",
+          "Treat a vanished sink as EOS instead of an error",
+          DEFAULT_EOS_ON_DISCONNECT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Shared fd source", "Source",
+      "Receives frames from another process as file descriptors "
+      "(unixfd protocol)", "gst-sharedpool developers");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_shared_fd_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_shared_fd_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_shared_fd_src_unlock);
+  basesrc_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_shared_fd_src_unlock_stop);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_shared_fd_src_query);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_shared_fd_src_create);
+}
+
+/* Frames carry the producer's latency in their timestamps already; the
+ * frames stay valid while they are held, so downstream may buffer as
+ * much as it likes. */
+static gboolean
+gst_shared_fd_src_query (GstBaseSrc * bsrc, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
+
+  gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+  return TRUE;
+}
+
+static guint
+file_hash (const File * f)
+{
+  return (guint) f->ino ^ (guint) f->dev;
+}
+
+static gboolean
+file_equal (const File * a, const File * b)
+{
+  return a->ino == b->ino && a->dev == b->dev;
+}
+
+static void
+file_free (File * f)
+{
+  gst_memory_unref (f->mem);
+  g_free (f);
+}
+
+static void
+gst_shared_fd_src_init (GstSharedFdSrc * self)
+{
+  self->eos_on_disconnect = DEFAULT_EOS_ON_DISCONNECT;
+  self->cancellable = g_cancellable_new ();
+  self->files = g_hash_table_new_full ((GHashFunc) file_hash,
+      (GEqualFunc) file_equal, NULL, (GDestroyNotify) file_free);
+  self->fd_allocator = gst_fd_allocator_new ();
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+}
+
+static void
+gst_shared_fd_src_finalize (GObject * object)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (object);
+
+  g_free (self->socket_path);
+  g_object_unref (self->cancellable);
+  g_hash_table_unref (self->files);
+  gst_object_unref (self->fd_allocator);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_shared_fd_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SOCKET_PATH:
+      g_free (self->socket_path);
+      self->socket_path = g_value_dup_string (value);
+      break;
+    case PROP_EOS_ON_DISCONNECT:
+      self->eos_on_disconnect = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_shared_fd_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SOCKET_PATH:
+      g_value_set_string (value, self->socket_path);
+      break;
+    case PROP_EOS_ON_DISCONNECT:
+      g_value_set_boolean (value, self->eos_on_disconnect);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+conn_unref (Conn * conn)
+{
+  if (!g_atomic_int_dec_and_test (&conn->refcount))
+    return;
+  if (conn->fd >= 0)
+    close (conn->fd);
+  g_mutex_clear (&conn->lock);
+  g_free (conn);
+}
+
+/* Tells the sink a frame is free; nothing to do once the connection is
+ * closed, the sink released it then. */
+static void
+frame_release (Frame * frame)
+{
+  Conn *conn = frame->conn;
+
+  g_mutex_lock (&conn->lock);
+  if (conn->fd >= 0 && !gst_shared_fd_send (conn->fd,
+          GST_SHARED_FD_MSG_RELEASE_BUFFER, NULL, 0,
+          (const guint8 *) &frame->id, sizeof frame->id, FALSE, NULL))
+    GST_DEBUG ("release of frame %" G_GUINT64_FORMAT " not sent", frame->id);
+  g_mutex_unlock (&conn->lock);
+  conn_unref (conn);
+  g_free (frame);
+}
+
+static void
+frame_memory_gone (Frame * frame, GstMiniObject * mem)
+{
+  if (g_atomic_int_dec_and_test (&frame->pending))
+    frame_release (frame);
+}
+
+static gboolean
+gst_shared_fd_src_start (GstBaseSrc * bsrc)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (bsrc);
+  GError *err = NULL;
+  gchar *path;
+  gint fd;
+
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->socket_path);
+  GST_OBJECT_UNLOCK (self);
+  fd = gst_shared_fd_connect (path, &err);
+  g_free (path);
+  if (fd < 0)
+    goto no_connection;
+
+  self->conn = g_new0 (Conn, 1);
+  self->conn->refcount = 1;
+  self->conn->fd = fd;
+  g_mutex_init (&self->conn->lock);
+  return TRUE;
+
+no_connection:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE, ("%s", err->message),
+        (NULL));
+    g_error_free (err);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_shared_fd_src_stop (GstBaseSrc * bsrc)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (bsrc);
+
+  g_mutex_lock (&self->conn->lock);
+  close (self->conn->fd);
+  self->conn->fd = -1;
+  g_mutex_unlock (&self->conn->lock);
+  g_clear_pointer (&self->conn, conn_unref);
+  g_hash_table_remove_all (self->files);
+  return TRUE;
+}
+
+static gboolean
+gst_shared_fd_src_unlock (GstBaseSrc * bsrc)
+{
+  g_cancellable_cancel (GST_SHARED_FD_SRC (bsrc)->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_shared_fd_src_unlock_stop (GstBaseSrc * bsrc)
+{
+  g_cancellable_reset (GST_SHARED_FD_SRC (bsrc)->cancellable);
+  return TRUE;
+}
+
+/* The mapping of the file behind @fd (taken), made once per file. */
+static GstMemory *
+file_memory (GstSharedFdSrc * self, gint fd, guint64 end, GError ** error)
+{
+  struct stat st;
+  File key, *file;
+
+  if (fstat (fd, &st) < 0 || (guint64) st.st_size < end)
+    goto too_small;
+  key.dev = st.st_dev;
+  key.ino = st.st_ino;
+  file = g_hash_table_lookup (self->files, &key);
+  if (file && file->size == (gsize) st.st_size) {
+    close (fd);
+    return file->mem;
+  }
+
+  if (g_hash_table_size (self->files) >= MAX_CACHED_FILES)
+    g_hash_table_remove_all (self->files);
+  file = g_new (File, 1);
+  *file = key;
+  file->size = st.st_size;
+  file->mem = gst_fd_allocator_alloc (self->fd_allocator, fd, st.st_size,
+      GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+  g_hash_table_replace (self->files, file, file);
+  return file->mem;
+
+too_small:
+  g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "shared file is smaller than the %" G_GUINT64_FORMAT " bytes announced",
+      end);
+  close (fd);
+  return NULL;
+}
+
+static GstClockTime
+from_monotonic (GstSharedFdSrc * self, guint64 ts, GstClockTimeDiff diff)
+{
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT_CAST (self));
+
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return GST_CLOCK_TIME_NONE;
+  ts = diff > 0 && (GstClockTime) diff > ts ? 0 : ts - diff;
+  return ts > base ? ts - base : 0;
+}
+
+static void
+buffer_fields (GstSharedFdSrc * self, GstBuffer * buf,
+    const GstSharedFdNewBuffer * nb)
+{
+  GstClockTimeDiff diff = gst_shared_fd_clock_diff (GST_ELEMENT_CAST (self));
+
+  GST_BUFFER_PTS (buf) = from_monotonic (self, nb->pts, diff);
+  GST_BUFFER_DTS (buf) = from_monotonic (self, nb->dts, diff);
+  GST_BUFFER_DURATION (buf) = nb->duration;
+  GST_BUFFER_OFFSET (buf) = nb->offset;
+  GST_BUFFER_OFFSET_END (buf) = nb->offset_end;
+  GST_BUFFER_FLAGS (buf) = nb->flags;
+}
+
+/* Adds the memories of a NEW_BUFFER, shares of the cached mappings, each
+ * counted down by a weak ref to release the frame. */
+static gboolean
+buffer_memories (GstSharedFdSrc * self, GstBuffer * buf, GstSharedFdMsg * msg,
+    const GstSharedFdNewBuffer * nb, const GstSharedFdMemory * mems,
+    GError ** error)
+{
+  Frame *frame = g_new0 (Frame, 1);
+  guint i;
+
+  for (i = 0; i < nb->n_memory; i++) {
+    GstMemory *file = file_memory (self, msg->fds[i],
+        mems[i].offset + mems[i].size, error);
+
+    msg->fds[i] = -1;
+    if (file == NULL)
+      break;
+    gst_buffer_append_memory (buf, gst_memory_share (file, mems[i].offset,
+            mems[i].size));
+  }
+
+  frame->conn = self->conn;
+  g_atomic_int_inc (&self->conn->refcount);
+  frame->id = nb->id;
+  frame->pending = MAX (gst_buffer_n_memory (buf), 1);
+  for (i = 0; i < gst_buffer_n_memory (buf); i++)
+    gst_mini_object_weak_ref (GST_MINI_OBJECT_CAST (gst_buffer_peek_memory
+            (buf, i)), (GstMiniObjectNotify) frame_memory_gone, frame);
+  if (gst_buffer_n_memory (buf) == 0)
+    frame_release (frame);
+  return error == NULL || *error == NULL;
+}
+
+static GstBuffer *
+new_buffer (GstSharedFdSrc * self, GstSharedFdMsg * msg, GError ** error)
+{
+  const GstSharedFdNewBuffer *nb;
+  const GstSharedFdMemory *mems;
+  GstBuffer *buf;
+  gsize metas;
+
+  if (!gst_shared_fd_check_new_buffer (msg, &nb, &mems, error))
+    return NULL;
+
+  buf = gst_buffer_new ();
+  metas = sizeof *nb + nb->n_memory * sizeof *mems;
+  if (!buffer_memories (self, buf, msg, nb, mems, error) ||
+      !gst_shared_fd_read_metas (buf, nb->n_meta, msg->payload + metas,
+          msg->payload_size - metas, error)) {
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  buffer_fields (self, buf, nb);
+  return buf;
+}
+
+/* Handles one message; TRUE with *@buf set for a frame, TRUE with *@ret
+ * set to stop, FALSE on an error. */
+static gboolean
+handle_message (GstSharedFdSrc * self, GstSharedFdMsg * msg, GstBuffer ** buf,
+    GstFlowReturn * ret, GError ** error)
+{
+  GstCaps *caps;
+
+  switch (msg->type) {
+    case GST_SHARED_FD_MSG_NEW_BUFFER:
+      *buf = new_buffer (self, msg, error);
+      return *buf != NULL;
+    case GST_SHARED_FD_MSG_CAPS:
+      if (!gst_shared_fd_check_caps (msg, &caps, error))
+        return FALSE;
+      GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
+      if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps))
+        *ret = GST_FLOW_NOT_NEGOTIATED;
+      gst_caps_unref (caps);
+      return TRUE;
+    case GST_SHARED_FD_MSG_EOS:
+      *ret = GST_FLOW_EOS;
+      return TRUE;
+    default:
+      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+          "unexpected message of type %d from the sink", msg->type);
+      return FALSE;
+  }
+}
+
+static GstFlowReturn
+receive_failed (GstSharedFdSrc * self, GError * err)
+{
+  gboolean eos;
+  GstFlowReturn ret = GST_FLOW_ERROR;
+
+  GST_OBJECT_LOCK (self);
+  eos = self->eos_on_disconnect;
+  GST_OBJECT_UNLOCK (self);
+
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ret = GST_FLOW_FLUSHING;
+  else if (eos && g_error_matches (err, G_IO_ERROR,
+          G_IO_ERROR_CONNECTION_CLOSED))
+    ret = GST_FLOW_EOS;
+  else
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("sink at the socket: %s",
+            err->message), (NULL));
+  g_error_free (err);
+  return ret;
+}
+
+static GstFlowReturn
+gst_shared_fd_src_create (GstPushSrc * psrc, GstBuffer ** buf)
+{
+  GstSharedFdSrc *self = GST_SHARED_FD_SRC (psrc);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GError *err = NULL;
+
+  *buf = NULL;
+  while (*buf == NULL && ret == GST_FLOW_OK) {
+    GstSharedFdMsg msg;
+    gboolean ok;
+
+    if (!gst_shared_fd_receive (self->conn->fd, &msg, self->cancellable, &err))
+      return receive_failed (self, err);
+    ok = handle_message (self, &msg, buf, &ret, &err);
+    gst_shared_fd_msg_clear (&msg);
+    if (!ok)
+      return receive_failed (self, err);
+  }
+  return ret;
+}

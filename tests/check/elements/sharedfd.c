@@ -1,0 +1,404 @@
+/* GStreamer shared pool elements
+ * Copyright (C) 2026 gst-sharedpool developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* sharedfdsink and sharedfdsrc across real processes: the producer runs
+ * here, each consumer is a gst-launch-1.0 process. Under valgrind these
+ * tests do nothing (the children would run under it too, for minutes);
+ * the protocol parser has its own test, run under valgrind as well. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+
+#include "../testutil.h"
+
+#define FRAME_CAPS "video/x-raw,format=I420,width=64,height=48,framerate=30/1"
+#define FRAME_SIZE (64 * 48 * 3 / 2)
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *sink;
+  gchar *dir;
+  gchar *socket;
+  GMutex lock;
+  GCond cond;
+  guint connected;
+  guint disconnected;
+} Producer;
+
+/* Counts the sink's client messages as they are posted. */
+static GstBusSyncReply
+count_clients (GstBus * bus, GstMessage * msg, Producer * p)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT ||
+      !gst_structure_has_name (s, "sharedfdsink-client"))
+    return GST_BUS_PASS;
+
+  g_mutex_lock (&p->lock);
+  if (g_str_equal (gst_structure_get_string (s, "event"), "connected"))
+    p->connected++;
+  else
+    p->disconnected++;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
+}
+
+/* A live producer of @frames frames that tees them to a file as well,
+ * ready (PAUSED) with its socket listening. */
+static void
+producer_init (Producer * p, guint frames)
+{
+  GstBus *bus;
+  gchar *desc;
+
+  p->dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  p->socket = g_build_filename (p->dir, "sock", NULL);
+  desc = g_strdup_printf ("videotestsrc is-live=true pattern=ball "
+      "num-buffers=%u ! " FRAME_CAPS " ! tee name=t ! queue ! sharedfdsink "
+      "name=sink socket-path=%s t. ! queue ! filesink location=%s/ref",
+      frames, p->socket, p->dir);
+  p->pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (p->pipeline != NULL);
+  p->sink = gst_bin_get_by_name (GST_BIN (p->pipeline), "sink");
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->connected = p->disconnected = 0;
+  bus = gst_element_get_bus (p->pipeline);
+  gst_bus_set_sync_handler (bus, (GstBusSyncHandler) count_clients, p, NULL);
+  gst_object_unref (bus);
+  fail_unless_equals_int (gst_element_set_state (p->pipeline,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_NO_PREROLL);
+}
+
+static void
+producer_clear (Producer * p)
+{
+  gchar *ref = g_build_filename (p->dir, "ref", NULL);
+
+  gst_element_set_state (p->pipeline, GST_STATE_NULL);
+  gst_object_unref (p->sink);
+  gst_object_unref (p->pipeline);
+  g_unlink (ref);
+  g_rmdir (p->dir);
+  g_free (ref);
+  g_free (p->socket);
+  g_free (p->dir);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+}
+
+/* Starts `gst-launch-1.0 sharedfdsrc ! @tail`. */
+static GPid
+consumer_spawn (Producer * p, const gchar * tail)
+{
+  gchar *line = g_strdup_printf ("gst-launch-1.0 -q sharedfdsrc "
+      "socket-path=%s ! %s", p->socket, tail);
+  gchar **argv;
+  GPid pid;
+
+  fail_unless (g_shell_parse_argv (line, NULL, &argv, NULL));
+  fail_unless (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+          G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL));
+  g_strfreev (argv);
+  g_free (line);
+  return pid;
+}
+
+static gint
+consumer_wait (GPid pid)
+{
+  gint status;
+
+  fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+  g_spawn_close_pid (pid);
+  return status;
+}
+
+/* Waits until @n clients in all connected (@disconnected FALSE) or
+ * disconnected. */
+static void
+wait_clients (Producer * p, gboolean disconnected, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&p->lock);
+  while ((disconnected ? p->disconnected : p->connected) < n)
+    fail_unless (g_cond_wait_until (&p->cond, &p->lock, end),
+        "clients did not come or go in 60 s");
+  g_mutex_unlock (&p->lock);
+}
+
+static void
+wait_eos (Producer * p)
+{
+  GstBus *bus = gst_element_get_bus (p->pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+}
+
+
+static gchar *
+file_checksum (const gchar * dir, const gchar * name, gsize * size)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  gchar *data, *sum;
+
+  fail_unless (g_file_get_contents (path, &data, size, NULL), path);
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) data, *size);
+  g_unlink (path);
+  g_free (path);
+  g_free (data);
+  return sum;
+}
+
+#define SKIP_UNDER_VALGRIND() G_STMT_START {                             \
+  if (RUNNING_ON_VALGRIND) {                                             \
+    GST_INFO ("multi-process test skipped under valgrind");              \
+    return;                                                              \
+  }                                                                      \
+} G_STMT_END
+
+/* Four consumer processes get every frame, bit for bit what the producer
+ * wrote to its own file, and EOS; afterwards no frame is held. */
+GST_START_TEST (test_four_consumers_identical)
+{
+  Producer p;
+  GPid pids[4];
+  gchar *ref;
+  gsize ref_size;
+  guint i;
+
+  SKIP_UNDER_VALGRIND ();
+  producer_init (&p, 60);
+  for (i = 0; i < 4; i++) {
+    gchar *tail = g_strdup_printf ("filesink location=%s/out%u", p.dir, i);
+
+    pids[i] = consumer_spawn (&p, tail);
+    g_free (tail);
+  }
+  wait_clients (&p, FALSE, 4);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  wait_eos (&p);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_int (consumer_wait (pids[i]), 0);
+  wait_clients (&p, TRUE, 4);
+
+  ref = file_checksum (p.dir, "ref", &ref_size);
+  fail_unless_equals_int (ref_size, 60 * FRAME_SIZE);
+  for (i = 0; i < 4; i++) {
+    gchar *name = g_strdup_printf ("out%u", i);
+    gsize size;
+    gchar *sum = file_checksum (p.dir, name, &size);
+
+    fail_unless_equals_string (sum, ref);
+    g_free (sum);
+    g_free (name);
+  }
+  fail_unless_equals_int (stat_u64 (p.sink, "in-flight"), 0);
+  g_free (ref);
+  producer_clear (&p);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint count;
+} FrameCount;
+
+static GstPadProbeReturn
+count_frame (GstPad * pad, GstPadProbeInfo * info, FrameCount * fc)
+{
+  g_mutex_lock (&fc->lock);
+  fc->count++;
+  g_cond_broadcast (&fc->cond);
+  g_mutex_unlock (&fc->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Plays @p until its sink got @n frames. */
+static void
+play_until (Producer * p, FrameCount * fc, guint n)
+{
+  GstPad *pad = gst_element_get_static_pad (p->sink, "sink");
+
+  g_mutex_init (&fc->lock);
+  g_cond_init (&fc->cond);
+  fc->count = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) count_frame, fc, NULL);
+  gst_object_unref (pad);
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  g_mutex_lock (&fc->lock);
+  while (fc->count < n)
+    g_cond_wait (&fc->cond, &fc->lock);
+  g_mutex_unlock (&fc->lock);
+}
+
+/* A consumer killed with SIGKILL mid-stream releases everything it held at
+ * once; the producer and the other consumer go on to the end. */
+GST_START_TEST (test_kill_consumer)
+{
+  Producer p;
+  FrameCount fc;
+  GPid victim, other;
+  gchar *tail, *ref, *sum;
+  gsize size;
+
+  SKIP_UNDER_VALGRIND ();
+  producer_init (&p, 90);
+  victim = consumer_spawn (&p, "queue ! fakesink sync=true");
+  tail = g_strdup_printf ("filesink location=%s/out", p.dir);
+  other = consumer_spawn (&p, tail);
+  g_free (tail);
+  wait_clients (&p, FALSE, 2);
+
+  play_until (&p, &fc, 20);
+  kill (victim, SIGKILL);
+  fail_unless (WIFSIGNALED (consumer_wait (victim)));
+  wait_clients (&p, TRUE, 1);
+
+  wait_eos (&p);
+  fail_unless_equals_int (consumer_wait (other), 0);
+  wait_clients (&p, TRUE, 2);
+  fail_unless_equals_int (stat_u64 (p.sink, "in-flight"), 0);
+  ref = file_checksum (p.dir, "ref", &size);
+  sum = file_checksum (p.dir, "out", &size);
+  fail_unless_equals_string (sum, ref);
+  g_free (sum);
+  g_free (ref);
+  producer_clear (&p);
+  g_mutex_clear (&fc.lock);
+  g_cond_clear (&fc.cond);
+}
+
+GST_END_TEST;
+
+/* A consumer that connects mid-stream gets the caps first (videoconvert
+ * cannot work without them), then frames and EOS. */
+GST_START_TEST (test_late_join)
+{
+  Producer p;
+  FrameCount fc;
+  GPid late;
+  gchar *tail, *sum;
+  gsize size;
+
+  SKIP_UNDER_VALGRIND ();
+  producer_init (&p, 60);
+  play_until (&p, &fc, 10);
+  tail = g_strdup_printf ("videoconvert ! " FRAME_CAPS " ! filesink "
+      "location=%s/out", p.dir);
+  late = consumer_spawn (&p, tail);
+  g_free (tail);
+  wait_clients (&p, FALSE, 1);
+  wait_eos (&p);
+  fail_unless_equals_int (consumer_wait (late), 0);
+
+  sum = file_checksum (p.dir, "out", &size);
+  fail_unless (size > 0 && size < 60 * FRAME_SIZE);
+  fail_unless_equals_int (size % FRAME_SIZE, 0);
+  g_free (sum);
+  g_free (file_checksum (p.dir, "ref", &size));
+  producer_clear (&p);
+  g_mutex_clear (&fc.lock);
+  g_cond_clear (&fc.cond);
+}
+
+GST_END_TEST;
+
+static GstElement *
+launch_to_eos (const gchar * desc)
+{
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+
+  fail_unless (pipeline != NULL);
+  run_to_eos (pipeline);
+  return pipeline;
+}
+
+/* A producer that fills the sink's proposed pool writes straight into
+ * memfd memory: nothing is copied, and the files are recycled. */
+GST_START_TEST (test_pool_no_copy)
+{
+  GstElement *pipeline = launch_to_eos ("videotestsrc num-buffers=50 ! "
+      FRAME_CAPS " ! sharedfdsink name=sink socket-path=sharedfd-test.sock");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstStructure *s = element_stats (sink);
+  const GstStructure *alloc;
+
+  fail_unless_equals_int (structure_u64 (s, "frames"), 50);
+  fail_unless_equals_int (structure_u64 (s, "copies"), 0);
+  alloc = gst_value_get_structure (gst_structure_get_value (s, "allocator"));
+  fail_unless (structure_u64 (alloc, "files-created") <= 8);
+  gst_structure_free (s);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* System memory is copied once into recycled memfd memory, counted. */
+GST_START_TEST (test_copy_counted)
+{
+  GstElement *pipeline = launch_to_eos ("videotestsrc num-buffers=20 ! "
+      FRAME_CAPS " ! identity drop-allocation=true ! "
+      "sharedfdsink name=sink socket-path=sharedfd-test.sock");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstStructure *s = element_stats (sink);
+  const GstStructure *alloc;
+
+  fail_unless_equals_int (structure_u64 (s, "copies"), 20);
+  alloc = gst_value_get_structure (gst_structure_get_value (s, "allocator"));
+  fail_unless_equals_int (structure_u64 (alloc, "files-created"), 1);
+  gst_structure_free (s);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+static Suite *
+sharedfd_suite (void)
+{
+  Suite *s = suite_create ("sharedfd");
+  TCase *tc = tcase_create ("processes");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_pool_no_copy);
+  tcase_add_test (tc, test_copy_counted);
+  tcase_add_test (tc, test_four_consumers_identical);
+  tcase_add_test (tc, test_kill_consumer);
+  tcase_add_test (tc, test_late_join);
+
+  return s;
+}
+
+GST_CHECK_MAIN (sharedfd);
