@@ -222,25 +222,36 @@ class Describer:
     # Sections
 
     def properties(self, gtype):
-        rows, enums = [], {}
+        rows, enums, bases = [], {}, []
         for p in self.GObject.list_properties(gtype):
             owner = p.owner_type.name
             if owner in HIDDEN_OWNERS:
                 continue
-            blurb = cell(p.blurb or '')
+            # a GStreamer base class's properties change with the version
+            # (GstBaseSrc's automatic-eos is 1.24+): named, not listed, so
+            # the page is the same on every version
             if p.owner_type != gtype:
-                blurb += ' (from `%s`)' % owner
+                if owner not in bases:
+                    bases.append(owner)
+                continue
+            blurb = cell(p.blurb or '')
             rows.append('| `%s` | `%s` | %s | %s | %s | %s |' % (
                 p.name, p.value_type.name, self.range(p), self.default(p),
                 self.flags(p), blurb))
             if p.value_type.is_a(self.GObject.TYPE_ENUM) or \
                     p.value_type.is_a(self.GObject.TYPE_FLAGS):
                 enums.setdefault(p.value_type.name, p)
+        inherited = []
+        if bases:
+            inherited = ['', 'Plus the properties of %s, which depend on the '
+                         'GStreamer version: `gst-inspect-1.0` lists those '
+                         'of the running one.' % ', '.join(
+                             '`%s`' % b for b in bases)]
         if not rows:
-            return ['### Properties', '', 'None.']
+            return ['### Properties', '', 'None.'] + inherited
         lines = ['### Properties', '',
                  '| property | type | range | default | flags | description |',
-                 '|---|---|---|---|---|---|'] + rows
+                 '|---|---|---|---|---|---|'] + rows + inherited
         for pspec in enums.values():
             lines += [''] + self.enum_list(pspec)
         return lines
