@@ -21,6 +21,9 @@
  *
  *   calls=N bytes=N big_calls=N big_bytes=N min=N
  *
+ * malloccount_restart(), looked up with dlsym(), sets the counts back to
+ * zero.
+ *
  * Programs it starts inherit the preload: with MALLOCCOUNT_PROG set, only
  * the program of that name (program_invocation_short_name, so not the
  * plugin scanner nor the valgrind launcher) writes the file. A forked
@@ -250,6 +253,22 @@ pvalloc (size_t size)
   resolve ();
   count (size);
   return real.pvalloc (size);
+}
+
+/* Starts the counts again from zero. A program calls it, found with
+ * dlsym() so that it runs without the preload too, to leave out what came
+ * before: allocstats-runner calls it after gst_init(), whose registry load
+ * makes big mallocs that are no GstMemory (a pad template's caps string of
+ * 170 KiB from gst-plugins-bad 1.26). */
+EXPORT void malloccount_restart (void);
+
+EXPORT void
+malloccount_restart (void)
+{
+  __atomic_store_n (&calls, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&bytes, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&big_calls, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&big_bytes, 0, __ATOMIC_RELAXED);
 }
 
 static void
