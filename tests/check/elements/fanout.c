@@ -2245,8 +2245,9 @@ GST_START_TEST (test_copy_threshold_keeps_pool_flowing)
 
 GST_END_TEST;
 
-/* Without it (the default), the stuck branch holds every buffer of the
- * pool: the producer would wait in acquire until a flush lets them go. */
+/* Without it, and without copy-when-exhausted, the stuck branch holds
+ * every buffer of the pool: the producer would wait in acquire until a
+ * flush lets them go. */
 GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
 {
   GstHarness *h = new_fanout (BROADCAST);
@@ -2254,6 +2255,8 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   gulong probe;
   GstHarness *h1 = stuck_branch (h, 0, &probe);
   GstBuffer *buf;
+
+  g_object_set (branch_pad (h1), "copy-when-exhausted", FALSE, NULL);
 
   push_from_pool (h, pool, 4);
   fail_unless (acquire_nowait (pool) == NULL);
@@ -2265,6 +2268,38 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   gst_buffer_unref (buf);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   teardown_stuck (h, h1, probe, pool);
+}
+
+GST_END_TEST;
+
+/* With copy-when-exhausted (the default) and a copy-threshold the pool
+ * never reaches, the stuck branch is given copies of the queued buffers
+ * the other branch is done with, oldest first, as the pool runs out: the
+ * producer never runs dry, the other branch gets every buffer, and the
+ * stuck branch holds at most 3 of the pool's 4 buffers. */
+GST_START_TEST (test_copy_when_pool_exhausted)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 100, &probe);
+  GstBuffer *buf;
+  guint i;
+
+  push_from_pool (h, pool, 20);
+  /* at most 3 stay originals: in the push, and two queued */
+  fail_unless (pad_stat (h1, "copies") >= 20 - 3);
+  fail_unless ((buf = acquire_nowait (pool)) != NULL);
+  gst_buffer_unref (buf);
+
+  /* unblocked, the branch gets all 20 */
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  for (i = 0; i < 20; i++)
+    gst_buffer_unref (gst_harness_pull (h1));
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
 }
 
 GST_END_TEST;
@@ -2804,6 +2839,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_pads_while_playing);
   tcase_add_test (tc, test_copy_threshold_keeps_pool_flowing);
   tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
+  tcase_add_test (tc, test_copy_when_pool_exhausted);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
   tcase_add_test (tc, test_shared_order_per_branch);
   tcase_add_test (tc, test_shared_live_pause_resume);
