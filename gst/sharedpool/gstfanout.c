@@ -1188,6 +1188,10 @@ gst_fanout_copy_buffer (GstFanout * self, GstBuffer * buf)
   gst_buffer_extract (buf, 0, map.data, map.size);
   gst_buffer_unmap (copy, &map);
   gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  /* how the allocstats tracer tells copies from other buffers */
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (copy),
+      g_quark_from_static_string ("GstSharedPoolCopy"), GINT_TO_POINTER (1),
+      NULL);
   return copy;
 
   /* ERRORS */
