@@ -70,19 +70,26 @@ new_fanout (const gchar * mode)
   return h;
 }
 
-/* A broadcast fanout with a thread per branch, whatever the suite's
- * default (GST_FANOUT_THREADS): batching is for a thread per branch. */
+/* A broadcast fanout with @threads, whatever the suite's default
+ * (GST_FANOUT_THREADS). */
 static GstHarness *
-new_batching_fanout (void)
+new_fanout_threads (gint threads)
 {
   GstElement *e = gst_element_factory_make ("fanout", NULL);
   GstHarness *h;
 
-  g_object_set (e, "threads", 0, NULL);
+  g_object_set (e, "threads", threads, NULL);
   h = gst_harness_new_with_element (e, "sink", "src_%u");
   gst_harness_set_src_caps_str (h, "test/x-data");
   gst_object_unref (e);
   return h;
+}
+
+/* With a thread per branch: batching is for those. */
+static GstHarness *
+new_batching_fanout (void)
+{
+  return new_fanout_threads (0);
 }
 
 /* One more src pad, in a harness of its own. */
@@ -2406,6 +2413,59 @@ GST_START_TEST (test_shared_preroll_syncing_sinks)
 
 GST_END_TEST;
 
+/* The shared workers running now, as the stats count them. */
+static guint
+workers (GstHarness * h)
+{
+  GstStructure *s = element_stats (h->element);
+  guint n = structure_uint (s, "workers");
+
+  gst_structure_free (s);
+  return n;
+}
+
+/* Waits for the stats to count @n workers; fails after a minute (a
+ * watchdog for a hang, not a timing assertion). */
+static void
+wait_workers (GstHarness * h, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  while (workers (h) != n) {
+    fail_unless (g_get_monotonic_time () < deadline, "%u workers, not %u",
+        workers (h), n);
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+}
+
+/* With one kept worker stuck in a branch's push, a spare serves the
+ * other branch (2 workers: at most one per branch); released, the stuck
+ * branch drains and the spare leaves once it found nothing to do for a
+ * while (1 worker: the kept one). */
+GST_START_TEST (test_spare_leaves_when_idle)
+{
+  GstHarness *h = new_fanout_threads (1);
+  GstHarness *h1 = add_branch (h);
+  Stopper stuck;
+
+  stopper_start (&stuck, h1);
+  push_seqs (h, 0, 1);
+  stopper_wait (&stuck);
+  /* a worker waits in h1's push: another one serves h */
+  push_seqs (h, 1, 1);
+  pull_seqs (h, 2, 0, 1);
+  fail_unless_equals_int (workers (h), 2);
+
+  stopper_unblock (&stuck);
+  pull_seqs (h1, 2, 0, 1);
+  wait_workers (h, 1);
+  stopper_release (&stuck);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Two workers, eight branches: each branch gets every frame, in order. */
 GST_START_TEST (test_shared_order_per_branch)
 {
@@ -2842,6 +2902,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_copy_when_pool_exhausted);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
   tcase_add_test (tc, test_shared_order_per_branch);
+  tcase_add_test (tc, test_spare_leaves_when_idle);
   tcase_add_test (tc, test_shared_live_pause_resume);
   tcase_add_test (tc, test_shared_release_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);
