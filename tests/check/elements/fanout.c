@@ -2224,11 +2224,13 @@ push_from_pool (GstHarness * h, GstBufferPool * pool, guint n)
   }
 }
 
+/* @probe: 0 when removed already */
 static void
 teardown_stuck (GstHarness * h, GstHarness * h1, gulong probe,
     GstBufferPool * pool)
 {
-  gst_pad_remove_probe (branch_pad (h1), probe);
+  if (probe)
+    gst_pad_remove_probe (branch_pad (h1), probe);
   gst_harness_teardown (h1);
   gst_harness_teardown (h);
   gst_buffer_pool_set_active (pool, FALSE);
@@ -2303,10 +2305,7 @@ GST_START_TEST (test_copy_when_pool_exhausted)
   gst_pad_remove_probe (branch_pad (h1), probe);
   for (i = 0; i < 20; i++)
     gst_buffer_unref (gst_harness_pull (h1));
-  gst_harness_teardown (h1);
-  gst_harness_teardown (h);
-  gst_buffer_pool_set_active (pool, FALSE);
-  gst_object_unref (pool);
+  teardown_stuck (h, h1, 0, pool);
 }
 
 GST_END_TEST;
