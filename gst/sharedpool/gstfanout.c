@@ -1282,7 +1282,8 @@ copy_pool_buffer (GstBuffer ** buf, gpointer user_data)
   GstFanoutPoolScan *scan = user_data;
   GstBuffer *copy;
 
-  if ((*buf)->pool != scan->pool || GST_MINI_OBJECT_REFCOUNT_VALUE (*buf) != 1)
+  if ((*buf)->pool != scan->pool || GST_MINI_OBJECT_REFCOUNT_VALUE (*buf) != 1
+      || gst_buffer_get_size (*buf) == 0)
     return TRUE;
   if ((copy = gst_fanout_copy_buffer (scan->self, *buf)) == NULL)
     return FALSE;
