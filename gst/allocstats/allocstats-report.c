@@ -437,6 +437,11 @@ summary_totals (GString * s, const guint64 * c)
         100.0 * c[COUNTER_POOL_REUSES] / acquires);
   else
     g_string_append (s, "-\n");
+  if (c[COUNTER_COPIES])
+    g_string_append_printf (s,
+        "  copies     %" G_GUINT64_FORMAT " buffers made as "
+        "copies so that the originals go back to their pool\n",
+        c[COUNTER_COPIES]);
 }
 
 /* The table printed when the tracer finishes. */

@@ -48,7 +48,11 @@ G_BEGIN_DECLS
   COUNTER (POOL_RETURNS, "pool-returns",                                    \
       "buffers handed back to their pool by their last unref")              \
   COUNTER (POOL_FREED, "pool-freed",                                        \
-      "buffers freed after they had been returned to their pool")
+      "buffers freed after they had been returned to their pool")           \
+  COUNTER (COPIES, "copies",                                                \
+      "buffers an element made as copies so that the originals go back to " \
+      "their pool (fanout's copy-threshold and copy-when-exhausted), "      \
+      "counted at their first push")
 /* *INDENT-ON* */
 #define ALLOCSTATS_COUNTER_ID(id, name, description) COUNTER_##id,
     typedef enum

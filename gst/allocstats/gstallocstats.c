@@ -189,6 +189,9 @@ static GstTracerRecord *tr_tables[N_TABLES];
 static GPrivate pushing;
 
 static GPrivate pending_memory = G_PRIVATE_INIT (g_free);
+/* The qdata that marks a buffer as a copy made to give a pool buffer back
+ * (fanout sets it on its copies): counted in COUNTER_COPIES */
+static GQuark copy_quark;
 static guint64 last_serial;     /* atomic */
 
 static void gst_alloc_stats_constructed (GObject * object);
@@ -229,6 +232,7 @@ gst_alloc_stats_class_init (GstAllocStatsClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   guint i;
 
+  copy_quark = g_quark_from_static_string ("GstSharedPoolCopy");
   gobject_class->constructed = gst_alloc_stats_constructed;
   gobject_class->finalize = gst_alloc_stats_finalize;
   gobject_class->set_property = gst_alloc_stats_set_property;
@@ -846,6 +850,8 @@ buffer_pushed (GstAllocStats * self, GstBuffer * buffer, const gchar * element)
     e->owner->v[ELEMENT_BUFFERS]++;
     if (buffer->pool)
       e->owner->v[ELEMENT_POOLED]++;
+    if (gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (buffer), copy_quark))
+      self->counters[COUNTER_COPIES]++;
   }
 
   n = gst_buffer_n_memory (buffer);

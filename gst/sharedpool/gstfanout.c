@@ -84,6 +84,7 @@ static gint default_threads;
 #define DEFAULT_PROP_BATCH_BUFFERS      1
 #define DEFAULT_PROP_BATCH_TIME         (20 * GST_MSECOND)
 #define DEFAULT_PROP_COPY_THRESHOLD     0
+#define DEFAULT_PROP_COPY_WHEN_EXHAUSTED TRUE
 /* an empty batching queue is looked at every batch-time: less would spin */
 #define MIN_BATCH_TIME                  GST_MSECOND
 /* the longest the ALLOCATION answer waits for a branch's thread */
@@ -119,7 +120,8 @@ enum
   PROP_PAD_BATCH_BUFFERS,
   PROP_PAD_BATCH_TIME,
   PROP_PAD_COPY_THRESHOLD,
-  PROP_PAD_LAST = PROP_PAD_COPY_THRESHOLD
+  PROP_PAD_COPY_WHEN_EXHAUSTED,
+  PROP_PAD_LAST = PROP_PAD_COPY_WHEN_EXHAUSTED
 };
 
 #define GST_FANOUT_PAD_CAST(obj) ((GstFanoutPad *) (obj))
@@ -141,6 +143,7 @@ struct _GstFanoutPad
                                  * the sink pad returned OK */
   guint64 copies;               /* buffers it got as copies */
   gint copy_threshold;          /* the property, atomic */
+  gint copy_when_exhausted;     /* the property, atomic */
 
   /* shared workers, under the element's workers_lock */
   GstFanout *fanout;            /* not reffed: its element, for the workers */
@@ -178,7 +181,11 @@ struct _GstFanout
    * READY. Their own lock, taken by a fifo's ready function under the
    * fifo's lock, and inside the routing lock: nothing is called with it. */
   gint threads;                 /* the property, atomic */
-  GstAllocator *copy_allocator; /* a GstBucketAllocator, for copy-threshold */
+  GstAllocator *copy_allocator; /* a GstBucketAllocator, for the copies */
+  /* under the routing lock: upstream's pool, learnt from its buffers, and
+   * its max-buffers (0: unbounded), for the pool-exhausted rule */
+  GstBufferPool *up_pool;
+  guint up_max;
   GMutex workers_lock;
   GCond workers_cond;           /* a kept worker: a branch is ready, or stop */
   GCond spares_cond;            /* a spare: the watchdog wants it, or stop */
@@ -380,6 +387,10 @@ gst_fanout_pad_set_property (GObject * object, guint prop_id,
     case PROP_PAD_COPY_THRESHOLD:
       g_atomic_int_set (&fpad->copy_threshold, g_value_get_uint (value));
       break;
+    case PROP_PAD_COPY_WHEN_EXHAUSTED:
+      g_atomic_int_set (&fpad->copy_when_exhausted,
+          g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -410,6 +421,10 @@ gst_fanout_pad_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PAD_COPY_THRESHOLD:
       g_value_set_uint (value, g_atomic_int_get (&fpad->copy_threshold));
+      break;
+    case PROP_PAD_COPY_WHEN_EXHAUSTED:
+      g_value_set_boolean (value,
+          g_atomic_int_get (&fpad->copy_when_exhausted));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -490,6 +505,27 @@ gst_fanout_pad_class_init (GstFanoutPadClass * klass)
           "upstream's buffers while it holds this many in its queue, so "
           "that it does not drain upstream's pool; 0 = never copy", 0,
           G_MAXINT, DEFAULT_PROP_COPY_THRESHOLD, flags));
+  /**
+   * GstFanoutPad:copy-when-exhausted:
+   *
+   * Before a buffer of a bounded upstream pool (max-buffers M, read from
+   * the pool of the buffers that come in) is queued on this branch: while
+   * the pool's buffers in this branch's queue, plus the one being queued,
+   * plus one for the branch's downstream, make M or more, the oldest
+   * queued ones that the other branches are done with (only this queue
+   * holds them) are replaced by copies from the element's own allocator,
+   * so that they go back to the pool and the producer does not wait for
+   * this branch. Counted in the pad's stats ("copies"), like
+   * copy-threshold's. FALSE: the branch keeps the originals (upstream
+   * waits while it holds them all).
+   */
+  g_object_class_install_property (gobject_class,
+      PROP_PAD_COPY_WHEN_EXHAUSTED, g_param_spec_boolean
+      ("copy-when-exhausted", "Copy when exhausted",
+          "Replace the queued buffers of upstream's bounded pool that the "
+          "other branches are done with by copies when this branch would "
+          "otherwise hold all of the pool's buffers",
+          DEFAULT_PROP_COPY_WHEN_EXHAUSTED, flags));
 }
 
 static void
@@ -504,6 +540,7 @@ gst_fanout_pad_init (GstFanoutPad * fpad)
       DEFAULT_PROP_BATCH_TIME);
   /* a new queue does not take data until the pad is activated */
   gst_watermark_fifo_set_flushing (fpad->fifo, TRUE);
+  fpad->copy_when_exhausted = DEFAULT_PROP_COPY_WHEN_EXHAUSTED;
 
   gst_pad_set_activatemode_function (pad,
       GST_DEBUG_FUNCPTR (gst_fanout_src_activate_mode));
@@ -1136,6 +1173,37 @@ gst_fanout_combine_locked (GstFanout * self, guint64 seq)
   return any_eos ? GST_FLOW_EOS : GST_FLOW_NOT_LINKED;
 }
 
+/* A copy of @buf in our own memory, with its metadata; NULL when there is
+ * no memory for it. */
+static GstBuffer *
+gst_fanout_copy_buffer (GstFanout * self, GstBuffer * buf)
+{
+  gsize size = gst_buffer_get_size (buf);
+  GstBuffer *copy;
+  GstMapInfo map;
+
+  copy = gst_buffer_new_allocate (self->copy_allocator, size, NULL);
+  if (copy == NULL || !gst_buffer_map (copy, &map, GST_MAP_WRITE))
+    goto no_memory;
+  gst_buffer_extract (buf, 0, map.data, map.size);
+  gst_buffer_unmap (copy, &map);
+  gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  /* how the allocstats tracer tells copies from other buffers */
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (copy),
+      g_quark_from_static_string ("GstSharedPoolCopy"), GINT_TO_POINTER (1),
+      NULL);
+  return copy;
+
+  /* ERRORS */
+no_memory:
+  {
+    GST_WARNING_OBJECT (self, "no memory for a copy of %" G_GSIZE_FORMAT
+        " bytes: the branch keeps the original", size);
+    gst_clear_buffer (&copy);
+    return NULL;
+  }
+}
+
 /* @buf (taken) for a branch that holds copy-threshold buffers or more:
  * a copy in our own memory, and the original is let go, back to
  * upstream's pool once the other branches are done with it. NULL when
@@ -1144,33 +1212,107 @@ static GstBuffer *
 gst_fanout_pad_copy (GstFanout * self, GstFanoutPad * fpad, GstBuffer * buf)
 {
   guint threshold = g_atomic_int_get (&fpad->copy_threshold);
-  gsize size = gst_buffer_get_size (buf);
   GstWatermarkLevel level;
   GstBuffer *copy;
-  GstMapInfo map;
 
-  if (threshold == 0 || size == 0)
+  if (threshold == 0 || gst_buffer_get_size (buf) == 0)
     return NULL;
   gst_watermark_fifo_get_level (fpad->fifo, &level);
   if (level.buffers < threshold)
     return NULL;
-  copy = gst_buffer_new_allocate (self->copy_allocator, size, NULL);
-  if (copy == NULL || !gst_buffer_map (copy, &map, GST_MAP_WRITE))
-    goto no_memory;
-  gst_buffer_extract (buf, 0, map.data, map.size);
-  gst_buffer_unmap (copy, &map);
-  gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_METADATA, 0, -1);
-  gst_buffer_unref (buf);
+  copy = gst_fanout_copy_buffer (self, buf);
+  if (copy != NULL)
+    gst_buffer_unref (buf);
   return copy;
+}
 
-  /* ERRORS */
-no_memory:
-  {
-    GST_WARNING_OBJECT (fpad, "no memory for a copy of %" G_GSIZE_FORMAT
-        " bytes: the branch keeps the original", size);
-    gst_clear_buffer (&copy);
-    return NULL;
-  }
+/* With the lock: the max-buffers of the pool @buf comes from, 0 when it
+ * comes from none or an unbounded one. Read once per pool. */
+static guint
+gst_fanout_pool_limit_locked (GstFanout * self, GstBuffer * buf)
+{
+  GstBufferPool *pool = buf->pool;
+  GstStructure *config;
+  guint max = 0;
+
+  if (pool == NULL)
+    return 0;
+  if (pool == self->up_pool)
+    return self->up_max;
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_params (config, NULL, NULL, NULL, &max);
+  gst_structure_free (config);
+  gst_object_replace ((GstObject **) & self->up_pool, GST_OBJECT_CAST (pool));
+  self->up_max = max;
+  return max;
+}
+
+/* With the lock: forgets upstream's pool (a new allocation, a new stream). */
+static void
+gst_fanout_forget_pool_locked (GstFanout * self)
+{
+  gst_clear_object (&self->up_pool);
+  self->up_max = 0;
+}
+
+typedef struct
+{
+  GstFanout *self;
+  GstBufferPool *pool;
+  guint held;                   /* the pool's buffers in the queue */
+  guint excess;                 /* how many of them to copy */
+  guint copies;                 /* and how many were */
+} GstFanoutPoolScan;
+
+static gboolean
+count_pool_buffer (GstBuffer ** buf, gpointer user_data)
+{
+  GstFanoutPoolScan *scan = user_data;
+
+  scan->held += (*buf)->pool == scan->pool;
+  return TRUE;
+}
+
+/* Under the queue's lock: a buffer of the pool that only the queue holds
+ * (the other branches are done with it) is replaced by a copy, and goes
+ * back to the pool. */
+static gboolean
+copy_pool_buffer (GstBuffer ** buf, gpointer user_data)
+{
+  GstFanoutPoolScan *scan = user_data;
+  GstBuffer *copy;
+
+  if ((*buf)->pool != scan->pool || GST_MINI_OBJECT_REFCOUNT_VALUE (*buf) != 1
+      || gst_buffer_get_size (*buf) == 0)
+    return TRUE;
+  if ((copy = gst_fanout_copy_buffer (scan->self, *buf)) == NULL)
+    return FALSE;
+  gst_buffer_unref (*buf);
+  *buf = copy;
+  return ++scan->copies < scan->excess;
+}
+
+/* The pool-exhausted rule, before a buffer of @pool (max-buffers @max) is
+ * queued on @fpad: while the pool's buffers in the queue, the one being
+ * queued and one for the branch's downstream would be all of the pool's,
+ * the oldest of them that the other branches are done with are replaced
+ * by copies. Returns how many were. */
+static guint
+gst_fanout_pad_release_pool (GstFanout * self, GstFanoutPad * fpad,
+    GstBufferPool * pool, guint max)
+{
+  GstFanoutPoolScan scan = { self, pool, 0, 0, 0 };
+  GstWatermarkLevel level;
+
+  gst_watermark_fifo_get_level (fpad->fifo, &level);
+  if (level.buffers + 2 < max)
+    return 0;
+  gst_watermark_fifo_foreach_buffer (fpad->fifo, count_pool_buffer, &scan);
+  if (scan.held + 2 < max)
+    return 0;
+  scan.excess = scan.held + 3 - max;
+  gst_watermark_fifo_foreach_buffer (fpad->fifo, copy_pool_buffer, &scan);
+  return scan.copies;
 }
 
 /* Whether a buffer pushed on @fpad now would wait for room. Only the sink
@@ -1192,13 +1334,22 @@ static void
 gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
     GstMiniObject * item, guint64 seq)
 {
+  GstBufferPool *pool = NULL;
   GstBuffer *copy = NULL;
+  guint max = 0, copies = 0;
   GstFlowReturn ret;
 
   fpad->seq = seq;
+  if (GST_IS_BUFFER (item) && g_atomic_int_get (&fpad->copy_when_exhausted)
+      && (max = gst_fanout_pool_limit_locked (self, GST_BUFFER_CAST (item))))
+    pool = gst_object_ref (self->up_pool);
   gst_object_ref (fpad);
   g_mutex_unlock (&self->lock);
 
+  if (pool != NULL) {
+    copies = gst_fanout_pad_release_pool (self, fpad, pool, max);
+    gst_object_unref (pool);
+  }
   if (GST_IS_BUFFER (item) &&
       (copy = gst_fanout_pad_copy (self, fpad, GST_BUFFER_CAST (item))))
     item = GST_MINI_OBJECT_CAST (copy);
@@ -1209,7 +1360,7 @@ gst_fanout_pad_queue_locked (GstFanout * self, GstFanoutPad * fpad,
 
   g_mutex_lock (&self->lock);
   fpad->last_ret = ret;
-  fpad->copies += copy != NULL;
+  fpad->copies += copies + (copy != NULL);
   gst_object_unref (fpad);
 }
 
@@ -1886,8 +2037,12 @@ gst_fanout_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstFanout *self = GST_FANOUT (parent);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION)
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    g_mutex_lock (&self->lock);
+    gst_fanout_forget_pool_locked (self);
+    g_mutex_unlock (&self->lock);
     return gst_fanout_answer_allocation (self, query);
+  }
   if (GST_QUERY_IS_SERIALIZED (query))
     return gst_fanout_query_branches (self, query);
   return gst_pad_query_default (pad, parent, query);
@@ -2055,6 +2210,7 @@ gst_fanout_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     g_mutex_lock (&self->lock);
     gst_event_replace (&self->eos, NULL);
+    gst_fanout_forget_pool_locked (self);
     g_mutex_unlock (&self->lock);
   }
   return ret;
@@ -2090,6 +2246,7 @@ gst_fanout_finalize (GObject * object)
   g_ptr_array_unref (self->workers);
   g_ptr_array_unref (self->exited);
   gst_object_unref (self->copy_allocator);
+  gst_clear_object (&self->up_pool);
   g_cond_clear (&self->workers_cond);
   g_cond_clear (&self->spares_cond);
   g_cond_clear (&self->watchdog_cond);

@@ -1368,6 +1368,27 @@ gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
   g_mutex_unlock (&fifo->lock);
 }
 
+guint
+gst_watermark_fifo_foreach_buffer (GstWatermarkFifo * fifo,
+    GstWatermarkFifoBufferFunc func, gpointer user_data)
+{
+  guint i, n, seen = 0;
+
+  g_mutex_lock (&fifo->lock);
+  n = gst_queue_array_get_length (fifo->items);
+  for (i = 0; i < n; i++) {
+    FifoItem *p = gst_queue_array_peek_nth_struct (fifo->items, i);
+
+    if (!GST_IS_BUFFER (p->obj))
+      continue;
+    seen++;
+    if (!func ((GstBuffer **) & p->obj, user_data))
+      break;
+  }
+  g_mutex_unlock (&fifo->lock);
+  return seen;
+}
+
 void
 gst_watermark_fifo_fill_stats (GstWatermarkFifo * fifo, GstStructure * s)
 {

@@ -326,6 +326,14 @@ void gst_watermark_fifo_enable_batch (GstWatermarkFifo * fifo, gboolean enable);
 
 void gst_watermark_fifo_get_level (GstWatermarkFifo * fifo,
     GstWatermarkLevel * level);
+/* Calls @func on each queued buffer, oldest first, under the fifo's lock
+ * (the reader cannot take it meanwhile): @func may replace *buffer with
+ * another of the same size (transfer full both ways), and returns FALSE to
+ * stop. Returns how many buffers @func saw. */
+typedef gboolean (*GstWatermarkFifoBufferFunc) (GstBuffer ** buffer,
+    gpointer user_data);
+guint gst_watermark_fifo_foreach_buffer (GstWatermarkFifo * fifo,
+    GstWatermarkFifoBufferFunc func, gpointer user_data);
 /* One look under one lock, for a writer that picks among fifos: the flow
  * a push would get now (get_flow), the level, whether a push would find
  * it full (wait or drop) and what it then does. */

@@ -30,7 +30,8 @@
  * stuck for 2 s on its first frame, all with 3 s queues: the share of the
  * produced frames the healthy branches got over --hoard-seconds, through
  * fanout with src_2::copy-threshold=2 against tee + queues, and the copies
- * fanout made.
+ * fanout made; and the same through fanout without a threshold, where
+ * only the pool-exhausted rule (copy-when-exhausted) copies.
  *
  * The pipelines of a scenario take turns run by run and each figure is
  * the median of the runs, printed as
@@ -252,6 +253,7 @@ enum
 {
   HOARD_OURS,
   HOARD_STOCK,
+  HOARD_EXHAUSTED,
   N_HOARD_CASES
 };
 
@@ -262,13 +264,18 @@ enum
   N_HOARD_FIGURES
 };
 
+/* fanout with @props on the stuck branch's pad */
+#define HOARD_FANOUT(props) "appsrc name=src is-live=true " \
+      "format=time caps=" HOARD_CAPS " ! fanout name=f " props \
+      " src_2::pause-time=3000000000 " \
+      "f. ! fakesink name=s0 sync=false signal-handoffs=true " \
+      "f. ! fakesink name=s1 sync=false signal-handoffs=true " \
+      "f. ! fakesink name=stuck sync=false signal-handoffs=true"
+
 static const gchar *const hoard_pipelines[N_HOARD_CASES] = {
-  [HOARD_OURS] = "appsrc name=src is-live=true "
-      "format=time caps=" HOARD_CAPS " ! fanout name=f "
-      "src_2::copy-threshold=2 src_2::pause-time=3000000000 "
-      "f. ! fakesink name=s0 sync=false signal-handoffs=true "
-      "f. ! fakesink name=s1 sync=false signal-handoffs=true "
-      "f. ! fakesink name=stuck sync=false signal-handoffs=true",
+  [HOARD_OURS] = HOARD_FANOUT ("src_2::copy-threshold=2"),
+  /* no threshold: only the pool-exhausted rule (copy-when-exhausted) */
+  [HOARD_EXHAUSTED] = HOARD_FANOUT (""),
   [HOARD_STOCK] = "appsrc name=src is-live=true "
       "format=time caps=" HOARD_CAPS " ! tee name=f "
       "f. ! queue ! fakesink name=s0 sync=false signal-handoffs=true "
@@ -445,6 +452,14 @@ measure_hoard (void)
   ours = bench_samples_value (s.v[HOARD_COPIES][HOARD_OURS],
       s.n[HOARD_OURS], s.status[HOARD_OURS], 0.5);
   bench_print ("fanout-hoard-copies", &ours, &none, "buffers", "%.0f");
+  ours = bench_samples_value (s.v[HOARD_DELIVERED][HOARD_EXHAUSTED],
+      s.n[HOARD_EXHAUSTED], s.status[HOARD_EXHAUSTED], 0.5);
+  bench_print ("fanout-hoard-exhausted-delivered", &ours, &stock,
+      "of-produced", "%.3f");
+  ours = bench_samples_value (s.v[HOARD_COPIES][HOARD_EXHAUSTED],
+      s.n[HOARD_EXHAUSTED], s.status[HOARD_EXHAUSTED], 0.5);
+  bench_print ("fanout-hoard-exhausted-copies", &ours, &none, "buffers",
+      "%.0f");
 }
 
 static gboolean

@@ -70,19 +70,26 @@ new_fanout (const gchar * mode)
   return h;
 }
 
-/* A broadcast fanout with a thread per branch, whatever the suite's
- * default (GST_FANOUT_THREADS): batching is for a thread per branch. */
+/* A broadcast fanout with @threads, whatever the suite's default
+ * (GST_FANOUT_THREADS). */
 static GstHarness *
-new_batching_fanout (void)
+new_fanout_threads (gint threads)
 {
   GstElement *e = gst_element_factory_make ("fanout", NULL);
   GstHarness *h;
 
-  g_object_set (e, "threads", 0, NULL);
+  g_object_set (e, "threads", threads, NULL);
   h = gst_harness_new_with_element (e, "sink", "src_%u");
   gst_harness_set_src_caps_str (h, "test/x-data");
   gst_object_unref (e);
   return h;
+}
+
+/* With a thread per branch: batching is for those. */
+static GstHarness *
+new_batching_fanout (void)
+{
+  return new_fanout_threads (0);
 }
 
 /* One more src pad, in a harness of its own. */
@@ -2217,11 +2224,13 @@ push_from_pool (GstHarness * h, GstBufferPool * pool, guint n)
   }
 }
 
+/* @probe: 0 when removed already */
 static void
 teardown_stuck (GstHarness * h, GstHarness * h1, gulong probe,
     GstBufferPool * pool)
 {
-  gst_pad_remove_probe (branch_pad (h1), probe);
+  if (probe)
+    gst_pad_remove_probe (branch_pad (h1), probe);
   gst_harness_teardown (h1);
   gst_harness_teardown (h);
   gst_buffer_pool_set_active (pool, FALSE);
@@ -2245,8 +2254,9 @@ GST_START_TEST (test_copy_threshold_keeps_pool_flowing)
 
 GST_END_TEST;
 
-/* Without it (the default), the stuck branch holds every buffer of the
- * pool: the producer would wait in acquire until a flush lets them go. */
+/* Without it, and without copy-when-exhausted, the stuck branch holds
+ * every buffer of the pool: the producer would wait in acquire until a
+ * flush lets them go. */
 GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
 {
   GstHarness *h = new_fanout (BROADCAST);
@@ -2254,6 +2264,8 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   gulong probe;
   GstHarness *h1 = stuck_branch (h, 0, &probe);
   GstBuffer *buf;
+
+  g_object_set (branch_pad (h1), "copy-when-exhausted", FALSE, NULL);
 
   push_from_pool (h, pool, 4);
   fail_unless (acquire_nowait (pool) == NULL);
@@ -2265,6 +2277,35 @@ GST_START_TEST (test_no_copy_threshold_stalls_until_flush)
   gst_buffer_unref (buf);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   teardown_stuck (h, h1, probe, pool);
+}
+
+GST_END_TEST;
+
+/* With copy-when-exhausted (the default) and a copy-threshold the pool
+ * never reaches, the stuck branch is given copies of the queued buffers
+ * the other branch is done with, oldest first, as the pool runs out: the
+ * producer never runs dry, the other branch gets every buffer, and the
+ * stuck branch holds at most 3 of the pool's 4 buffers. */
+GST_START_TEST (test_copy_when_pool_exhausted)
+{
+  GstHarness *h = new_fanout (BROADCAST);
+  GstBufferPool *pool = bounded_pool ();
+  gulong probe;
+  GstHarness *h1 = stuck_branch (h, 100, &probe);
+  GstBuffer *buf;
+  guint i;
+
+  push_from_pool (h, pool, 20);
+  /* at most 3 stay originals: in the push, and two queued */
+  fail_unless (pad_stat (h1, "copies") >= 20 - 3);
+  fail_unless ((buf = acquire_nowait (pool)) != NULL);
+  gst_buffer_unref (buf);
+
+  /* unblocked, the branch gets all 20 */
+  gst_pad_remove_probe (branch_pad (h1), probe);
+  for (i = 0; i < 20; i++)
+    gst_buffer_unref (gst_harness_pull (h1));
+  teardown_stuck (h, h1, 0, pool);
 }
 
 GST_END_TEST;
@@ -2367,6 +2408,59 @@ GST_START_TEST (test_shared_preroll_syncing_sinks)
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
   handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
+/* The shared workers running now, as the stats count them. */
+static guint
+workers (GstHarness * h)
+{
+  GstStructure *s = element_stats (h->element);
+  guint n = structure_uint (s, "workers");
+
+  gst_structure_free (s);
+  return n;
+}
+
+/* Waits for the stats to count @n workers; fails after a minute (a
+ * watchdog for a hang, not a timing assertion). */
+static void
+wait_workers (GstHarness * h, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  while (workers (h) != n) {
+    fail_unless (g_get_monotonic_time () < deadline, "%u workers, not %u",
+        workers (h), n);
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+}
+
+/* With one kept worker stuck in a branch's push, a spare serves the
+ * other branch (2 workers: at most one per branch); released, the stuck
+ * branch drains and the spare leaves once it found nothing to do for a
+ * while (1 worker: the kept one). */
+GST_START_TEST (test_spare_leaves_when_idle)
+{
+  GstHarness *h = new_fanout_threads (1);
+  GstHarness *h1 = add_branch (h);
+  Stopper stuck;
+
+  stopper_start (&stuck, h1);
+  push_seqs (h, 0, 1);
+  stopper_wait (&stuck);
+  /* a worker waits in h1's push: another one serves h */
+  push_seqs (h, 1, 1);
+  pull_seqs (h, 2, 0, 1);
+  fail_unless_equals_int (workers (h), 2);
+
+  stopper_unblock (&stuck);
+  pull_seqs (h1, 2, 0, 1);
+  wait_workers (h, 1);
+  stopper_release (&stuck);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -2804,8 +2898,10 @@ fanout_suite (void)
   tcase_add_test (tc, test_pipeline_pads_while_playing);
   tcase_add_test (tc, test_copy_threshold_keeps_pool_flowing);
   tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
+  tcase_add_test (tc, test_copy_when_pool_exhausted);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
   tcase_add_test (tc, test_shared_order_per_branch);
+  tcase_add_test (tc, test_spare_leaves_when_idle);
   tcase_add_test (tc, test_shared_live_pause_resume);
   tcase_add_test (tc, test_shared_release_while_playing);
   tcase_add_test (tc, test_stress_pads_and_flushes);

@@ -158,7 +158,7 @@ GST_START_TEST (test_stats_fields)
   static const gchar *fields[] = { "time", "buffers-created",
     "buffers-freed", "memories-created", "memories-freed",
     "memories-recycled", "memories-shared", "bytes-allocated", "bytes-freed",
-    "pool-new", "pool-reuses", "pool-returns", "pool-freed"
+    "pool-new", "pool-reuses", "pool-returns", "pool-freed", "copies"
   };
   GstStructure *s = get_stats ();
   guint i;
@@ -380,6 +380,38 @@ GST_START_TEST (test_element_pooled_buffers)
       created);
   fail_unless_equals_int (grown (before, after, "pool-new") +
       grown (before, after, "pool-reuses"), 20);
+  gst_structure_free (before);
+  gst_structure_free (after);
+}
+
+GST_END_TEST;
+
+/* fanout's copies (copy-threshold here: a branch that sleeps 20 ms per
+ * buffer gets copies while it has one queued) are counted in "copies",
+ * as many as fanout's own stats say, and under fanout in the elements
+ * table. */
+GST_START_TEST (test_fanout_copies)
+{
+  GstStructure *before = get_stats (), *after, *fstats;
+  GstElement *pipeline = launch ("fakesrc num-buffers=30 sizetype=fixed "
+      "sizemax=1024 ! fanout name=copyfan src_1::copy-threshold=1 "
+      "copyfan. ! fakesink copyfan. ! identity sleep-time=20000 ! fakesink");
+  GstElement *fanout = gst_bin_get_by_name (GST_BIN (pipeline), "copyfan");
+  guint64 copies;
+
+  run_to_eos (pipeline);
+  g_object_get (fanout, "stats", &fstats, NULL);
+  fail_unless (gst_structure_get_uint64 (fstats, "copies", &copies));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  after = get_stats ();
+  fail_unless (copies > 0);
+  fail_unless_equals_uint64 (grown (before, after, "copies"), copies);
+  fail_unless_equals_uint64 (row_value (after, "elements", "copyfan",
+          "buffers"), copies);
+  gst_structure_free (fstats);
+  gst_object_unref (fanout);
+  gst_object_unref (pipeline);
   gst_structure_free (before);
   gst_structure_free (after);
 }
@@ -793,21 +825,22 @@ check_counts (const gchar * expected, const gchar ** args)
 
 /* Columns: buffers-created, buffers-freed, memories-created,
  * memories-freed, memories-recycled, memories-shared, bytes-allocated,
- * bytes-freed, pool-new, pool-reuses, pool-returns, pool-freed, final.
+ * bytes-freed, pool-new, pool-reuses, pool-returns, pool-freed, copies,
+ * final.
  * One thread runs each pipeline, so the counts are exact. */
 GST_START_TEST (test_same_counts_every_version)
 {
   /* fakesrc mallocs each frame: 40 memories, no pool */
-  check_counts (",40,40,40,40,0,0,5242880,5242880,0,0,0,0,1",
+  check_counts (",40,40,40,40,0,0,5242880,5242880,0,0,0,0,0,1",
       ARGS ("fakesrc num-buffers=40 sizetype=fixed sizemax=131072 ! "
           "fakesink"));
   /* videotestsrc's pool: 2 buffers serve 40 frames */
-  check_counts (",2,2,2,2,0,0,230414,230414,2,38,40,2,1",
+  check_counts (",2,2,2,2,0,0,230414,230414,2,38,40,2,0,1",
       ARGS ("videotestsrc num-buffers=40 ! video/x-raw,format=I420,"
           "width=320,height=240 ! fakesink"));
   /* jpegenc allocates each output from the default allocator, here a
    * GstBucketAllocator: 2 of its memories and the source's 1 serve all */
-  check_counts (",41,41,3,3,41,0,393216,393216,1,39,40,1,1",
+  check_counts (",41,41,3,3,41,0,393216,393216,1,39,40,1,0,1",
       ARGS ("--bucket-default", "videotestsrc num-buffers=40 ! "
           "video/x-raw,format=I420,width=320,height=240 ! jpegenc ! "
           "fakesink"));
@@ -1084,7 +1117,7 @@ GST_END_TEST;
 
 #define CSV_HEADER "time,buffers-created,buffers-freed,memories-created," \
     "memories-freed,memories-recycled,memories-shared,bytes-allocated," \
-    "bytes-freed,pool-new,pool-reuses,pool-returns,pool-freed,final"
+    "bytes-freed,pool-new,pool-reuses,pool-returns,pool-freed,copies,final"
 
 /* Without interval rows the CSV file has its header, the row at the start
  * (all zero) and the final row with the totals. */
@@ -1100,7 +1133,7 @@ GST_START_TEST (test_csv_file)
   lines = read_lines (csv);
   fail_unless_equals_int (g_strv_length (lines), 3);
   fail_unless_equals_string (lines[0], CSV_HEADER);
-  fail_unless_equals_string (lines[1], "0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0");
+  fail_unless_equals_string (lines[1], "0.000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
   fail_unless_equals_int (csv_value (lines, 2, "buffers-created"), 10);
   fail_unless_equals_int (csv_value (lines, 2, "buffers-freed"), 10);
   fail_unless_equals_int (csv_value (lines, 2, "memories-created"), 10);
@@ -1263,6 +1296,7 @@ allocstats_suite (void)
   tcase_add_test (tc, test_recycled_memory_not_created);
   tcase_add_test (tc, test_element_attribution);
   tcase_add_test (tc, test_element_pooled_buffers);
+  tcase_add_test (tc, test_fanout_copies);
   tcase_add_test (tc, test_direct_chain_attribution);
   tcase_add_test (tc, test_threads_balance);
   tcase_add_test (tc, test_memory_sized_at_init);
