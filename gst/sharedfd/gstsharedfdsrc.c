@@ -22,7 +22,8 @@
  *
  * Caps, timestamps (in running time of this pipeline: both sides convert
  * through the system monotonic clock), duration, offsets, buffer flags and
- * #GstVideoMeta cross; other metas do not.
+ * #GstVideoMeta cross; built against GStreamer 1.24+, every serializable
+ * meta does.
  *
  * A sink that goes away is an error, or EOS with
  * #GstSharedFdSrc:eos-on-disconnect. Malformed messages are an error that
