@@ -78,6 +78,14 @@ video_meta_fits (GstVideoMeta * vmeta)
   return TRUE;
 }
 
+/* Whether the meta whose header (checked) is at @data is a GstVideoMeta. */
+static gboolean
+is_video_meta (const guint8 * data)
+{
+  return GST_READ_UINT32_LE (data + 4) == strlen (VIDEO_META_NAME) &&
+      memcmp (data + 8, VIDEO_META_NAME, strlen (VIDEO_META_NAME)) == 0;
+}
+
 #if GST_CHECK_VERSION (1, 24, 0)
 
 guint16
@@ -94,8 +102,8 @@ gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload)
 }
 
 /* A meta this side cannot deserialize (unknown, or refused) is skipped,
- * as upstream does; one whose size cannot be read, or a video meta whose
- * planes do not fit the buffer, is an error. */
+ * as upstream does; one whose size cannot be read, or a video meta that
+ * GStreamer refuses or whose planes do not fit the buffer, is an error. */
 static gboolean
 read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
     guint32 * consumed)
@@ -106,12 +114,14 @@ read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
    * not use it yet */
   gst_video_meta_get_info ();
   meta = gst_meta_deserialize (buffer, data, size, consumed);
-  if (meta && meta->info->api == GST_VIDEO_META_API_TYPE &&
+  if (meta == NULL)
+    return *consumed > 0 && !is_video_meta (data);
+  if (meta->info->api == GST_VIDEO_META_API_TYPE &&
       !video_meta_fits ((GstVideoMeta *) meta)) {
     gst_buffer_remove_meta (buffer, meta);
     return FALSE;
   }
-  return *consumed > 0;
+  return TRUE;
 }
 
 #else /* GStreamer 1.22 */
@@ -215,9 +225,7 @@ read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
   if (name_len > size || total > size || total < HEADER_SIZE (name_len) ||
       data[8 + name_len] != 0)
     return FALSE;
-  if (name_len == strlen (VIDEO_META_NAME) &&
-      memcmp (data + 8, VIDEO_META_NAME, name_len) == 0 &&
-      (data[HEADER_SIZE (name_len) - 1] != 0 ||
+  if (is_video_meta (data) && (data[HEADER_SIZE (name_len) - 1] != 0 ||
           !read_video_meta (buffer, data + HEADER_SIZE (name_len),
               total - HEADER_SIZE (name_len))))
     return FALSE;
