@@ -102,11 +102,27 @@ run_suite() {
   return $status
 }
 
+# The GStreamer 1.28 root that the interop suite (tests/interop) runs the
+# stock unixfdsink/unixfdsrc in, made first where it can be: as root with
+# debootstrap, and not already inside a root (whose / has make_root's
+# stamp). Elsewhere, or when making it fails, the interop test skips and
+# says why.
+interop_root() {
+  [ "$(id -u)" -eq 0 ] && command -v debootstrap >/dev/null &&
+    [ ! -e /.dev-sh-stamp ] || return 0
+  if (make_root 1.28); then
+    export SHAREDFD_INTEROP_ROOT=$PWD/$ROOTS/${GST_SUITES[1.28]}
+  else
+    echo "dev.sh: no GStreamer 1.28 root: the interop test will skip" >&2
+  fi
+}
+
 # Every suite on this machine's GStreamer, then the sum of them as
 # "<major.minor>: N passed, N failed, N skipped".
 test_here() {
   local valgrind=$1 status=0 version
   shift
+  interop_root
   setup
   rm -f "$BUILD"/meson-logs/testlog*.json
   run_suite "" "$@" || status=1

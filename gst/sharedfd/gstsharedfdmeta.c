@@ -9,10 +9,14 @@
 
 /* Metas on the wire, in the layout of gst_meta_serialize() (1.24+):
  * [u32 total size][u32 name length][name][\0][u8 version][payload], little
- * endian. GStreamer 1.22 has no meta serialization, so the one meta that
- * matters for sharing frames, GstVideoMeta, is written and read here in the
- * layout of GStreamer's own video meta serializer; other metas are not
- * sent, and unknown ones received are skipped. */
+ * endian. Built against GStreamer 1.24+, every meta with a serializer is
+ * sent and every registered one received (GstVideoMeta, GstAudioMeta,
+ * GstReferenceTimestampMeta, custom metas). GStreamer 1.22 has no meta
+ * serialization, so there the one meta that matters for sharing frames,
+ * GstVideoMeta, is written and read here in the layout of GStreamer's own
+ * video meta serializer; other metas are not sent. Either way, metas this
+ * side does not know are skipped, and metas are read once the buffer has
+ * its memory, so that planes can be checked against it. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,6 +30,101 @@
 #include "gstsharedfdproto.h"
 
 #define VIDEO_META_NAME "GstVideoMeta"
+
+/* [u32 total size][u32 name length], the name, \0 and the version */
+#define HEADER_SIZE(name_len) (8 + (name_len) + 2)
+
+/* The rows of @plane of @vmeta's (known, untiled) format. */
+static guint
+plane_height (const GstVideoFormatInfo * finfo, const GstVideoMeta * vmeta,
+    guint plane)
+{
+  guint c;
+
+  for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++)
+    if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) == plane)
+      return GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c, vmeta->height);
+  return vmeta->height;
+}
+
+/* Whether @vmeta describes the planes of a known, untiled format that lie
+ * inside its buffer: what a peer sends must not make anyone read past the
+ * frame. */
+static gboolean
+video_meta_fits (GstVideoMeta * vmeta)
+{
+  GEnumClass *formats = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
+  gboolean known = vmeta->format > GST_VIDEO_FORMAT_ENCODED &&
+      g_enum_get_value (formats, vmeta->format) != NULL;
+  const GstVideoFormatInfo *finfo;
+  gsize size = gst_buffer_get_size (vmeta->buffer);
+  guint i;
+
+  g_type_class_unref (formats);
+  if (!known)
+    return FALSE;
+  finfo = gst_video_format_get_info (vmeta->format);
+  if (GST_VIDEO_FORMAT_INFO_IS_TILED (finfo) ||
+      vmeta->n_planes != GST_VIDEO_FORMAT_INFO_N_PLANES (finfo))
+    return FALSE;
+  for (i = 0; i < vmeta->n_planes; i++) {
+    guint64 plane_size = (guint64) vmeta->stride[i] *
+        plane_height (finfo, vmeta, i);
+
+    if (vmeta->stride[i] < 0 || vmeta->offset[i] > size ||
+        plane_size > size - vmeta->offset[i])
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Whether the meta whose header (checked) is at @data is a GstVideoMeta. */
+static gboolean
+is_video_meta (const guint8 * data)
+{
+  return GST_READ_UINT32_LE (data + 4) == strlen (VIDEO_META_NAME) &&
+      memcmp (data + 8, VIDEO_META_NAME, strlen (VIDEO_META_NAME)) == 0;
+}
+
+#if GST_CHECK_VERSION (1, 24, 0)
+
+guint16
+gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+  guint16 n = 0;
+
+  while ((meta = gst_buffer_iterate_meta (buffer, &state)) && n < G_MAXUINT16)
+    if (gst_meta_serialize_simple (meta, payload))
+      n++;
+  return n;
+}
+
+/* A meta this side cannot deserialize (unknown, or refused) is skipped,
+ * as upstream does; one whose size cannot be read, or a video meta that
+ * GStreamer refuses or whose planes do not fit the buffer, is an error. */
+static gboolean
+read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
+    guint32 * consumed)
+{
+  GstMeta *meta;
+
+  /* before 1.28 nothing registers the video meta of a process that did
+   * not use it yet */
+  gst_video_meta_get_info ();
+  meta = gst_meta_deserialize (buffer, data, size, consumed);
+  if (meta == NULL)
+    return *consumed > 0 && !is_video_meta (data);
+  if (meta->info->api == GST_VIDEO_META_API_TYPE &&
+      !video_meta_fits ((GstVideoMeta *) meta)) {
+    gst_buffer_remove_meta (buffer, meta);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+#else /* GStreamer 1.22 */
 
 static void
 write_video_meta (const GstVideoMeta * vmeta, GstByteWriter * bw)
@@ -83,6 +182,7 @@ read_video_meta (GstBuffer * buffer, const guint8 * data, gsize size)
   guint32 flags, format, width, height, n_planes, i;
   gsize offset[GST_VIDEO_MAX_PLANES];
   gint stride[GST_VIDEO_MAX_PLANES];
+  GstVideoMeta *vmeta;
 
   if (!gst_byte_reader_get_uint32_le (&br, &flags) ||
       !gst_byte_reader_get_uint32_le (&br, &format) ||
@@ -102,12 +202,42 @@ read_video_meta (GstBuffer * buffer, const guint8 * data, gsize size)
     if (!gst_byte_reader_get_int32_le (&br, &stride[i]))
       return FALSE;
   /* the alignment that follows does not change how the planes are read */
-  return gst_buffer_add_video_meta_full (buffer, flags, format, width, height,
-      n_planes, offset, stride) != NULL;
+  vmeta = gst_buffer_add_video_meta_full (buffer, flags, format, width,
+      height, n_planes, offset, stride);
+  if (video_meta_fits (vmeta))
+    return TRUE;
+  gst_buffer_remove_meta (buffer, (GstMeta *) vmeta);
+  return FALSE;
 }
 
-/* Adds the @n_meta metas serialized in @data to @buffer. A meta this
- * side does not know is skipped; a malformed one is an error. */
+/* Reads one meta of @size bytes at most: a GstVideoMeta, or one skipped. */
+static gboolean
+read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
+    guint32 * consumed)
+{
+  guint32 total, name_len;
+
+  *consumed = 0;
+  if (size < 8)
+    return FALSE;
+  total = GST_READ_UINT32_LE (data);
+  name_len = GST_READ_UINT32_LE (data + 4);
+  if (name_len > size || total > size || total < HEADER_SIZE (name_len) ||
+      data[8 + name_len] != 0)
+    return FALSE;
+  if (is_video_meta (data) && (data[HEADER_SIZE (name_len) - 1] != 0 ||
+          !read_video_meta (buffer, data + HEADER_SIZE (name_len),
+              total - HEADER_SIZE (name_len))))
+    return FALSE;
+  *consumed = total;
+  return TRUE;
+}
+
+#endif
+
+/* Adds the @n_meta metas serialized in @data to @buffer, which has its
+ * memory already. A meta this side does not know is skipped; a malformed
+ * one is an error. */
 gboolean
 gst_shared_fd_read_metas (GstBuffer * buffer, guint n_meta,
     const guint8 * data, gsize size, GError ** error)
@@ -115,24 +245,12 @@ gst_shared_fd_read_metas (GstBuffer * buffer, guint n_meta,
   guint i;
 
   for (i = 0; i < n_meta; i++) {
-    guint32 total, name_len, header;
+    guint32 consumed;
 
-    if (size < 8)
+    if (!read_meta (buffer, data, size, &consumed))
       goto malformed;
-    total = GST_READ_UINT32_LE (data);
-    name_len = GST_READ_UINT32_LE (data + 4);
-    if (name_len > size || total > size)
-      goto malformed;
-    header = 8 + name_len + 2;
-    if (total < header || data[8 + name_len] != 0)
-      goto malformed;
-    if (name_len == strlen (VIDEO_META_NAME) &&
-        memcmp (data + 8, VIDEO_META_NAME, name_len) == 0 &&
-        (data[header - 1] != 0 ||
-            !read_video_meta (buffer, data + header, total - header)))
-      goto malformed;
-    data += total;
-    size -= total;
+    data += consumed;
+    size -= consumed;
   }
   return TRUE;
 

@@ -16,12 +16,14 @@
  * them as fd memory without copying. Each shared file is mapped once and
  * kept mapped while the sink keeps sending it (the sink recycles its
  * files, so in steady state nothing is mapped per frame). When the last
- * reference to a buffer's memory goes, the frame is released back to the
- * sink.
+ * reference to a frame's memory goes, shares of it made downstream
+ * (sub-buffers of gst_buffer_copy_region()) included, the frame is
+ * released back to the sink. The memory is read-only.
  *
  * Caps, timestamps (in running time of this pipeline: both sides convert
  * through the system monotonic clock), duration, offsets, buffer flags and
- * #GstVideoMeta cross; other metas do not.
+ * #GstVideoMeta cross; built against GStreamer 1.24+, every serializable
+ * meta does.
  *
  * A sink that goes away is an error, or EOS with
  * #GstSharedFdSrc:eos-on-disconnect. Malformed messages are an error that
@@ -39,13 +41,10 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <gst/allocators/allocators.h>
-
+#include "gstsharedfdfileallocator.h"
 #include "gstsharedfdproto.h"
 #include "gstsharedfdsrc.h"
 
@@ -53,14 +52,13 @@
 
 #define DEFAULT_SOCKET_PATH NULL
 #define DEFAULT_EOS_ON_DISCONNECT FALSE
-/* files kept mapped; beyond this the cache starts over */
-#define MAX_CACHED_FILES 64
 
 enum
 {
   PROP_0,
   PROP_SOCKET_PATH,
   PROP_EOS_ON_DISCONNECT,
+  PROP_STATS,
 };
 
 /* The connection, shared with the release of frames that outlive the
@@ -70,24 +68,17 @@ typedef struct
   gint refcount;
   GMutex lock;
   gint fd;                      /* -1 once closed */
+  gint released;                /* frames released, atomic */
 } Conn;
 
-/* A frame in use downstream: released when its last memory goes. */
+/* A frame in use downstream: released when the last of its memories (and
+ * of their shares) goes. */
 typedef struct
 {
   Conn *conn;
   guint64 id;
-  gint pending;
+  gint pending;                 /* memories, and one while adding them */
 } Frame;
-
-/* A shared file, mapped once. */
-typedef struct
-{
-  dev_t dev;
-  ino_t ino;
-  gsize size;
-  GstMemory *mem;
-} File;
 
 struct _GstSharedFdSrc
 {
@@ -96,12 +87,11 @@ struct _GstSharedFdSrc
   /* under the object lock */
   gchar *socket_path;
   gboolean eos_on_disconnect;
+  Conn *conn;                   /* set by start, used by streaming */
+  guint64 frames;
 
-  /* streaming thread, start and stop */
-  Conn *conn;
   GCancellable *cancellable;
-  GHashTable *files;            /* File -> File */
-  GstAllocator *fd_allocator;
+  GstSharedFdFileAllocator *allocator;
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -165,6 +155,22 @@ gst_shared_fd_src_class_init (GstSharedFdSrcClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstSharedFdSrc:stats:
+   *
+   * A `GstSharedFdSrcStats` structure of the current connection (zeroes
+   * when stopped): `frames` (received), `released` (frames whose memory,
+   * and every share of it, is gone, so the sink was told it may reuse
+   * them), `files-mapped` (shared files mapped: in steady state the sink
+   * keeps sending the same files, so this stops growing) and
+   * `files-cached` (files kept mapped now), all guint64.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics", "Frame and file counters",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Shared fd source", "Source",
@@ -193,33 +199,13 @@ gst_shared_fd_src_query (GstBaseSrc * bsrc, GstQuery * query)
   return TRUE;
 }
 
-static guint
-file_hash (const File * f)
-{
-  return (guint) f->ino ^ (guint) f->dev;
-}
-
-static gboolean
-file_equal (const File * a, const File * b)
-{
-  return a->ino == b->ino && a->dev == b->dev;
-}
-
-static void
-file_free (File * f)
-{
-  gst_memory_unref (f->mem);
-  g_free (f);
-}
-
 static void
 gst_shared_fd_src_init (GstSharedFdSrc * self)
 {
   self->eos_on_disconnect = DEFAULT_EOS_ON_DISCONNECT;
   self->cancellable = g_cancellable_new ();
-  self->files = g_hash_table_new_full ((GHashFunc) file_hash,
-      (GEqualFunc) file_equal, NULL, (GDestroyNotify) file_free);
-  self->fd_allocator = gst_fd_allocator_new ();
+  self->allocator = (GstSharedFdFileAllocator *)
+      gst_shared_fd_file_allocator_new ();
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
 }
@@ -231,8 +217,7 @@ gst_shared_fd_src_finalize (GObject * object)
 
   g_free (self->socket_path);
   g_object_unref (self->cancellable);
-  g_hash_table_unref (self->files);
-  gst_object_unref (self->fd_allocator);
+  gst_object_unref (self->allocator);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -259,11 +244,35 @@ gst_shared_fd_src_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+static GstStructure *
+src_stats (GstSharedFdSrc * self)
+{
+  guint64 mapped;
+  guint cached;
+  GstStructure *s;
+
+  gst_shared_fd_file_allocator_counts (self->allocator, &mapped, &cached);
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("GstSharedFdSrcStats",
+      "frames", G_TYPE_UINT64, self->frames,
+      "released", G_TYPE_UINT64, self->conn ?
+      (guint64) (guint) g_atomic_int_get (&self->conn->released) : 0,
+      "files-mapped", G_TYPE_UINT64, mapped,
+      "files-cached", G_TYPE_UINT64, (guint64) cached, NULL);
+  GST_OBJECT_UNLOCK (self);
+  return s;
+}
+
 static void
 gst_shared_fd_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstSharedFdSrc *self = GST_SHARED_FD_SRC (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, src_stats (self));
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -304,12 +313,14 @@ frame_release (Frame * frame)
           (const guint8 *) &frame->id, sizeof frame->id, FALSE, NULL))
     GST_DEBUG ("release of frame %" G_GUINT64_FORMAT " not sent", frame->id);
   g_mutex_unlock (&conn->lock);
+  g_atomic_int_inc (&conn->released);
   conn_unref (conn);
   g_free (frame);
 }
 
+/* A memory of @frame is gone, with all its shares. */
 static void
-frame_memory_gone (Frame * frame, GstMiniObject * mem)
+frame_memory_gone (Frame * frame)
 {
   if (g_atomic_int_dec_and_test (&frame->pending))
     frame_release (frame);
@@ -321,6 +332,7 @@ gst_shared_fd_src_start (GstBaseSrc * bsrc)
   GstSharedFdSrc *self = GST_SHARED_FD_SRC (bsrc);
   GError *err = NULL;
   gchar *path;
+  Conn *conn;
   gint fd;
 
   GST_OBJECT_LOCK (self);
@@ -331,10 +343,14 @@ gst_shared_fd_src_start (GstBaseSrc * bsrc)
   if (fd < 0)
     goto no_connection;
 
-  self->conn = g_new0 (Conn, 1);
-  self->conn->refcount = 1;
-  self->conn->fd = fd;
-  g_mutex_init (&self->conn->lock);
+  conn = g_new0 (Conn, 1);
+  conn->refcount = 1;
+  conn->fd = fd;
+  g_mutex_init (&conn->lock);
+  GST_OBJECT_LOCK (self);
+  self->conn = conn;
+  self->frames = 0;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 
 no_connection:
@@ -350,13 +366,20 @@ static gboolean
 gst_shared_fd_src_stop (GstBaseSrc * bsrc)
 {
   GstSharedFdSrc *self = GST_SHARED_FD_SRC (bsrc);
+  Conn *conn;
 
-  g_mutex_lock (&self->conn->lock);
-  close (self->conn->fd);
-  self->conn->fd = -1;
-  g_mutex_unlock (&self->conn->lock);
-  g_clear_pointer (&self->conn, conn_unref);
-  g_hash_table_remove_all (self->files);
+  GST_OBJECT_LOCK (self);
+  conn = self->conn;
+  self->conn = NULL;
+  self->frames = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&conn->lock);
+  close (conn->fd);
+  conn->fd = -1;
+  g_mutex_unlock (&conn->lock);
+  conn_unref (conn);
+  gst_shared_fd_file_allocator_clear (self->allocator);
   return TRUE;
 }
 
@@ -372,41 +395,6 @@ gst_shared_fd_src_unlock_stop (GstBaseSrc * bsrc)
 {
   g_cancellable_reset (GST_SHARED_FD_SRC (bsrc)->cancellable);
   return TRUE;
-}
-
-/* The mapping of the file behind @fd (taken), made once per file. */
-static GstMemory *
-file_memory (GstSharedFdSrc * self, gint fd, guint64 end, GError ** error)
-{
-  struct stat st;
-  File key, *file;
-
-  if (fstat (fd, &st) < 0 || (guint64) st.st_size < end)
-    goto too_small;
-  key.dev = st.st_dev;
-  key.ino = st.st_ino;
-  file = g_hash_table_lookup (self->files, &key);
-  if (file && file->size == (gsize) st.st_size) {
-    close (fd);
-    return file->mem;
-  }
-
-  if (g_hash_table_size (self->files) >= MAX_CACHED_FILES)
-    g_hash_table_remove_all (self->files);
-  file = g_new (File, 1);
-  *file = key;
-  file->size = st.st_size;
-  file->mem = gst_fd_allocator_alloc (self->fd_allocator, fd, st.st_size,
-      GST_FD_MEMORY_FLAG_KEEP_MAPPED);
-  g_hash_table_replace (self->files, file, file);
-  return file->mem;
-
-too_small:
-  g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
-      "shared file is smaller than the %" G_GUINT64_FORMAT " bytes announced",
-      end);
-  close (fd);
-  return NULL;
 }
 
 static GstClockTime
@@ -434,8 +422,8 @@ buffer_fields (GstSharedFdSrc * self, GstBuffer * buf,
   GST_BUFFER_FLAGS (buf) = nb->flags;
 }
 
-/* Adds the memories of a NEW_BUFFER, shares of the cached mappings, each
- * counted down by a weak ref to release the frame. */
+/* Adds the memories of a NEW_BUFFER, each its own root memory on a
+ * cached mapping: the frame is released when the last of them goes. */
 static gboolean
 buffer_memories (GstSharedFdSrc * self, GstBuffer * buf, GstSharedFdMsg * msg,
     const GstSharedFdNewBuffer * nb, const GstSharedFdMemory * mems,
@@ -444,27 +432,23 @@ buffer_memories (GstSharedFdSrc * self, GstBuffer * buf, GstSharedFdMsg * msg,
   Frame *frame = g_new0 (Frame, 1);
   guint i;
 
-  for (i = 0; i < nb->n_memory; i++) {
-    GstMemory *file = file_memory (self, msg->fds[i],
-        mems[i].offset + mems[i].size, error);
-
-    msg->fds[i] = -1;
-    if (file == NULL)
-      break;
-    gst_buffer_append_memory (buf, gst_memory_share (file, mems[i].offset,
-            mems[i].size));
-  }
-
   frame->conn = self->conn;
   g_atomic_int_inc (&self->conn->refcount);
   frame->id = nb->id;
-  frame->pending = MAX (gst_buffer_n_memory (buf), 1);
-  for (i = 0; i < gst_buffer_n_memory (buf); i++)
-    gst_mini_object_weak_ref (GST_MINI_OBJECT_CAST (gst_buffer_peek_memory
-            (buf, i)), (GstMiniObjectNotify) frame_memory_gone, frame);
-  if (gst_buffer_n_memory (buf) == 0)
-    frame_release (frame);
-  return error == NULL || *error == NULL;
+  frame->pending = 1;
+  for (i = 0; i < nb->n_memory; i++) {
+    GstMemory *mem = gst_shared_fd_file_allocator_wrap (self->allocator,
+        msg->fds[i], mems[i].offset, mems[i].size,
+        (GDestroyNotify) frame_memory_gone, frame, error);
+
+    msg->fds[i] = -1;
+    if (mem == NULL)
+      break;
+    g_atomic_int_inc (&frame->pending);
+    gst_buffer_append_memory (buf, mem);
+  }
+  frame_memory_gone (frame);
+  return i == nb->n_memory;
 }
 
 static GstBuffer *
@@ -487,6 +471,9 @@ new_buffer (GstSharedFdSrc * self, GstSharedFdMsg * msg, GError ** error)
     return NULL;
   }
   buffer_fields (self, buf, nb);
+  GST_OBJECT_LOCK (self);
+  self->frames++;
+  GST_OBJECT_UNLOCK (self);
   return buf;
 }
 

@@ -20,7 +20,10 @@
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
+#include <gst/allocators/allocators.h>
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/sharedpool/sharedpool.h>
 
 #include "../testutil.h"
 
@@ -384,6 +387,247 @@ GST_START_TEST (test_copy_counted)
 
 GST_END_TEST;
 
+/* In-process: sharedfdsink in one harness, sharedfdsrc in another,
+ * connected; the frames are our own buffers over two memfd memories, so
+ * that the sink's release of each shows as its finalization. */
+typedef struct
+{
+  GstHarness *sink;
+  GstHarness *src;
+  gchar *dir;
+  GstMemory *mems[2];
+  GMutex lock;
+  GCond cond;
+  guint gone;                   /* frames the sink let go */
+  guint gone_mask;              /* which, by bit */
+} FdPair;
+
+typedef struct
+{
+  FdPair *pair;
+  guint i;
+} FrameTag;
+
+static guint8
+pattern_byte (guint mem, gsize k)
+{
+  return (guint8) (k * 7 + mem * 101);
+}
+
+static void
+frame_gone (FrameTag * tag)
+{
+  g_mutex_lock (&tag->pair->lock);
+  tag->pair->gone++;
+  tag->pair->gone_mask |= 1 << tag->i;
+  g_cond_broadcast (&tag->pair->cond);
+  g_mutex_unlock (&tag->pair->lock);
+  g_free (tag);
+}
+
+/* Frame @i: a buffer over memory @i % 2, tagged to count its end. */
+static GstBuffer *
+pair_frame (FdPair * fp, guint i)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  FrameTag *tag = g_new (FrameTag, 1);
+
+  tag->pair = fp;
+  tag->i = i;
+  gst_buffer_append_memory (buf, gst_memory_ref (fp->mems[i % 2]));
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (buf),
+      g_quark_from_static_string ("sharedfd-test-frame"), tag,
+      (GDestroyNotify) frame_gone);
+  return buf;
+}
+
+static void
+fill_pattern (GstMemory * mem, guint m)
+{
+  GstMapInfo map;
+  gsize k;
+
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  for (k = 0; k < map.size; k++)
+    map.data[k] = pattern_byte (m, k);
+  gst_memory_unmap (mem, &map);
+}
+
+/* @buf holds bytes @offset .. of memory @m's pattern. */
+static void
+check_pattern (GstBuffer * buf, guint m, gsize offset)
+{
+  GstMapInfo map;
+  gsize k;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  for (k = 0; k < map.size; k++)
+    fail_unless_equals_int (map.data[k], pattern_byte (m, offset + k));
+  gst_buffer_unmap (buf, &map);
+}
+
+/* Waits for the caps that the sink sends a client it accepted. */
+static void
+wait_caps (GstHarness * h)
+{
+  GstEvent *ev;
+
+  while ((ev = gst_harness_pull_event (h)) != NULL) {
+    gboolean caps = GST_EVENT_TYPE (ev) == GST_EVENT_CAPS;
+
+    gst_event_unref (ev);
+    if (caps)
+      return;
+  }
+  fail ("no caps from the sink");
+}
+
+static void
+pair_init (FdPair * fp)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstElement *e;
+  gchar *socket;
+  guint i;
+
+  memset (fp, 0, sizeof *fp);
+  g_mutex_init (&fp->lock);
+  g_cond_init (&fp->cond);
+  for (i = 0; i < 2; i++) {
+    fp->mems[i] = gst_allocator_alloc (alloc, FRAME_SIZE, NULL);
+    fill_pattern (fp->mems[i], i);
+  }
+  gst_object_unref (alloc);
+
+  fp->dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  socket = g_build_filename (fp->dir, "sock", NULL);
+  e = gst_element_factory_make ("sharedfdsink", NULL);
+  g_object_set (e, "socket-path", socket, "sync", FALSE,
+      "enable-last-sample", FALSE, NULL);
+  fp->sink = gst_harness_new_with_element (e, "sink", NULL);
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (fp->sink, FRAME_CAPS);
+
+  e = gst_element_factory_make ("sharedfdsrc", NULL);
+  g_object_set (e, "socket-path", socket, NULL);
+  fp->src = gst_harness_new_with_element (e, NULL, "src");
+  gst_object_unref (e);
+  gst_harness_play (fp->src);
+  wait_caps (fp->src);
+  g_free (socket);
+}
+
+static void
+pair_clear (FdPair * fp)
+{
+  gst_harness_teardown (fp->src);
+  gst_harness_teardown (fp->sink);
+  gst_memory_unref (fp->mems[0]);
+  gst_memory_unref (fp->mems[1]);
+  g_rmdir (fp->dir);
+  g_free (fp->dir);
+  g_mutex_clear (&fp->lock);
+  g_cond_clear (&fp->cond);
+}
+
+/* Sends frame @i through the pair; returns what sharedfdsrc pushed. */
+static GstBuffer *
+pair_send (FdPair * fp, guint i)
+{
+  GstBuffer *buf;
+
+  fail_unless_equals_int (gst_harness_push (fp->sink, pair_frame (fp, i)),
+      GST_FLOW_OK);
+  buf = gst_harness_pull (fp->src);
+  fail_unless (buf != NULL);
+  return buf;
+}
+
+/* A sub-buffer (gst_buffer_copy_region(), as parsers and payloaders make)
+ * that outlives its frame keeps the frame from the producer: the sink
+ * lets frame 0 go only when the sub-buffer does. Frame 1, dropped after
+ * frame 0, is the witness: its release follows any release of frame 0 on
+ * the socket, so once the sink let frame 1 go it would have let frame 0
+ * go too. */
+GST_START_TEST (test_sub_buffer_holds_frame)
+{
+  FdPair fp;
+  GstBuffer *frame0, *frame1, *sub;
+
+  pair_init (&fp);
+  frame0 = pair_send (&fp, 0);
+  frame1 = pair_send (&fp, 1);
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (frame0, 0)));
+  sub = gst_buffer_copy_region (frame0, GST_BUFFER_COPY_MEMORY, 100, 200);
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (sub, 0)));
+  gst_buffer_unref (frame0);
+  gst_buffer_unref (frame1);
+
+  wait_for_count (&fp.lock, &fp.cond, &fp.gone, 1);
+  fail_unless_equals_int (read_count (&fp.lock, &fp.gone_mask), 1 << 1);
+  fail_unless_equals_int (stat_u64 (fp.src->element, "released"), 1);
+  check_pattern (sub, 0, 100);
+
+  gst_buffer_unref (sub);
+  fail_unless_equals_int (stat_u64 (fp.src->element, "released"), 2);
+  wait_for_count (&fp.lock, &fp.cond, &fp.gone, 2);
+  fail_unless_equals_int (read_count (&fp.lock, &fp.gone_mask), 3);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* The sink keeps sending the same two files: sharedfdsrc maps each once,
+ * however many frames come, and every frame reads right. */
+GST_START_TEST (test_file_mapped_once)
+{
+  FdPair fp;
+  GstStructure *s;
+  guint i;
+
+  pair_init (&fp);
+  for (i = 0; i < 10; i++) {
+    GstBuffer *buf = pair_send (&fp, i);
+
+    check_pattern (buf, i % 2, 0);
+    gst_buffer_unref (buf);
+  }
+
+  s = element_stats (fp.src->element);
+  fail_unless_equals_int (structure_u64 (s, "frames"), 10);
+  fail_unless_equals_int (structure_u64 (s, "released"), 10);
+  fail_unless_equals_int (structure_u64 (s, "files-mapped"), 2);
+  fail_unless_equals_int (structure_u64 (s, "files-cached"), 2);
+  gst_structure_free (s);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* Writing to received memory (read-only, mapped read-only) gives a copy;
+ * the frame itself is untouched. */
+GST_START_TEST (test_write_copies)
+{
+  FdPair fp;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  pair_init (&fp);
+  buf = pair_send (&fp, 0);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  map.data[0] = ~pattern_byte (0, 0);
+  gst_buffer_unmap (buf, &map);
+  fail_unless (!gst_is_fd_memory (gst_buffer_peek_memory (buf, 0)));
+  gst_buffer_unref (buf);
+
+  buf = pair_send (&fp, 2);
+  check_pattern (buf, 0, 0);
+  gst_buffer_unref (buf);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfd_suite (void)
 {
@@ -397,6 +641,12 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_four_consumers_identical);
   tcase_add_test (tc, test_kill_consumer);
   tcase_add_test (tc, test_late_join);
+
+  tc = tcase_create ("inprocess");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_sub_buffer_holds_frame);
+  tcase_add_test (tc, test_file_mapped_once);
+  tcase_add_test (tc, test_write_copies);
 
   return s;
 }

@@ -15,11 +15,13 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
 
 #include "gstsharedfdproto.h"
 #include "../testutil.h"
@@ -292,6 +294,59 @@ GST_START_TEST (test_sink_closes_bad_client)
 
 GST_END_TEST;
 
+/* A padded frame's GstVideoMeta (strides and offsets that are not the
+ * defaults) is written in the layout of GStreamer's serializer and read
+ * back onto a buffer of the same memory. */
+GST_START_TEST (test_video_meta_round_trip)
+{
+  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, 192 * 120, 192 * 120 + 96 * 60 };
+  gint stride[GST_VIDEO_MAX_PLANES] = { 192, 96, 96 };
+  GstBuffer *in = gst_buffer_new_allocate (NULL, 192 * 120 * 3 / 2, NULL);
+  GstBuffer *out = gst_buffer_new_allocate (NULL, 192 * 120 * 3 / 2, NULL);
+  GByteArray *payload = g_byte_array_new ();
+  GstVideoMeta *vmeta;
+
+  gst_buffer_add_video_meta_full (in, 0, GST_VIDEO_FORMAT_I420, 160, 120, 3,
+      offset, stride);
+  fail_unless_equals_int (gst_shared_fd_write_metas (in, payload), 1);
+  fail_unless (gst_shared_fd_read_metas (out, 1, payload->data, payload->len,
+          NULL));
+  vmeta = gst_buffer_get_video_meta (out);
+  fail_unless (vmeta != NULL);
+  fail_unless_equals_int (vmeta->width, 160);
+  fail_unless_equals_int (vmeta->stride[0], 192);
+  fail_unless_equals_int (vmeta->stride[2], 96);
+  fail_unless_equals_int (vmeta->offset[2], offset[2]);
+  g_byte_array_unref (payload);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+/* A GstVideoMeta whose planes lie past the frame's memory is an error,
+ * not a meta that would make downstream read out of bounds. */
+GST_START_TEST (test_video_meta_past_memory)
+{
+  GstBuffer *in = gst_buffer_new_allocate (NULL, 160 * 120 * 3 / 2, NULL);
+  GstBuffer *out = gst_buffer_new_allocate (NULL, 160 * 120, NULL);
+  GByteArray *payload = g_byte_array_new ();
+  GError *err = NULL;
+
+  gst_buffer_add_video_meta (in, 0, GST_VIDEO_FORMAT_I420, 160, 120);
+  fail_unless_equals_int (gst_shared_fd_write_metas (in, payload), 1);
+  fail_if (gst_shared_fd_read_metas (out, 1, payload->data, payload->len,
+          &err));
+  fail_unless (strstr (err->message, "malformed meta") != NULL);
+  fail_unless (gst_buffer_get_video_meta (out) == NULL);
+  g_error_free (err);
+  g_byte_array_unref (payload);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfdproto_suite (void)
 {
@@ -305,6 +360,8 @@ sharedfdproto_suite (void)
   tcase_add_test (tc, test_too_many_fds);
   tcase_add_test (tc, test_fuzz);
   tcase_add_test (tc, test_sink_closes_bad_client);
+  tcase_add_test (tc, test_video_meta_round_trip);
+  tcase_add_test (tc, test_video_meta_past_memory);
 
   return s;
 }
