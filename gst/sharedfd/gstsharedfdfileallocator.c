@@ -13,7 +13,9 @@
  * cached file's descriptor, whose map is the file's mapping: every share
  * made downstream, even of a share (GstFdMemory shares always point at
  * the root), keeps that root alive, so the root's free is when the
- * received memory is really no longer used. A file leaves the cache when
+ * received memory is really no longer used. Then the root memory is kept
+ * (up to two per cached file) for the file's next frames, so steady
+ * streaming makes no GstMemory per frame. A file leaves the cache when
  * the cache is full or cleared, and is unmapped once no memory uses it.
  *
  * The memories are GstFdMemory (gst_is_fd_memory() is TRUE, the fd can be
@@ -34,6 +36,8 @@
 
 /* files kept mapped; beyond this the cache starts over */
 #define MAX_CACHED_FILES 64
+/* root memories kept per cached file for its next frames */
+#define MAX_SPARES 2
 
 /* A received file, mapped once. */
 typedef struct
@@ -44,13 +48,17 @@ typedef struct
   gsize size;
   gint fd;
   gpointer data;
+  GSList *spares;               /* root memories no frame uses, under the
+                                 * allocator's lock; each holds a ref */
+  guint n_spares;
 } File;
 
 /* What a root memory needs: its file, and whom to tell when it goes. */
 typedef struct
 {
   File *file;
-  GDestroyNotify gone;
+  GstMiniObjectFlags flags;     /* as made, restored on reuse */
+  GDestroyNotify gone;          /* NULL while a spare */
   gpointer gone_data;
 } Root;
 
@@ -188,9 +196,61 @@ gst_shared_fd_file_allocator_free (GstAllocator * allocator, GstMemory * mem)
 
   if (root) {
     file_unref (root->file);
-    root->gone (root->gone_data);
+    if (root->gone)
+      root->gone (root->gone_data);
     g_free (root);
   }
+}
+
+/* The last reference to root memory @mem went. While its file is cached
+ * and has room, @mem is kept as a spare for one of the file's next
+ * frames, so that steady streaming makes no GstMemory per frame: the
+ * frame is told it is gone and the memory lives on. Otherwise it is
+ * freed (TRUE), and the allocator's free tells the frame. */
+static gboolean
+root_dispose (GstMemory * mem)
+{
+  GstSharedFdFileAllocator *self =
+      GST_SHARED_FD_FILE_ALLOCATOR (mem->allocator);
+  GDestroyNotify gone;
+  gpointer gone_data;
+  Root *root;
+
+  g_mutex_lock (&self->lock);
+  root = g_hash_table_lookup (self->roots, mem);
+  if (g_hash_table_lookup (self->files, root->file) != root->file ||
+      root->file->n_spares >= MAX_SPARES) {
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
+  gst_memory_ref (mem);
+  root->file->spares = g_slist_prepend (root->file->spares, mem);
+  root->file->n_spares++;
+  gone = root->gone;
+  gone_data = root->gone_data;
+  root->gone = NULL;
+  g_mutex_unlock (&self->lock);
+
+  gone (gone_data);
+  return FALSE;
+}
+
+/* Takes the spare memories of every cached file, before the cache is
+ * emptied; unreffed once the lock is let go, they are freed. */
+static GSList *
+steal_spares_locked (GstSharedFdFileAllocator * self)
+{
+  GHashTableIter iter;
+  GSList *spares = NULL;
+  File *file;
+
+  g_hash_table_iter_init (&iter, self->files);
+  while (g_hash_table_iter_next (&iter, (gpointer *) & file, NULL)) {
+    spares = g_slist_concat (file->spares, spares);
+    file->spares = NULL;
+    file->n_spares = 0;
+  }
+  return spares;
 }
 
 /* Maps the file behind @fd (taken), with a reference for the caller. */
@@ -209,6 +269,8 @@ file_map (const struct stat *st, gint fd, GError ** error)
   file->size = st->st_size;
   file->fd = fd;
   file->data = data;
+  file->spares = NULL;
+  file->n_spares = 0;
   return file;
 
 no_map:
@@ -226,6 +288,7 @@ cached_file (GstSharedFdFileAllocator * self, gint fd, guint64 end,
     GError ** error)
 {
   struct stat st;
+  GSList *spares = NULL;
   File key, *file;
 
   if (fstat (fd, &st) < 0 || st.st_size == 0 || (guint64) st.st_size < end)
@@ -246,12 +309,15 @@ cached_file (GstSharedFdFileAllocator * self, gint fd, guint64 end,
   if (!(file = file_map (&st, fd, error)))
     return NULL;
   g_mutex_lock (&self->lock);
-  if (g_hash_table_size (self->files) >= MAX_CACHED_FILES)
+  if (g_hash_table_size (self->files) >= MAX_CACHED_FILES) {
+    spares = steal_spares_locked (self);
     g_hash_table_remove_all (self->files);
+  }
   g_atomic_int_inc (&file->refcount);
   g_hash_table_replace (self->files, file, file);
   self->files_mapped++;
   g_mutex_unlock (&self->lock);
+  g_slist_free_full (spares, (GDestroyNotify) gst_memory_unref);
   return file;
 
 too_small:
@@ -260,6 +326,42 @@ too_small:
       end);
   close (fd);
   return NULL;
+}
+
+static GstMemory *
+take_spare_locked (File * file)
+{
+  GstMemory *mem;
+
+  if (file->spares == NULL)
+    return NULL;
+  mem = file->spares->data;
+  file->spares = g_slist_delete_link (file->spares, file->spares);
+  file->n_spares--;
+  return mem;
+}
+
+/* A root memory over the whole of @file (its ref taken over), freed or
+ * kept by root_dispose(). */
+static GstMemory *
+new_root (GstSharedFdFileAllocator * self, File * file, GDestroyNotify gone,
+    gpointer gone_data)
+{
+  GstMemory *mem = gst_fd_allocator_alloc (GST_ALLOCATOR_CAST (self),
+      file->fd, file->size, GST_FD_MEMORY_FLAG_DONT_CLOSE);
+  Root *root = g_new (Root, 1);
+
+  GST_MINI_OBJECT_FLAG_SET (mem, GST_MEMORY_FLAG_READONLY);
+  GST_MINI_OBJECT_CAST (mem)->dispose =
+      (GstMiniObjectDisposeFunction) root_dispose;
+  root->file = file;
+  root->flags = GST_MINI_OBJECT_FLAGS (mem);
+  root->gone = gone;
+  root->gone_data = gone_data;
+  g_mutex_lock (&self->lock);
+  g_hash_table_insert (self->roots, mem, root);
+  g_mutex_unlock (&self->lock);
+  return mem;
 }
 
 /**
@@ -286,18 +388,21 @@ gst_shared_fd_file_allocator_wrap (GstSharedFdFileAllocator * self, gint fd,
   if (file == NULL)
     return NULL;
 
-  mem = gst_fd_allocator_alloc (GST_ALLOCATOR_CAST (self), file->fd,
-      file->size, GST_FD_MEMORY_FLAG_DONT_CLOSE);
-  gst_memory_resize (mem, offset, size);
-  GST_MINI_OBJECT_FLAG_SET (mem, GST_MEMORY_FLAG_READONLY);
-
-  root = g_new (Root, 1);
-  root->file = file;
-  root->gone = gone;
-  root->gone_data = gone_data;
   g_mutex_lock (&self->lock);
-  g_hash_table_insert (self->roots, mem, root);
+  mem = take_spare_locked (file);
+  root = mem ? g_hash_table_lookup (self->roots, mem) : NULL;
+  if (root) {
+    GST_MINI_OBJECT_FLAGS (mem) = root->flags;
+    root->gone = gone;
+    root->gone_data = gone_data;
+  }
   g_mutex_unlock (&self->lock);
+  if (root)
+    file_unref (file);          /* the spare's root holds the file */
+  else
+    mem = new_root (self, file, gone, gone_data);
+  mem->offset = offset;
+  mem->size = size;
   return mem;
 }
 
@@ -306,10 +411,14 @@ gst_shared_fd_file_allocator_wrap (GstSharedFdFileAllocator * self, gint fd,
 void
 gst_shared_fd_file_allocator_clear (GstSharedFdFileAllocator * self)
 {
+  GSList *spares;
+
   g_mutex_lock (&self->lock);
+  spares = steal_spares_locked (self);
   g_hash_table_remove_all (self->files);
   self->files_mapped = 0;
   g_mutex_unlock (&self->lock);
+  g_slist_free_full (spares, (GDestroyNotify) gst_memory_unref);
 }
 
 /* How many files were mapped since the last clear, how many are cached. */

@@ -604,6 +604,45 @@ GST_START_TEST (test_file_mapped_once)
 
 GST_END_TEST;
 
+/* Steady streaming makes no GstMemory per frame: once a frame is
+ * released, its root memory is the one the file's next frame gets; a
+ * memory still in use is never handed out again. */
+GST_START_TEST (test_memory_reused)
+{
+  GstMemory *prev[2] = { NULL, NULL };
+  GstBuffer *held;
+  FdPair fp;
+  guint i;
+
+  pair_init (&fp);
+  for (i = 0; i < 10; i++) {
+    GstBuffer *buf = pair_send (&fp, i);
+    GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+
+    if (i >= 2)
+      fail_unless (mem == prev[i % 2]);
+    prev[i % 2] = mem;
+    check_pattern (buf, i % 2, 0);
+    gst_buffer_unref (buf);
+  }
+
+  /* frames 12 and 14 are of the same file as the held frame 10 */
+  held = pair_send (&fp, 10);
+  for (i = 12; i <= 14; i += 2) {
+    GstBuffer *buf = pair_send (&fp, i);
+
+    fail_unless (gst_buffer_peek_memory (buf, 0) !=
+        gst_buffer_peek_memory (held, 0));
+    check_pattern (buf, 0, 0);
+    gst_buffer_unref (buf);
+  }
+  check_pattern (held, 0, 0);
+  gst_buffer_unref (held);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
 /* Writing to received memory (read-only, mapped read-only) gives a copy;
  * the frame itself is untouched. */
 GST_START_TEST (test_write_copies)
@@ -646,6 +685,7 @@ sharedfd_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_sub_buffer_holds_frame);
   tcase_add_test (tc, test_file_mapped_once);
+  tcase_add_test (tc, test_memory_reused);
   tcase_add_test (tc, test_write_copies);
 
   return s;
