@@ -191,6 +191,7 @@ struct _GstSharedFdSink
   gchar *caps;                  /* the CAPS payload, or NULL */
   guint64 frames;
   guint64 copies;
+  guint64 blocked;
   guint next_client;
   gboolean stopping;
   gboolean unlocked;            /* render must not wait */
@@ -276,9 +277,11 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
    *
    * A `GstSharedFdSinkStats` structure: `frames` (frames rendered),
    * `copies` (memories copied into memfd memory because they were not fd
-   * memory), `clients` (connected now), `in-flight` (frames sent and not
+   * memory), `blocked` (frames whose rendering waited for a client at its
+   * limit, under full-policy=block), `clients` (connected now), `in-flight` (frames sent and not
    * yet released, summed over clients), `per-client` (an array of
-   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `in-flight`,
+   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `dropped`
+   * (frames discarded under a drop full-policy), `in-flight`,
    * `max-release-latency` in nanoseconds, from sending a frame to its
    * release) and `allocator` (the #GstBucketFdAllocator's stats).
    *
@@ -471,6 +474,7 @@ sink_stats (GstSharedFdSink * self)
   s = gst_structure_new ("GstSharedFdSinkStats",
       "frames", G_TYPE_UINT64, self->frames,
       "copies", G_TYPE_UINT64, self->copies,
+      "blocked", G_TYPE_UINT64, self->blocked,
       "clients", G_TYPE_UINT, g_list_length (self->clients),
       "in-flight", G_TYPE_UINT64, in_flight, NULL);
   GST_OBJECT_UNLOCK (self);
@@ -944,7 +948,7 @@ gst_shared_fd_sink_start (GstBaseSink * bsink)
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->socket_path);
   self->stopping = FALSE;
-  self->frames = self->copies = 0;
+  self->frames = self->copies = self->blocked = 0;
   GST_OBJECT_UNLOCK (self);
 
   self->listen_fd = gst_shared_fd_listen (path, &err);
@@ -1211,6 +1215,8 @@ wait_for_clients (GstSharedFdSink * self)
   GstFlowReturn ret = GST_FLOW_OK;
 
   GST_OBJECT_LOCK (self);
+  if (any_client_full (self))
+    self->blocked++;
   while (ret == GST_FLOW_OK && any_client_full (self)) {
     if (self->unlocked) {
       GST_OBJECT_UNLOCK (self);
