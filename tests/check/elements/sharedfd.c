@@ -189,6 +189,20 @@ file_checksum (const gchar * dir, const gchar * name, gsize * size)
   }                                                                      \
 } G_STMT_END
 
+/* Plays @p to EOS once its @n consumers connected; they end cleanly. */
+static void
+play_consumers (Producer * p, GPid * pids, guint n)
+{
+  guint i;
+
+  wait_clients (p, FALSE, n);
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  wait_eos (p);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (consumer_wait (pids[i]), 0);
+  wait_clients (p, TRUE, n);
+}
+
 /* Four consumer processes get every frame, bit for bit what the producer
  * wrote to its own file, and EOS; afterwards no frame is held. */
 GST_START_TEST (test_four_consumers_identical)
@@ -207,12 +221,7 @@ GST_START_TEST (test_four_consumers_identical)
     pids[i] = consumer_spawn (&p, tail);
     g_free (tail);
   }
-  wait_clients (&p, FALSE, 4);
-  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
-  wait_eos (&p);
-  for (i = 0; i < 4; i++)
-    fail_unless_equals_int (consumer_wait (pids[i]), 0);
-  wait_clients (&p, TRUE, 4);
+  play_consumers (&p, pids, 4);
 
   ref = file_checksum (p.dir, "ref", &ref_size);
   fail_unless_equals_int (ref_size, 60 * FRAME_SIZE);
@@ -454,12 +463,7 @@ GST_START_TEST (test_slow_consumer_drop_oldest)
     pids[i] = consumer_spawn (&p, tail);
     g_free (tail);
   }
-  wait_clients (&p, FALSE, 4);
-  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
-  wait_eos (&p);
-  for (i = 0; i < 4; i++)
-    fail_unless_equals_int (consumer_wait (pids[i]), 0);
-  wait_clients (&p, TRUE, 4);
+  play_consumers (&p, pids, 4);
   fail_unless (p.dropped > 0);
 
   slow_last = last_frame (&p, "out0");
