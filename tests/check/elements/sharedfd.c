@@ -561,8 +561,8 @@ raw_client (const gchar * path)
   return sock;
 }
 
-/* Reads the next frame on @sock and releases it. */
-static void
+/* Reads the next frame on @sock and releases it; returns its id. */
+static guint64
 raw_release (gint sock)
 {
   GstSharedFdMsg msg;
@@ -576,6 +576,7 @@ raw_release (gint sock)
   gst_shared_fd_msg_clear (&msg);
   fail_unless (gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER,
           NULL, 0, (const guint8 *) &id, sizeof id, FALSE, NULL));
+  return id;
 }
 
 /* Under full-policy=block, a client at max-in-flight holds rendering
@@ -626,6 +627,58 @@ GST_START_TEST (test_block_until_release)
 
 GST_END_TEST;
 
+/* A counter of the only client in @sink's stats. */
+static guint64
+client_stat (GstElement * sink, const gchar * field)
+{
+  GstStructure *s = element_stats (sink);
+  const GValue *clients = gst_structure_get_value (s, "per-client");
+  guint64 v;
+
+  fail_unless_equals_int (gst_value_array_get_size (clients), 1);
+  v = structure_u64 (gst_value_get_structure (gst_value_array_get_value
+          (clients, 0)), field);
+  gst_structure_free (s);
+  return v;
+}
+
+/* At max-in-flight-bytes, drop-newest queues two frames for the client
+ * and drops the next ones; the queue goes out, oldest first, as it
+ * releases. Rendering never waits. */
+GST_START_TEST (test_byte_limit_drop_newest)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  Push push = { NULL, GST_FLOW_OK };
+  gint sock, i;
+
+  g_object_set (sink, "socket-path", path, "max-in-flight-bytes",
+      (guint64) FRAME_SIZE, "async", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "full-policy", "drop-newest");
+  push.h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
+  sock = raw_client (path);
+  for (i = 0; i < 5; i++) {
+    push_frame (&push);
+    fail_unless_equals_int (push.ret, GST_FLOW_OK);
+  }
+  fail_unless_equals_int (client_stat (push.h->element, "sent"), 1);
+  fail_unless_equals_int (client_stat (push.h->element, "dropped"), 2);
+  fail_unless_equals_int (stat_u64 (push.h->element, "blocked"), 0);
+
+  for (i = 1; i <= 3; i++)
+    fail_unless_equals_int (raw_release (sock), i);
+  close (sock);
+  gst_harness_teardown (push.h);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfd_suite (void)
 {
@@ -642,6 +695,7 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_slow_consumer_drop_oldest);
   tcase_add_test (tc, test_stalled_client_evicted);
   tcase_add_test (tc, test_block_until_release);
+  tcase_add_test (tc, test_byte_limit_drop_newest);
 
   return s;
 }
