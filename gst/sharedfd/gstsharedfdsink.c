@@ -28,9 +28,34 @@
  * A client that stops reading long enough to fill its socket is dropped
  * rather than block the others.
  *
+ * ## Per-client limits and policies
+ *
+ * Each client holds at most #GstSharedFdSink:max-in-flight frames and
+ * #GstSharedFdSink:max-in-flight-bytes bytes that it has not released yet.
+ * A frame for a client at either limit is handled by
+ * #GstSharedFdSink:full-policy:
+ *
+ * - `block`: rendering waits until that client released enough (or it
+ *   disconnected, was evicted, or the sink is flushed or goes to READY).
+ *   Every client then runs at the pace of the slowest.
+ * - `drop-oldest` and `drop-newest`: frames already sent cannot be
+ *   recalled, so the client gets a short queue of frames not sent yet
+ *   (two frames). A frame for a client at its limit waits there, and the
+ *   queue is sent, oldest first, as the client releases. When the queue is
+ *   full, `drop-oldest` discards its oldest frame (the client keeps getting
+ *   the newest frames, with gaps), `drop-newest` discards the incoming
+ *   frame (the client gets older frames, then a gap). Either way the other
+ *   clients and the producer never wait for it. Discarded frames are
+ *   counted in the client's `dropped`.
+ *
+ * A client that is at its limit and has released nothing for
+ * #GstSharedFdSink:client-timeout is evicted: disconnected, with every
+ * frame it held released at once.
+ *
  * The element posts `sharedfdsink-client` element messages with the fields
- * `client` (uint), `event` ("connected" or "disconnected") and, on
- * disconnection, `reason` (string).
+ * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,
+ * on disconnection or eviction, `reason` (string) and the client's
+ * counters `sent`, `released` and `dropped` (guint64).
  *
  * ## Example launch line
  * |[
@@ -65,6 +90,15 @@
 
 #define DEFAULT_SOCKET_PATH NULL
 #define DEFAULT_MIN_BUFFERS 4
+#define DEFAULT_MAX_IN_FLIGHT 16
+#define DEFAULT_MAX_IN_FLIGHT_BYTES (512 * 1024 * 1024)
+#define DEFAULT_FULL_POLICY GST_SHARED_FD_SINK_BLOCK
+#define DEFAULT_CLIENT_TIMEOUT (10 * GST_SECOND)
+
+/* frames a client at its limit may have waiting to be sent */
+#define CLIENT_QUEUE_FRAMES 2
+/* caps and EOS messages queued behind them, at most */
+#define CLIENT_QUEUE_MAX (CLIENT_QUEUE_FRAMES + 4)
 
 enum
 {
@@ -72,7 +106,53 @@ enum
   PROP_SOCKET_PATH,
   PROP_NUM_CLIENTS,
   PROP_STATS,
+  PROP_MAX_IN_FLIGHT,
+  PROP_MAX_IN_FLIGHT_BYTES,
+  PROP_FULL_POLICY,
+  PROP_CLIENT_TIMEOUT,
 };
+
+typedef enum
+{
+  GST_SHARED_FD_SINK_BLOCK,
+  GST_SHARED_FD_SINK_DROP_NEWEST,
+  GST_SHARED_FD_SINK_DROP_OLDEST,
+} GstSharedFdSinkFullPolicy;
+
+/* the nicks of fanout's full-policy; a type of its own, as the two
+ * plugins may be loaded in one process */
+static const GEnumValue full_policy_values[] = {
+  {GST_SHARED_FD_SINK_BLOCK, "Wait until the client released frames",
+      "block"},
+  {GST_SHARED_FD_SINK_DROP_NEWEST, "Drop the incoming frame for that client",
+      "drop-newest"},
+  {GST_SHARED_FD_SINK_DROP_OLDEST, "Drop the oldest unsent frame for that "
+        "client", "drop-oldest"},
+  {0, NULL, NULL},
+};
+
+#define GST_TYPE_SHARED_FD_SINK_FULL_POLICY (full_policy_get_type ())
+static GType
+full_policy_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstSharedFdSinkFullPolicy",
+            full_policy_values));
+  return type;
+}
+
+/* a message waiting for a client at its limit: a frame, or caps or EOS
+ * (@frame NULL) that must follow the frames queued before them */
+typedef struct
+{
+  GstSharedFdMsgType type;
+  GstBuffer *frame;
+  GBytes *payload;
+  guint64 id;
+} Queued;
 
 /* send times of the last frames, by id modulo its size, for the release
  * latency without an allocation per frame */
@@ -84,9 +164,15 @@ typedef struct
   guint id;
   GHashTable *held;             /* frame id -> GstBuffer */
   gboolean dead;                /* failed a send; the reader closes it */
+  gboolean evicted;
   gchar *reason;
+  GQueue queue;                 /* of Queued, not sent yet */
+  guint queued_frames;
+  gsize held_bytes;
+  gint64 full_since;            /* µs, 0 when below its limits */
   guint64 sent;
   guint64 released;
+  guint64 dropped;
   gint64 max_latency;           /* µs from send to release */
   struct
   {
@@ -105,8 +191,15 @@ struct _GstSharedFdSink
   gchar *caps;                  /* the CAPS payload, or NULL */
   guint64 frames;
   guint64 copies;
+  guint64 blocked;
   guint next_client;
   gboolean stopping;
+  gboolean unlocked;            /* render must not wait */
+  GCond released_cond;          /* a client released or went away */
+  guint max_in_flight;
+  guint64 max_in_flight_bytes;
+  GstSharedFdSinkFullPolicy full_policy;
+  GstClockTime client_timeout;
 
   /* between start and stop */
   gint listen_fd;
@@ -139,6 +232,8 @@ static gboolean gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink,
     GstQuery * query);
 static GstFlowReturn gst_shared_fd_sink_render (GstBaseSink * bsink,
     GstBuffer * buffer);
+static gboolean gst_shared_fd_sink_unlock (GstBaseSink * bsink);
+static gboolean gst_shared_fd_sink_unlock_stop (GstBaseSink * bsink);
 
 static void
 gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
@@ -182,9 +277,11 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
    *
    * A `GstSharedFdSinkStats` structure: `frames` (frames rendered),
    * `copies` (memories copied into memfd memory because they were not fd
-   * memory), `clients` (connected now), `in-flight` (frames sent and not
+   * memory), `blocked` (frames whose rendering waited for a client at its
+   * limit, under full-policy=block), `clients` (connected now), `in-flight` (frames sent and not
    * yet released, summed over clients), `per-client` (an array of
-   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `in-flight`,
+   * `GstSharedFdClientStats`: `client`, `sent`, `released`, `dropped`
+   * (frames discarded under a drop full-policy), `in-flight`,
    * `max-release-latency` in nanoseconds, from sending a frame to its
    * release) and `allocator` (the #GstBucketFdAllocator's stats).
    *
@@ -193,6 +290,68 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics", "Frame and client counters",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstSharedFdSink:max-in-flight:
+   *
+   * The most frames a client holds unreleased; a frame beyond it is
+   * handled by #GstSharedFdSink:full-policy.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max frames in flight",
+          "Most frames one client holds unreleased", 1, 65536,
+          DEFAULT_MAX_IN_FLIGHT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstSharedFdSink:max-in-flight-bytes:
+   *
+   * The most bytes of frames a client holds unreleased (512 MiB by
+   * default); a frame beyond it is handled by #GstSharedFdSink:full-policy.
+   * A client holding nothing always gets the next frame, whatever its size.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT_BYTES,
+      g_param_spec_uint64 ("max-in-flight-bytes", "Max bytes in flight",
+          "Most bytes of frames one client holds unreleased", 1, G_MAXINT64,
+          DEFAULT_MAX_IN_FLIGHT_BYTES, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstSharedFdSink:full-policy:
+   *
+   * What to do with a frame for a client at its in-flight limit: wait
+   * until it released (block), or queue it in the client's short queue of
+   * unsent frames, dropping the oldest queued frame (drop-oldest) or the
+   * incoming one (drop-newest) when that queue is full. Same nicks as
+   * fanout's full-policy.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FULL_POLICY,
+      g_param_spec_enum ("full-policy", "Full policy",
+          "What to do with a frame for a client at its limit",
+          GST_TYPE_SHARED_FD_SINK_FULL_POLICY, DEFAULT_FULL_POLICY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstSharedFdSink:client-timeout:
+   *
+   * A client at its in-flight limit that released nothing for this long
+   * (nanoseconds) is evicted: disconnected, its frames released, an
+   * `evicted` message posted. 0 disables the timeout (then a stalled client
+   * holds its frames until it disconnects, and blocks rendering under
+   * full-policy=block).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_CLIENT_TIMEOUT,
+      g_param_spec_uint64 ("client-timeout", "Client timeout",
+          "Evict a client at its limit that released nothing for this long "
+          "(ns, 0 = never)", 0, G_MAXUINT64, DEFAULT_CLIENT_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -207,12 +366,22 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
   basesink_class->propose_allocation =
       GST_DEBUG_FUNCPTR (gst_shared_fd_sink_propose_allocation);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_render);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_shared_fd_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_shared_fd_sink_unlock_stop);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_SHARED_FD_SINK_FULL_POLICY, 0);
 }
 
 static void
 gst_shared_fd_sink_init (GstSharedFdSink * self)
 {
   self->listen_fd = self->wake_fd = -1;
+  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  self->max_in_flight_bytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
+  self->full_policy = DEFAULT_FULL_POLICY;
+  self->client_timeout = DEFAULT_CLIENT_TIMEOUT;
+  g_cond_init (&self->released_cond);
 }
 
 static void
@@ -222,6 +391,7 @@ gst_shared_fd_sink_finalize (GObject * object)
 
   g_free (self->socket_path);
   g_free (self->caps);
+  g_cond_clear (&self->released_cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -237,6 +407,29 @@ gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
       GST_OBJECT_LOCK (self);
       g_free (self->socket_path);
       self->socket_path = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      GST_OBJECT_LOCK (self);
+      self->max_in_flight = g_value_get_uint (value);
+      g_cond_broadcast (&self->released_cond);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_IN_FLIGHT_BYTES:
+      GST_OBJECT_LOCK (self);
+      self->max_in_flight_bytes = g_value_get_uint64 (value);
+      g_cond_broadcast (&self->released_cond);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_FULL_POLICY:
+      GST_OBJECT_LOCK (self);
+      self->full_policy = g_value_get_enum (value);
+      g_cond_broadcast (&self->released_cond);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CLIENT_TIMEOUT:
+      GST_OBJECT_LOCK (self);
+      self->client_timeout = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -256,6 +449,7 @@ client_stats (Client * c, GValue * array)
           "client", G_TYPE_UINT, c->id,
           "sent", G_TYPE_UINT64, c->sent,
           "released", G_TYPE_UINT64, c->released,
+          "dropped", G_TYPE_UINT64, c->dropped,
           "in-flight", G_TYPE_UINT64,
           (guint64) g_hash_table_size (c->held),
           "max-release-latency", G_TYPE_UINT64,
@@ -280,6 +474,7 @@ sink_stats (GstSharedFdSink * self)
   s = gst_structure_new ("GstSharedFdSinkStats",
       "frames", G_TYPE_UINT64, self->frames,
       "copies", G_TYPE_UINT64, self->copies,
+      "blocked", G_TYPE_UINT64, self->blocked,
       "clients", G_TYPE_UINT, g_list_length (self->clients),
       "in-flight", G_TYPE_UINT64, in_flight, NULL);
   GST_OBJECT_UNLOCK (self);
@@ -316,21 +511,45 @@ gst_shared_fd_sink_get_property (GObject * object, guint prop_id,
     case PROP_STATS:
       g_value_take_boxed (value, sink_stats (self));
       break;
+    case PROP_MAX_IN_FLIGHT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->max_in_flight);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_IN_FLIGHT_BYTES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_in_flight_bytes);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_FULL_POLICY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->full_policy);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CLIENT_TIMEOUT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->client_timeout);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
 
+/* Posts a client message; with @c, the reason and counters of its end. */
 static void
 post_client_message (GstSharedFdSink * self, guint id, const gchar * event,
-    const gchar * reason)
+    Client * c)
 {
   GstStructure *s = gst_structure_new ("sharedfdsink-client",
       "client", G_TYPE_UINT, id, "event", G_TYPE_STRING, event, NULL);
 
-  if (reason)
-    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  if (c)
+    gst_structure_set (s, "reason", G_TYPE_STRING,
+        c->reason ? c->reason : "stopped", "sent", G_TYPE_UINT64, c->sent,
+        "released", G_TYPE_UINT64, c->released, "dropped", G_TYPE_UINT64,
+        c->dropped, NULL);
   gst_element_post_message (GST_ELEMENT_CAST (self),
       gst_message_new_element (GST_OBJECT_CAST (self), s));
 }
@@ -346,6 +565,7 @@ client_fail (GstSharedFdSink * self, Client * client, const gchar * reason)
   GST_INFO_OBJECT (self, "client %u: %s", client->id, reason);
   client->dead = TRUE;
   client->reason = g_strdup (reason);
+  g_cond_broadcast (&self->released_cond);
   if (write (self->wake_fd, &one, sizeof one) < 0)
     GST_WARNING_OBJECT (self, "cannot wake the client thread");
 }
@@ -368,20 +588,145 @@ send_to_client (GstSharedFdSink * self, Client * c, GstSharedFdMsgType type,
   }
   if (hold) {
     g_hash_table_insert (c->held, GSIZE_TO_POINTER (id), gst_buffer_ref (hold));
+    c->held_bytes += gst_buffer_get_size (hold);
     c->sent++;
+    c->send_times[id % SEND_TIMES].id = id;
+    c->send_times[id % SEND_TIMES].time = g_get_monotonic_time ();
   }
 }
 
-/* Object lock held. */
+/* Whether @c holds as many frames or bytes as it may. Object lock held. */
+static gboolean
+client_full (GstSharedFdSink * self, Client * c)
+{
+  guint n = g_hash_table_size (c->held);
+
+  return !c->dead && n > 0 && (n >= self->max_in_flight ||
+      c->held_bytes >= self->max_in_flight_bytes);
+}
+
+/* Starts @c's timeout when it is full, waking the client thread to watch
+ * it. Object lock held. */
 static void
-send_to_all (GstSharedFdSink * self, GstSharedFdMsgType type,
-    const gint * fds, guint n_fds, const guint8 * payload, gsize size,
-    GstBuffer * hold, guint64 id)
+client_check_full (GstSharedFdSink * self, Client * c)
+{
+  guint64 one = 1;
+
+  if (c->full_since || !client_full (self, c))
+    return;
+  c->full_since = g_get_monotonic_time ();
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    GST_WARNING_OBJECT (self, "cannot wake the client thread");
+}
+
+static void
+queued_free (Queued * q)
+{
+  gst_clear_buffer (&q->frame);
+  g_bytes_unref (q->payload);
+  g_free (q);
+}
+
+/* Queues a message for @c behind the ones waiting. Object lock held. */
+static void
+client_push_queue (Client * c, GstSharedFdMsgType type, GstBuffer * frame,
+    const guint8 * payload, gsize size, guint64 id)
+{
+  Queued *q = g_new (Queued, 1);
+
+  q->type = type;
+  q->frame = frame ? gst_buffer_ref (frame) : NULL;
+  q->payload = g_bytes_new (payload, size);
+  q->id = id;
+  g_queue_push_tail (&c->queue, q);
+  if (frame)
+    c->queued_frames++;
+}
+
+/* Drops the oldest frame queued for @c. Object lock held. */
+static void
+client_drop_oldest (Client * c)
 {
   GList *l;
 
-  for (l = self->clients; l; l = l->next)
-    send_to_client (self, l->data, type, fds, n_fds, payload, size, hold, id);
+  for (l = c->queue.head; l; l = l->next)
+    if (((Queued *) l->data)->frame)
+      break;
+  queued_free (l->data);
+  g_queue_delete_link (&c->queue, l);
+  c->queued_frames--;
+}
+
+/* Sends the frame @frame with its NEW_BUFFER @payload to @c.
+ * Object lock held. */
+static void
+send_frame (GstSharedFdSink * self, Client * c, GstBuffer * frame,
+    const guint8 * payload, gsize size, guint64 id)
+{
+  gint fds[GST_SHARED_FD_MAX_MEMORIES];
+  guint i, n = gst_buffer_n_memory (frame);
+
+  for (i = 0; i < n; i++)
+    fds[i] = gst_fd_memory_get_fd (gst_buffer_peek_memory (frame, i));
+  send_to_client (self, c, GST_SHARED_FD_MSG_NEW_BUFFER, fds, n, payload,
+      size, frame, id);
+  client_check_full (self, c);
+}
+
+/* Sends @c's queued frames while it has room. Object lock held. */
+static void
+client_send_queued (GstSharedFdSink * self, Client * c)
+{
+  Queued *q;
+
+  while ((q = g_queue_peek_head (&c->queue)) &&
+      !(q->frame && client_full (self, c))) {
+    gsize size;
+    const guint8 *data = g_bytes_get_data (q->payload, &size);
+
+    g_queue_pop_head (&c->queue);
+    if (q->frame) {
+      c->queued_frames--;
+      send_frame (self, c, q->frame, data, size, q->id);
+    } else {
+      send_to_client (self, c, q->type, NULL, 0, data, size, NULL, 0);
+    }
+    queued_free (q);
+  }
+}
+
+/* Queues a frame for @c, full, under a drop policy. Object lock held. */
+static void
+client_queue (GstSharedFdSink * self, Client * c, GstBuffer * frame, guint64 id)
+{
+  if (c->queued_frames >= CLIENT_QUEUE_FRAMES) {
+    c->dropped++;
+    if (self->full_policy == GST_SHARED_FD_SINK_DROP_NEWEST)
+      return;
+    client_drop_oldest (c);
+  }
+  client_push_queue (c, GST_SHARED_FD_MSG_NEW_BUFFER, frame,
+      self->payload->data, self->payload->len, id);
+}
+
+/* Sends caps or EOS to every client, behind the frames queued for it.
+ * Object lock held. */
+static void
+send_to_all (GstSharedFdSink * self, GstSharedFdMsgType type,
+    const guint8 * payload, gsize size)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (c->queue.length >= CLIENT_QUEUE_MAX)
+      client_fail (self, c, "too many caps or EOS messages queued");
+    else if (c->queue.length)
+      client_push_queue (c, type, NULL, payload, size, 0);
+    else
+      send_to_client (self, c, type, NULL, 0, payload, size, NULL, 0);
+  }
 }
 
 static Client *
@@ -392,6 +737,7 @@ client_new (GstSharedFdSink * self, gint fd)
   c->fd = fd;
   c->held = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_buffer_unref);
+  g_queue_init (&c->queue);
   GST_OBJECT_LOCK (self);
   c->id = self->next_client++;
   self->clients = g_list_append (self->clients, c);
@@ -408,10 +754,11 @@ client_free_cb (Client * c, GstSharedFdSink * self)
 {
   GST_OBJECT_LOCK (self);
   self->clients = g_list_remove (self->clients, c);
+  g_queue_clear_full (&c->queue, (GDestroyNotify) queued_free);
+  g_cond_broadcast (&self->released_cond);
   GST_OBJECT_UNLOCK (self);
 
-  post_client_message (self, c->id, "disconnected",
-      c->reason ? c->reason : "stopped");
+  post_client_message (self, c->id, c->evicted ? "evicted" : "disconnected", c);
   GST_DEBUG_OBJECT (self, "client %u gone, releasing %u frames", c->id,
       g_hash_table_size (c->held));
   g_hash_table_unref (c->held);
@@ -435,15 +782,26 @@ accept_client (GstSharedFdSink * self)
   post_client_message (self, c->id, "connected", NULL);
 }
 
-/* Counts a release and its latency, when the send time is still known.
- * Object lock held. */
-static void
-client_released (Client * c, guint64 id)
+/* Releases frame @id of @c: counts it and its latency, when the send
+ * time is still known, and sends what was queued. FALSE when @c does not
+ * hold @id. Object lock held. */
+static gboolean
+client_release (GstSharedFdSink * self, Client * c, guint64 id)
 {
+  GstBuffer *frame = g_hash_table_lookup (c->held, GSIZE_TO_POINTER (id));
+
+  if (frame == NULL)
+    return FALSE;
+  c->held_bytes -= gst_buffer_get_size (frame);
+  g_hash_table_remove (c->held, GSIZE_TO_POINTER (id));
+  c->full_since = 0;
+  g_cond_broadcast (&self->released_cond);
   c->released++;
   if (c->send_times[id % SEND_TIMES].id == id)
     c->max_latency = MAX (c->max_latency, g_get_monotonic_time () -
         c->send_times[id % SEND_TIMES].time);
+  client_send_queued (self, c);
+  return TRUE;
 }
 
 /* Reads one message of @c: only RELEASE_BUFFER of a frame it holds is
@@ -463,10 +821,8 @@ client_read (GstSharedFdSink * self, Client * c)
   GST_OBJECT_LOCK (self);
   if (!ok)
     client_fail (self, c, err->message);
-  else if (!g_hash_table_remove (c->held, GSIZE_TO_POINTER (id)))
+  else if (!client_release (self, c, id))
     client_fail (self, c, "released a frame it does not hold");
-  else
-    client_released (c, id);
   GST_OBJECT_UNLOCK (self);
   g_clear_error (&err);
 }
@@ -516,6 +872,34 @@ poll_set (GstSharedFdSink * self, GPtrArray * clients, guint * n)
   return pfd;
 }
 
+/* Evicts the clients full for longer than the client timeout; returns
+ * the poll timeout in ms until the next one may be, -1 for none. */
+static gint
+evict_stalled (GstSharedFdSink * self)
+{
+  gint64 now = g_get_monotonic_time (), next = -1;
+  gint64 timeout;
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  timeout = self->client_timeout / GST_USECOND;
+  for (l = self->clients; l && self->client_timeout; l = l->next) {
+    Client *c = l->data;
+    gint64 left = c->full_since + timeout - now;
+
+    if (c->dead || !c->full_since)
+      continue;
+    if (left <= 0) {
+      c->evicted = TRUE;
+      client_fail (self, c, "released nothing within client-timeout");
+    } else if (next < 0 || left < next) {
+      next = left;
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+  return next < 0 ? -1 : (gint) MIN ((next + 999) / 1000, G_MAXINT);
+}
+
 /* The client thread: accepts clients, reads their releases, closes the
  * ones that failed. Only this thread closes client sockets. */
 static gpointer
@@ -527,6 +911,7 @@ client_thread (GstSharedFdSink * self)
     struct pollfd *pfd;
     guint i, n;
     gboolean stopping;
+    gint timeout = evict_stalled (self);
 
     GST_OBJECT_LOCK (self);
     stopping = self->stopping;
@@ -537,7 +922,7 @@ client_thread (GstSharedFdSink * self)
       break;
     }
 
-    if (poll (pfd, n, -1) < 0 && errno != EINTR)
+    if (poll (pfd, n, timeout) < 0 && errno != EINTR)
       GST_WARNING_OBJECT (self, "poll: %s", g_strerror (errno));
     if (pfd[1].revents & POLLIN)
       accept_client (self);
@@ -563,7 +948,7 @@ gst_shared_fd_sink_start (GstBaseSink * bsink)
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->socket_path);
   self->stopping = FALSE;
-  self->frames = self->copies = 0;
+  self->frames = self->copies = self->blocked = 0;
   GST_OBJECT_UNLOCK (self);
 
   self->listen_fd = gst_shared_fd_listen (path, &err);
@@ -619,6 +1004,29 @@ gst_shared_fd_sink_stop (GstBaseSink * bsink)
 }
 
 static gboolean
+gst_shared_fd_sink_unlock (GstBaseSink * bsink)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+
+  GST_OBJECT_LOCK (self);
+  self->unlocked = TRUE;
+  g_cond_broadcast (&self->released_cond);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+gst_shared_fd_sink_unlock_stop (GstBaseSink * bsink)
+{
+  GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
+
+  GST_OBJECT_LOCK (self);
+  self->unlocked = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
 gst_shared_fd_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
@@ -627,8 +1035,8 @@ gst_shared_fd_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GST_OBJECT_LOCK (self);
   g_free (self->caps);
   self->caps = str;
-  send_to_all (self, GST_SHARED_FD_MSG_CAPS, NULL, 0, (const guint8 *) str,
-      strlen (str) + 1, NULL, 0);
+  send_to_all (self, GST_SHARED_FD_MSG_CAPS, (const guint8 *) str,
+      strlen (str) + 1);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -640,7 +1048,7 @@ gst_shared_fd_sink_event (GstBaseSink * bsink, GstEvent * event)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     GST_OBJECT_LOCK (self);
-    send_to_all (self, GST_SHARED_FD_MSG_EOS, NULL, 0, NULL, 0, NULL, 0);
+    send_to_all (self, GST_SHARED_FD_MSG_EOS, NULL, 0);
     GST_OBJECT_UNLOCK (self);
   }
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
@@ -751,10 +1159,10 @@ to_monotonic (GstSharedFdSink * self, GstClockTime ts, GstClockTimeDiff diff)
 }
 
 /* Writes the NEW_BUFFER payload of @frame (timestamps from @buffer) into
- * self->payload, and its fds into @fds. */
+ * self->payload. */
 static void
 frame_payload (GstSharedFdSink * self, GstBuffer * buffer, GstBuffer * frame,
-    guint64 id, gint * fds)
+    guint64 id)
 {
   guint i, n = gst_buffer_n_memory (frame);
   GstClockTimeDiff diff = gst_shared_fd_clock_diff (GST_ELEMENT_CAST (self));
@@ -779,23 +1187,79 @@ frame_payload (GstSharedFdSink * self, GstBuffer * buffer, GstBuffer * frame,
 
     mems[i].size = gst_memory_get_sizes (mem, &offset, NULL);
     mems[i].offset = offset;
-    fds[i] = gst_fd_memory_get_fd (mem);
   }
   /* the array may move while the metas are appended */
   n = gst_shared_fd_write_metas (buffer, self->payload);
   ((GstSharedFdNewBuffer *) self->payload->data)->n_meta = n;
 }
 
+/* Whether a client is full, under the block policy. Object lock held. */
+static gboolean
+any_client_full (GstSharedFdSink * self)
+{
+  GList *l;
+
+  if (self->full_policy != GST_SHARED_FD_SINK_BLOCK)
+    return FALSE;
+  for (l = self->clients; l; l = l->next)
+    if (client_full (self, l->data))
+      return TRUE;
+  return FALSE;
+}
+
+/* Under the block policy, waits until no client is full: woken by
+ * releases, disconnections, evictions and unlock (flush, READY). */
+static GstFlowReturn
+wait_for_clients (GstSharedFdSink * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  GST_OBJECT_LOCK (self);
+  if (any_client_full (self))
+    self->blocked++;
+  while (ret == GST_FLOW_OK && any_client_full (self)) {
+    if (self->unlocked) {
+      GST_OBJECT_UNLOCK (self);
+      ret = gst_base_sink_wait_preroll (GST_BASE_SINK_CAST (self));
+      GST_OBJECT_LOCK (self);
+      continue;
+    }
+    g_cond_wait (&self->released_cond, GST_OBJECT_GET_LOCK (self));
+  }
+  GST_OBJECT_UNLOCK (self);
+  return ret;
+}
+
+/* Sends the frame in self->payload to every client, or queues it for
+ * the full ones. Object lock held. */
+static void
+send_frame_to_all (GstSharedFdSink * self, GstBuffer * frame, guint64 id)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (client_full (self, c) || c->queue.length)
+      client_queue (self, c, frame, id);
+    else
+      send_frame (self, c, frame, self->payload->data, self->payload->len, id);
+  }
+}
+
 static GstFlowReturn
 gst_shared_fd_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
   GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
-  gint fds[GST_SHARED_FD_MAX_MEMORIES];
   GstBuffer *frame;
+  GstFlowReturn ret;
   guint64 id;
 
   if (gst_buffer_n_memory (buffer) > GST_SHARED_FD_MAX_MEMORIES)
     goto too_many;
+  ret = wait_for_clients (self);
+  if (ret != GST_FLOW_OK)
+    return ret;
   frame = frame_buffer (self, buffer);
   if (frame == NULL)
     goto no_copy;
@@ -803,12 +1267,10 @@ gst_shared_fd_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GST_OBJECT_LOCK (self);
   id = ++self->frames;
   GST_OBJECT_UNLOCK (self);
-  frame_payload (self, buffer, frame, id, fds);
+  frame_payload (self, buffer, frame, id);
 
   GST_OBJECT_LOCK (self);
-  send_to_all (self, GST_SHARED_FD_MSG_NEW_BUFFER, fds,
-      gst_buffer_n_memory (frame), self->payload->data, self->payload->len,
-      frame, id);
+  send_frame_to_all (self, frame, id);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_unref (frame);
   return GST_FLOW_OK;

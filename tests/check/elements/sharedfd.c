@@ -26,6 +26,7 @@
 #include <gst/sharedpool/sharedpool.h>
 
 #include "../testutil.h"
+#include "gstsharedfdproto.h"
 
 #define FRAME_CAPS "video/x-raw,format=I420,width=64,height=48,framerate=30/1"
 #define FRAME_SIZE (64 * 48 * 3 / 2)
@@ -40,6 +41,8 @@ typedef struct
   GCond cond;
   guint connected;
   guint disconnected;
+  guint evicted;
+  guint64 dropped;              /* summed over the clients gone */
 } Producer;
 
 /* Counts the sink's client messages as they are posted. */
@@ -57,6 +60,10 @@ count_clients (GstBus * bus, GstMessage * msg, Producer * p)
     p->connected++;
   else
     p->disconnected++;
+  if (g_str_equal (gst_structure_get_string (s, "event"), "evicted"))
+    p->evicted++;
+  if (gst_structure_has_field (s, "dropped"))
+    p->dropped += structure_u64 (s, "dropped");
   g_cond_broadcast (&p->cond);
   g_mutex_unlock (&p->lock);
   gst_message_unref (msg);
@@ -83,7 +90,8 @@ producer_init (Producer * p, guint frames)
   p->sink = gst_bin_get_by_name (GST_BIN (p->pipeline), "sink");
   g_mutex_init (&p->lock);
   g_cond_init (&p->cond);
-  p->connected = p->disconnected = 0;
+  p->connected = p->disconnected = p->evicted = 0;
+  p->dropped = 0;
   bus = gst_element_get_bus (p->pipeline);
   gst_bus_set_sync_handler (bus, (GstBusSyncHandler) count_clients, p, NULL);
   gst_object_unref (bus);
@@ -183,6 +191,20 @@ file_checksum (const gchar * dir, const gchar * name, gsize * size)
   }                                                                      \
 } G_STMT_END
 
+/* Plays @p to EOS once its @n consumers connected; they end cleanly. */
+static void
+play_consumers (Producer * p, GPid * pids, guint n)
+{
+  guint i;
+
+  wait_clients (p, FALSE, n);
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  wait_eos (p);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (consumer_wait (pids[i]), 0);
+  wait_clients (p, TRUE, n);
+}
+
 /* Four consumer processes get every frame, bit for bit what the producer
  * wrote to its own file, and EOS; afterwards no frame is held. */
 GST_START_TEST (test_four_consumers_identical)
@@ -201,12 +223,7 @@ GST_START_TEST (test_four_consumers_identical)
     pids[i] = consumer_spawn (&p, tail);
     g_free (tail);
   }
-  wait_clients (&p, FALSE, 4);
-  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
-  wait_eos (&p);
-  for (i = 0; i < 4; i++)
-    fail_unless_equals_int (consumer_wait (pids[i]), 0);
-  wait_clients (&p, TRUE, 4);
+  play_consumers (&p, pids, 4);
 
   ref = file_checksum (p.dir, "ref", &ref_size);
   fail_unless_equals_int (ref_size, 60 * FRAME_SIZE);
@@ -383,6 +400,283 @@ GST_START_TEST (test_copy_counted)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+static guint
+num_clients (GstElement * sink)
+{
+  guint n;
+
+  g_object_get (sink, "num-clients", &n, NULL);
+  return n;
+}
+
+/* Waits until @n clients were evicted. */
+static void
+wait_evicted (Producer * p, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&p->lock);
+  while (p->evicted < n)
+    fail_unless (g_cond_wait_until (&p->cond, &p->lock, end),
+        "no client evicted in 60 s");
+  g_mutex_unlock (&p->lock);
+}
+
+/* The last frame of the file @name in @p's directory. */
+static gchar *
+last_frame (Producer * p, const gchar * name)
+{
+  gchar *path = g_build_filename (p->dir, name, NULL);
+  gchar *data, *frame;
+  gsize size;
+
+  fail_unless (g_file_get_contents (path, &data, &size, NULL), path);
+  fail_unless (size >= FRAME_SIZE && size % FRAME_SIZE == 0);
+  frame = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+      (guchar *) data + size - FRAME_SIZE, FRAME_SIZE);
+  g_free (data);
+  g_free (path);
+  return frame;
+}
+
+/* With drop-oldest, one slow consumer of four drops frames but still gets
+ * the newest one; the three fast ones get every frame, bit for bit. */
+GST_START_TEST (test_slow_consumer_drop_oldest)
+{
+  Producer p;
+  GPid pids[4];
+  gchar *tail, *ref, *slow_last, *ref_last;
+  gsize size;
+  guint i;
+
+  SKIP_UNDER_VALGRIND ();
+  producer_init (&p, 60);
+  gst_util_set_object_arg (G_OBJECT (p.sink), "full-policy", "drop-oldest");
+  g_object_set (p.sink, "max-in-flight", 8, NULL);
+  for (i = 0; i < 4; i++) {
+    /* unbuffered: filesink would hold 64 KiB of frames, over the limit */
+    tail = g_strdup_printf ("%sfilesink buffer-mode=unbuffered "
+        "location=%s/out%u", i == 0 ? "identity sleep-time=200000 ! " : "",
+        p.dir, i);
+    pids[i] = consumer_spawn (&p, tail);
+    g_free (tail);
+  }
+  play_consumers (&p, pids, 4);
+  fail_unless (p.dropped > 0);
+
+  slow_last = last_frame (&p, "out0");
+  ref_last = last_frame (&p, "ref");
+  fail_unless_equals_string (slow_last, ref_last);
+  g_free (file_checksum (p.dir, "out0", &size));
+  fail_unless (size < 60 * FRAME_SIZE);
+  ref = file_checksum (p.dir, "ref", &size);
+  for (i = 1; i < 4; i++) {
+    gchar *name = g_strdup_printf ("out%u", i);
+    gchar *sum = file_checksum (p.dir, name, &size);
+
+    fail_unless_equals_string (sum, ref);
+    g_free (sum);
+    g_free (name);
+  }
+  g_free (ref);
+  g_free (ref_last);
+  g_free (slow_last);
+  producer_clear (&p);
+}
+
+GST_END_TEST;
+
+/* A consumer that stops (SIGSTOP) at its limit is evicted after
+ * client-timeout, releasing what it held, and rendering goes on. */
+GST_START_TEST (test_stalled_client_evicted)
+{
+  Producer p;
+  FrameCount fc;
+  GPid stalled;
+
+  SKIP_UNDER_VALGRIND ();
+  producer_init (&p, 100000);
+  g_object_set (p.sink, "max-in-flight", 2, "client-timeout",
+      100 * GST_MSECOND, NULL);
+  stalled = consumer_spawn (&p, "fakesink");
+  wait_clients (&p, FALSE, 1);
+  kill (stalled, SIGSTOP);
+
+  play_until (&p, &fc, 4);
+  wait_evicted (&p, 1);
+  fail_unless_equals_int (stat_u64 (p.sink, "in-flight"), 0);
+  fail_unless_equals_int (num_clients (p.sink), 0);
+  fail_unless (stat_u64 (p.sink, "blocked") > 0);
+
+  kill (stalled, SIGKILL);
+  fail_unless (WIFSIGNALED (consumer_wait (stalled)));
+  producer_clear (&p);
+  g_mutex_clear (&fc.lock);
+  g_cond_clear (&fc.cond);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstHarness *h;
+  GstFlowReturn ret;
+} Push;
+
+static gpointer
+push_frame (Push * push)
+{
+  push->ret = gst_harness_push (push->h, gst_buffer_new_allocate (NULL,
+          FRAME_SIZE, NULL));
+  return NULL;
+}
+
+/* Pushes a frame from a thread; returns once the sink blocked on it. */
+static GThread *
+push_until_blocked (Push * push, guint64 blocked)
+{
+  GThread *thread = g_thread_new ("push", (GThreadFunc) push_frame, push);
+  gint64 end = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  while (stat_u64 (push->h->element, "blocked") < blocked) {
+    fail_unless (g_get_monotonic_time () < end, "render did not block");
+    g_usleep (1000);
+  }
+  return thread;
+}
+
+/* A client that connected and got the caps; returns its socket. */
+static gint
+raw_client (const gchar * path)
+{
+  GstSharedFdMsg msg;
+  gint sock = gst_shared_fd_connect (path, NULL);
+
+  fail_unless (sock >= 0);
+  fail_unless (gst_shared_fd_receive (sock, &msg, NULL, NULL));
+  fail_unless_equals_int (msg.type, GST_SHARED_FD_MSG_CAPS);
+  gst_shared_fd_msg_clear (&msg);
+  return sock;
+}
+
+/* Reads the next frame on @sock and releases it; returns its id. */
+static guint64
+raw_release (gint sock)
+{
+  GstSharedFdMsg msg;
+  const GstSharedFdNewBuffer *nb;
+  const GstSharedFdMemory *mems;
+  guint64 id;
+
+  fail_unless (gst_shared_fd_receive (sock, &msg, NULL, NULL));
+  fail_unless (gst_shared_fd_check_new_buffer (&msg, &nb, &mems, NULL));
+  id = nb->id;
+  gst_shared_fd_msg_clear (&msg);
+  fail_unless (gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER,
+          NULL, 0, (const guint8 *) &id, sizeof id, FALSE, NULL));
+  return id;
+}
+
+/* Under full-policy=block, a client at max-in-flight holds rendering
+ * until it releases; flushing and going to READY wake a blocked render. */
+GST_START_TEST (test_block_until_release)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  Push push = { NULL, GST_FLOW_OK };
+  GThread *thread;
+  gint sock;
+
+  g_object_set (sink, "socket-path", path, "max-in-flight", 1,
+      "client-timeout", G_GUINT64_CONSTANT (0), "async", FALSE, NULL);
+  push.h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
+  sock = raw_client (path);
+  push_frame (&push);
+  fail_unless_equals_int (push.ret, GST_FLOW_OK);
+
+  thread = push_until_blocked (&push, 1);
+  raw_release (sock);
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_OK);
+  fail_unless_equals_int (stat_u64 (push.h->element, "frames"), 2);
+
+  thread = push_until_blocked (&push, 2);
+  fail_unless (gst_harness_push_event (push.h, gst_event_new_flush_start ()));
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_FLUSHING);
+  fail_unless (gst_harness_push_event (push.h,
+          gst_event_new_flush_stop (TRUE)));
+  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
+
+  thread = push_until_blocked (&push, 3);
+  gst_element_set_state (push.h->element, GST_STATE_READY);
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_FLUSHING);
+
+  close (sock);
+  gst_harness_teardown (push.h);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A counter of the only client in @sink's stats. */
+static guint64
+client_stat (GstElement * sink, const gchar * field)
+{
+  GstStructure *s = element_stats (sink);
+  const GValue *clients = gst_structure_get_value (s, "per-client");
+  guint64 v;
+
+  fail_unless_equals_int (gst_value_array_get_size (clients), 1);
+  v = structure_u64 (gst_value_get_structure (gst_value_array_get_value
+          (clients, 0)), field);
+  gst_structure_free (s);
+  return v;
+}
+
+/* At max-in-flight-bytes, drop-newest queues two frames for the client
+ * and drops the next ones; the queue goes out, oldest first, as it
+ * releases. Rendering never waits. */
+GST_START_TEST (test_byte_limit_drop_newest)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  Push push = { NULL, GST_FLOW_OK };
+  gint sock, i;
+
+  g_object_set (sink, "socket-path", path, "max-in-flight-bytes",
+      (guint64) FRAME_SIZE, "async", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "full-policy", "drop-newest");
+  push.h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
+  sock = raw_client (path);
+  for (i = 0; i < 5; i++) {
+    push_frame (&push);
+    fail_unless_equals_int (push.ret, GST_FLOW_OK);
+  }
+  fail_unless_equals_int (client_stat (push.h->element, "sent"), 1);
+  fail_unless_equals_int (client_stat (push.h->element, "dropped"), 2);
+  fail_unless_equals_int (stat_u64 (push.h->element, "blocked"), 0);
+
+  for (i = 1; i <= 3; i++)
+    fail_unless_equals_int (raw_release (sock), i);
+  close (sock);
+  gst_harness_teardown (push.h);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -680,6 +974,10 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_four_consumers_identical);
   tcase_add_test (tc, test_kill_consumer);
   tcase_add_test (tc, test_late_join);
+  tcase_add_test (tc, test_slow_consumer_drop_oldest);
+  tcase_add_test (tc, test_stalled_client_evicted);
+  tcase_add_test (tc, test_block_until_release);
+  tcase_add_test (tc, test_byte_limit_drop_newest);
 
   tc = tcase_create ("inprocess");
   suite_add_tcase (s, tc);
