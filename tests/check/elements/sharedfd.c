@@ -521,10 +521,13 @@ GST_START_TEST (test_stalled_client_evicted)
 
 GST_END_TEST;
 
+/* A sharedfdsink in a harness, with one raw client (the test itself). */
 typedef struct
 {
   GstHarness *h;
   GstFlowReturn ret;
+  gchar *dir;
+  gint sock;
 } Push;
 
 static gpointer
@@ -563,6 +566,37 @@ raw_client (const gchar * path)
   return sock;
 }
 
+/* Starts @sink (its limits set, reference taken) in a harness and
+ * connects a raw client to it. */
+static void
+push_init (Push * push, GstElement * sink)
+{
+  gchar *path;
+
+  push->ret = GST_FLOW_OK;
+  push->dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  path = g_build_filename (push->dir, "sock", NULL);
+  g_object_set (sink, "socket-path", path, "async", FALSE, NULL);
+  push->h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (push->h, FRAME_CAPS);
+  push->sock = raw_client (path);
+  g_free (path);
+}
+
+static void
+push_clear (Push * push)
+{
+  gchar *path = g_build_filename (push->dir, "sock", NULL);
+
+  close (push->sock);
+  gst_harness_teardown (push->h);
+  g_unlink (path);
+  g_rmdir (push->dir);
+  g_free (path);
+  g_free (push->dir);
+}
+
 /* Reads the next frame on @sock and releases it; returns its id. */
 static guint64
 raw_release (gint sock)
@@ -585,24 +619,18 @@ raw_release (gint sock)
  * until it releases; flushing and going to READY wake a blocked render. */
 GST_START_TEST (test_block_until_release)
 {
-  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "sock", NULL);
   GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
-  Push push = { NULL, GST_FLOW_OK };
   GThread *thread;
-  gint sock;
+  Push push;
 
-  g_object_set (sink, "socket-path", path, "max-in-flight", 1,
-      "client-timeout", G_GUINT64_CONSTANT (0), "async", FALSE, NULL);
-  push.h = gst_harness_new_with_element (sink, "sink", NULL);
-  gst_object_unref (sink);
-  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
-  sock = raw_client (path);
+  g_object_set (sink, "max-in-flight", 1, "client-timeout",
+      G_GUINT64_CONSTANT (0), NULL);
+  push_init (&push, sink);
   push_frame (&push);
   fail_unless_equals_int (push.ret, GST_FLOW_OK);
 
   thread = push_until_blocked (&push, 1);
-  raw_release (sock);
+  raw_release (push.sock);
   g_thread_join (thread);
   fail_unless_equals_int (push.ret, GST_FLOW_OK);
   fail_unless_equals_int (stat_u64 (push.h->element, "frames"), 2);
@@ -619,12 +647,7 @@ GST_START_TEST (test_block_until_release)
   gst_element_set_state (push.h->element, GST_STATE_READY);
   g_thread_join (thread);
   fail_unless_equals_int (push.ret, GST_FLOW_FLUSHING);
-
-  close (sock);
-  gst_harness_teardown (push.h);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  push_clear (&push);
 }
 
 GST_END_TEST;
@@ -649,19 +672,13 @@ client_stat (GstElement * sink, const gchar * field)
  * releases. Rendering never waits. */
 GST_START_TEST (test_byte_limit_drop_newest)
 {
-  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "sock", NULL);
   GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
-  Push push = { NULL, GST_FLOW_OK };
-  gint sock, i;
+  Push push;
+  gint i;
 
-  g_object_set (sink, "socket-path", path, "max-in-flight-bytes",
-      (guint64) FRAME_SIZE, "async", FALSE, NULL);
+  g_object_set (sink, "max-in-flight-bytes", (guint64) FRAME_SIZE, NULL);
   gst_util_set_object_arg (G_OBJECT (sink), "full-policy", "drop-newest");
-  push.h = gst_harness_new_with_element (sink, "sink", NULL);
-  gst_object_unref (sink);
-  gst_harness_set_src_caps_str (push.h, FRAME_CAPS);
-  sock = raw_client (path);
+  push_init (&push, sink);
   for (i = 0; i < 5; i++) {
     push_frame (&push);
     fail_unless_equals_int (push.ret, GST_FLOW_OK);
@@ -671,12 +688,8 @@ GST_START_TEST (test_byte_limit_drop_newest)
   fail_unless_equals_int (stat_u64 (push.h->element, "blocked"), 0);
 
   for (i = 1; i <= 3; i++)
-    fail_unless_equals_int (raw_release (sock), i);
-  close (sock);
-  gst_harness_teardown (push.h);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+    fail_unless_equals_int (raw_release (push.sock), i);
+  push_clear (&push);
 }
 
 GST_END_TEST;
