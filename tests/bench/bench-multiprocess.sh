@@ -16,6 +16,15 @@
 # default 5) alternate the sides; each figure is the median over rounds:
 #   multiprocess-cpu-per-frame    user+system CPU of all 4 processes over
 #                                 the frames produced (ms)
+#   multiprocess-transport-cpu-per-frame
+#                                 the same, less the CPU of the producer's
+#                                 source alone (videotestsrc into fakesink,
+#                                 run in each round): what moving the
+#                                 frames to the consumers costs (ms). Both
+#                                 sides are zero-copy here (videotestsrc
+#                                 writes into shmsink's shared area or our
+#                                 memfd pool), and drawing a 1080p frame
+#                                 dominates the total.
 #   multiprocess-peak-rss         peak RSS of the 4 processes, summed (MiB)
 #   multiprocess-steady-memories  GstMemory objects created by the 4
 #                                 processes from 3 s after start to the
@@ -96,6 +105,14 @@ run_side () {
       END { printf "%.3f %.1f %d\n", cpu * 1000 / n, rss / 1024, m }'
 }
 
+# CPU (ms per frame) of the producer's source alone.
+source_cpu () {
+  run s write videotestsrc is-live=true num-buffers=$frames ! "$caps" ! \
+      fakesink name=sink sync=false
+  grep -v '^Command' "$tmp/s.time" |
+      awk -v n=$frames '{ printf "%.3f\n", ($1 + $2) * 1000 / n }'
+}
+
 median () {
   sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -105,12 +122,14 @@ for side in ours stock; do
   : >"$tmp/$side.p50"
   : >"$tmp/$side.p99"
 done
+: >"$tmp/source"
 r=0
 while [ $r -lt "$rounds" ]; do
   if [ $((r % 2)) -eq 0 ]; then order="ours stock"; else order="stock ours"; fi
   for side in $order; do
     run_side $side >>"$tmp/$side"
   done
+  source_cpu >>"$tmp/source"
   r=$((r + 1))
 done
 
@@ -125,6 +144,10 @@ column () {
       "$(cut -d' ' -f"$2" "$tmp/stock" | median)"
 }
 column cpu-per-frame 1 ms
+src=$(median <"$tmp/source")
+print transport-cpu-per-frame ms \
+    "$(cut -d' ' -f1 "$tmp/ours" | median | awk -v s="$src" '{ printf "%.3f", $1 - s }')" \
+    "$(cut -d' ' -f1 "$tmp/stock" | median | awk -v s="$src" '{ printf "%.3f", $1 - s }')"
 column peak-rss 2 MiB
 column steady-memories 3 memories
 # The p50 and p99 of each consumer of each round; the median of those.
