@@ -9,15 +9,19 @@
 
 /* Cycles every element of the project's plugins through every state
  * change, alone and unlinked: cheap coverage of change_state, of pad
- * (de)activation and of what an element does without data. */
+ * (de)activation and of what an element does without data. Elements with
+ * a `socket-path` get one in a temporary directory: sharedfdsink listens
+ * there, sharedfdsrc connects to a sharedfdsink kept listening for it. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <glib/gstdio.h>
+#include <gst/base/gstbasesink.h>
 #include <gst/check/gstcheck.h>
 
-static const gchar *plugins[] = { "sharedpoolelements" };
+static const gchar *plugins[] = { "sharedpoolelements", "sharedfd" };
 
 static GList *
 project_factories (void)
@@ -61,9 +65,43 @@ cycle_states (GstElement * element)
     set_state (element, path[i]);
 }
 
+/* The socket @element uses in @dir: its own when it listens (a sink),
+ * the server's when it connects. A sink without data never prerolls, so
+ * it changes state without waiting for one. */
+static void
+set_socket_path (GstElement * element, const gchar * dir)
+{
+  gchar *path;
+
+  if (GST_IS_BASE_SINK (element))
+    g_object_set (element, "async", FALSE, NULL);
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (element),
+          "socket-path"))
+    return;
+  path = g_build_filename (dir, GST_IS_BASE_SINK (element) ? "own" :
+      "server", NULL);
+  g_object_set (element, "socket-path", path, NULL);
+  g_free (path);
+}
+
+static GstElement *
+start_server (const gchar * dir)
+{
+  GstElement *server = gst_element_factory_make ("sharedfdsink", NULL);
+  gchar *path = g_build_filename (dir, "server", NULL);
+
+  g_object_set (server, "socket-path", path, NULL);
+  fail_if (gst_element_set_state (server, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  g_free (path);
+  return server;
+}
+
 GST_START_TEST (test_state_changes)
 {
   GList *factories = project_factories (), *l;
+  gchar *dir = g_dir_make_tmp ("states-XXXXXX", NULL);
+  GstElement *server = start_server (dir);
 
   for (l = factories; l; l = l->next) {
     GstElement *element;
@@ -73,11 +111,16 @@ GST_START_TEST (test_state_changes)
     element = gst_element_factory_create (l->data, NULL);
     fail_unless (element != NULL, "cannot create %s",
         gst_plugin_feature_get_name (l->data));
+    set_socket_path (element, dir);
     GST_INFO ("cycling %s", GST_ELEMENT_NAME (element));
     cycle_states (element);
     gst_object_unref (element);
   }
   gst_plugin_feature_list_free (factories);
+  gst_element_set_state (server, GST_STATE_NULL);
+  gst_object_unref (server);
+  g_rmdir (dir);
+  g_free (dir);
 }
 
 GST_END_TEST;
