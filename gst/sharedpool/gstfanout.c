@@ -782,26 +782,26 @@ gst_fanout_add_spares_locked (GstFanout * self)
 }
 
 /* Starts a spare worker when the workers made no progress for a whole
- * WATCHDOG_PERIOD while branches waited; sleeps without a timeout while
- * nothing flows. */
+ * WATCHDOG_PERIOD while branches waited; sleeps without a timeout as soon
+ * as no branch waits for a worker (a period's look-again when branches
+ * flow costs a wake-up per period). */
 static gpointer
 gst_fanout_watchdog (gpointer data)
 {
   GstFanout *self = data;
-  gint seen = g_atomic_int_get (&self->progress), now;
+  gint seen = g_atomic_int_get (&self->progress);
   gint64 until;
 
   g_mutex_lock (&self->workers_lock);
   while (self->running) {
-    now = g_atomic_int_get (&self->progress);
-    if (now == seen && !gst_fanout_starving_locked (self)) {
+    if (!gst_fanout_starving_locked (self)) {
       self->watchdog_asleep = TRUE;
       g_cond_wait (&self->watchdog_cond, &self->workers_lock);
       self->watchdog_asleep = FALSE;
-      continue;
-    }
-    if (now == seen && gst_fanout_starving_locked (self))
+    } else if (g_atomic_int_get (&self->progress) == seen) {
       gst_fanout_add_spares_locked (self);
+    }
+    /* a whole period from now, woken or not */
     seen = g_atomic_int_get (&self->progress);
     until = g_get_monotonic_time () + WATCHDOG_PERIOD;
     while (self->running && g_cond_wait_until (&self->watchdog_cond,
