@@ -99,6 +99,8 @@ static gint default_threads;
 /* a spare worker started because every worker was inside one push for
  * this long while branches were ready... */
 #define WATCHDOG_PERIOD                 (10 * G_TIME_SPAN_MILLISECOND)
+/* ...or, when they got stuck while data flowed, for up to two of these */
+#define WATCHDOG_NAP                    (100 * G_TIME_SPAN_MILLISECOND)
 /* ...leaves when it found nothing to do for this long */
 #define SPARE_LINGER                    G_TIME_SPAN_SECOND
 
@@ -566,7 +568,8 @@ gst_fanout_pad_loop (GstPad * pad)
  * and the branches in turn. A worker inside a push that blocks (a sink
  * prerolling, waiting for its clock, a full queue downstream) holds only
  * that branch: when the workers forwarded nothing for WATCHDOG_PERIOD
- * while branches were ready and no kept worker was free, the watchdog
+ * (a WATCHDOG_NAP, when they got stuck while data flowed) while branches
+ * were ready and no kept worker was free, the watchdog
  * wakes a spare worker, or starts one, up to one thread per branch in
  * all. A ready branch wakes a kept worker only; a spare serves until
  * nothing is ready, then waits for the watchdog, and leaves after
@@ -782,28 +785,33 @@ gst_fanout_add_spares_locked (GstFanout * self)
 }
 
 /* Starts a spare worker when the workers made no progress for a whole
- * WATCHDOG_PERIOD while branches waited; sleeps without a timeout while
- * nothing flows. */
+ * WATCHDOG_PERIOD while branches waited. While they make progress it
+ * looks again only every WATCHDOG_NAP, not woken meanwhile (a wake-up per
+ * hand-out costs more than the work of fast branches); when nothing
+ * flows it sleeps without a timeout until a branch waits. */
 static gpointer
 gst_fanout_watchdog (gpointer data)
 {
   GstFanout *self = data;
   gint seen = g_atomic_int_get (&self->progress), now;
-  gint64 until;
+  gint64 period = WATCHDOG_PERIOD, until;
 
   g_mutex_lock (&self->workers_lock);
   while (self->running) {
     now = g_atomic_int_get (&self->progress);
-    if (now == seen && !gst_fanout_starving_locked (self)) {
+    if (now != seen) {
+      period = WATCHDOG_NAP;
+    } else if (gst_fanout_starving_locked (self)) {
+      gst_fanout_add_spares_locked (self);
+      period = WATCHDOG_PERIOD;
+    } else {
       self->watchdog_asleep = TRUE;
       g_cond_wait (&self->watchdog_cond, &self->workers_lock);
       self->watchdog_asleep = FALSE;
-      continue;
+      period = WATCHDOG_PERIOD;
     }
-    if (now == seen && gst_fanout_starving_locked (self))
-      gst_fanout_add_spares_locked (self);
     seen = g_atomic_int_get (&self->progress);
-    until = g_get_monotonic_time () + WATCHDOG_PERIOD;
+    until = g_get_monotonic_time () + period;
     while (self->running && g_cond_wait_until (&self->watchdog_cond,
             &self->workers_lock, until));
   }
