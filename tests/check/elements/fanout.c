@@ -2387,15 +2387,16 @@ handoffs_clear (Handoffs * h)
   g_cond_clear (&h->cond);
 }
 
-/* One worker, four syncing sinks: the worker waits in the first sink's
- * preroll, and the others are served all the same, so the pipeline
- * prerolls, then plays every frame to each sink. */
-GST_START_TEST (test_shared_preroll_syncing_sinks)
+/* @n syncing sinks on @threads workers get @buffers frames: the
+ * pipeline prerolls though workers wait in the sinks' prerolls, then
+ * plays every frame to each sink. */
+static void
+check_preroll_syncing_sinks (gint threads, guint n, guint buffers)
 {
   Handoffs h;
-  GstElement *p = shared_pipeline ("videotestsrc num-buffers=10 ! "
-      "video/x-raw,width=64,height=48,framerate=100/1", 1, 4, "sync=true",
-      &h);
+  gchar *src = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+      "video/x-raw,width=64,height=48,framerate=100/1", buffers);
+  GstElement *p = shared_pipeline (src, threads, n, "sync=true", &h);
   guint i;
 
   fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
@@ -2403,11 +2404,29 @@ GST_START_TEST (test_shared_preroll_syncing_sinks)
   fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
           GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
   run_to_eos (p);
-  for (i = 0; i < 4; i++)
-    fail_unless_equals_int (h.count[i], 10);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (h.count[i], buffers);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
   handoffs_clear (&h);
+  g_free (src);
+}
+
+/* One worker, four syncing sinks: the worker waits in the first sink's
+ * preroll, and the others are served all the same. */
+GST_START_TEST (test_shared_preroll_syncing_sinks)
+{
+  check_preroll_syncing_sinks (1, 4, 10);
+}
+
+GST_END_TEST;
+
+/* Two workers, three syncing sinks, a single frame: one hand-out wakes
+ * one worker, which waits in a preroll; the idle worker never woken and
+ * a spare serve the other two, though no other frame comes. */
+GST_START_TEST (test_shared_preroll_one_buffer_idle_worker)
+{
+  check_preroll_syncing_sinks (2, 3, 1);
 }
 
 GST_END_TEST;
@@ -2900,6 +2919,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
   tcase_add_test (tc, test_copy_when_pool_exhausted);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
+  tcase_add_test (tc, test_shared_preroll_one_buffer_idle_worker);
   tcase_add_test (tc, test_shared_order_per_branch);
   tcase_add_test (tc, test_spare_leaves_when_idle);
   tcase_add_test (tc, test_shared_live_pause_resume);
