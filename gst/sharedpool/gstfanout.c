@@ -2120,7 +2120,7 @@ gst_fanout_get_stats (GstFanout * self)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-stats");
   guint64 pushed = 0, dropped = 0, copies = 0, v;
-  guint workers;
+  guint workers, idle;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -2141,10 +2141,11 @@ gst_fanout_get_stats (GstFanout * self)
 
   g_mutex_lock (&self->workers_lock);
   workers = self->workers->len;
+  idle = self->idle - self->wakes;
   g_mutex_unlock (&self->workers_lock);
   gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
       G_TYPE_UINT64, dropped, "copies", G_TYPE_UINT64, copies, "workers",
-      G_TYPE_UINT, workers, NULL);
+      G_TYPE_UINT, workers, "idle-workers", G_TYPE_UINT, idle, NULL);
   return s;
 }
 

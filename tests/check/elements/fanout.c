@@ -2387,16 +2387,15 @@ handoffs_clear (Handoffs * h)
   g_cond_clear (&h->cond);
 }
 
-/* @n syncing sinks on @threads workers get @buffers frames: the
- * pipeline prerolls though workers wait in the sinks' prerolls, then
- * plays every frame to each sink. */
-static void
-check_preroll_syncing_sinks (gint threads, guint n, guint buffers)
+/* One worker, four syncing sinks: the worker waits in the first sink's
+ * preroll, and the others are served all the same, so the pipeline
+ * prerolls, then plays every frame to each sink. */
+GST_START_TEST (test_shared_preroll_syncing_sinks)
 {
   Handoffs h;
-  gchar *src = g_strdup_printf ("videotestsrc num-buffers=%u ! "
-      "video/x-raw,width=64,height=48,framerate=100/1", buffers);
-  GstElement *p = shared_pipeline (src, threads, n, "sync=true", &h);
+  GstElement *p = shared_pipeline ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,width=64,height=48,framerate=100/1", 1, 4, "sync=true",
+      &h);
   guint i;
 
   fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
@@ -2404,29 +2403,87 @@ check_preroll_syncing_sinks (gint threads, guint n, guint buffers)
   fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
           GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
   run_to_eos (p);
-  for (i = 0; i < n; i++)
-    fail_unless_equals_int (h.count[i], buffers);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_int (h.count[i], 10);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
   handoffs_clear (&h);
-  g_free (src);
-}
-
-/* One worker, four syncing sinks: the worker waits in the first sink's
- * preroll, and the others are served all the same. */
-GST_START_TEST (test_shared_preroll_syncing_sinks)
-{
-  check_preroll_syncing_sinks (1, 4, 10);
 }
 
 GST_END_TEST;
 
-/* Two workers, three syncing sinks, a single frame: one hand-out wakes
- * one worker, which waits in a preroll; the idle worker never woken and
- * a spare serve the other two, though no other frame comes. */
+/* A count in @fanout's stats. */
+static guint
+fanout_stat (GstElement * fanout, const gchar * field)
+{
+  GstStructure *s = element_stats (fanout);
+  guint n = structure_uint (s, field);
+
+  gst_structure_free (s);
+  return n;
+}
+
+static gboolean
+sink_has_segment (GstElement * pipeline, const gchar * name)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  if (ev)
+    gst_event_unref (ev);
+  return ev != NULL;
+}
+
+/* Holds the first buffer until the events before it reached the three
+ * sinks and both kept workers wait again, not woken. */
+static GstPadProbeReturn
+hold_until_workers_idle (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstElement *pipeline = data;
+  GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+
+  while (!sink_has_segment (pipeline, "s0") ||
+      !sink_has_segment (pipeline, "s1") ||
+      !sink_has_segment (pipeline, "s2") || fanout_stat (f, "idle-workers") < 2)
+    g_usleep (1000);
+  gst_object_unref (f);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Two workers, three syncing sinks, one frame and nothing after it: its
+ * hand-out wakes one worker, which waits in a preroll; the watchdog wakes
+ * the idle worker that was never woken, then a spare, for the other two
+ * sinks, or the pipeline would never preroll. */
 GST_START_TEST (test_shared_preroll_one_buffer_idle_worker)
 {
-  check_preroll_syncing_sinks (2, 3, 1);
+  Handoffs h;
+  GstElement *p = shared_pipeline ("appsrc name=src format=time "
+      "caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1",
+      2, 3, "sync=true", &h);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
+  GstPad *srcpad = gst_element_get_static_pad (src, "src");
+  GstFlowReturn ret;
+  guint i;
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER,
+      hold_until_workers_idle, p, NULL);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  push_frame (src);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  run_to_eos (p);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (h.count[i], 1);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (src);
+  gst_object_unref (p);
+  handoffs_clear (&h);
 }
 
 GST_END_TEST;
@@ -2435,11 +2492,7 @@ GST_END_TEST;
 static guint
 workers (GstHarness * h)
 {
-  GstStructure *s = element_stats (h->element);
-  guint n = structure_uint (s, "workers");
-
-  gst_structure_free (s);
-  return n;
+  return fanout_stat (h->element, "workers");
 }
 
 /* Waits for the stats to count @n workers; fails after a minute (a
