@@ -199,6 +199,7 @@ struct _GstFanout
   guint n_hot;                  /* workers kept; 0: a task per branch */
   guint n_branches;             /* shared branches: at most that many workers */
   guint idle;                   /* kept workers waiting for a branch */
+  guint wakes;                  /* of those, woken and not running yet */
   guint idle_spares;            /* spares waiting for the watchdog */
   gboolean running;
   gboolean watchdog_asleep;     /* waits with no timeout */
@@ -569,30 +570,55 @@ gst_fanout_pad_loop (GstPad * pad)
  * prerolling, waiting for its clock, a full queue downstream) holds only
  * that branch: when the workers forwarded nothing for WATCHDOG_PERIOD
  * (a WATCHDOG_NAP, when they got stuck while data flowed) while branches
- * were ready and no kept worker was free, the watchdog
- * wakes a spare worker, or starts one, up to one thread per branch in
- * all. A ready branch wakes a kept worker only; a spare serves until
+ * were ready and no woken worker was coming for them, the watchdog
+ * wakes the idle kept workers, then a spare worker or starts one, up to
+ * one thread per branch in all. A hand-out wakes one idle kept worker,
+ * which serves the ready branches in turn, and another only while
+ * branches are still queued at the next hand-out (a wake-up per ready
+ * branch costs more than the work of fast ones); a spare serves until
  * nothing is ready, then waits for the watchdog, and leaves after
  * SPARE_LINGER without being woken. So that the spares a preroll needed
  * (each sink holds a thread until the pipeline plays) leave once it
  * plays, and thread count and wake-ups stay those of the kept workers
  * while they keep up. */
 
-/* With the workers lock: branches wait and no worker is free. */
-static gboolean
-gst_fanout_starving_locked (GstFanout * self)
+/* With the workers lock: the ready branches that no woken worker is
+ * coming for (they wait for a busy worker). */
+static guint
+gst_fanout_waiting_locked (GstFanout * self)
 {
-  return !g_queue_is_empty (&self->ready) && self->idle == 0;
+  return self->ready.length - MIN (self->ready.length, self->wakes);
 }
 
-/* With the workers lock: a worker took a branch, or a branch is ready.
- * A worker woken but not running yet still counts as idle: it looks
- * again when it took its branch. */
+/* With the workers lock: wakes up to @n idle kept workers that were not
+ * woken yet; the number woken. */
+static guint
+gst_fanout_wake_workers_locked (GstFanout * self, guint n)
+{
+  guint woken = MIN (n, self->idle - self->wakes);
+
+  for (n = woken; n; n--)
+    g_cond_signal (&self->workers_cond);
+  self->wakes += woken;
+  return woken;
+}
+
+/* With the workers lock: a worker took a branch, or a branch is ready. */
 static void
 gst_fanout_wake_watchdog_locked (GstFanout * self)
 {
-  if (self->watchdog_asleep && gst_fanout_starving_locked (self))
+  if (self->watchdog_asleep && gst_fanout_waiting_locked (self))
     g_cond_signal (&self->watchdog_cond);
+}
+
+/* With the workers lock: branches became ready; one idle worker when no
+ * woken one is coming for them. */
+static void
+gst_fanout_hand_out_locked (GstFanout * self)
+{
+  if (gst_fanout_waiting_locked (self))
+    gst_fanout_wake_workers_locked (self, 1);
+  gst_fanout_wake_watchdog_locked (self);
 }
 
 /* With the workers lock. */
@@ -606,29 +632,20 @@ gst_fanout_schedule_locked (GstFanout * self, GstFanoutPad * fpad)
   GST_LOG_OBJECT (fpad, "ready, %u idle workers", self->idle);
   fpad->scheduled = TRUE;
   g_queue_push_tail (&self->ready, gst_object_ref (fpad));
-  if (self->defer_wakes)
-    return;
-  if (self->idle)
-    g_cond_signal (&self->workers_cond);
-  else
-    gst_fanout_wake_watchdog_locked (self);
+  if (!self->defer_wakes)
+    gst_fanout_hand_out_locked (self);
 }
 
 /* The sink pad hands an item to every branch (@defer TRUE), or is done or
  * about to wait in a full branch (FALSE): the branches that became ready
- * meanwhile wake the free workers once, not a worker per branch. */
+ * meanwhile wake one idle worker, when no woken one is coming for them. */
 static void
 gst_fanout_defer_wakes (GstFanout * self, gboolean defer)
 {
-  guint n;
-
   g_mutex_lock (&self->workers_lock);
   self->defer_wakes = defer && self->n_hot > 0;
-  if (!defer) {
-    for (n = MIN (self->idle, self->ready.length); n; n--)
-      g_cond_signal (&self->workers_cond);
-    gst_fanout_wake_watchdog_locked (self);
-  }
+  if (!defer)
+    gst_fanout_hand_out_locked (self);
   g_mutex_unlock (&self->workers_lock);
 }
 
@@ -656,6 +673,9 @@ gst_fanout_wait_locked (GstFanout * self, gboolean spare)
     self->idle++;
     g_cond_wait (&self->workers_cond, &self->workers_lock);
     self->idle--;
+    /* a spurious wake-up may take another's count: it errs on waking */
+    if (self->wakes)
+      self->wakes--;
     return TRUE;
   }
   self->idle_spares++;
@@ -767,15 +787,17 @@ gst_fanout_add_worker_locked (GstFanout * self, gboolean spare)
           gst_fanout_spare_worker : gst_fanout_kept_worker, self));
 }
 
-/* With the workers lock: the workers are stuck; a spare serves each
- * ready branch (a preroll needs one thread per sink at once). */
+/* With the workers lock: the workers are stuck; the idle kept workers
+ * not woken yet, then a spare, serve each waiting branch (a preroll
+ * needs one thread per sink at once). */
 static void
 gst_fanout_add_spares_locked (GstFanout * self)
 {
-  guint n = self->ready.length, woken = MIN (n, self->idle_spares);
+  guint n = gst_fanout_waiting_locked (self), woken;
   guint bound = MAX (self->n_hot, self->n_branches);
 
-  for (; woken; woken--, n--)
+  n -= gst_fanout_wake_workers_locked (self, n);
+  for (woken = MIN (n, self->idle_spares); woken; woken--, n--)
     g_cond_signal (&self->spares_cond);
   GST_DEBUG_OBJECT (self, "workers stuck for %" G_GINT64_FORMAT " us, %u "
       "ready branches: %u more spares", WATCHDOG_PERIOD, self->ready.length,
@@ -801,7 +823,7 @@ gst_fanout_watchdog (gpointer data)
     now = g_atomic_int_get (&self->progress);
     if (now != seen) {
       period = WATCHDOG_NAP;
-    } else if (gst_fanout_starving_locked (self)) {
+    } else if (gst_fanout_waiting_locked (self)) {
       gst_fanout_add_spares_locked (self);
       period = WATCHDOG_PERIOD;
     } else {
@@ -829,6 +851,7 @@ gst_fanout_workers_start (GstFanout * self)
   g_mutex_lock (&self->workers_lock);
   self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
   self->running = self->n_hot > 0;
+  self->wakes = 0;
   for (i = 0; i < self->n_hot; i++)
     gst_fanout_add_worker_locked (self, FALSE);
   if (self->running)
@@ -2097,7 +2120,7 @@ gst_fanout_get_stats (GstFanout * self)
 {
   GstStructure *s = gst_structure_new_empty ("fanout-stats");
   guint64 pushed = 0, dropped = 0, copies = 0, v;
-  guint workers;
+  guint workers, idle;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -2118,10 +2141,11 @@ gst_fanout_get_stats (GstFanout * self)
 
   g_mutex_lock (&self->workers_lock);
   workers = self->workers->len;
+  idle = self->idle - self->wakes;
   g_mutex_unlock (&self->workers_lock);
   gst_structure_set (s, "pushed", G_TYPE_UINT64, pushed, "dropped",
       G_TYPE_UINT64, dropped, "copies", G_TYPE_UINT64, copies, "workers",
-      G_TYPE_UINT, workers, NULL);
+      G_TYPE_UINT, workers, "idle-workers", G_TYPE_UINT, idle, NULL);
   return s;
 }
 

@@ -2412,15 +2412,87 @@ GST_START_TEST (test_shared_preroll_syncing_sinks)
 
 GST_END_TEST;
 
+/* A count in @fanout's stats. */
+static guint
+fanout_stat (GstElement * fanout, const gchar * field)
+{
+  GstStructure *s = element_stats (fanout);
+  guint n = structure_uint (s, field);
+
+  gst_structure_free (s);
+  return n;
+}
+
+static gboolean
+sink_has_segment (GstElement * pipeline, const gchar * name)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  if (ev)
+    gst_event_unref (ev);
+  return ev != NULL;
+}
+
+/* Holds the first buffer until the events before it reached the three
+ * sinks and both kept workers wait again, not woken. */
+static GstPadProbeReturn
+hold_until_workers_idle (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstElement *pipeline = data;
+  GstElement *f = gst_bin_get_by_name (GST_BIN (pipeline), "f");
+
+  while (!sink_has_segment (pipeline, "s0") ||
+      !sink_has_segment (pipeline, "s1") ||
+      !sink_has_segment (pipeline, "s2") || fanout_stat (f, "idle-workers") < 2)
+    g_usleep (1000);
+  gst_object_unref (f);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Two workers, three syncing sinks, one frame and nothing after it: its
+ * hand-out wakes one worker, which waits in a preroll; the watchdog wakes
+ * the idle worker that was never woken, then a spare, for the other two
+ * sinks, or the pipeline would never preroll. */
+GST_START_TEST (test_shared_preroll_one_buffer_idle_worker)
+{
+  Handoffs h;
+  GstElement *p = shared_pipeline ("appsrc name=src format=time "
+      "caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1",
+      2, 3, "sync=true", &h);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
+  GstPad *srcpad = gst_element_get_static_pad (src, "src");
+  GstFlowReturn ret;
+  guint i;
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER,
+      hold_until_workers_idle, p, NULL);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  push_frame (src);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  run_to_eos (p);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (h.count[i], 1);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (src);
+  gst_object_unref (p);
+  handoffs_clear (&h);
+}
+
+GST_END_TEST;
+
 /* The shared workers running now, as the stats count them. */
 static guint
 workers (GstHarness * h)
 {
-  GstStructure *s = element_stats (h->element);
-  guint n = structure_uint (s, "workers");
-
-  gst_structure_free (s);
-  return n;
+  return fanout_stat (h->element, "workers");
 }
 
 /* Waits for the stats to count @n workers; fails after a minute (a
@@ -2900,6 +2972,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_no_copy_threshold_stalls_until_flush);
   tcase_add_test (tc, test_copy_when_pool_exhausted);
   tcase_add_test (tc, test_shared_preroll_syncing_sinks);
+  tcase_add_test (tc, test_shared_preroll_one_buffer_idle_worker);
   tcase_add_test (tc, test_shared_order_per_branch);
   tcase_add_test (tc, test_spare_leaves_when_idle);
   tcase_add_test (tc, test_shared_live_pause_resume);
