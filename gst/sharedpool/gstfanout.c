@@ -200,6 +200,7 @@ struct _GstFanout
   guint n_branches;             /* shared branches: at most that many workers */
   guint idle;                   /* kept workers waiting for a branch */
   guint wakes;                  /* of those, woken and not running yet */
+  guint to_signal;              /* of those, to signal once unlocked */
   guint idle_spares;            /* spares waiting for the watchdog */
   gboolean running;
   gboolean watchdog_asleep;     /* waits with no timeout */
@@ -590,17 +591,33 @@ gst_fanout_waiting_locked (GstFanout * self)
   return self->ready.length - MIN (self->ready.length, self->wakes);
 }
 
-/* With the workers lock: wakes up to @n idle kept workers that were not
- * woken yet; the number woken. */
+/* With the workers lock: counts up to @n idle kept workers that were not
+ * woken yet as woken, to signal with gst_fanout_unlock_and_wake(); the
+ * number. */
 static guint
 gst_fanout_wake_workers_locked (GstFanout * self, guint n)
 {
   guint woken = MIN (n, self->idle - self->wakes);
 
-  for (n = woken; n; n--)
-    g_cond_signal (&self->workers_cond);
   self->wakes += woken;
+  self->to_signal += woken;
   return woken;
+}
+
+/* Lets the workers lock go, then signals the workers woken under it: a
+ * worker signalled under the lock wakes into the held lock and sleeps
+ * again on it, two more context switches per hand-out (measured: most
+ * of the switches of a fast fanout). A worker counted idle still waits
+ * on the condition, so the signal is not lost. */
+static void
+gst_fanout_unlock_and_wake (GstFanout * self)
+{
+  guint n = self->to_signal;
+
+  self->to_signal = 0;
+  g_mutex_unlock (&self->workers_lock);
+  for (; n; n--)
+    g_cond_signal (&self->workers_cond);
 }
 
 /* With the workers lock: a worker took a branch, or a branch is ready. */
@@ -646,7 +663,7 @@ gst_fanout_defer_wakes (GstFanout * self, gboolean defer)
   self->defer_wakes = defer && self->n_hot > 0;
   if (!defer)
     gst_fanout_hand_out_locked (self);
-  g_mutex_unlock (&self->workers_lock);
+  gst_fanout_unlock_and_wake (self);
 }
 
 /* A fifo's ready function, under the fifo's lock. */
@@ -658,7 +675,7 @@ gst_fanout_pad_ready (GstWatermarkFifo * fifo, gpointer user_data)
 
   g_mutex_lock (&self->workers_lock);
   gst_fanout_schedule_locked (self, fpad);
-  g_mutex_unlock (&self->workers_lock);
+  gst_fanout_unlock_and_wake (self);
 }
 
 /* With the workers lock: waits for a branch to be ready (a kept worker)
@@ -825,6 +842,8 @@ gst_fanout_watchdog (gpointer data)
       period = WATCHDOG_NAP;
     } else if (gst_fanout_waiting_locked (self)) {
       gst_fanout_add_spares_locked (self);
+      gst_fanout_unlock_and_wake (self);
+      g_mutex_lock (&self->workers_lock);
       period = WATCHDOG_PERIOD;
     } else {
       self->watchdog_asleep = TRUE;
@@ -851,7 +870,7 @@ gst_fanout_workers_start (GstFanout * self)
   g_mutex_lock (&self->workers_lock);
   self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
   self->running = self->n_hot > 0;
-  self->wakes = 0;
+  self->wakes = self->to_signal = 0;
   for (i = 0; i < self->n_hot; i++)
     gst_fanout_add_worker_locked (self, FALSE);
   if (self->running)
@@ -917,7 +936,7 @@ gst_fanout_pad_start_reader (GstFanout * self, GstFanoutPad * fpad)
   }
   if (shared)
     gst_fanout_schedule_locked (self, fpad);
-  g_mutex_unlock (&self->workers_lock);
+  gst_fanout_unlock_and_wake (self);
 
   if (!shared)
     gst_pad_start_task (GST_PAD_CAST (fpad),
