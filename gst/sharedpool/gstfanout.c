@@ -2368,7 +2368,8 @@ gst_fanout_class_init (GstFanoutClass * klass)
           "named after the pad): received, pushed, dropped, pauses, resumes, "
           "underruns, level-buffers, level-bytes, level-time, paused, flow, "
           "copies (copy-threshold); workers: the shared worker threads "
-          "running now",
+          "running now; idle-workers: the kept workers waiting for a branch "
+          "and not woken yet",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   /**
    * GstFanout:threads:
