@@ -102,6 +102,9 @@ static gint default_threads;
 /* ...or, when they got stuck while data flowed and no branch waited at
  * the last look, for up to two of these */
 #define WATCHDOG_NAP                    (100 * G_TIME_SPAN_MILLISECOND)
+/* ...but not in this long after the first buffer since the start or a
+ * flush, while the sinks may preroll on it (each holds a thread) */
+#define WATCHDOG_SETTLE                 G_TIME_SPAN_SECOND
 /* ...leaves when it found nothing to do for this long */
 #define SPARE_LINGER                    G_TIME_SPAN_SECOND
 
@@ -208,6 +211,10 @@ struct _GstFanout
   gboolean defer_wakes;         /* the sink pad hands out an item: the
                                  * workers are woken at the end */
   gint progress;                /* items forwarded, atomic */
+  gint primed;                  /* a buffer came since the start or the last
+                                 * flush, atomic */
+  gint64 settle_until;          /* no WATCHDOG_NAP before that */
+  gint64 watchdog_until;        /* the watchdog's next look */
 };
 
 /* *INDENT-OFF* */
@@ -838,13 +845,20 @@ gst_fanout_watchdog (gpointer data)
 {
   GstFanout *self = data;
   gint seen = g_atomic_int_get (&self->progress), now;
-  gint64 period = WATCHDOG_PERIOD, until;
+  gint64 period;
 
+  /* a whole period before each look: the first look too, for the
+   * workers may not have run yet when the first events are queued */
   g_mutex_lock (&self->workers_lock);
+  self->watchdog_until = g_get_monotonic_time () + WATCHDOG_PERIOD;
   while (self->running) {
+    if (g_cond_wait_until (&self->watchdog_cond, &self->workers_lock,
+            self->watchdog_until))
+      continue;
     now = g_atomic_int_get (&self->progress);
     if (now != seen) {
-      period = gst_fanout_waiting_locked (self) ? WATCHDOG_PERIOD :
+      period = gst_fanout_waiting_locked (self) ||
+          g_get_monotonic_time () < self->settle_until ? WATCHDOG_PERIOD :
           WATCHDOG_NAP;
     } else if (gst_fanout_waiting_locked (self)) {
       gst_fanout_add_spares_locked (self);
@@ -858,9 +872,7 @@ gst_fanout_watchdog (gpointer data)
       period = WATCHDOG_PERIOD;
     }
     seen = g_atomic_int_get (&self->progress);
-    until = g_get_monotonic_time () + period;
-    while (self->running && g_cond_wait_until (&self->watchdog_cond,
-            &self->workers_lock, until));
+    self->watchdog_until = g_get_monotonic_time () + period;
   }
   g_mutex_unlock (&self->workers_lock);
   return NULL;
@@ -877,6 +889,7 @@ gst_fanout_workers_start (GstFanout * self)
   self->n_hot = threads == THREADS_AUTO ? g_get_num_processors () : threads;
   self->running = self->n_hot > 0;
   self->wakes = self->to_signal = 0;
+  g_atomic_int_set (&self->primed, FALSE);
   for (i = 0; i < self->n_hot; i++)
     gst_fanout_add_worker_locked (self, FALSE);
   if (self->running)
@@ -1630,12 +1643,32 @@ gst_fanout_route (GstFanout * self, GstMiniObject * item, GstFanoutMode mode)
   return ret;
 }
 
+/* The first buffer since the start or a flush: the sinks may preroll on
+ * it, the watchdog does not nap for WATCHDOG_SETTLE, and cuts short a
+ * nap begun after the events before it. */
+static void
+gst_fanout_prime (GstFanout * self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->workers_lock);
+  self->settle_until = now + WATCHDOG_SETTLE;
+  if (self->watchdog_until > now + WATCHDOG_PERIOD) {
+    self->watchdog_until = now + WATCHDOG_PERIOD;
+    g_cond_signal (&self->watchdog_cond);
+  }
+  g_atomic_int_set (&self->primed, TRUE);
+  g_mutex_unlock (&self->workers_lock);
+}
+
 static GstFlowReturn
 gst_fanout_handle_data (GstFanout * self, GstMiniObject * item)
 {
   GstFanoutMode mode = g_atomic_int_get (&self->mode);
   GstFlowReturn ret;
 
+  if (G_UNLIKELY (!g_atomic_int_get (&self->primed)))
+    gst_fanout_prime (self);
   if (mode == GST_FANOUT_MODE_BROADCAST)
     ret = gst_fanout_broadcast (self, item);
   else
@@ -1714,6 +1747,8 @@ gst_fanout_flush_stop (GstFanout * self, GstEvent * event)
   for (i = 0; i < self->pads->len; i++)
     gst_fanout_pad_resume_locked (self, g_ptr_array_index (self->pads, i));
   g_mutex_unlock (&self->lock);
+  /* a flush loses the sinks' preroll */
+  g_atomic_int_set (&self->primed, FALSE);
 }
 
 static gboolean
