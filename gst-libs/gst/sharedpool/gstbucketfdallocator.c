@@ -172,7 +172,8 @@ bucket_fd_class_take (GstBucketFdAllocator * self, guint idx)
 }
 
 /* Frees every idle memory for real: each gets the allocator reference
- * that the GstMemory free path drops. */
+ * that the GstMemory free path drops, and the flag that keeps its dispose
+ * from making it idle again. */
 static void
 free_idle (GstBucketFdAllocator * self)
 {
@@ -182,6 +183,7 @@ free_idle (GstBucketFdAllocator * self)
     GstMemory *mem;
 
     while ((mem = bucket_fd_class_take (self, i))) {
+      GST_MINI_OBJECT_FLAG_SET (mem, GST_BUCKET_MEMORY_FLAG_RETIRE);
       mem->allocator = gst_object_ref (self);
       gst_memory_unref (mem);
     }
