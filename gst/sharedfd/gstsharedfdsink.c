@@ -13,10 +13,10 @@
  *
  * Serves the buffers it renders to other processes over a unix socket at
  * #GstSharedFdSink:socket-path, as file descriptors: nothing is copied
- * when the memory is fd memory, such as the memfd-backed memory that
- * `sharedfdsink` offers upstream in the ALLOCATION query. Other memory is
- * copied once into recycled memfd memory (counted as `copies` in
- * #GstSharedFdSink:stats).
+ * when the memory is fd memory, such as the memory of the #GstSharedPool
+ * over a #GstBucketFdAllocator that `sharedfdsink` offers upstream in the
+ * ALLOCATION query. Other memory is copied once into that allocator's
+ * recycled memfd memory (counted as `copies` in #GstSharedFdSink:stats).
  *
  * It speaks the protocol of GStreamer's `unixfdsink` (1.24+): any number
  * of `sharedfdsrc` or stock `unixfdsrc` clients connect at any time; each
@@ -51,6 +51,17 @@
  * A client that is at its limit and has released nothing for
  * #GstSharedFdSink:client-timeout is evicted: disconnected, with every
  * frame it held released at once.
+ *
+ * ## The proposed pool
+ *
+ * For raw video caps the ALLOCATION answer has a #GstSharedPool with the
+ * video meta option, at least 4 frames and no maximum: the frames clients
+ * hold are bounded by their in-flight limits (at most max-in-flight sent
+ * and, under a drop policy, two queued per client), not by the pool. An
+ * upstream element that bounds the pool anyway waits in its acquire while
+ * clients hold every frame, until one is released; every client then
+ * runs at the pace of the slowest whatever the full-policy, so such a
+ * bound should exceed the clients' limits summed.
  *
  * The element posts `sharedfdsink-client` element messages with the fields
  * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,

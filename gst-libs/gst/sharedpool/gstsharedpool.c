@@ -13,9 +13,12 @@
  * @short_description: a keyed, size-bucketed GstBufferPool
  *
  * #GstSharedPool is a #GstBufferPool whose buffers are backed by a
- * #GstBucketAllocator. Stock elements use it like any pool: the configured
- * size, min and max buffers, and the %GST_BUFFER_POOL_OPTION_VIDEO_META
- * option for video caps.
+ * #GstBucketAllocator, its own or the one in its configuration, or by a
+ * #GstBucketFdAllocator (memfd-backed fd memory, shareable with other
+ * processes); a configuration with any other allocator is refused. Stock
+ * elements use it like any pool: the configured size, min and max
+ * buffers, and the %GST_BUFFER_POOL_OPTION_VIDEO_META option for video
+ * caps.
  *
  * On top of that it serves buffers of any size: gst_shared_pool_acquire_sized(),
  * or gst_buffer_pool_acquire_buffer() with #GstBufferPoolAcquireParams of
