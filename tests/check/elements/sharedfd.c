@@ -388,6 +388,24 @@ GST_START_TEST (test_pool_no_copy)
 
 GST_END_TEST;
 
+/* The sharedpool element in front of the sink passes the sink's
+ * GstSharedPool on to the source: still memfd memory, nothing copied. */
+GST_START_TEST (test_sharedpool_element_no_copy)
+{
+  GstElement *pipeline = launch_to_eos ("videotestsrc num-buffers=20 ! "
+      FRAME_CAPS " ! sharedpool ! sharedfdsink name=sink "
+      "socket-path=sharedfd-test.sock");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+
+  fail_unless_equals_int (stat_u64 (sink, "frames"), 20);
+  fail_unless_equals_int (stat_u64 (sink, "copies"), 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 /* System memory is copied once into recycled memfd memory, counted. */
 GST_START_TEST (test_copy_counted)
 {
@@ -1102,6 +1120,7 @@ sharedfd_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_pool_no_copy);
   tcase_add_test (tc, test_copy_counted);
+  tcase_add_test (tc, test_sharedpool_element_no_copy);
   tcase_add_test (tc, test_four_consumers_identical);
   tcase_add_test (tc, test_kill_consumer);
   tcase_add_test (tc, test_late_join);
