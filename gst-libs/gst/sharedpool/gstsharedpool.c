@@ -1040,12 +1040,6 @@ too_large:
   }
 }
 
-/* Gives a taken buffer the requested size. Its block holds every size of
- * its class, and the memory is ours alone, so the fields are written
- * directly: gst_memory_resize() would check that the memory is writable,
- * which also checks its parent buffer, and cost 95 more instructions per
- * acquire and release (callgrind, poolbench ours-fixed-4k: 787 instead of
- * 692, +14 %) for a check that cannot fail here. */
 #define ZERO_FLAGS (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED)
 
 /* Zeroes what zero-memory and the params' flags ask for in the block at
@@ -1082,6 +1076,12 @@ clear_memory (GstSharedPool * self, GstMemory * mem)
   gst_memory_unmap (mem, &map);
 }
 
+/* Gives a taken buffer the requested size. Its block holds every size of
+ * its class, and the memory is ours alone, so the fields are written
+ * directly: gst_memory_resize() would check that the memory is writable,
+ * which also checks its parent buffer, and cost 95 more instructions per
+ * acquire and release (callgrind, poolbench ours-fixed-4k: 787 instead of
+ * 692, +14 %) for a check that cannot fail here. */
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
