@@ -199,6 +199,24 @@ fd_pool_new (GstAllocator * alloc, guint max, gboolean zero)
   return pool;
 }
 
+static GstBuffer *
+acquire (GstBufferPool * pool)
+{
+  GstBuffer *buffer = NULL;
+
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
+          NULL), GST_FLOW_OK);
+  return buffer;
+}
+
+static void
+fd_pool_free (GstBufferPool * pool, GstAllocator * alloc)
+{
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
 static gint
 buffer_fd (GstBuffer * buffer)
 {
@@ -219,24 +237,20 @@ GST_START_TEST (test_pool_recycles_fd_memory)
   gint fd;
   guint i;
 
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-          NULL), GST_FLOW_OK);
+  buffer = acquire (pool);
   fail_unless_equals_int (gst_buffer_get_size (buffer), FRAME_SIZE);
   fd = buffer_fd (buffer);
   gst_buffer_unref (buffer);
 
   for (i = 0; i < 50; i++) {
-    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-            NULL), GST_FLOW_OK);
+    buffer = acquire (pool);
     fail_unless_equals_int (buffer_fd (buffer), fd);
     gst_buffer_unref (buffer);
   }
   fail_unless_equals_int (pool_stat (pool, "allocations"), 1);
   fail_unless_equals_int (pool_stat (pool, "hits"), 50);
   fail_unless_equals_int (fd_stat (alloc, "files-created"), 1);
-  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
-  gst_object_unref (pool);
-  gst_object_unref (alloc);
+  fd_pool_free (pool, alloc);
 }
 
 GST_END_TEST;
@@ -261,9 +275,7 @@ GST_START_TEST (test_pool_sized_fd_memory)
     gst_buffer_unref (buffer);
   }
   fail_unless_equals_int (pool_stat (pool, "allocations"), 1);
-  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
-  gst_object_unref (pool);
-  gst_object_unref (alloc);
+  fd_pool_free (pool, alloc);
 }
 
 GST_END_TEST;
@@ -280,10 +292,8 @@ GST_START_TEST (test_pool_fd_max_buffers)
   GstBuffer *a, *b, *c;
   gint fd;
 
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &a, NULL),
-      GST_FLOW_OK);
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &b, NULL),
-      GST_FLOW_OK);
+  a = acquire (pool);
+  b = acquire (pool);
   fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &c,
           &dontwait), GST_FLOW_EOS);
 
@@ -295,9 +305,7 @@ GST_START_TEST (test_pool_fd_max_buffers)
   fail_unless_equals_int (fd_stat (alloc, "files-created"), 2);
   gst_buffer_unref (a);
   gst_buffer_unref (c);
-  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
-  gst_object_unref (pool);
-  gst_object_unref (alloc);
+  fd_pool_free (pool, alloc);
 }
 
 GST_END_TEST;
@@ -311,22 +319,18 @@ GST_START_TEST (test_pool_fd_zero_memory)
   GstBuffer *buffer;
   GstMapInfo map;
 
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-          NULL), GST_FLOW_OK);
+  buffer = acquire (pool);
   gst_buffer_memset (buffer, 0, 0xff, FRAME_SIZE);
   gst_buffer_unref (buffer);
 
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-          NULL), GST_FLOW_OK);
+  buffer = acquire (pool);
   fail_unless_equals_int (pool_stat (pool, "hits"), 1);
   fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
   fail_unless_equals_int (map.data[0], 0);
   fail_unless_equals_int (map.data[FRAME_SIZE - 1], 0);
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
-  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
-  gst_object_unref (pool);
-  gst_object_unref (alloc);
+  fd_pool_free (pool, alloc);
 }
 
 GST_END_TEST;
@@ -349,8 +353,7 @@ GST_START_TEST (test_pool_fd_video_meta_and_report)
   gst_shared_pool_config_set_track_leaks (config, TRUE);
   fail_unless (gst_buffer_pool_set_config (pool, config));
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-          NULL), GST_FLOW_OK);
+  buffer = acquire (pool);
   buffer_fd (buffer);
   fail_unless (gst_buffer_get_video_meta (buffer) != NULL);
 
@@ -358,10 +361,8 @@ GST_START_TEST (test_pool_fd_video_meta_and_report)
   fail_unless (report != NULL);
   g_free (report);
   gst_buffer_unref (buffer);
-  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   gst_caps_unref (caps);
-  gst_object_unref (pool);
-  gst_object_unref (alloc);
+  fd_pool_free (pool, alloc);
 }
 
 GST_END_TEST;
@@ -372,11 +373,8 @@ GST_START_TEST (test_pool_fd_trim)
 {
   GstAllocator *alloc = gst_bucket_fd_allocator_new ();
   GstBufferPool *pool = fd_pool_new (alloc, 0, FALSE);
-  GstBuffer *buffer;
 
-  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-          NULL), GST_FLOW_OK);
-  gst_buffer_unref (buffer);
+  gst_buffer_unref (acquire (pool));
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   fail_unless (fd_stat (alloc, "bytes-owned") > 0);
 
