@@ -13,10 +13,10 @@
  *
  * Serves the buffers it renders to other processes over a unix socket at
  * #GstSharedFdSink:socket-path, as file descriptors: nothing is copied
- * when the memory is fd memory, such as the memfd-backed memory that
- * `sharedfdsink` offers upstream in the ALLOCATION query. Other memory is
- * copied once into recycled memfd memory (counted as `copies` in
- * #GstSharedFdSink:stats).
+ * when the memory is fd memory, such as the memory of the #GstSharedPool
+ * over a #GstBucketFdAllocator that `sharedfdsink` offers upstream in the
+ * ALLOCATION query. Other memory is copied once into that allocator's
+ * recycled memfd memory (counted as `copies` in #GstSharedFdSink:stats).
  *
  * It speaks the protocol of GStreamer's `unixfdsink` (1.24+): any number
  * of `sharedfdsrc` or stock `unixfdsrc` clients connect at any time; each
@@ -51,6 +51,17 @@
  * A client that is at its limit and has released nothing for
  * #GstSharedFdSink:client-timeout is evicted: disconnected, with every
  * frame it held released at once.
+ *
+ * ## The proposed pool
+ *
+ * For raw video caps the ALLOCATION answer has a #GstSharedPool with the
+ * video meta option, at least 4 frames and no maximum: the frames clients
+ * hold are bounded by their in-flight limits (at most max-in-flight sent
+ * and, under a drop policy, two queued per client), not by the pool. An
+ * upstream element that bounds the pool anyway waits in its acquire while
+ * clients hold every frame, until one is released; every client then
+ * runs at the pace of the slowest whatever the full-policy, so such a
+ * bound should exceed the clients' limits summed.
  *
  * The element posts `sharedfdsink-client` element messages with the fields
  * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,
@@ -206,6 +217,7 @@ struct _GstSharedFdSink
   gint wake_fd;
   GThread *thread;
   GstAllocator *allocator;
+  GstBufferPool *pool;          /* the last one proposed, object lock */
   GByteArray *payload;          /* streaming thread only */
 };
 
@@ -283,7 +295,9 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
    * `GstSharedFdClientStats`: `client`, `sent`, `released`, `dropped`
    * (frames discarded under a drop full-policy), `in-flight`,
    * `max-release-latency` in nanoseconds, from sending a frame to its
-   * release) and `allocator` (the #GstBucketFdAllocator's stats).
+   * release), `allocator` (the #GstBucketFdAllocator's stats) and, once
+   * a pool was proposed upstream, `pool` (the last proposed
+   * #GstSharedPool's stats, see gst_shared_pool_get_stats()).
    *
    * Since: 0.1
    */
@@ -457,6 +471,25 @@ client_stats (Client * c, GValue * array)
   gst_value_array_append_and_take_value (array, &v);
 }
 
+/* Adds the stats of the last proposed pool to @s, when there is one. */
+static void
+add_pool_stats (GstSharedFdSink * self, GstStructure * s)
+{
+  GstBufferPool *pool;
+  GValue v = G_VALUE_INIT;
+
+  GST_OBJECT_LOCK (self);
+  pool = self->pool ? gst_object_ref (self->pool) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (pool == NULL)
+    return;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, gst_shared_pool_get_stats (GST_SHARED_POOL (pool)));
+  gst_structure_take_value (s, "pool", &v);
+  gst_object_unref (pool);
+}
+
 static GstStructure *
 sink_stats (GstSharedFdSink * self)
 {
@@ -488,6 +521,7 @@ sink_stats (GstSharedFdSink * self)
         (GST_BUCKET_FD_ALLOCATOR (self->allocator)));
     gst_structure_take_value (s, "allocator", &alloc);
   }
+  add_pool_stats (self, s);
   return s;
 }
 
@@ -999,6 +1033,7 @@ gst_shared_fd_sink_stop (GstBaseSink * bsink)
   gst_clear_object (&self->allocator);
   GST_OBJECT_LOCK (self);
   g_clear_pointer (&self->caps, g_free);
+  gst_clear_object (&self->pool);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -1054,8 +1089,28 @@ gst_shared_fd_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-/* Offers memfd memory upstream: a video pool over the allocator for raw
- * video, the allocator itself otherwise. */
+/* A GstSharedPool of @info's frames over the sink's memfd allocator, with
+ * video meta. No max-buffers: what clients hold is bounded by their
+ * in-flight limits, which a pool bound would undercut (see the section
+ * doc). NULL when the configuration is refused. */
+static GstBufferPool *
+frame_pool_new (GstSharedFdSink * self, GstCaps * caps, GstVideoInfo * info,
+    const GstAllocationParams * params)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, caps, info->size,
+      DEFAULT_MIN_BUFFERS, 0);
+  gst_buffer_pool_config_set_allocator (config, self->allocator, params);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  if (!gst_buffer_pool_set_config (pool, config))
+    gst_clear_object (&pool);
+  return pool;
+}
+
+/* Offers memfd memory upstream: a GstSharedPool over the allocator for
+ * raw video, the allocator itself always. */
 static gboolean
 gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 {
@@ -1063,7 +1118,6 @@ gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   GstAllocationParams params;
   GstVideoInfo info;
   GstBufferPool *pool;
-  GstStructure *config;
   GstCaps *caps;
   gboolean need_pool;
 
@@ -1074,15 +1128,14 @@ gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   if (!need_pool || caps == NULL || !gst_video_info_from_caps (&info, caps))
     return TRUE;
 
-  pool = gst_video_buffer_pool_new ();
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_set_params (config, caps, info.size,
-      DEFAULT_MIN_BUFFERS, 0);
-  gst_buffer_pool_config_set_allocator (config, self->allocator, &params);
-  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
-  if (gst_buffer_pool_set_config (pool, config))
-    gst_query_add_allocation_pool (query, pool, info.size,
-        DEFAULT_MIN_BUFFERS, 0);
+  pool = frame_pool_new (self, caps, &info, &params);
+  if (pool == NULL)
+    return TRUE;
+  gst_query_add_allocation_pool (query, pool, info.size, DEFAULT_MIN_BUFFERS,
+      0);
+  GST_OBJECT_LOCK (self);
+  gst_object_replace ((GstObject **) & self->pool, GST_OBJECT_CAST (pool));
+  GST_OBJECT_UNLOCK (self);
   gst_object_unref (pool);
   return TRUE;
 }
@@ -1100,6 +1153,9 @@ copy_to_fd_memory (GstSharedFdSink * self, GstMemory * mem)
   if (copy && gst_memory_map (copy, &dst, GST_MAP_WRITE)) {
     memcpy (dst.data, src.data, src.size);
     gst_memory_unmap (copy, &dst);
+  } else if (copy) {
+    gst_memory_unref (copy);
+    copy = NULL;
   }
   gst_memory_unmap (mem, &src);
   return copy;

@@ -372,7 +372,7 @@ bucket_free_idle_list (GstBucketAllocator * self, GstBucketMemory * list)
     GstBucketMemory *next = list->next;
 
     COUNTER_ADD (&self->bytes_idle, -BLOCK_BYTES (list));
-    list->retire = TRUE;
+    GST_MINI_OBJECT_FLAG_SET (list, GST_BUCKET_MEMORY_FLAG_RETIRE);
     list->mem.allocator = gst_object_ref (self);
     gst_memory_unref (GST_MEMORY_CAST (list));
     list = next;
@@ -567,40 +567,25 @@ gst_bucket_allocator_get_block_size (GstBucketAllocator * self, gsize size)
 
   g_return_val_if_fail (GST_IS_BUCKET_ALLOCATOR (self), 0);
 
-  gst_bucket_allocator_class_for_size (self, size, &params, &block);
+  gst_bucket_class_map_for_size (&self->map, size, &params, &block);
   return block;
 }
 
-/* Class of a request and the bytes of the block that serves it; @block is
- * 0 when the request overflows. */
-gint
-gst_bucket_allocator_class_for_size (GstBucketAllocator * self, gsize size,
-    const GstAllocationParams * params, gsize * block)
+static const GstBucketClassMap *
+bucket_get_class_map (GstAllocator * allocator)
 {
-  gsize need = block_need (size, params);
-  gint idx = need ? class_index (self, need) : GST_BUCKET_CLASS_UNPOOLED;
-
-  *block = idx >= 0 ? self->classes[idx].block_size : need;
-  return idx;
+  return &GST_BUCKET_ALLOCATOR_CAST (allocator)->map;
 }
 
-const GstBucketClassMap *
-gst_bucket_allocator_get_class_map (GstBucketAllocator * self)
+static void
+bucket_trim (GstAllocator * allocator)
 {
-  return &self->map;
+  gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR_CAST (allocator));
 }
 
-guint
-gst_bucket_allocator_get_n_classes (GstBucketAllocator * self)
-{
-  return self->n_classes;
-}
-
-gsize
-gst_bucket_allocator_get_class_size (GstBucketAllocator * self, gint class_idx)
-{
-  return self->classes[class_idx].block_size;
-}
+const GstBucketBackend gst_bucket_allocator_backend = {
+  bucket_get_class_map, bucket_trim, TRUE
+};
 
 static BucketClass *
 bucket_class (GstBucketAllocator * self, gint idx)
@@ -689,7 +674,6 @@ bucket_block_new (GstBucketAllocator * self, gint idx, gsize need)
 
   bmem->capacity = capacity;
   bmem->class_idx = idx;
-  bmem->retire = FALSE;
   COUNTER_ADD (bc ? &bc->system_allocs : &self->unpooled, 1);
 
   return bmem;
@@ -836,7 +820,8 @@ bucket_memory_recycle (GstBucketAllocator * self, GstBucketMemory * bmem)
   BucketClass *bc = bucket_class (self, bmem->class_idx);
   gint64 max_idle = COUNTER_GET (&self->max_idle_bytes);
 
-  if (bc == NULL || bmem->retire || g_atomic_int_get (&self->disposing))
+  if (bc == NULL || GST_MEMORY_FLAG_IS_SET (bmem, GST_BUCKET_MEMORY_FLAG_RETIRE)
+      || g_atomic_int_get (&self->disposing))
     return FALSE;
   if (COUNTER_ADD (&self->bytes_idle, BLOCK_BYTES (bmem)) > max_idle) {
     COUNTER_ADD (&self->bytes_idle, -BLOCK_BYTES (bmem));

@@ -172,7 +172,8 @@ bucket_fd_class_take (GstBucketFdAllocator * self, guint idx)
 }
 
 /* Frees every idle memory for real: each gets the allocator reference
- * that the GstMemory free path drops. */
+ * that the GstMemory free path drops, and the flag that keeps its dispose
+ * from making it idle again. */
 static void
 free_idle (GstBucketFdAllocator * self)
 {
@@ -182,6 +183,7 @@ free_idle (GstBucketFdAllocator * self)
     GstMemory *mem;
 
     while ((mem = bucket_fd_class_take (self, i))) {
+      GST_MINI_OBJECT_FLAG_SET (mem, GST_BUCKET_MEMORY_FLAG_RETIRE);
       mem->allocator = gst_object_ref (self);
       gst_memory_unref (mem);
     }
@@ -408,6 +410,7 @@ bucket_fd_memory_recycle (GstBucketFdAllocator * self, GstMemory * mem)
 
   g_mutex_lock (&self->lock);
   keep = idx >= 0 && !self->disposing &&
+      !GST_MEMORY_FLAG_IS_SET (mem, GST_BUCKET_MEMORY_FLAG_RETIRE) &&
       self->bytes_idle + mem->maxsize <= self->max_idle_bytes;
   if (keep) {
     gst_memory_ref (mem);
@@ -435,6 +438,22 @@ gst_bucket_fd_memory_dispose (GstMemory * mem)
   gst_object_unref (self);
   return FALSE;
 }
+
+static const GstBucketClassMap *
+bucket_fd_get_class_map (GstAllocator * allocator)
+{
+  return &GST_BUCKET_FD_ALLOCATOR_CAST (allocator)->map;
+}
+
+static void
+bucket_fd_trim (GstAllocator * allocator)
+{
+  free_idle (GST_BUCKET_FD_ALLOCATOR_CAST (allocator));
+}
+
+const GstBucketBackend gst_bucket_fd_allocator_backend = {
+  bucket_fd_get_class_map, bucket_fd_trim, FALSE
+};
 
 /**
  * gst_bucket_fd_allocator_new:

@@ -13,9 +13,12 @@
  * @short_description: a keyed, size-bucketed GstBufferPool
  *
  * #GstSharedPool is a #GstBufferPool whose buffers are backed by a
- * #GstBucketAllocator. Stock elements use it like any pool: the configured
- * size, min and max buffers, and the %GST_BUFFER_POOL_OPTION_VIDEO_META
- * option for video caps.
+ * #GstBucketAllocator, its own or the one in its configuration, or by a
+ * #GstBucketFdAllocator (memfd-backed fd memory, shareable with other
+ * processes); a configuration with any other allocator is refused. Stock
+ * elements use it like any pool: the configured size, min and max
+ * buffers, and the %GST_BUFFER_POOL_OPTION_VIDEO_META option for video
+ * caps.
  *
  * On top of that it serves buffers of any size: gst_shared_pool_acquire_sized(),
  * or gst_buffer_pool_acquire_buffer() with #GstBufferPoolAcquireParams of
@@ -69,6 +72,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "gstbucketfdallocator.h"
 #include "gstsharedpool.h"
 #include "sharedpool-private.h"
 
@@ -181,7 +185,8 @@ struct _GstSharedPool
   guint waiters;
 
   GstAllocator *own_allocator;
-  GstBucketAllocator *allocator;
+  GstAllocator *allocator;
+  const GstBucketBackend *backend;      /* the allocator's */
   GstAllocationParams params;
   GstBucketClassMap class_map;  /* the allocator's, for sized requests */
   gsize overhead;               /* of params, see gst_bucket_params_overhead */
@@ -415,7 +420,8 @@ stack_drop_bottom (GstSharedPool * self, BufferStack * stack, guint n)
   guint i;
 
   for (i = 0; i < n; i++) {
-    ((GstBucketMemory *) stack->items[i].mem)->retire = TRUE;
+    GST_MINI_OBJECT_FLAG_SET (stack->items[i].mem,
+        GST_BUCKET_MEMORY_FLAG_RETIRE);
     discard_buffer (self, stack->items[i].buffer);
   }
   stack->n_idle -= n;
@@ -617,12 +623,22 @@ gst_shared_pool_get_options (GstBufferPool * pool)
   return options;
 }
 
+/* The backend of the allocators the pool accepts, NULL for others. */
+static const GstBucketBackend *
+backend_of (GstAllocator * allocator)
+{
+  if (GST_IS_BUCKET_ALLOCATOR (allocator))
+    return &gst_bucket_allocator_backend;
+  if (GST_IS_BUCKET_FD_ALLOCATOR (allocator))
+    return &gst_bucket_fd_allocator_backend;
+  return NULL;
+}
+
 static void
 use_allocator (GstSharedPool * self, GstAllocator * allocator,
     const GstAllocationParams * params)
 {
-  GstBucketAllocator *bucket =
-      GST_BUCKET_ALLOCATOR (allocator ? allocator : self->own_allocator);
+  GstAllocator *bucket = allocator ? allocator : self->own_allocator;
   guint i;
 
   if (self->allocator == bucket && params->align == self->params.align &&
@@ -634,15 +650,17 @@ use_allocator (GstSharedPool * self, GstAllocator * allocator,
   GST_DEBUG_OBJECT (self, "memory layout changed, dropping idle buffers");
   clear_all (self);
   gst_object_replace ((GstObject **) & self->allocator, (GstObject *) bucket);
+  self->backend = backend_of (bucket);
   self->params = *params;
-  self->class_map = *gst_bucket_allocator_get_class_map (bucket);
+  self->class_map = *self->backend->get_class_map (bucket);
   /* set_config refused params that overflow */
   gst_bucket_params_overhead (params, &self->overhead);
 
-  self->n_classes = gst_bucket_allocator_get_n_classes (bucket);
+  self->n_classes = gst_bucket_class_map_n_classes (&self->class_map);
   self->classes = g_new0 (BufferStack, self->n_classes);
   for (i = 0; i < self->n_classes; i++)
-    self->classes[i].block = gst_bucket_allocator_get_class_size (bucket, i);
+    self->classes[i].block =
+        gst_bucket_class_map_block_size (&self->class_map, i);
 }
 
 static gboolean
@@ -664,11 +682,11 @@ static gsize
 config_block_size (GstSharedPool * self, GstAllocator * allocator,
     const GstAllocationParams * params, gsize size)
 {
-  GstBucketAllocator *bucket =
-      GST_BUCKET_ALLOCATOR (allocator ? allocator : self->own_allocator);
+  GstAllocator *bucket = allocator ? allocator : self->own_allocator;
   gsize block;
 
-  gst_bucket_allocator_class_for_size (bucket, size, params, &block);
+  gst_bucket_class_map_for_size (backend_of (bucket)->get_class_map (bucket),
+      size, params, &block);
   return block;
 }
 
@@ -700,7 +718,7 @@ gst_shared_pool_set_config (GstBufferPool * pool, GstStructure * config)
     goto wrong_config;
   if (!gst_buffer_pool_config_get_allocator (config, &allocator, &params))
     goto wrong_config;
-  if (allocator && !GST_IS_BUCKET_ALLOCATOR (allocator))
+  if (allocator && !backend_of (allocator))
     goto wrong_allocator;
   if (max && min > max)
     goto wrong_min_max;
@@ -746,8 +764,9 @@ wrong_config:
   }
 wrong_allocator:
   {
-    GST_WARNING_OBJECT (self, "allocator %" GST_PTR_FORMAT " is not a "
-        "GstBucketAllocator; config changed to the pool's own", allocator);
+    GST_WARNING_OBJECT (self, "allocator %" GST_PTR_FORMAT " is neither a "
+        "GstBucketAllocator nor a GstBucketFdAllocator; config changed to "
+        "the pool's own", allocator);
     gst_buffer_pool_config_set_allocator (config, self->own_allocator, &params);
     return FALSE;
   }
@@ -799,14 +818,16 @@ add_video_meta (GstBuffer * buffer, const GstVideoInfo * info)
 static GstBuffer *
 new_buffer (GstSharedPool * self, const Request * req)
 {
-  GstMemory *mem = gst_allocator_alloc (GST_ALLOCATOR_CAST (self->allocator),
-      req->size, &self->params);
+  GstMemory *mem = gst_allocator_alloc (self->allocator, req->size,
+      &self->params);
   GstBuffer *buffer;
 
   if (mem == NULL)
     return NULL;
 
-  ((GstBucketMemory *) mem)->owner_tag = req->tag;
+  /* other memory's tag is only in the buffer's record */
+  if (self->backend->bucket_memory)
+    ((GstBucketMemory *) mem)->owner_tag = req->tag;
   buffer = gst_buffer_new ();
   gst_buffer_append_memory (buffer, mem);
   if (req->key && req->key->video_meta)
@@ -1019,6 +1040,42 @@ too_large:
   }
 }
 
+#define ZERO_FLAGS (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED)
+
+/* Zeroes what zero-memory and the params' flags ask for in the block at
+ * @data. A reused block has the last user's bytes around the new size, so
+ * the flags are honoured again here (the allocator did it for a fresh
+ * block only). */
+static void
+clear_block (GstSharedPool * self, GstMemory * mem, guint8 * data)
+{
+  gsize end = mem->offset + mem->size;
+
+  if (self->zero_memory)
+    memset (data + mem->offset, 0, mem->size);
+  if (self->params.flags & GST_MEMORY_FLAG_ZERO_PREFIXED)
+    memset (data, 0, mem->offset);
+  if (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED)
+    memset (data + end, 0, mem->maxsize - end);
+}
+
+/* Our own memory, not shared: bucket memory needs no map. Other memory
+ * is mapped (fd memory stays mapped, so that is no syscall). */
+static void
+clear_memory (GstSharedPool * self, GstMemory * mem)
+{
+  GstMapInfo map;
+
+  if (self->backend->bucket_memory) {
+    clear_block (self, mem, ((GstBucketMemory *) mem)->data);
+    return;
+  }
+  if (!gst_memory_map (mem, &map, GST_MAP_WRITE))
+    return;
+  clear_block (self, mem, map.data - mem->offset);
+  gst_memory_unmap (mem, &map);
+}
+
 /* Gives a taken buffer the requested size. Its block holds every size of
  * its class, and the memory is ours alone, so the fields are written
  * directly: gst_memory_resize() would check that the memory is writable,
@@ -1028,25 +1085,13 @@ too_large:
 static void
 prepare_buffer (GstSharedPool * self, const Request * req, GstMemory * mem)
 {
-  guint8 *data = ((GstBucketMemory *) mem)->data;
-  gsize end;
-
   mem->offset = self->params.prefix;
   mem->size = req->size;
-  end = mem->offset + mem->size;
 
-  /* our own memory, not shared: no map needed. A reused block has the
-   * last user's bytes around the new size, so the flags are honoured
-   * again here (the allocator did it for a fresh block only). */
-  if (self->zero_memory)
-    memset (data + mem->offset, 0, mem->size);
-  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PREFIXED))
-    memset (data, 0, mem->offset);
-  if (G_UNLIKELY (self->params.flags & GST_MEMORY_FLAG_ZERO_PADDED))
-    memset (data + end, 0, mem->maxsize - end);
+  if (G_UNLIKELY (self->zero_memory || (self->params.flags & ZERO_FLAGS)))
+    clear_memory (self, mem);
   /* a resize by the last user may have cleared them */
-  GST_MINI_OBJECT_FLAG_SET (mem, self->params.flags &
-      (GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED));
+  GST_MINI_OBJECT_FLAG_SET (mem, self->params.flags & ZERO_FLAGS);
 }
 
 /* The calling thread's name: a GstTask's thread is named after its task,
@@ -1179,25 +1224,33 @@ gst_shared_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
     gst_buffer_foreach_meta (buffer, remove_unpooled_meta, NULL);
 }
 
-/* The tag of a buffer that can be handed out again: one memory of ours,
- * not shared with anyone (the buffer's reference is the memory's only one;
- * a share or another buffer holding it would add theirs). UNPOOLED_TAG for
- * any other buffer. */
-static guint32
-intact_buffer_tag (GstSharedPool * self, GstBuffer * buffer, GstMemory ** out)
+/* Whether a buffer can be handed out again: one memory of ours, not
+ * shared with anyone (the buffer's reference is the memory's only one; a
+ * share or another buffer holding it would add theirs). */
+static gboolean
+buffer_is_intact (GstSharedPool * self, GstBuffer * buffer, GstMemory ** out)
 {
   GstMemory *mem;
 
   /* any change of the memories sets the tag, so untagged means the one
    * memory the buffer was made with */
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY))
-    return UNPOOLED_TAG;
+    return FALSE;
 
   *out = mem = gst_buffer_peek_memory (buffer, 0);
-  if (mem->allocator != GST_ALLOCATOR_CAST (self->allocator) ||
-      GST_MINI_OBJECT_REFCOUNT_VALUE (mem) != 1 || GST_MEMORY_IS_READONLY (mem))
-    return UNPOOLED_TAG;
-  return ((GstBucketMemory *) mem)->owner_tag;
+  return mem->allocator == self->allocator &&
+      GST_MINI_OBJECT_REFCOUNT_VALUE (mem) == 1 &&
+      !GST_MEMORY_IS_READONLY (mem);
+}
+
+/* The tag of an intact buffer: a field of bucket memory, the buffer's
+ * record (a lookup) for other memory. Called with the lock. */
+static inline guint32
+intact_buffer_tag (GstSharedPool * self, GstBuffer * buffer, GstMemory * mem)
+{
+  if (G_LIKELY (self->backend->bucket_memory))
+    return ((GstBucketMemory *) mem)->owner_tag;
+  return buffer_record (self, buffer)->tag;
 }
 
 static inline BufferStack *
@@ -1218,14 +1271,15 @@ gst_shared_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
   GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
   GstMemory *mem = NULL;
-  guint32 tag = intact_buffer_tag (self, buffer, &mem);
+  gboolean intact = buffer_is_intact (self, buffer, &mem);
   BufferStack *stack;
 
   g_mutex_lock (&self->lock);
   if (G_UNLIKELY (self->track_leaks))
     g_clear_pointer (&buffer_record (self, buffer)->trace, g_free);
 
-  stack = stack_of_tag (self, tag);
+  stack = stack_of_tag (self, intact ? intact_buffer_tag (self, buffer, mem) :
+      UNPOOLED_TAG);
   if (G_LIKELY (stack))
     stack_push (stack, buffer, mem);
   else
@@ -1678,7 +1732,7 @@ gst_shared_pool_trim (GstSharedPool * pool)
   g_mutex_unlock (&pool->lock);
 
   if (pool->allocator)
-    gst_bucket_allocator_trim (pool->allocator);
+    pool->backend->trim (pool->allocator);
 }
 
 /* Stats */

@@ -7,7 +7,8 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* What GstSharedPool needs to know about bucket memory; not installed. */
+/* What GstSharedPool needs to know about the allocators it accepts and
+ * their memory; not installed. */
 
 #pragma once
 
@@ -30,9 +31,12 @@ struct _GstBucketMemory
   gsize capacity;               /* bytes after the header in this block */
   gint class_idx;               /* size class or one of the values above */
   guint32 owner_tag;            /* free for the owner of the memory */
-  gboolean retire;              /* free for real at the next dispose */
   GstBucketMemory *next;        /* free list link while idle */
 };
+
+/* Set on an idle memory of either allocator: its next dispose frees it
+ * for real instead of keeping it for reuse. A reuse clears the flags. */
+#define GST_BUCKET_MEMORY_FLAG_RETIRE (GST_MEMORY_FLAG_LAST << 0)
 
 /* How an allocator maps block sizes to classes; a copy lets hot paths
  * find a class without calling into the allocator. */
@@ -107,20 +111,53 @@ gst_bucket_block_need (gsize size, gsize overhead, gsize * need)
   return TRUE;
 }
 
-G_GNUC_INTERNAL
-const GstBucketClassMap * gst_bucket_allocator_get_class_map (GstBucketAllocator * self);
+/* Number of classes of @map: max_pooled_size is the last one's size. */
+static inline guint
+gst_bucket_class_map_n_classes (const GstBucketClassMap * map)
+{
+  return gst_bucket_class_map_index (map, map->max_pooled_size) + 1;
+}
+
+/* Class of a request of @size with @params and the bytes of the block that
+ * serves it: the class's size, or the bytes needed for an unpooled
+ * request; @block is 0 when the request overflows. */
+static inline gint
+gst_bucket_class_map_for_size (const GstBucketClassMap * map, gsize size,
+    const GstAllocationParams * params, gsize * block)
+{
+  gsize overhead, need;
+  gint idx;
+
+  if (!gst_bucket_params_overhead (params, &overhead) ||
+      !gst_bucket_block_need (size, overhead, &need)) {
+    *block = 0;
+    return GST_BUCKET_CLASS_UNPOOLED;
+  }
+  idx = gst_bucket_class_map_index (map, need);
+  *block = idx >= 0 ? gst_bucket_class_map_block_size (map, idx) : need;
+  return idx;
+}
+
+/* What GstSharedPool uses of an allocator that recycles memory by size
+ * class; GstBucketAllocator and GstBucketFdAllocator each have one. Only
+ * configuration and trimming go through it: the pool's hot paths use
+ * the copied class map and, with @bucket_memory, the memory's fields. */
+typedef struct
+{
+  /* the size classes, fixed for the allocator's life */
+  const GstBucketClassMap *(*get_class_map) (GstAllocator * allocator);
+  /* gives the idle memory back to the system */
+  void (*trim) (GstAllocator * allocator);
+  /* TRUE when the memory is a GstBucketMemory, whose owner_tag and data
+   * the pool may use; otherwise the pool keeps the tag itself and maps
+   * the memory to clear it */
+  gboolean bucket_memory;
+} GstBucketBackend;
 
 G_GNUC_INTERNAL
-gint  gst_bucket_allocator_class_for_size (GstBucketAllocator * self,
-                                           gsize size,
-                                           const GstAllocationParams * params,
-                                           gsize * block);
+extern const GstBucketBackend gst_bucket_allocator_backend;
 
 G_GNUC_INTERNAL
-guint gst_bucket_allocator_get_n_classes (GstBucketAllocator * self);
-
-G_GNUC_INTERNAL
-gsize gst_bucket_allocator_get_class_size (GstBucketAllocator * self,
-                                           gint class_idx);
+extern const GstBucketBackend gst_bucket_fd_allocator_backend;
 
 G_END_DECLS

@@ -24,6 +24,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/sharedpool/sharedpool.h>
+#include <gst/video/video.h>
 
 #include "../testutil.h"
 #include "gstsharedfdproto.h"
@@ -369,13 +370,35 @@ GST_START_TEST (test_pool_no_copy)
       FRAME_CAPS " ! sharedfdsink name=sink socket-path=sharedfd-test.sock");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstStructure *s = element_stats (sink);
-  const GstStructure *alloc;
+  const GstStructure *alloc, *pool;
 
   fail_unless_equals_int (structure_u64 (s, "frames"), 50);
   fail_unless_equals_int (structure_u64 (s, "copies"), 0);
   alloc = gst_value_get_structure (gst_structure_get_value (s, "allocator"));
   fail_unless (structure_u64 (alloc, "files-created") <= 8);
+  /* videotestsrc filled the GstSharedPool the sink proposed */
+  pool = gst_value_get_structure (gst_structure_get_value (s, "pool"));
+  fail_unless (structure_u64 (pool, "allocations") <= 8);
+  fail_unless (structure_u64 (pool, "hits") >= 42);
   gst_structure_free (s);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* The sharedpool element in front of the sink passes the sink's
+ * GstSharedPool on to the source: still memfd memory, nothing copied. */
+GST_START_TEST (test_sharedpool_element_no_copy)
+{
+  GstElement *pipeline = launch_to_eos ("videotestsrc num-buffers=20 ! "
+      FRAME_CAPS " ! sharedpool ! sharedfdsink name=sink "
+      "socket-path=sharedfd-test.sock");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+
+  fail_unless_equals_int (stat_u64 (sink, "frames"), 20);
+  fail_unless_equals_int (stat_u64 (sink, "copies"), 0);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
@@ -694,6 +717,119 @@ GST_START_TEST (test_byte_limit_drop_newest)
 
 GST_END_TEST;
 
+/* The pool of the sink's answer to an ALLOCATION query for FRAME_CAPS,
+ * from the harness's source pad; checks min and max. */
+static GstBufferPool *
+query_pool (GstHarness * h)
+{
+  GstCaps *caps = gst_caps_from_string (FRAME_CAPS);
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstBufferPool *pool;
+  guint size, min, max;
+
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless_equals_int (size, FRAME_SIZE);
+  fail_unless_equals_int (min, 4);
+  fail_unless_equals_int (max, 0);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  return pool;
+}
+
+/* Activates @pool with @min to @max buffers, as an upstream that bounds
+ * the pool it was offered would. */
+static void
+pool_activate (GstBufferPool * pool, guint min, guint max)
+{
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps;
+  guint size;
+
+  fail_unless (gst_buffer_pool_config_get_params (config, &caps, &size, NULL,
+          NULL));
+  gst_buffer_pool_config_set_params (config, caps, size, min, max);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+}
+
+/* The sink answers ALLOCATION for raw video with a GstSharedPool over its
+ * memfd allocator, with video meta: its buffers are fd memory. */
+GST_START_TEST (test_proposes_shared_pool)
+{
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstAllocator *alloc;
+  GstBuffer *buffer;
+  Push push;
+
+  push_init (&push, sink);
+  pool = query_pool (push.h);
+  fail_unless (GST_IS_SHARED_POOL (pool));
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_has_option (config,
+          GST_BUFFER_POOL_OPTION_VIDEO_META));
+  fail_unless (gst_buffer_pool_config_get_allocator (config, &alloc, NULL));
+  fail_unless (GST_IS_BUCKET_FD_ALLOCATOR (alloc));
+  gst_structure_free (config);
+
+  pool_activate (pool, 4, 0);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
+          NULL), GST_FLOW_OK);
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (buffer, 0)));
+  fail_unless (gst_buffer_get_video_meta (buffer) != NULL);
+  gst_buffer_unref (buffer);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  push_clear (&push);
+}
+
+GST_END_TEST;
+
+/* The sink keeps each frame until every client released it, so an
+ * upstream that bounds the pool (here 2 buffers) waits in acquire while
+ * clients hold them all, and gets the released buffer back. The sink's
+ * own proposal has no bound: a client's in-flight limit bounds it. */
+GST_START_TEST (test_pool_limit_waits_for_release)
+{
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  GstBufferPoolAcquireParams dontwait = { GST_FORMAT_UNDEFINED, 0, 0,
+    GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT
+  };
+  GstBuffer *a, *b;
+  GstMemory *first;
+  GstBufferPool *pool;
+  Push push;
+
+  push_init (&push, sink);
+  pool = query_pool (push.h);
+  pool_activate (pool, 0, 2);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &a, NULL),
+      GST_FLOW_OK);
+  first = gst_buffer_peek_memory (a, 0);
+  fail_unless_equals_int (gst_harness_push (push.h, a), GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &b, NULL),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (push.h, b), GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &a,
+          &dontwait), GST_FLOW_EOS);
+
+  /* the client releases the first frame: the sink lets it go */
+  fail_unless_equals_int (raw_release (push.sock), 1);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &a, NULL),
+      GST_FLOW_OK);
+  fail_unless (gst_buffer_peek_memory (a, 0) == first);
+  fail_unless_equals_int (stat_u64 (push.h->element, "copies"), 0);
+  gst_buffer_unref (a);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  push_clear (&push);
+}
+
+GST_END_TEST;
+
 /* In-process: sharedfdsink in one harness, sharedfdsrc in another,
  * connected; the frames are our own buffers over two memfd memories, so
  * that the sink's release of each shows as its finalization. */
@@ -984,6 +1120,7 @@ sharedfd_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_pool_no_copy);
   tcase_add_test (tc, test_copy_counted);
+  tcase_add_test (tc, test_sharedpool_element_no_copy);
   tcase_add_test (tc, test_four_consumers_identical);
   tcase_add_test (tc, test_kill_consumer);
   tcase_add_test (tc, test_late_join);
@@ -991,6 +1128,8 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_stalled_client_evicted);
   tcase_add_test (tc, test_block_until_release);
   tcase_add_test (tc, test_byte_limit_drop_newest);
+  tcase_add_test (tc, test_proposes_shared_pool);
+  tcase_add_test (tc, test_pool_limit_waits_for_release);
 
   tc = tcase_create ("inprocess");
   suite_add_tcase (s, tc);

@@ -8,7 +8,8 @@
  */
 
 /* Unit tests of GstBucketFdAllocator: fd memory, reuse of the same file,
- * allocation params, idle budget and lifetime. */
+ * allocation params, idle budget and lifetime; and a GstSharedPool over
+ * it, which recycles fd memory as it does bucket memory. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,6 +20,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/sharedpool/sharedpool.h>
+#include <gst/video/video.h>
 
 #include "../testutil.h"
 
@@ -169,6 +171,222 @@ GST_START_TEST (test_share_and_lifetime)
 
 GST_END_TEST;
 
+#define FRAME_SIZE (64 * 48 * 3 / 2)
+
+static guint64
+pool_stat (GstBufferPool * pool, const gchar * field)
+{
+  GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
+  guint64 v = structure_u64 (s, field);
+
+  gst_structure_free (s);
+  return v;
+}
+
+/* An active GstSharedPool of FRAME_SIZE buffers over @alloc; @max
+ * buffers at most, @zero fills each one with zeroes. */
+static GstBufferPool *
+fd_pool_new (GstAllocator * alloc, guint max, gboolean zero)
+{
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, FRAME_SIZE, 0, max);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_shared_pool_config_set_zero_memory (config, zero);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  return pool;
+}
+
+static GstBuffer *
+acquire (GstBufferPool * pool)
+{
+  GstBuffer *buffer = NULL;
+
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
+          NULL), GST_FLOW_OK);
+  return buffer;
+}
+
+static void
+fd_pool_free (GstBufferPool * pool, GstAllocator * alloc)
+{
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+static gint
+buffer_fd (GstBuffer * buffer)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+
+  fail_unless (gst_is_fd_memory (mem));
+  return gst_fd_memory_get_fd (mem);
+}
+
+/* A pool over the fd allocator hands out fd memory and gets the same
+ * buffer, with the same file, back after each release: in steady state
+ * neither the pool nor the allocator makes anything. */
+GST_START_TEST (test_pool_recycles_fd_memory)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = fd_pool_new (alloc, 0, FALSE);
+  GstBuffer *buffer;
+  gint fd;
+  guint i;
+
+  buffer = acquire (pool);
+  fail_unless_equals_int (gst_buffer_get_size (buffer), FRAME_SIZE);
+  fd = buffer_fd (buffer);
+  gst_buffer_unref (buffer);
+
+  for (i = 0; i < 50; i++) {
+    buffer = acquire (pool);
+    fail_unless_equals_int (buffer_fd (buffer), fd);
+    gst_buffer_unref (buffer);
+  }
+  fail_unless_equals_int (pool_stat (pool, "allocations"), 1);
+  fail_unless_equals_int (pool_stat (pool, "hits"), 50);
+  fail_unless_equals_int (fd_stat (alloc, "files-created"), 1);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* Sized rents come from the fd allocator's size classes: every size of a
+ * class gets the same file back. */
+GST_START_TEST (test_pool_sized_fd_memory)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = fd_pool_new (alloc, 0, FALSE);
+  GstBuffer *buffer;
+  gint fd = -1;
+  guint i;
+
+  for (i = 0; i < 20; i++) {
+    fail_unless_equals_int (gst_shared_pool_acquire_sized (pool,
+            110000 - i * 100, 0, &buffer), GST_FLOW_OK);
+    fail_unless_equals_int (gst_buffer_get_size (buffer), 110000 - i * 100);
+    if (fd < 0)
+      fd = buffer_fd (buffer);
+    fail_unless_equals_int (buffer_fd (buffer), fd);
+    gst_buffer_unref (buffer);
+  }
+  fail_unless_equals_int (pool_stat (pool, "allocations"), 1);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* max-buffers bounds fd buffers as it does bucket ones: at the bound an
+ * acquire with DONTWAIT gets EOS, and a release makes room again. */
+GST_START_TEST (test_pool_fd_max_buffers)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = fd_pool_new (alloc, 2, FALSE);
+  GstBufferPoolAcquireParams dontwait = { GST_FORMAT_UNDEFINED, 0, 0,
+    GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT
+  };
+  GstBuffer *a, *b, *c;
+  gint fd;
+
+  a = acquire (pool);
+  b = acquire (pool);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &c,
+          &dontwait), GST_FLOW_EOS);
+
+  fd = buffer_fd (b);
+  gst_buffer_unref (b);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &c,
+          &dontwait), GST_FLOW_OK);
+  fail_unless_equals_int (buffer_fd (c), fd);
+  fail_unless_equals_int (fd_stat (alloc, "files-created"), 2);
+  gst_buffer_unref (a);
+  gst_buffer_unref (c);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* With zero-memory the pool clears a recycled fd buffer, which it maps
+ * for that (fd memory has no block pointer at hand). */
+GST_START_TEST (test_pool_fd_zero_memory)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = fd_pool_new (alloc, 0, TRUE);
+  GstBuffer *buffer;
+  GstMapInfo map;
+
+  buffer = acquire (pool);
+  gst_buffer_memset (buffer, 0, 0xff, FRAME_SIZE);
+  gst_buffer_unref (buffer);
+
+  buffer = acquire (pool);
+  fail_unless_equals_int (pool_stat (pool, "hits"), 1);
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[0], 0);
+  fail_unless_equals_int (map.data[FRAME_SIZE - 1], 0);
+  gst_buffer_unmap (buffer, &map);
+  gst_buffer_unref (buffer);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* Raw video caps with the video meta option give fd buffers with a
+ * video meta, and a buffer out is in the leak report. */
+GST_START_TEST (test_pool_fd_video_meta_and_report)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=I420,"
+      "width=64,height=48");
+  GstBuffer *buffer;
+  gchar *report;
+
+  gst_buffer_pool_config_set_params (config, caps, FRAME_SIZE, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_shared_pool_config_set_track_leaks (config, TRUE);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  buffer = acquire (pool);
+  buffer_fd (buffer);
+  fail_unless (gst_buffer_get_video_meta (buffer) != NULL);
+
+  report = gst_shared_pool_get_leak_report (GST_SHARED_POOL (pool));
+  fail_unless (report != NULL);
+  g_free (report);
+  gst_buffer_unref (buffer);
+  gst_caps_unref (caps);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* Trimming the pool frees its idle buffers and the fd allocator's idle
+ * files. */
+GST_START_TEST (test_pool_fd_trim)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = fd_pool_new (alloc, 0, FALSE);
+
+  gst_buffer_unref (acquire (pool));
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  fail_unless (fd_stat (alloc, "bytes-owned") > 0);
+
+  gst_shared_pool_trim (GST_SHARED_POOL (pool));
+  fail_unless_equals_int (fd_stat (alloc, "bytes-owned"), 0);
+  fail_unless_equals_int (fd_stat (alloc, "bytes-idle"), 0);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 bucketfdallocator_suite (void)
 {
@@ -181,6 +399,12 @@ bucketfdallocator_suite (void)
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_no_idle);
   tcase_add_test (tc, test_share_and_lifetime);
+  tcase_add_test (tc, test_pool_recycles_fd_memory);
+  tcase_add_test (tc, test_pool_sized_fd_memory);
+  tcase_add_test (tc, test_pool_fd_max_buffers);
+  tcase_add_test (tc, test_pool_fd_zero_memory);
+  tcase_add_test (tc, test_pool_fd_video_meta_and_report);
+  tcase_add_test (tc, test_pool_fd_trim);
 
   return s;
 }
