@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -409,6 +410,46 @@ unix_socket (const gchar * path, struct sockaddr_un *addr, GError ** error)
   return fd;
 }
 
+/* Makes room for a socket at @addr: a socket file nobody listens on (a
+ * sink that crashed left it) is removed; anything else there is an error,
+ * so that a wrong socket-path never deletes a file nor takes the socket
+ * of a running sink (which sees a client come and go). */
+static gboolean
+clear_socket_path (const struct sockaddr_un *addr, GError ** error)
+{
+  const gchar *path = addr->sun_path;
+  gboolean listening;
+  struct stat st;
+  gint probe;
+
+  if (lstat (path, &st) < 0) {
+    if (errno == ENOENT)
+      return TRUE;
+    socket_error (-1, "look at", path, error);
+    return FALSE;
+  }
+  if (!S_ISSOCK (st.st_mode))
+    goto not_a_socket;
+  probe = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listening = probe >= 0 &&
+      connect (probe, (const struct sockaddr *) addr, sizeof *addr) == 0;
+  if (probe >= 0)
+    close (probe);
+  if (listening)
+    goto in_use;
+  unlink (path);
+  return TRUE;
+
+not_a_socket:
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "socket-path %s exists and is not a socket; it is left as it is", path);
+  return FALSE;
+in_use:
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+      "another sink listens at %s", path);
+  return FALSE;
+}
+
 /* A listening socket at @path; a stale socket file there is replaced. */
 gint
 gst_shared_fd_listen (const gchar * path, GError ** error)
@@ -418,7 +459,10 @@ gst_shared_fd_listen (const gchar * path, GError ** error)
 
   if (fd < 0)
     return -1;
-  unlink (path);
+  if (!clear_socket_path (&addr, error)) {
+    close (fd);
+    return -1;
+  }
   if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return socket_error (fd, "bind", path, error);
   if (listen (fd, 16) < 0)

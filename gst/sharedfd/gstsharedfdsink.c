@@ -262,7 +262,11 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
    * GstSharedFdSink:socket-path:
    *
    * The path of the unix socket clients connect to. A stale socket file
-   * there is replaced when the sink starts, and removed when it stops.
+   * there (no sink listens on it: one crashed) is replaced when the sink
+   * starts, and the socket is removed when it stops. Anything else at
+   * the path is an error and is left alone: a file or a directory ("exists
+   * and is not a socket"), or the socket of a sink that runs ("another
+   * sink listens at"; that sink sees a client come and go).
    *
    * Since: 0.1
    */

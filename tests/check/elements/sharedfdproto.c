@@ -294,6 +294,72 @@ GST_START_TEST (test_sink_closes_bad_client)
 
 GST_END_TEST;
 
+/* Fails unless listening at @path fails with @code and a message that
+ * has @what. */
+static void
+expect_listen_error (const gchar * path, gint code, const gchar * what)
+{
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_shared_fd_listen (path, &err), -1);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code), "%s",
+      err ? err->message : "no error");
+  fail_unless (strstr (err->message, what) != NULL, "'%s' lacks '%s'",
+      err->message, what);
+  g_error_free (err);
+}
+
+/* A socket-path that names a file or a directory is refused with a clear
+ * error, and what is there is left alone (it used to be unlinked). */
+GST_START_TEST (test_listen_keeps_other_files)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *file = g_build_filename (dir, "video.mp4", NULL);
+  gchar *data = NULL;
+
+  fail_unless (g_file_set_contents (file, "precious", -1, NULL));
+  expect_listen_error (file, GST_RESOURCE_ERROR_SETTINGS, "not a socket");
+  fail_unless (g_file_get_contents (file, &data, NULL, NULL));
+  fail_unless_equals_string (data, "precious");
+  expect_listen_error (dir, GST_RESOURCE_ERROR_SETTINGS, "not a socket");
+  fail_unless (g_file_test (dir, G_FILE_TEST_IS_DIR));
+
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (data);
+  g_free (file);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The socket of a sink that listens is not taken by a second one; the
+ * socket file a sink left behind (a crash) is replaced. */
+GST_START_TEST (test_listen_busy_and_stale)
+{
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  gint first = gst_shared_fd_listen (path, NULL), client, second;
+
+  fail_unless (first >= 0);
+  expect_listen_error (path, GST_RESOURCE_ERROR_BUSY, "another sink");
+  client = gst_shared_fd_connect (path, NULL);
+  fail_unless (client >= 0, "the first sink lost its socket");
+  close (client);
+  close (first);
+  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
+  second = gst_shared_fd_listen (path, NULL);
+  fail_unless (second >= 0);
+
+  close (second);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* A padded frame's GstVideoMeta (strides and offsets that are not the
  * defaults) is written in the layout of GStreamer's serializer and read
  * back onto a buffer of the same memory. */
@@ -360,6 +426,8 @@ sharedfdproto_suite (void)
   tcase_add_test (tc, test_too_many_fds);
   tcase_add_test (tc, test_fuzz);
   tcase_add_test (tc, test_sink_closes_bad_client);
+  tcase_add_test (tc, test_listen_keeps_other_files);
+  tcase_add_test (tc, test_listen_busy_and_stale);
   tcase_add_test (tc, test_video_meta_round_trip);
   tcase_add_test (tc, test_video_meta_past_memory);
 
