@@ -58,6 +58,13 @@ typedef struct
   guint16 n_meta;
 } GstSharedFdNewBuffer;
 
+/* The buffer flags that cross, both ways: those of the data (the media
+ * flags above GST_BUFFER_FLAG_LAST too), not the mini object's own bits
+ * (lockable, read-only lock, may be leaked) nor TAG_MEMORY, which says
+ * that the sender's memory was changed, not the receiver's. */
+#define GST_SHARED_FD_BUFFER_FLAGS \
+  (~(guint32) (GST_MINI_OBJECT_FLAG_LAST - 1) & ~(guint32) GST_BUFFER_FLAG_TAG_MEMORY)
+
 /* Limits a receiver enforces before it trusts a message. */
 #define GST_SHARED_FD_MAX_PAYLOAD (1024 * 1024)
 #define GST_SHARED_FD_MAX_MEMORIES 16

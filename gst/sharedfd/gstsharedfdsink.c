@@ -1239,7 +1239,7 @@ frame_payload (GstSharedFdSink * self, GstBuffer * buffer, GstBuffer * frame,
   nb->duration = GST_BUFFER_DURATION (buffer);
   nb->offset = GST_BUFFER_OFFSET (buffer);
   nb->offset_end = GST_BUFFER_OFFSET_END (buffer);
-  nb->flags = GST_BUFFER_FLAGS (buffer);
+  nb->flags = GST_BUFFER_FLAGS (buffer) & GST_SHARED_FD_BUFFER_FLAGS;
   nb->n_memory = n;
   for (i = 0; i < n; i++) {
     GstMemory *mem = gst_buffer_peek_memory (frame, i);

@@ -419,7 +419,7 @@ buffer_fields (GstSharedFdSrc * self, GstBuffer * buf,
   GST_BUFFER_DURATION (buf) = nb->duration;
   GST_BUFFER_OFFSET (buf) = nb->offset;
   GST_BUFFER_OFFSET_END (buf) = nb->offset_end;
-  GST_BUFFER_FLAGS (buf) = nb->flags;
+  GST_BUFFER_FLAGS (buf) = nb->flags & GST_SHARED_FD_BUFFER_FLAGS;
 }
 
 /* Adds the memories of a NEW_BUFFER, each its own root memory on a

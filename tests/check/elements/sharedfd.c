@@ -1110,6 +1110,27 @@ GST_START_TEST (test_write_copies)
 
 GST_END_TEST;
 
+/* The data's flags cross, media ones included; TAG_MEMORY (the sender's
+ * memory changed) does not. */
+GST_START_TEST (test_flags_cross)
+{
+  const guint data = GST_BUFFER_FLAG_DISCONT | GST_BUFFER_FLAG_DELTA_UNIT |
+      GST_VIDEO_BUFFER_FLAG_INTERLACED;
+  FdPair fp;
+  GstBuffer *frame, *buf;
+
+  pair_init (&fp);
+  frame = pair_frame (&fp, 0);
+  GST_BUFFER_FLAG_SET (frame, data | GST_BUFFER_FLAG_TAG_MEMORY);
+  fail_unless_equals_int (gst_harness_push (fp.sink, frame), GST_FLOW_OK);
+  buf = gst_harness_pull (fp.src);
+  fail_unless_equals_int (GST_BUFFER_FLAGS (buf), data);
+  gst_buffer_unref (buf);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfd_suite (void)
 {
@@ -1137,6 +1158,7 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_file_mapped_once);
   tcase_add_test (tc, test_memory_reused);
   tcase_add_test (tc, test_write_copies);
+  tcase_add_test (tc, test_flags_cross);
 
   return s;
 }
