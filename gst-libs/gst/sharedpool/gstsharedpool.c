@@ -100,8 +100,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define ENV_TRACK_LEAKS "GST_SHAREDPOOL_TRACK_LEAKS"
 
 #define DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
-/* hits of a stack between two looks at the clock */
-#define AGE_CHECK_MASK 63
 
 /* Where a buffer belongs. The tag is also stored in the buffer's memory
  * (GstBucketMemory.owner_tag) so that the release path finds the buffer's
@@ -442,15 +440,10 @@ stack_sweep (GstSharedPool * self, BufferStack * stack)
 static void
 sweep_aged (GstSharedPool * self)
 {
-  gint64 now;
   guint i;
 
-  if (self->max_idle_time == 0)
+  if (!gst_bucket_sweep_due (&self->next_sweep, self->max_idle_time))
     return;
-  now = g_get_monotonic_time ();
-  if (now < self->next_sweep)
-    return;
-  self->next_sweep = now + self->max_idle_time / 2000;
 
   for (i = 0; i < self->keys->len; i++)
     stack_sweep (self, &((SubPool *) g_ptr_array_index (self->keys, i))->stack);
@@ -1140,6 +1133,7 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
 {
   GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
   GstFlowReturn ret = GST_FLOW_OK;
+  gboolean age = FALSE;
   GstMemory *mem;
   Request req;
 
@@ -1150,13 +1144,18 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
 
   g_mutex_lock (&self->lock);
   if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem)))) {
-    if (G_UNLIKELY ((++req.stack->hits & AGE_CHECK_MASK) == 0))
+    age = (++req.stack->hits & GST_BUCKET_AGE_CHECK_MASK) == 0;
+    if (G_UNLIKELY (age))
       sweep_aged (self);
   } else
     ret = take_buffer_slow (self, &req, params &&
         (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT), buffer, &mem);
   g_mutex_unlock (&self->lock);
 
+  /* hits do not reach the allocator: memory left idle there (by a pool
+   * of earlier caps) ages out through these calls */
+  if (G_UNLIKELY (age))
+    self->backend->age (self->allocator);
   if (G_UNLIKELY (ret != GST_FLOW_OK))
     goto failed;
 
