@@ -1143,19 +1143,15 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     goto bad_request;
 
   g_mutex_lock (&self->lock);
-  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem)))) {
+  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem))))
     age = (++req.stack->hits & GST_BUCKET_AGE_CHECK_MASK) == 0;
-    if (G_UNLIKELY (age))
-      sweep_aged (self);
-  } else
+  else
     ret = take_buffer_slow (self, &req, params &&
         (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT), buffer, &mem);
   g_mutex_unlock (&self->lock);
 
-  /* hits do not reach the allocator: memory left idle there (by a pool
-   * of earlier caps) ages out through these calls */
   if (G_UNLIKELY (age))
-    self->backend->age (self->allocator);
+    gst_shared_pool_sweep (self);
   if (G_UNLIKELY (ret != GST_FLOW_OK))
     goto failed;
 
@@ -1703,6 +1699,42 @@ gst_shared_pool_get_leak_report (GstSharedPool * pool)
   if (held)
     g_array_unref (held);
   return report;
+}
+
+/**
+ * gst_shared_pool_sweep:
+ * @pool: a #GstSharedPool
+ *
+ * Frees the idle buffers that stayed unused for about the pool's
+ * max-idle-time (gst_shared_pool_config_set_max_idle_time()), and the
+ * allocator's idle memory older than the allocator's max-idle-time, when
+ * a sweep is due; otherwise only reads the clock. Hits of the pool's own
+ * buffers do not reach the allocator, so the pool calls this every 64
+ * hits: memory that a pool of earlier caps left idle in the allocator
+ * ages out. An element that keeps a pool nobody acquires from any more
+ * (one of earlier caps that upstream still holds after EOS) calls it now
+ * and then so that the idle frames of that pool age out too.
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_sweep (GstSharedPool * pool)
+{
+  const GstBucketBackend *backend;
+  GstAllocator *allocator;
+
+  g_return_if_fail (GST_IS_SHARED_POOL (pool));
+
+  g_mutex_lock (&pool->lock);
+  sweep_aged (pool);
+  backend = pool->backend;
+  allocator = pool->allocator ? gst_object_ref (pool->allocator) : NULL;
+  g_mutex_unlock (&pool->lock);
+
+  if (allocator == NULL)
+    return;
+  backend->age (allocator);
+  gst_object_unref (allocator);
 }
 
 /**

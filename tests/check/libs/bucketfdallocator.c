@@ -530,6 +530,36 @@ GST_START_TEST (test_pool_ages_memory_of_old_caps)
 
 GST_END_TEST;
 
+/* A pool nobody acquires from any more (upstream went EOS and keeps it)
+ * ages its idle frames out when its owner sweeps it: their files are
+ * closed, not left in the allocator. With max-idle-time 1 ns every sweep
+ * is due. */
+GST_START_TEST (test_pool_sweep_unused_pool)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  guint fds;
+
+  gst_buffer_pool_config_set_params (config, NULL, FRAME_SIZE, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_shared_pool_config_set_max_idle_time (config, 1);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  gst_buffer_unref (acquire (pool));
+  fds = open_fds ();
+
+  gst_shared_pool_sweep (GST_SHARED_POOL (pool));       /* the period starts */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 0);
+  gst_shared_pool_sweep (GST_SHARED_POOL (pool));       /* idle through it */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 1);
+  fail_unless_equals_uint64 (fd_stat (alloc, "bytes-owned"), 0);
+  fail_unless_equals_int (open_fds (), fds - 1);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 bucketfdallocator_suite (void)
 {
@@ -552,6 +582,7 @@ bucketfdallocator_suite (void)
   tcase_add_test (tc, test_pool_fd_video_meta_and_report);
   tcase_add_test (tc, test_pool_fd_trim);
   tcase_add_test (tc, test_pool_ages_memory_of_old_caps);
+  tcase_add_test (tc, test_pool_sweep_unused_pool);
 
   return s;
 }
