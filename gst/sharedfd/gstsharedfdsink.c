@@ -63,6 +63,14 @@
  * runs at the pace of the slowest whatever the full-policy, so such a
  * bound should exceed the clients' limits summed.
  *
+ * Each ALLOCATION query gets a new pool. The frames of an earlier one do
+ * not stay for good: back in the allocator (upstream let the old pool go)
+ * they are unmapped and closed after its max-idle-time (5 s), checked
+ * every 64 frames of the new pool; idle in an old pool that upstream
+ * still holds (a concat branch after its EOS), they are freed after the
+ * pool's max-idle-time (5 s), the sink sweeping the last 8 pools it
+ * proposed every 64 frames (gst_shared_pool_sweep()).
+ *
  * The element posts `sharedfdsink-client` element messages with the fields
  * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,
  * on disconnection or eviction, `reason` (string) and the client's

@@ -222,7 +222,8 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * How long, in nanoseconds, memory may stay idle before it goes back to
    * the system; 0 keeps it until trimmed. There is no timer: the age is
-   * checked every few reuses and at each allocation from the system, and
+   * checked every few reuses, at each allocation from the system and
+   * every few reuses of a #GstSharedPool's buffers over this allocator, and
    * memory idle through a whole half of this time is freed, so memory goes
    * back within max-idle-time of its last use while the allocator is
    * used, and at the next use after that otherwise.
