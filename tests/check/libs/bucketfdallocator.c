@@ -503,7 +503,7 @@ GST_END_TEST;
 GST_START_TEST (test_pool_ages_memory_of_old_caps)
 {
   GstAllocator *alloc = aging_allocator_new ();
-  GstBufferPool *old = fd_pool_new (gst_object_ref (alloc), 0, FALSE);
+  GstBufferPool *old = fd_pool_new (alloc, 0, FALSE);
   GstBufferPool *pool;
   GstBuffer *buffer;
   guint i;
