@@ -65,11 +65,12 @@
  *
  * Each ALLOCATION query gets a new pool. The frames of an earlier one do
  * not stay for good: back in the allocator (upstream let the old pool go)
- * they are unmapped and closed after its max-idle-time (5 s), checked
- * every 64 frames of the new pool; idle in an old pool that upstream
- * still holds (a concat branch after its EOS), they are freed after the
- * pool's max-idle-time (5 s), the sink sweeping the last 8 pools it
- * proposed every 64 frames (gst_shared_pool_sweep()).
+ * they are unmapped and closed after its max-idle-time (5 s); idle in an
+ * old pool that upstream still holds (a concat branch after its EOS),
+ * they are freed after the pool's max-idle-time (5 s). The sink sweeps
+ * the last pool and the 8 before it every 16 frames
+ * (gst_shared_pool_sweep()), so the memory goes within about
+ * max-idle-time and two of those periods of its last use.
  *
  * The element posts `sharedfdsink-client` element messages with the fields
  * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,
@@ -117,9 +118,10 @@
 /* frames a client at its limit may have waiting to be sent */
 #define CLIENT_QUEUE_FRAMES 2
 /* pools of earlier caps whose idle frames the sink ages out, and the
- * frames between two sweeps of them */
+ * frames between two sweeps of its pools: a look at the clock, next to a
+ * frame's sendmsg() per client */
 #define OLD_POOLS_MAX 8
-#define OLD_POOLS_SWEEP_MASK 63
+#define POOLS_SWEEP_MASK 15
 /* caps and EOS messages queued behind them, at most */
 #define CLIENT_QUEUE_MAX (CLIENT_QUEUE_FRAMES + 4)
 
@@ -1113,7 +1115,7 @@ gst_shared_fd_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-/* Remembers @pool, replaced by a newer proposal, for sweep_old_pools();
+/* Remembers @pool, replaced by a newer proposal, for sweep_pools();
  * the oldest is forgotten beyond OLD_POOLS_MAX. With the object lock. */
 static void
 remember_old_pool (GstSharedFdSink * self, GstBufferPool * pool)
@@ -1183,14 +1185,19 @@ gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 
 /* Sweeps the pools of earlier caps that are still alive (an upstream
  * element that went EOS keeps its pool and acquires no more, so nothing
- * else ages its idle frames out), and forgets the others. */
+ * else ages its idle frames out), forgetting the others, and the last
+ * pool, which ages what old pools left in the allocator. A pool looks at
+ * the clock itself every 64 acquires; the sink looks more often, so that
+ * memory goes closer to max-idle-time after its last use. */
 static void
-sweep_old_pools (GstSharedFdSink * self)
+sweep_pools (GstSharedFdSink * self)
 {
   GPtrArray *alive = g_ptr_array_new_with_free_func (gst_object_unref);
   guint i = 0;
 
   GST_OBJECT_LOCK (self);
+  if (self->pool)
+    g_ptr_array_add (alive, gst_object_ref (self->pool));
   while (i < self->old_pools->len) {
     GstBufferPool *pool = g_weak_ref_get (g_ptr_array_index (self->old_pools,
             i));
@@ -1398,8 +1405,8 @@ gst_shared_fd_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   send_frame_to_all (self, frame, id);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_unref (frame);
-  if (G_UNLIKELY ((id & OLD_POOLS_SWEEP_MASK) == 0))
-    sweep_old_pools (self);
+  if (G_UNLIKELY ((id & POOLS_SWEEP_MASK) == 0))
+    sweep_pools (self);
   return GST_FLOW_OK;
 
 too_many:
