@@ -63,6 +63,15 @@
  * runs at the pace of the slowest whatever the full-policy, so such a
  * bound should exceed the clients' limits summed.
  *
+ * Each ALLOCATION query gets a new pool. The frames of an earlier one do
+ * not stay for good: back in the allocator (upstream let the old pool go)
+ * they are unmapped and closed after its max-idle-time (5 s); idle in an
+ * old pool that upstream still holds (a concat branch after its EOS),
+ * they are freed after the pool's max-idle-time (5 s). The sink sweeps
+ * the last pool and the 8 before it every 16 frames
+ * (gst_shared_pool_sweep()), so the memory goes within about
+ * max-idle-time and two of those periods of its last use.
+ *
  * The element posts `sharedfdsink-client` element messages with the fields
  * `client` (uint), `event` ("connected", "disconnected" or "evicted") and,
  * on disconnection or eviction, `reason` (string) and the client's
@@ -108,6 +117,11 @@
 
 /* frames a client at its limit may have waiting to be sent */
 #define CLIENT_QUEUE_FRAMES 2
+/* pools of earlier caps whose idle frames the sink ages out, and the
+ * frames between two sweeps of its pools: a look at the clock, next to a
+ * frame's sendmsg() per client */
+#define OLD_POOLS_MAX 8
+#define POOLS_SWEEP_MASK 15
 /* caps and EOS messages queued behind them, at most */
 #define CLIENT_QUEUE_MAX (CLIENT_QUEUE_FRAMES + 4)
 
@@ -218,6 +232,7 @@ struct _GstSharedFdSink
   GThread *thread;
   GstAllocator *allocator;
   GstBufferPool *pool;          /* the last one proposed, object lock */
+  GPtrArray *old_pools;         /* GWeakRef of those before, object lock */
   GByteArray *payload;          /* streaming thread only */
 };
 
@@ -392,6 +407,13 @@ gst_shared_fd_sink_class_init (GstSharedFdSinkClass * klass)
 }
 
 static void
+weak_ref_free (GWeakRef * ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+static void
 gst_shared_fd_sink_init (GstSharedFdSink * self)
 {
   self->listen_fd = self->wake_fd = -1;
@@ -399,6 +421,8 @@ gst_shared_fd_sink_init (GstSharedFdSink * self)
   self->max_in_flight_bytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
   self->full_policy = DEFAULT_FULL_POLICY;
   self->client_timeout = DEFAULT_CLIENT_TIMEOUT;
+  self->old_pools = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      weak_ref_free);
   g_cond_init (&self->released_cond);
 }
 
@@ -409,6 +433,7 @@ gst_shared_fd_sink_finalize (GObject * object)
 
   g_free (self->socket_path);
   g_free (self->caps);
+  g_ptr_array_unref (self->old_pools);
   g_cond_clear (&self->released_cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1038,6 +1063,7 @@ gst_shared_fd_sink_stop (GstBaseSink * bsink)
   GST_OBJECT_LOCK (self);
   g_clear_pointer (&self->caps, g_free);
   gst_clear_object (&self->pool);
+  g_ptr_array_set_size (self->old_pools, 0);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -1093,6 +1119,22 @@ gst_shared_fd_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
+/* Remembers @pool, replaced by a newer proposal, for sweep_pools();
+ * the oldest is forgotten beyond OLD_POOLS_MAX. With the object lock. */
+static void
+remember_old_pool (GstSharedFdSink * self, GstBufferPool * pool)
+{
+  GWeakRef *ref;
+
+  if (pool == NULL)
+    return;
+  if (self->old_pools->len == OLD_POOLS_MAX)
+    g_ptr_array_remove_index (self->old_pools, 0);
+  ref = g_new (GWeakRef, 1);
+  g_weak_ref_init (ref, pool);
+  g_ptr_array_add (self->old_pools, ref);
+}
+
 /* A GstSharedPool of @info's frames over the sink's memfd allocator, with
  * video meta. No max-buffers: what clients hold is bounded by their
  * in-flight limits, which a pool bound would undercut (see the section
@@ -1138,10 +1180,44 @@ gst_shared_fd_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   gst_query_add_allocation_pool (query, pool, info.size, DEFAULT_MIN_BUFFERS,
       0);
   GST_OBJECT_LOCK (self);
+  remember_old_pool (self, self->pool);
   gst_object_replace ((GstObject **) & self->pool, GST_OBJECT_CAST (pool));
   GST_OBJECT_UNLOCK (self);
   gst_object_unref (pool);
   return TRUE;
+}
+
+/* Sweeps the pools of earlier caps that are still alive (an upstream
+ * element that went EOS keeps its pool and acquires no more, so nothing
+ * else ages its idle frames out), forgetting the others, and the last
+ * pool, which ages what old pools left in the allocator. A pool looks at
+ * the clock itself every 64 acquires; the sink looks more often, so that
+ * memory goes closer to max-idle-time after its last use. */
+static void
+sweep_pools (GstSharedFdSink * self)
+{
+  GPtrArray *alive = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint i = 0;
+
+  GST_OBJECT_LOCK (self);
+  if (self->pool)
+    g_ptr_array_add (alive, gst_object_ref (self->pool));
+  while (i < self->old_pools->len) {
+    GstBufferPool *pool = g_weak_ref_get (g_ptr_array_index (self->old_pools,
+            i));
+
+    if (pool == NULL) {
+      g_ptr_array_remove_index (self->old_pools, i);
+      continue;
+    }
+    g_ptr_array_add (alive, pool);
+    i++;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  for (i = 0; i < alive->len; i++)
+    gst_shared_pool_sweep (g_ptr_array_index (alive, i));
+  g_ptr_array_unref (alive);
 }
 
 /* Copies @mem into memfd memory of the sink's allocator. */
@@ -1333,6 +1409,8 @@ gst_shared_fd_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   send_frame_to_all (self, frame, id);
   GST_OBJECT_UNLOCK (self);
   gst_buffer_unref (frame);
+  if (G_UNLIKELY ((id & POOLS_SWEEP_MASK) == 0))
+    sweep_pools (self);
   return GST_FLOW_OK;
 
 too_many:

@@ -52,9 +52,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_bucket_allocator_debug);
 #define DEFAULT_MIN_SIZE        64
 #define DEFAULT_MAX_POOLED_SIZE (64 * 1024 * 1024)
 #define DEFAULT_MAX_IDLE_BYTES  (256 * 1024 * 1024)
-#define DEFAULT_MAX_IDLE_TIME   (5 * GST_SECOND)
-/* reuses of a class between two looks at the clock */
-#define AGE_CHECK_MASK          63
 #define DEFAULT_MAX_BYTES       0
 #define DEFAULT_ZERO_MEMORY     FALSE
 
@@ -225,18 +222,15 @@ gst_bucket_allocator_class_init (GstBucketAllocatorClass * klass)
    *
    * How long, in nanoseconds, memory may stay idle before it goes back to
    * the system; 0 keeps it until trimmed. There is no timer: the age is
-   * checked every few reuses and at each allocation from the system, and
+   * checked every few reuses, at each allocation from the system and
+   * every few reuses of a #GstSharedPool's buffers over this allocator, and
    * memory idle through a whole half of this time is freed, so memory goes
    * back within max-idle-time of its last use while the allocator is
    * used, and at the next use after that otherwise.
    *
    * Since: 0.1
    */
-  properties[PROP_MAX_IDLE_TIME] = g_param_spec_uint64 ("max-idle-time",
-      "Maximum idle time",
-      "Nanoseconds memory may stay idle before it is freed (0 = forever)",
-      0, G_MAXINT64, DEFAULT_MAX_IDLE_TIME,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_IDLE_TIME] = gst_bucket_param_spec_max_idle_time ();
 
   properties[PROP_MAX_BYTES] = g_param_spec_uint64 ("max-bytes",
       "Maximum bytes",
@@ -302,7 +296,7 @@ gst_bucket_allocator_init (GstBucketAllocator * self)
   self->map.min_size = DEFAULT_MIN_SIZE;
   self->map.max_pooled_size = DEFAULT_MAX_POOLED_SIZE;
   self->max_idle_bytes = DEFAULT_MAX_IDLE_BYTES;
-  self->max_idle_time = DEFAULT_MAX_IDLE_TIME;
+  self->max_idle_time = GST_BUCKET_DEFAULT_MAX_IDLE_TIME;
   self->max_bytes = DEFAULT_MAX_BYTES;
   self->zero_memory = DEFAULT_ZERO_MEMORY;
   /* shares.block_size stays 0: a share is a header only */
@@ -407,15 +401,10 @@ static void
 bucket_sweep_aged (GstBucketAllocator * self)
 {
   gint64 max_time = COUNTER_GET (&self->max_idle_time);
-  gint64 due = COUNTER_GET (&self->next_sweep);
-  gint64 now, n = 0;
+  gint64 n = 0;
   guint i;
 
-  if (max_time == 0)
-    return;
-  now = g_get_monotonic_time ();
-  if (now < due || !__atomic_compare_exchange_n (&self->next_sweep, &due,
-          now + max_time / 2000, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+  if (!gst_bucket_sweep_due (&self->next_sweep, max_time))
     return;
 
   for (i = 0; i < self->n_classes; i++)
@@ -583,8 +572,14 @@ bucket_trim (GstAllocator * allocator)
   gst_bucket_allocator_trim (GST_BUCKET_ALLOCATOR_CAST (allocator));
 }
 
+static void
+bucket_age (GstAllocator * allocator)
+{
+  bucket_sweep_aged (GST_BUCKET_ALLOCATOR_CAST (allocator));
+}
+
 const GstBucketBackend gst_bucket_allocator_backend = {
-  bucket_get_class_map, bucket_trim, TRUE
+  bucket_get_class_map, bucket_trim, bucket_age, TRUE
 };
 
 static BucketClass *
@@ -611,7 +606,7 @@ bucket_class_pop (GstBucketAllocator * self, gint idx)
     bc->idle = bmem->next;
     bc->n_idle--;
     bc->low_idle = MIN (bc->low_idle, bc->n_idle);
-    check = (++bc->reuses & AGE_CHECK_MASK) == 0;
+    check = (++bc->reuses & GST_BUCKET_AGE_CHECK_MASK) == 0;
   }
   g_mutex_unlock (&bc->lock);
 

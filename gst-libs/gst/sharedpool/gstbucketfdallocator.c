@@ -23,7 +23,8 @@
  * open, on the free list of its class; the next request of that class gets
  * the same file back. In steady state no file is created, truncated or
  * mapped per allocation. Idle memory is bounded by
- * #GstBucketFdAllocator:max-idle-bytes.
+ * #GstBucketFdAllocator:max-idle-bytes, and memory idle longer than
+ * #GstBucketFdAllocator:max-idle-time is unmapped and its file closed.
  *
  * Since: 0.1
  */
@@ -52,8 +53,15 @@ enum
 {
   PROP_0,
   PROP_MAX_IDLE_BYTES,
+  PROP_MAX_IDLE_TIME,
   PROP_STATS,
 };
+
+typedef struct
+{
+  GPtrArray *idle;              /* GstMemory, oldest first; grows, never shrinks */
+  guint low_idle;               /* fewest idle since the last sweep */
+} FdClass;
 
 struct _GstBucketFdAllocator
 {
@@ -63,9 +71,12 @@ struct _GstBucketFdAllocator
   guint n_classes;
 
   GMutex lock;
-  GPtrArray **idle;             /* per class, GstMemory; grows, never shrinks */
+  FdClass *classes;
   guint n_idle;
   guint64 max_idle_bytes;
+  gint64 max_idle_time;         /* ns, 0 = forever; atomic */
+  gint64 next_sweep;            /* monotonic µs; atomic */
+  guint64 aged;                 /* memories freed for being idle too long */
   guint64 bytes_idle;
   guint64 bytes_owned;
   guint64 files_created;
@@ -131,6 +142,22 @@ gst_bucket_fd_allocator_class_init (GstBucketFdAllocatorClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Allocation counters (see gst_bucket_fd_allocator_get_stats)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstBucketFdAllocator:max-idle-time:
+   *
+   * How long, in nanoseconds, memory may stay idle before it is unmapped
+   * and its file closed; 0 keeps it until the allocator goes. There is no
+   * timer: the age is checked every few reuses, at each file created and
+   * every few reuses of a #GstSharedPool's buffers over this allocator,
+   * and memory idle through a whole half of this time is freed, so memory
+   * goes within max-idle-time of its last use while the allocator or its
+   * pool is used, and at the next use after that otherwise.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IDLE_TIME,
+      gst_bucket_param_spec_max_idle_time ());
 }
 
 static void
@@ -146,48 +173,95 @@ gst_bucket_fd_allocator_init (GstBucketFdAllocator * self)
     self->n_classes++;
   self->map.max_pooled_size =
       gst_bucket_class_map_block_size (&self->map, self->n_classes - 1);
-  self->idle = g_new0 (GPtrArray *, self->n_classes);
+  self->classes = g_new0 (FdClass, self->n_classes);
   for (i = 0; i < self->n_classes; i++)
-    self->idle[i] = g_ptr_array_new ();
+    self->classes[i].idle = g_ptr_array_new ();
   self->max_idle_bytes = DEFAULT_MAX_IDLE_BYTES;
+  self->max_idle_time = GST_BUCKET_DEFAULT_MAX_IDLE_TIME;
   g_mutex_init (&self->lock);
 }
 
-/* Takes an idle memory of class @idx off its list, or NULL. */
-static GstMemory *
-bucket_fd_class_take (GstBucketFdAllocator * self, guint idx)
-{
-  GstMemory *mem = NULL;
-  GPtrArray *list = self->idle[idx];
-
-  g_mutex_lock (&self->lock);
-  if (list->len > 0) {
-    mem = g_ptr_array_steal_index_fast (list, list->len - 1);
-    self->bytes_idle -= mem->maxsize;
-    self->n_idle--;
-  }
-  g_mutex_unlock (&self->lock);
-
-  return mem;
-}
-
-/* Frees every idle memory for real: each gets the allocator reference
- * that the GstMemory free path drops, and the flag that keeps its dispose
- * from making it idle again. */
+/* Moves the @n idle memories at the bottom of @fc's list, the longest
+ * idle, to @out; with the lock. The ones left all count as reached by a
+ * reuse since the sweep. */
 static void
-free_idle (GstBucketFdAllocator * self)
+bucket_fd_class_take_bottom (GstBucketFdAllocator * self, FdClass * fc,
+    guint n, GPtrArray * out)
 {
   guint i;
 
-  for (i = 0; i < self->n_classes; i++) {
-    GstMemory *mem;
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = g_ptr_array_index (fc->idle, i);
 
-    while ((mem = bucket_fd_class_take (self, i))) {
-      GST_MINI_OBJECT_FLAG_SET (mem, GST_BUCKET_MEMORY_FLAG_RETIRE);
-      mem->allocator = gst_object_ref (self);
-      gst_memory_unref (mem);
-    }
+    self->bytes_idle -= mem->maxsize;
+    g_ptr_array_add (out, mem);
   }
+  g_ptr_array_remove_range (fc->idle, 0, n);
+  self->n_idle -= n;
+  fc->low_idle = fc->idle->len;
+}
+
+/* Takes the idle memories of every class: all of them, or with @aged
+ * only those no reuse reached since the last sweep. */
+static GPtrArray *
+bucket_fd_take_idle (GstBucketFdAllocator * self, gboolean aged)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->n_classes; i++) {
+    FdClass *fc = &self->classes[i];
+
+    bucket_fd_class_take_bottom (self, fc, aged ? fc->low_idle :
+        fc->idle->len, out);
+  }
+  if (aged)
+    self->aged += out->len;
+  g_mutex_unlock (&self->lock);
+
+  return out;
+}
+
+/* Frees the memories of @list for real, unmapping and closing each: each
+ * gets the allocator reference that the GstMemory free path drops, and
+ * the flag that keeps its dispose from making it idle again. */
+static void
+bucket_fd_free_list (GstBucketFdAllocator * self, GPtrArray * list)
+{
+  guint i;
+
+  for (i = 0; i < list->len; i++) {
+    GstMemory *mem = g_ptr_array_index (list, i);
+
+    GST_MINI_OBJECT_FLAG_SET (mem, GST_BUCKET_MEMORY_FLAG_RETIRE);
+    mem->allocator = gst_object_ref (self);
+    gst_memory_unref (mem);
+  }
+  g_ptr_array_unref (list);
+}
+
+static void
+free_idle (GstBucketFdAllocator * self)
+{
+  bucket_fd_free_list (self, bucket_fd_take_idle (self, FALSE));
+}
+
+/* Frees the memory idle for a whole sweep period, when one is over. */
+static void
+bucket_fd_sweep_aged (GstBucketFdAllocator * self)
+{
+  GPtrArray *aged;
+
+  if (!gst_bucket_sweep_due (&self->next_sweep,
+          __atomic_load_n (&self->max_idle_time, __ATOMIC_RELAXED)))
+    return;
+
+  aged = bucket_fd_take_idle (self, TRUE);
+  if (aged->len)
+    GST_DEBUG_OBJECT (self, "freeing %u memories idle for %" GST_TIME_FORMAT,
+        aged->len, GST_TIME_ARGS (self->max_idle_time / 2));
+  bucket_fd_free_list (self, aged);
 }
 
 static void
@@ -211,8 +285,8 @@ gst_bucket_fd_allocator_finalize (GObject * object)
   guint i;
 
   for (i = 0; i < self->n_classes; i++)
-    g_ptr_array_unref (self->idle[i]);
-  g_free (self->idle);
+    g_ptr_array_unref (self->classes[i].idle);
+  g_free (self->classes);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -229,6 +303,10 @@ gst_bucket_fd_allocator_set_property (GObject * object, guint prop_id,
       g_mutex_lock (&self->lock);
       self->max_idle_bytes = g_value_get_uint64 (value);
       g_mutex_unlock (&self->lock);
+      break;
+    case PROP_MAX_IDLE_TIME:
+      __atomic_store_n (&self->max_idle_time, g_value_get_uint64 (value),
+          __ATOMIC_RELAXED);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -247,6 +325,10 @@ gst_bucket_fd_allocator_get_property (GObject * object, guint prop_id,
       g_mutex_lock (&self->lock);
       g_value_set_uint64 (value, self->max_idle_bytes);
       g_mutex_unlock (&self->lock);
+      break;
+    case PROP_MAX_IDLE_TIME:
+      g_value_set_uint64 (value, __atomic_load_n (&self->max_idle_time,
+              __ATOMIC_RELAXED));
       break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_bucket_fd_allocator_get_stats (self));
@@ -317,18 +399,33 @@ no_file:
   }
 }
 
-/* Pops an idle memory of class @idx; it holds no allocator reference. */
+/* Pops the newest idle memory of class @idx and gives it the allocator
+ * reference that an idle memory does not hold, or NULL. */
 static GstMemory *
 bucket_fd_class_pop (GstBucketFdAllocator * self, gint idx)
 {
-  GstMemory *mem;
+  GPtrArray *list;
+  GstMemory *mem = NULL;
+  gboolean check = FALSE;
 
-  if (idx < 0 || !(mem = bucket_fd_class_take (self, idx)))
+  if (idx < 0)
     return NULL;
 
+  list = self->classes[idx].idle;
   g_mutex_lock (&self->lock);
-  self->reuses++;
+  if (list->len > 0) {
+    mem = g_ptr_array_steal_index_fast (list, list->len - 1);
+    self->bytes_idle -= mem->maxsize;
+    self->n_idle--;
+    self->classes[idx].low_idle = MIN (self->classes[idx].low_idle, list->len);
+    check = (++self->reuses & GST_BUCKET_AGE_CHECK_MASK) == 0;
+  }
   g_mutex_unlock (&self->lock);
+
+  if (G_UNLIKELY (check))
+    bucket_fd_sweep_aged (self);
+  if (mem == NULL)
+    return NULL;
   GST_MINI_OBJECT_FLAGS (mem) = GST_MINI_OBJECT_FLAG_LOCKABLE;
   mem->allocator = gst_object_ref (self);
   return mem;
@@ -368,9 +465,11 @@ gst_bucket_fd_allocator_alloc (GstAllocator * allocator, gsize size,
 
   idx = gst_bucket_class_map_index (&self->map, need);
   mem = bucket_fd_class_pop (self, idx);
-  if (mem == NULL)
+  if (mem == NULL) {
+    bucket_fd_sweep_aged (self);
     mem = bucket_fd_block_new (self, idx < 0 ? need :
         gst_bucket_class_map_block_size (&self->map, idx));
+  }
   if (mem == NULL)
     return NULL;
 
@@ -414,7 +513,7 @@ bucket_fd_memory_recycle (GstBucketFdAllocator * self, GstMemory * mem)
       self->bytes_idle + mem->maxsize <= self->max_idle_bytes;
   if (keep) {
     gst_memory_ref (mem);
-    g_ptr_array_add (self->idle[idx], mem);
+    g_ptr_array_add (self->classes[idx].idle, mem);
     self->bytes_idle += mem->maxsize;
     self->n_idle++;
   }
@@ -451,8 +550,14 @@ bucket_fd_trim (GstAllocator * allocator)
   free_idle (GST_BUCKET_FD_ALLOCATOR_CAST (allocator));
 }
 
+static void
+bucket_fd_age (GstAllocator * allocator)
+{
+  bucket_fd_sweep_aged (GST_BUCKET_FD_ALLOCATOR_CAST (allocator));
+}
+
 const GstBucketBackend gst_bucket_fd_allocator_backend = {
-  bucket_fd_get_class_map, bucket_fd_trim, FALSE
+  bucket_fd_get_class_map, bucket_fd_trim, bucket_fd_age, FALSE
 };
 
 /**
@@ -496,7 +601,9 @@ gst_is_bucket_fd_memory (GstMemory * mem)
  * Reads the counters into a structure named `GstBucketFdAllocatorStats`:
  * `files-created` (shared memory files made, each mapped once), `reuses`
  * (allocations served from a free list), `in-use` (memories handed out
- * and not yet freed), `bytes-owned` and `bytes-idle` (guint64 each).
+ * and not yet freed), `aged` (memories unmapped and closed for staying
+ * idle longer than #GstBucketFdAllocator:max-idle-time), `bytes-owned`
+ * and `bytes-idle` (guint64 each).
  *
  * Returns: (transfer full): the counters
  *
@@ -514,6 +621,7 @@ gst_bucket_fd_allocator_get_stats (GstBucketFdAllocator * self)
       "files-created", G_TYPE_UINT64, self->files_created,
       "reuses", G_TYPE_UINT64, self->reuses,
       "in-use", G_TYPE_UINT64, self->live - self->n_idle,
+      "aged", G_TYPE_UINT64, self->aged,
       "bytes-owned", G_TYPE_UINT64, self->bytes_owned,
       "bytes-idle", G_TYPE_UINT64, self->bytes_idle, NULL);
   g_mutex_unlock (&self->lock);

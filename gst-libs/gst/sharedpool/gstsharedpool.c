@@ -100,8 +100,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_shared_pool_debug);
 #define ENV_TRACK_LEAKS "GST_SHAREDPOOL_TRACK_LEAKS"
 
 #define DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
-/* hits of a stack between two looks at the clock */
-#define AGE_CHECK_MASK 63
 
 /* Where a buffer belongs. The tag is also stored in the buffer's memory
  * (GstBucketMemory.owner_tag) so that the release path finds the buffer's
@@ -442,15 +440,10 @@ stack_sweep (GstSharedPool * self, BufferStack * stack)
 static void
 sweep_aged (GstSharedPool * self)
 {
-  gint64 now;
   guint i;
 
-  if (self->max_idle_time == 0)
+  if (!gst_bucket_sweep_due (&self->next_sweep, self->max_idle_time))
     return;
-  now = g_get_monotonic_time ();
-  if (now < self->next_sweep)
-    return;
-  self->next_sweep = now + self->max_idle_time / 2000;
 
   for (i = 0; i < self->keys->len; i++)
     stack_sweep (self, &((SubPool *) g_ptr_array_index (self->keys, i))->stack);
@@ -1140,6 +1133,7 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
 {
   GstSharedPool *self = GST_SHARED_POOL_CAST (pool);
   GstFlowReturn ret = GST_FLOW_OK;
+  gboolean age = FALSE;
   GstMemory *mem;
   Request req;
 
@@ -1149,14 +1143,15 @@ gst_shared_pool_acquire_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     goto bad_request;
 
   g_mutex_lock (&self->lock);
-  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem)))) {
-    if (G_UNLIKELY ((++req.stack->hits & AGE_CHECK_MASK) == 0))
-      sweep_aged (self);
-  } else
+  if (G_LIKELY ((*buffer = stack_pop (req.stack, &mem))))
+    age = (++req.stack->hits & GST_BUCKET_AGE_CHECK_MASK) == 0;
+  else
     ret = take_buffer_slow (self, &req, params &&
         (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT), buffer, &mem);
   g_mutex_unlock (&self->lock);
 
+  if (G_UNLIKELY (age))
+    gst_shared_pool_sweep (self);
   if (G_UNLIKELY (ret != GST_FLOW_OK))
     goto failed;
 
@@ -1704,6 +1699,42 @@ gst_shared_pool_get_leak_report (GstSharedPool * pool)
   if (held)
     g_array_unref (held);
   return report;
+}
+
+/**
+ * gst_shared_pool_sweep:
+ * @pool: a #GstSharedPool
+ *
+ * Frees the idle buffers that stayed unused for about the pool's
+ * max-idle-time (gst_shared_pool_config_set_max_idle_time()), and the
+ * allocator's idle memory older than the allocator's max-idle-time, when
+ * a sweep is due; otherwise only reads the clock. Hits of the pool's own
+ * buffers do not reach the allocator, so the pool calls this every 64
+ * hits: memory that a pool of earlier caps left idle in the allocator
+ * ages out. An element that keeps a pool nobody acquires from any more
+ * (one of earlier caps that upstream still holds after EOS) calls it now
+ * and then so that the idle frames of that pool age out too.
+ *
+ * Since: 0.1
+ */
+void
+gst_shared_pool_sweep (GstSharedPool * pool)
+{
+  const GstBucketBackend *backend;
+  GstAllocator *allocator;
+
+  g_return_if_fail (GST_IS_SHARED_POOL (pool));
+
+  g_mutex_lock (&pool->lock);
+  sweep_aged (pool);
+  backend = pool->backend;
+  allocator = pool->allocator ? gst_object_ref (pool->allocator) : NULL;
+  g_mutex_unlock (&pool->lock);
+
+  if (allocator == NULL)
+    return;
+  backend->age (allocator);
+  gst_object_unref (allocator);
 }
 
 /**

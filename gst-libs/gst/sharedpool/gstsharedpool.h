@@ -41,6 +41,9 @@ gchar *         gst_shared_pool_get_leak_report (GstSharedPool * pool);
 GST_SHARED_POOL_API
 void            gst_shared_pool_trim (GstSharedPool * pool);
 
+GST_SHARED_POOL_API
+void            gst_shared_pool_sweep (GstSharedPool * pool);
+
 /* config helpers */
 
 GST_SHARED_POOL_API

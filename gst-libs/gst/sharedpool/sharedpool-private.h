@@ -138,6 +138,41 @@ gst_bucket_class_map_for_size (const GstBucketClassMap * map, gsize size,
   return idx;
 }
 
+/* Default of the allocators' max-idle-time, in nanoseconds. */
+#define GST_BUCKET_DEFAULT_MAX_IDLE_TIME (5 * GST_SECOND)
+
+/* Reuses of a free list between two looks at the clock. */
+#define GST_BUCKET_AGE_CHECK_MASK 63
+
+/* The max-idle-time property of both allocators (documented in each). */
+static inline GParamSpec *
+gst_bucket_param_spec_max_idle_time (void)
+{
+  return g_param_spec_uint64 ("max-idle-time", "Maximum idle time",
+      "Nanoseconds memory may stay idle before it is freed (0 = forever)",
+      0, G_MAXINT64, GST_BUCKET_DEFAULT_MAX_IDLE_TIME,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+}
+
+/* Idle memory ages out without a timer: each free list tracks the fewest
+ * entries it held idle since the last sweep (the bottom ones, which no
+ * reuse reached), and a sweep frees those once half of @max_idle_time
+ * (ns, 0 = never) has passed since the previous one. TRUE for the one
+ * caller that moves @next_sweep (monotonic µs, read and written
+ * atomically) on: that caller sweeps. */
+static inline gboolean
+gst_bucket_sweep_due (gint64 * next_sweep, gint64 max_idle_time)
+{
+  gint64 due = __atomic_load_n (next_sweep, __ATOMIC_RELAXED);
+  gint64 now;
+
+  if (max_idle_time == 0)
+    return FALSE;
+  now = g_get_monotonic_time ();
+  return now >= due && __atomic_compare_exchange_n (next_sweep, &due,
+      now + max_idle_time / 2000, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 /* What GstSharedPool uses of an allocator that recycles memory by size
  * class; GstBucketAllocator and GstBucketFdAllocator each have one. Only
  * configuration and trimming go through it: the pool's hot paths use
@@ -148,6 +183,10 @@ typedef struct
   const GstBucketClassMap *(*get_class_map) (GstAllocator * allocator);
   /* gives the idle memory back to the system */
   void (*trim) (GstAllocator * allocator);
+  /* frees the memory idle longer than the allocator's max-idle-time when
+   * a sweep is due (gst_bucket_sweep_due()); the pool calls it every few
+   * reuses of its own buffers, which do not reach the allocator */
+  void (*age) (GstAllocator * allocator);
   /* TRUE when the memory is a GstBucketMemory, whose owner_tag and data
    * the pool may use; otherwise the pool keeps the tag itself and maps
    * the memory to clear it */

@@ -171,6 +171,115 @@ GST_START_TEST (test_share_and_lifetime)
 
 GST_END_TEST;
 
+/* The file descriptors this process has open. */
+static guint
+open_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while (g_dir_read_name (dir))
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* An allocator whose sweep period is over at every look at the clock:
+ * each file created is a sweep, so tests steer the periods with
+ * allocations of another size class, not with the clock. */
+static GstAllocator *
+aging_allocator_new (void)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+
+  g_object_set (alloc, "max-idle-time", (guint64) 1, NULL);
+  return alloc;
+}
+
+/* Memory idle through a whole sweep period is unmapped and its file
+ * closed; memory reused in the period stays. */
+GST_START_TEST (test_idle_memory_ages_out)
+{
+  GstAllocator *alloc = aging_allocator_new ();
+  GstMemory *m1 = gst_allocator_alloc (alloc, 1000, NULL);
+  GstMemory *m2 = gst_allocator_alloc (alloc, 1000, NULL);
+  GstMemory *other1, *other2, *again;
+  guint fds;
+
+  gst_memory_unref (m1);
+  gst_memory_unref (m2);
+  /* sweep 1 starts the period in which both are idle */
+  other1 = gst_allocator_alloc (alloc, 50000, NULL);
+  again = gst_allocator_alloc (alloc, 1000, NULL);
+  fds = open_fds ();
+  /* sweep 2 closes the one not reused, then other2's file is made */
+  other2 = gst_allocator_alloc (alloc, 50000, NULL);
+  fail_unless_equals_int (open_fds (), fds);
+  fail_unless_equals_uint64 (fd_stat (alloc, "aged"), 1);
+  fail_unless_equals_uint64 (fd_stat (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (fd_stat (alloc, "bytes-owned"),
+      again->maxsize + other1->maxsize + other2->maxsize);
+
+  gst_memory_unref (again);
+  gst_memory_unref (other1);
+  gst_memory_unref (other2);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* Memory reused in every sweep period is kept, with its file, however
+ * many periods go by. */
+GST_START_TEST (test_reused_memory_kept)
+{
+  GstAllocator *alloc = aging_allocator_new ();
+  GstMemory *mem = gst_allocator_alloc (alloc, 1000, NULL);
+  gint fd = gst_fd_memory_get_fd (mem);
+  GstMemory *other[4];
+  guint i;
+
+  gst_memory_unref (mem);
+  for (i = 0; i < G_N_ELEMENTS (other); i++) {
+    /* a sweep per file: the 1000-byte memory was reused in the period */
+    other[i] = gst_allocator_alloc (alloc, 50000 << i, NULL);
+    mem = gst_allocator_alloc (alloc, 1000, NULL);
+    fail_unless_equals_int (gst_fd_memory_get_fd (mem), fd);
+    gst_memory_unref (mem);
+  }
+  fail_unless_equals_uint64 (fd_stat (alloc, "aged"), 0);
+  fail_unless_equals_uint64 (fd_stat (alloc, "reuses"), G_N_ELEMENTS (other));
+
+  for (i = 0; i < G_N_ELEMENTS (other); i++)
+    gst_memory_unref (other[i]);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* max-idle-time is 5 s by default, and 0 keeps idle memory until trimmed
+ * however many sweeps would have run. */
+GST_START_TEST (test_idle_time_zero_keeps)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  guint64 max_idle_time;
+  guint i;
+
+  g_object_get (alloc, "max-idle-time", &max_idle_time, NULL);
+  fail_unless_equals_uint64 (max_idle_time, 5 * GST_SECOND);
+  g_object_set (alloc, "max-idle-time", (guint64) 0, NULL);
+
+  gst_memory_unref (gst_allocator_alloc (alloc, 1000, NULL));
+  for (i = 0; i < 4; i++)
+    gst_memory_unref (gst_allocator_alloc (alloc, 50000 << i, NULL));
+  fail_unless_equals_uint64 (fd_stat (alloc, "aged"), 0);
+  fail_unless_equals_uint64 (fd_stat (alloc, "files-created"), 5);
+  fail_unless (fd_stat (alloc, "bytes-idle") > 50000 * 15);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 #define FRAME_SIZE (64 * 48 * 3 / 2)
 
 static guint64
@@ -387,6 +496,70 @@ GST_START_TEST (test_pool_fd_trim)
 
 GST_END_TEST;
 
+/* After a renegotiation the frames of the old pool sit idle in the
+ * allocator, and the new pool's steady state allocates nothing: the new
+ * pool's reuses age them out (a look every 64 hits), and the new frames
+ * stay. */
+GST_START_TEST (test_pool_ages_memory_of_old_caps)
+{
+  GstAllocator *alloc = aging_allocator_new ();
+  GstBufferPool *old = fd_pool_new (alloc, 0, FALSE);
+  GstBufferPool *pool;
+  GstBuffer *buffer;
+  guint i;
+
+  fail_unless_equals_int (gst_shared_pool_acquire_sized (old, 50000, 0,
+          &buffer), GST_FLOW_OK);
+  gst_buffer_unref (buffer);
+  fd_pool_free (old, gst_object_ref (alloc));
+  fail_unless (fd_stat (alloc, "bytes-idle") >= 50000);
+
+  /* a miss: the new frame's file is a sweep, the period starts */
+  pool = fd_pool_new (alloc, 0, FALSE);
+  gst_buffer_unref (acquire (pool));
+  for (i = 0; i < 63; i++)
+    gst_buffer_unref (acquire (pool));
+  fail_unless_equals_uint64 (fd_stat (alloc, "aged"), 0);
+  /* the 64th hit looks at the allocator's clock */
+  gst_buffer_unref (acquire (pool));
+  fail_unless_equals_uint64 (fd_stat (alloc, "aged"), 1);
+  fail_unless_equals_uint64 (fd_stat (alloc, "bytes-idle"), 0);
+  fail_unless_equals_uint64 (pool_stat (pool, "allocations"), 1);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
+/* A pool nobody acquires from any more (upstream went EOS and keeps it)
+ * ages its idle frames out when its owner sweeps it: their files are
+ * closed, not left in the allocator. With max-idle-time 1 ns every sweep
+ * is due. */
+GST_START_TEST (test_pool_sweep_unused_pool)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstBufferPool *pool = gst_shared_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  guint fds;
+
+  gst_buffer_pool_config_set_params (config, NULL, FRAME_SIZE, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_shared_pool_config_set_max_idle_time (config, 1);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  gst_buffer_unref (acquire (pool));
+  fds = open_fds ();
+
+  gst_shared_pool_sweep (GST_SHARED_POOL (pool));       /* the period starts */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 0);
+  gst_shared_pool_sweep (GST_SHARED_POOL (pool));       /* idle through it */
+  fail_unless_equals_uint64 (pool_stat (pool, "aged"), 1);
+  fail_unless_equals_uint64 (fd_stat (alloc, "bytes-owned"), 0);
+  fail_unless_equals_int (open_fds (), fds - 1);
+  fd_pool_free (pool, alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 bucketfdallocator_suite (void)
 {
@@ -399,12 +572,17 @@ bucketfdallocator_suite (void)
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_no_idle);
   tcase_add_test (tc, test_share_and_lifetime);
+  tcase_add_test (tc, test_idle_memory_ages_out);
+  tcase_add_test (tc, test_reused_memory_kept);
+  tcase_add_test (tc, test_idle_time_zero_keeps);
   tcase_add_test (tc, test_pool_recycles_fd_memory);
   tcase_add_test (tc, test_pool_sized_fd_memory);
   tcase_add_test (tc, test_pool_fd_max_buffers);
   tcase_add_test (tc, test_pool_fd_zero_memory);
   tcase_add_test (tc, test_pool_fd_video_meta_and_report);
   tcase_add_test (tc, test_pool_fd_trim);
+  tcase_add_test (tc, test_pool_ages_memory_of_old_caps);
+  tcase_add_test (tc, test_pool_sweep_unused_pool);
 
   return s;
 }
