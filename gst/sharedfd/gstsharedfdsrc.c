@@ -204,8 +204,7 @@ gst_shared_fd_src_init (GstSharedFdSrc * self)
 {
   self->eos_on_disconnect = DEFAULT_EOS_ON_DISCONNECT;
   self->cancellable = g_cancellable_new ();
-  self->allocator = (GstSharedFdFileAllocator *)
-      gst_shared_fd_file_allocator_new ();
+  self->allocator = gst_shared_fd_file_allocator_new ();
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
 }
