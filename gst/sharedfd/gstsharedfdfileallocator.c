@@ -16,8 +16,11 @@
  * received memory is really no longer used. Then the root memory is kept
  * (up to two per cached file) for the file's next frames, so steady
  * streaming makes no GstMemory per frame. A file leaves the cache when
- * the cache is full (the least recently received goes) or cleared, and is
- * unmapped once no memory uses it.
+ * the sink stopped sending it (no frame of it among the last MAX_AGE
+ * received: the sink freed it, or it was of caps gone by), when the cache
+ * is full (the least recently received goes) or cleared, and is unmapped
+ * once no memory uses it: a consumer does not keep the producer's freed
+ * memory alive.
  *
  * Mapping is on every reader's path, so it takes no lock and looks
  * nothing up: each root memory has an allocator of its own (a
@@ -43,6 +46,9 @@
 
 /* files kept mapped; beyond this the least recently received goes */
 #define MAX_CACHED_FILES 64
+/* received memories a cached file may go without being received; more
+ * than a sink's pool has files */
+#define MAX_AGE 64
 /* root memories kept per cached file for its next frames */
 #define MAX_SPARES 2
 
@@ -57,6 +63,7 @@ typedef struct
   gpointer data;
   /* under the cache's lock */
   GList link;                   /* in the cache's queue, most recent first */
+  guint64 last_received;        /* the cache's count when last received */
   gboolean cached;
   GSList *spares;               /* root memories no frame uses, each
                                  * holding a ref */
@@ -70,6 +77,7 @@ struct _GstSharedFdFileAllocator
   GMutex lock;
   GHashTable *files;            /* File -> File: the cache */
   GQueue recent;                /* its files, most recently received first */
+  guint64 received;             /* memories received */
   guint64 files_mapped;
 };
 
@@ -286,8 +294,24 @@ no_map:
   return NULL;
 }
 
-/* Puts the newly mapped @file in the cache, in place of a file of the
- * same inode and of the least recently received file when full. */
+/* @file, cached, was received: it is the most recent, and the files not
+ * received for MAX_AGE memories leave the cache. */
+static void
+received_locked (GstSharedFdFileAllocator * self, File * file, GSList ** spares)
+{
+  File *oldest;
+
+  file->last_received = ++self->received;
+  g_queue_push_head_link (&self->recent, &file->link);
+  /* @file, the head, is not that old: the queue does not empty */
+  while (oldest = self->recent.tail->data,
+      self->received - oldest->last_received > MAX_AGE)
+    uncache_locked (self, oldest, spares);
+}
+
+/* Puts the newly mapped and received @file in the cache, in place of a
+ * file of the same inode and of the least recently received file when
+ * full. */
 static void
 cache_file (GstSharedFdFileAllocator * self, File * file)
 {
@@ -302,17 +326,18 @@ cache_file (GstSharedFdFileAllocator * self, File * file)
   g_atomic_int_inc (&file->refcount);
   file->cached = TRUE;
   g_hash_table_add (self->files, file);
-  g_queue_push_head_link (&self->recent, &file->link);
+  received_locked (self, file, &spares);
   self->files_mapped++;
   g_mutex_unlock (&self->lock);
   g_slist_free_full (spares, (GDestroyNotify) gst_memory_unref);
 }
 
-/* The cached file of @st, the most recently received now, with a
- * reference for the caller; NULL when not cached. */
+/* The cached file of @st, received now, with a reference for the
+ * caller; NULL when not cached. */
 static File *
 lookup_file (GstSharedFdFileAllocator * self, const struct stat *st)
 {
+  GSList *spares = NULL;
   File key, *file;
 
   key.dev = st->st_dev;
@@ -322,11 +347,12 @@ lookup_file (GstSharedFdFileAllocator * self, const struct stat *st)
   if (file && file->size == (gsize) st->st_size) {
     g_atomic_int_inc (&file->refcount);
     g_queue_unlink (&self->recent, &file->link);
-    g_queue_push_head_link (&self->recent, &file->link);
+    received_locked (self, file, &spares);
   } else {
     file = NULL;
   }
   g_mutex_unlock (&self->lock);
+  g_slist_free_full (spares, (GDestroyNotify) gst_memory_unref);
   return file;
 }
 

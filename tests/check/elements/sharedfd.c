@@ -990,6 +990,29 @@ GST_START_TEST (test_cache_keeps_recent_files)
 
 GST_END_TEST;
 
+/* A file the sink stopped sending (freed, or of old caps) leaves the
+ * cache once 64 memories of other files came, to be unmapped: consumers
+ * do not keep the producer's freed memory. */
+GST_START_TEST (test_unsent_file_uncached)
+{
+  FdPair fp;
+  guint i;
+
+  pair_init (&fp);
+  gst_buffer_unref (pair_send (&fp, 0));
+  for (i = 0; i < 64; i++)
+    gst_buffer_unref (pair_send (&fp, 2 * i + 1));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 2);
+
+  gst_buffer_unref (pair_send (&fp, 129));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 1);
+  gst_buffer_unref (pair_send (&fp, 0));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-mapped"), 3);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
 /* Writing to received memory (read-only, mapped read-only) gives a copy;
  * the frame itself is untouched. */
 GST_START_TEST (test_write_copies)
@@ -1040,6 +1063,7 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_write_copies);
   tcase_add_test (tc, test_frame_outlives_cache);
   tcase_add_test (tc, test_cache_keeps_recent_files);
+  tcase_add_test (tc, test_unsent_file_uncached);
 
   return s;
 }
