@@ -175,7 +175,8 @@ root_memory_map (GstMemory * mem, gsize maxsize, GstMapFlags flags)
 {
   if (flags & GST_MAP_WRITE)
     return NULL;
-  return GST_SHARED_FD_ROOT (mem->allocator)->file->data;
+  /* no type check: the map only ever gets memory of a root allocator */
+  return ((GstSharedFdRoot *) mem->allocator)->file->data;
 }
 
 static void
