@@ -7,8 +7,10 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* The fd memory of sharedfdsrc: received files mapped once, one root
- * memory per received memory that tells when it is gone. */
+/* The fd memory of sharedfdsrc: received files mapped once and cached,
+ * one root memory per received memory that tells when it is gone. The
+ * cache makes the memories; each has an allocator of its own, a
+ * GstFdAllocator. */
 
 #pragma once
 
@@ -19,10 +21,10 @@ G_BEGIN_DECLS
 #define GST_TYPE_SHARED_FD_FILE_ALLOCATOR \
   (gst_shared_fd_file_allocator_get_type ())
 G_DECLARE_FINAL_TYPE (GstSharedFdFileAllocator, gst_shared_fd_file_allocator,
-    GST, SHARED_FD_FILE_ALLOCATOR, GstFdAllocator);
+    GST, SHARED_FD_FILE_ALLOCATOR, GstObject);
 
 G_GNUC_INTERNAL
-GstAllocator *gst_shared_fd_file_allocator_new (void);
+GstSharedFdFileAllocator *gst_shared_fd_file_allocator_new (void);
 
 G_GNUC_INTERNAL
 GstMemory *gst_shared_fd_file_allocator_wrap (GstSharedFdFileAllocator * self,

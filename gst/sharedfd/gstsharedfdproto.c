@@ -35,6 +35,16 @@ G_STATIC_ASSERT (sizeof (GstSharedFdNewBuffer) == 56);
 #define PROTO_ERROR(error, ...) \
   g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE, __VA_ARGS__)
 
+G_DEFINE_QUARK (gst - shared - fd - error - quark, gst_shared_fd_error);
+
+static gboolean
+errno_error (GError ** error, const gchar * what)
+{
+  g_set_error (error, GST_SHARED_FD_ERROR, GST_SHARED_FD_ERROR_SOCKET,
+      "%s: %s", what, g_strerror (errno));
+  return FALSE;
+}
+
 static gboolean
 send_rest (gint sock, const guint8 * data, gsize size, GError ** error)
 {
@@ -51,9 +61,7 @@ send_rest (gint sock, const guint8 * data, gsize size, GError ** error)
   return TRUE;
 
 failed:
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-      "send: %s", g_strerror (errno));
-  return FALSE;
+  return errno_error (error, "send");
 }
 
 /* Sends the header with the fds and the payload in one sendmsg(). A
@@ -107,33 +115,37 @@ gst_shared_fd_send (gint sock, GstSharedFdMsgType type, const gint * fds,
       payload_size - (n - sizeof hdr), error);
 
 failed:
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-      "sendmsg: %s", g_strerror (errno));
-  return FALSE;
+  return errno_error (error, "sendmsg");
 partial:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+  g_set_error (error, GST_SHARED_FD_ERROR, GST_SHARED_FD_ERROR_SOCKET,
       "peer not reading: %" G_GSSIZE_FORMAT " of %" G_GSIZE_FORMAT
       " bytes sent", n, sizeof hdr + payload_size);
   return FALSE;
 }
 
-/* Waits until @sock is readable; FALSE on cancellation or timeout. */
+/* Waits until @sock is readable, with @set when there is one (it watches
+ * @sock); FALSE when @set is flushing, on timeout or error. */
 static gboolean
-wait_readable (gint sock, GCancellable * cancellable, gint timeout_ms,
-    GError ** error)
+wait_readable (gint sock, GstPoll * set, gint timeout_ms, GError ** error)
 {
-  GPollFD pfd[2] = { {sock, G_IO_IN, 0}, };
-  gint n_pfd = g_cancellable_make_pollfd (cancellable, &pfd[1]) ? 2 : 1;
+  GPollFD pfd = { sock, G_IO_IN, 0 };
   gint r;
 
   do {
-    r = g_poll (pfd, n_pfd, timeout_ms);
+    if (set)
+      r = gst_poll_wait (set, timeout_ms < 0 ? GST_CLOCK_TIME_NONE :
+          timeout_ms * GST_MSECOND);
+    else
+      r = g_poll (&pfd, 1, timeout_ms);
   } while (r < 0 && errno == EINTR);
-  if (n_pfd == 2)
-    g_cancellable_release_fd (cancellable);
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (r < 0 && errno == EBUSY) {
+    g_set_error (error, GST_SHARED_FD_ERROR, GST_SHARED_FD_ERROR_FLUSHING,
+        "flushing");
     return FALSE;
+  }
+  if (r < 0)
+    return errno_error (error, "poll");
   if (r == 0) {
     PROTO_ERROR (error, "truncated message: nothing more for %d ms",
         timeout_ms);
@@ -172,17 +184,22 @@ take_fds (struct msghdr *mh, GstSharedFdMsg * msg, GError ** error)
 }
 
 /* Reads exactly @size bytes; the peer gets GST_SHARED_FD_MSG_TIMEOUT_MS
- * for each part of a message. Fds on these bytes are a protocol error. */
+ * for each part of a message. The bytes are mostly there already (a sink
+ * sends a message at once): the socket is polled only when they are not.
+ * Fds on these bytes are a protocol error. */
 static gboolean
-receive_rest (gint sock, guint8 * data, gsize size,
-    GCancellable * cancellable, GError ** error)
+receive_rest (gint sock, guint8 * data, gsize size, GstPoll * set,
+    GError ** error)
 {
   gssize n = 0;
 
   while (size > 0) {
-    if (!wait_readable (sock, cancellable, GST_SHARED_FD_MSG_TIMEOUT_MS, error))
-      return FALSE;
-    n = recv (sock, data, size, 0);
+    n = recv (sock, data, size, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_readable (sock, set, GST_SHARED_FD_MSG_TIMEOUT_MS, error))
+        return FALSE;
+      continue;
+    }
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -200,7 +217,7 @@ truncated:
 
 static gboolean
 receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
-    GCancellable * cancellable, GError ** error)
+    GstPoll * set, GError ** error)
 {
   union
   {
@@ -217,7 +234,7 @@ receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
   mh.msg_control = ctrl.buf;
   mh.msg_controllen = sizeof ctrl.buf;
 
-  if (!wait_readable (sock, cancellable, -1, error))
+  if (!wait_readable (sock, set, -1, error))
     return FALSE;
   do {
     n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
@@ -228,27 +245,29 @@ receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
     return FALSE;
   if ((gsize) n == sizeof *hdr)
     return TRUE;
-  return receive_rest (sock, (guint8 *) hdr + n,
-      sizeof *hdr - n, cancellable, error);
+  return receive_rest (sock, (guint8 *) hdr + n, sizeof *hdr - n, set, error);
 
 closed:
-  g_set_error (error, G_IO_ERROR, n == 0 ? G_IO_ERROR_CONNECTION_CLOSED :
-      g_io_error_from_errno (errno), "%s", n == 0 ? "connection closed by "
-      "peer" : g_strerror (errno));
+  if (n < 0)
+    return errno_error (error, "recvmsg");
+  g_set_error (error, GST_SHARED_FD_ERROR, GST_SHARED_FD_ERROR_CLOSED,
+      "connection closed by peer");
   return FALSE;
 }
 
-/* Reads one message. Its payload is bounded by GST_SHARED_FD_MAX_PAYLOAD;
- * on failure @msg holds nothing.
+/* Reads one message, waiting for it with @set when there is one (it
+ * watches @sock; its flushing stops the wait with
+ * GST_SHARED_FD_ERROR_FLUSHING). Its payload is bounded by
+ * GST_SHARED_FD_MAX_PAYLOAD; on failure @msg holds nothing.
  */
 gboolean
-gst_shared_fd_receive (gint sock, GstSharedFdMsg * msg,
-    GCancellable * cancellable, GError ** error)
+gst_shared_fd_receive (gint sock, GstSharedFdMsg * msg, GstPoll * set,
+    GError ** error)
 {
   GstSharedFdHeader hdr;
 
   memset (msg, 0, sizeof *msg);
-  if (!receive_header (sock, &hdr, msg, cancellable, error))
+  if (!receive_header (sock, &hdr, msg, set, error))
     goto failed;
   if (hdr.type > GST_SHARED_FD_MSG_EOS)
     goto unknown_type;
@@ -258,7 +277,7 @@ gst_shared_fd_receive (gint sock, GstSharedFdMsg * msg,
   msg->type = hdr.type;
   msg->payload_size = hdr.payload_size;
   msg->payload = g_malloc (MAX (hdr.payload_size, 1));
-  if (!receive_rest (sock, msg->payload, hdr.payload_size, cancellable, error))
+  if (!receive_rest (sock, msg->payload, hdr.payload_size, set, error))
     goto failed;
   return TRUE;
 

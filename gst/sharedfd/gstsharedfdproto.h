@@ -15,7 +15,6 @@
 #pragma once
 
 #include <gst/gst.h>
-#include <gio/gio.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_shared_fd_debug);
 
@@ -79,6 +78,19 @@ typedef struct
   guint n_fds;
 } GstSharedFdMsg;
 
+/* Errors of the socket (protocol errors are GST_STREAM_ERROR_DECODE). */
+#define GST_SHARED_FD_ERROR (gst_shared_fd_error_quark ())
+
+typedef enum
+{
+  GST_SHARED_FD_ERROR_SOCKET,   /* a socket call failed */
+  GST_SHARED_FD_ERROR_CLOSED,   /* the peer closed the connection */
+  GST_SHARED_FD_ERROR_FLUSHING, /* the wait was stopped */
+} GstSharedFdError;
+
+G_GNUC_INTERNAL
+GQuark gst_shared_fd_error_quark (void);
+
 /* How long the rest of a message may take once its first byte came. */
 #define GST_SHARED_FD_MSG_TIMEOUT_MS 2000
 
@@ -89,7 +101,7 @@ gboolean gst_shared_fd_send (gint sock, GstSharedFdMsgType type,
 
 G_GNUC_INTERNAL
 gboolean gst_shared_fd_receive (gint sock, GstSharedFdMsg * msg,
-    GCancellable * cancellable, GError ** error);
+    GstPoll * set, GError ** error);
 
 G_GNUC_INTERNAL
 gint gst_shared_fd_listen (const gchar * path, GError ** error);

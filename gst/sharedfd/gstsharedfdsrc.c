@@ -90,7 +90,9 @@ struct _GstSharedFdSrc
   Conn *conn;                   /* set by start, used by streaming */
   guint64 frames;
 
-  GCancellable *cancellable;
+  GstPoll *poll;                /* watches the connection; flushing in
+                                 * unlock */
+  GstPollFD pollfd;
   GstSharedFdFileAllocator *allocator;
 };
 
@@ -203,9 +205,9 @@ static void
 gst_shared_fd_src_init (GstSharedFdSrc * self)
 {
   self->eos_on_disconnect = DEFAULT_EOS_ON_DISCONNECT;
-  self->cancellable = g_cancellable_new ();
-  self->allocator = (GstSharedFdFileAllocator *)
-      gst_shared_fd_file_allocator_new ();
+  self->poll = gst_poll_new (TRUE);
+  gst_poll_fd_init (&self->pollfd);
+  self->allocator = gst_shared_fd_file_allocator_new ();
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
 }
@@ -216,7 +218,7 @@ gst_shared_fd_src_finalize (GObject * object)
   GstSharedFdSrc *self = GST_SHARED_FD_SRC (object);
 
   g_free (self->socket_path);
-  g_object_unref (self->cancellable);
+  gst_poll_free (self->poll);
   gst_object_unref (self->allocator);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -351,6 +353,9 @@ gst_shared_fd_src_start (GstBaseSrc * bsrc)
   self->conn = conn;
   self->frames = 0;
   GST_OBJECT_UNLOCK (self);
+  self->pollfd.fd = fd;
+  gst_poll_add_fd (self->poll, &self->pollfd);
+  gst_poll_fd_ctl_read (self->poll, &self->pollfd, TRUE);
   return TRUE;
 
 no_connection:
@@ -374,6 +379,8 @@ gst_shared_fd_src_stop (GstBaseSrc * bsrc)
   self->frames = 0;
   GST_OBJECT_UNLOCK (self);
 
+  gst_poll_remove_fd (self->poll, &self->pollfd);
+  gst_poll_fd_init (&self->pollfd);
   g_mutex_lock (&conn->lock);
   close (conn->fd);
   conn->fd = -1;
@@ -386,14 +393,14 @@ gst_shared_fd_src_stop (GstBaseSrc * bsrc)
 static gboolean
 gst_shared_fd_src_unlock (GstBaseSrc * bsrc)
 {
-  g_cancellable_cancel (GST_SHARED_FD_SRC (bsrc)->cancellable);
+  gst_poll_set_flushing (GST_SHARED_FD_SRC (bsrc)->poll, TRUE);
   return TRUE;
 }
 
 static gboolean
 gst_shared_fd_src_unlock_stop (GstBaseSrc * bsrc)
 {
-  g_cancellable_reset (GST_SHARED_FD_SRC (bsrc)->cancellable);
+  gst_poll_set_flushing (GST_SHARED_FD_SRC (bsrc)->poll, FALSE);
   return TRUE;
 }
 
@@ -517,10 +524,10 @@ receive_failed (GstSharedFdSrc * self, GError * err)
   eos = self->eos_on_disconnect;
   GST_OBJECT_UNLOCK (self);
 
-  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (err, GST_SHARED_FD_ERROR, GST_SHARED_FD_ERROR_FLUSHING))
     ret = GST_FLOW_FLUSHING;
-  else if (eos && g_error_matches (err, G_IO_ERROR,
-          G_IO_ERROR_CONNECTION_CLOSED))
+  else if (eos && g_error_matches (err, GST_SHARED_FD_ERROR,
+          GST_SHARED_FD_ERROR_CLOSED))
     ret = GST_FLOW_EOS;
   else
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("sink at the socket: %s",
@@ -541,7 +548,7 @@ gst_shared_fd_src_create (GstPushSrc * psrc, GstBuffer ** buf)
     GstSharedFdMsg msg;
     gboolean ok;
 
-    if (!gst_shared_fd_receive (self->conn->fd, &msg, self->cancellable, &err))
+    if (!gst_shared_fd_receive (self->conn->fd, &msg, self->poll, &err))
       return receive_failed (self, err);
     ok = handle_message (self, &msg, buf, &ret, &err);
     gst_shared_fd_msg_clear (&msg);

@@ -6,6 +6,8 @@
 #
 # usage: bench-multiprocess.sh BUILDDIR   (run-bench.sh runs it with the
 #                                          build's plugins on the path)
+# BENCH_MP_VERBOSE=1 also prints, on stderr, the peak RSS of each process
+# of each run (producer, then the 3 consumers).
 #
 # Each process is BUILDDIR/tests/bench/mpstamp (a gst-launch-1.0 that
 # stamps each frame with the monotonic clock at the producer's sink and
@@ -35,6 +37,17 @@
 #                                 have sync=false, so this is the transport
 #                                 alone, not the live source's one-frame
 #                                 latency the producer's sink would wait.
+# Then the same producer feeds a relay process that publishes its frames
+# to the 3 consumers (source ! sink, as a process that forwards a camera
+# to another group of consumers would): the relay's frames are not from
+# stock shmsink's shared area, so it copies each one in, while
+# sharedfdsink sends the received file descriptors on.
+#   multiprocess-relay-cpu-per-frame
+#                                 CPU of the relay process over the frames
+#                                 produced (ms)
+#   multiprocess-relay-latency-p50
+#                                 producer's sink -> consumer's sink
+#                                 through the relay (ms), as above
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 BUILDDIR" >&2; exit 2; }
@@ -68,34 +81,68 @@ steady_memories () {
       last = $4 } END { print (base == "" ? 0 : last - base) }' "$1"
 }
 
-# One run of side $1 ("ours" or "stock"); prints "cpu_ms_per_frame
-# rss_mib steady_memories" and appends the consumers' latencies (ms) to
-# $tmp/$1.lat.
-run_side () {
-  sock=$tmp/$1.sock
-  rm -f "$sock" "$tmp"/p.* "$tmp"/c?.*
+# The elements of side $1 ("ours" or "stock") that publish at socket $2
+# and that read from it.
+publish () {
   if [ "$1" = ours ]; then
-    run p write videotestsrc is-live=true num-buffers=$frames ! "$caps" ! \
-        sharedfdsink name=sink sync=false socket-path="$sock" &
-    wait_socket "$sock"
-    for c in 1 2 3; do
-      run c$c read sharedfdsrc socket-path="$sock" ! $sink &
-    done
+    echo "sharedfdsink name=sink sync=false socket-path=$2"
   else
-    run p write videotestsrc is-live=true num-buffers=$frames ! "$caps" ! \
-        shmsink name=sink sync=false socket-path="$sock" shm-size=100000000 \
-        wait-for-connection=true &
-    wait_socket "$sock"
-    for c in 1 2 3; do
-      run c$c read shmsrc socket-path="$sock" is-live=true ! "$caps" ! \
-          $sink &
-    done
+    echo "shmsink name=sink sync=false socket-path=$2 shm-size=100000000" \
+        "wait-for-connection=true"
   fi
-  wait
+}
+subscribe () {
+  if [ "$1" = ours ]; then
+    echo "sharedfdsrc socket-path=$2"
+  else
+    echo "shmsrc socket-path=$2 is-live=true ! $caps"
+  fi
+}
+
+# Side $1's producer, at socket $2, in the background.
+produce () {
+  # shellcheck disable=SC2046
+  run p write videotestsrc is-live=true num-buffers=$frames ! "$caps" ! \
+      $(publish "$1" "$2") &
+  wait_socket "$2"
+}
+
+# Side $1's 3 consumers of socket $2, in the background.
+consume () {
+  for c in 1 2 3; do
+    # shellcheck disable=SC2046
+    run c$c read $(subscribe "$1" "$2") ! $sink &
+  done
+}
+
+# Appends the consumers' latencies (ms) to $tmp/$1.p50 and $tmp/$1.p99.
+latencies () {
   for c in 1 2 3; do
     awk '/^latency:/ { print $4 / 1000 }' "$tmp/c$c.out" >>"$tmp/$1.p99"
     awk '/^latency:/ { print $3 / 1000 }' "$tmp/c$c.out" >>"$tmp/$1.p50"
   done
+}
+
+# CPU (ms per frame) of the process of usage file $1.
+cpu_per_frame () {
+  grep -v '^Command' "$1" |
+      awk -v n=$frames '{ printf "%.3f\n", ($1 + $2) * 1000 / n }'
+}
+
+# One run of side $1 ("ours" or "stock"); prints "cpu_ms_per_frame
+# rss_mib steady_memories" and appends the consumers' latencies (ms) to
+# $tmp/$1.p50 and $tmp/$1.p99.
+run_side () {
+  sock=$tmp/$1.sock
+  rm -f "$sock" "$tmp"/p.* "$tmp"/c?.*
+  produce "$1" "$sock"
+  consume "$1" "$sock"
+  wait
+  latencies "$1"
+  if [ -n "${BENCH_MP_VERBOSE:-}" ]; then
+    echo "peak-rss $1 MiB: $(cat "$tmp"/p.time "$tmp"/c?.time |
+        grep -v '^Command' | awk '{ printf "%.1f ", $3 / 1024 }')" >&2
+  fi
   mem=0
   for f in "$tmp"/p.csv "$tmp"/c?.csv; do
     mem=$((mem + $(steady_memories "$f")))
@@ -109,15 +156,29 @@ run_side () {
 source_cpu () {
   run s write videotestsrc is-live=true num-buffers=$frames ! "$caps" ! \
       fakesink name=sink sync=false
-  grep -v '^Command' "$tmp/s.time" |
-      awk -v n=$frames '{ printf "%.3f\n", ($1 + $2) * 1000 / n }'
+  cpu_per_frame "$tmp/s.time"
+}
+
+# One run of side $1 through a relay; prints the relay's CPU per frame
+# (ms) and appends the consumers' latencies to $tmp/relay-$1.p50/p99.
+run_relay () {
+  rm -f "$tmp/$1.sock" "$tmp/$1.relay" "$tmp"/p.* "$tmp"/r.* "$tmp"/c?.*
+  produce "$1" "$tmp/$1.sock"
+  # shellcheck disable=SC2046
+  run r read $(subscribe "$1" "$tmp/$1.sock") ! \
+      $(publish "$1" "$tmp/$1.relay") &
+  wait_socket "$tmp/$1.relay"
+  consume "$1" "$tmp/$1.relay"
+  wait
+  latencies "relay-$1"
+  cpu_per_frame "$tmp/r.time"
 }
 
 median () {
   sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-for side in ours stock; do
+for side in ours stock relay-ours relay-stock; do
   : >"$tmp/$side"
   : >"$tmp/$side.p50"
   : >"$tmp/$side.p99"
@@ -128,6 +189,7 @@ while [ $r -lt "$rounds" ]; do
   if [ $((r % 2)) -eq 0 ]; then order="ours stock"; else order="stock ours"; fi
   for side in $order; do
     run_side $side >>"$tmp/$side"
+    run_relay $side >>"$tmp/relay-$side"
   done
   source_cpu >>"$tmp/source"
   r=$((r + 1))
@@ -153,3 +215,7 @@ column steady-memories 3 memories
 # The p50 and p99 of each consumer of each round; the median of those.
 print latency-p50 ms "$(median <"$tmp/ours.p50")" "$(median <"$tmp/stock.p50")"
 print latency-p99 ms "$(median <"$tmp/ours.p99")" "$(median <"$tmp/stock.p99")"
+print relay-cpu-per-frame ms "$(median <"$tmp/relay-ours")" \
+    "$(median <"$tmp/relay-stock")"
+print relay-latency-p50 ms "$(median <"$tmp/relay-ours.p50")" \
+    "$(median <"$tmp/relay-stock.p50")"

@@ -9,7 +9,8 @@
 
 /* What the gst-check tests share: RUNNING_ON_VALGRIND (for tests that
  * scale themselves down), reading stats structures, state changes that
- * must succeed, pipelines run to EOS, counters that other threads bump, a
+ * must succeed, pipelines run to EOS, memory filled with a pattern,
+ * counters that other threads bump, a
  * thread pushing into a harness, callbacks that count, and the seed,
  * cycles and new streams of the randomized fault runs. */
 
@@ -45,14 +46,23 @@
 
 /* stats */
 
+/* Reads the field @field of @s, of @type, which must be there, into @v. */
+static inline void
+structure_get (const GstStructure * s, const gchar * field, GType type,
+    gpointer v)
+{
+  fail_unless (gst_structure_get (s, field, type, v, NULL),
+      "%s has no %s of type %s", gst_structure_get_name (s), field,
+      g_type_name (type));
+}
+
 /* The guint64 field @field of @s, which must be there. */
 static inline guint64
 structure_u64 (const GstStructure * s, const gchar * field)
 {
   guint64 v = G_MAXUINT64;
 
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s has no %s",
-      gst_structure_get_name (s), field);
+  structure_get (s, field, G_TYPE_UINT64, &v);
   return v;
 }
 
@@ -62,8 +72,7 @@ structure_uint (const GstStructure * s, const gchar * field)
 {
   guint v = G_MAXUINT;
 
-  fail_unless (gst_structure_get_uint (s, field, &v), "%s has no %s",
-      gst_structure_get_name (s), field);
+  structure_get (s, field, G_TYPE_UINT, &v);
   return v;
 }
 
@@ -222,6 +231,45 @@ held_buffer (const GstStructure * report, guint i)
 
   fail_unless (buffers != NULL && i < gst_value_array_get_size (buffers));
   return gst_value_get_structure (gst_value_array_get_value (buffers, i));
+}
+
+/* memory filled with a pattern */
+
+/* Byte @k of the pattern @seed: neighbouring bytes and patterns of
+ * neighbouring seeds differ. */
+static inline guint8
+pattern_byte (guint8 seed, gsize k)
+{
+  return (guint8) (seed + k * 7);
+}
+
+/* Fills @mem with the pattern @seed. */
+static inline void
+fill_pattern (GstMemory * mem, guint8 seed)
+{
+  GstMapInfo map;
+  gsize k;
+
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  for (k = 0; k < map.size; k++)
+    map.data[k] = pattern_byte (seed, k);
+  gst_memory_unmap (mem, &map);
+}
+
+/* TRUE when @mem holds the bytes fill_pattern (@seed) wrote, starting at
+ * byte @from of the pattern. */
+static inline gboolean
+has_pattern (GstMemory * mem, guint8 seed, gsize from)
+{
+  GstMapInfo map;
+  gboolean ok = TRUE;
+  gsize k;
+
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+  for (k = 0; k < map.size && ok; k++)
+    ok = map.data[k] == pattern_byte (seed, from + k);
+  gst_memory_unmap (mem, &map);
+  return ok;
 }
 
 /* counters that other threads bump */

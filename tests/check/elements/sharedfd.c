@@ -18,6 +18,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gst/allocators/allocators.h>
@@ -851,12 +852,6 @@ typedef struct
   guint i;
 } FrameTag;
 
-static guint8
-pattern_byte (guint mem, gsize k)
-{
-  return (guint8) (k * 7 + mem * 101);
-}
-
 static void
 frame_gone (FrameTag * tag)
 {
@@ -884,29 +879,12 @@ pair_frame (FdPair * fp, guint i)
   return buf;
 }
 
-static void
-fill_pattern (GstMemory * mem, guint m)
-{
-  GstMapInfo map;
-  gsize k;
-
-  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
-  for (k = 0; k < map.size; k++)
-    map.data[k] = pattern_byte (m, k);
-  gst_memory_unmap (mem, &map);
-}
-
-/* @buf holds bytes @offset .. of memory @m's pattern. */
+/* @buf, of one memory, holds bytes @offset .. of memory @m's pattern. */
 static void
 check_pattern (GstBuffer * buf, guint m, gsize offset)
 {
-  GstMapInfo map;
-  gsize k;
-
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-  for (k = 0; k < map.size; k++)
-    fail_unless_equals_int (map.data[k], pattern_byte (m, offset + k));
-  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
+  fail_unless (has_pattern (gst_buffer_peek_memory (buf, 0), m, offset));
 }
 
 /* Waits for the caps that the sink sends a client it accepted. */
@@ -1086,6 +1064,91 @@ GST_START_TEST (test_memory_reused)
 
 GST_END_TEST;
 
+/* A frame outlives its source's stop, which empties the file cache: a
+ * sub-buffer still maps the file, which stays mapped while it is used. */
+GST_START_TEST (test_frame_outlives_cache)
+{
+  GstBuffer *buf, *sub;
+  FdPair fp;
+
+  pair_init (&fp);
+  buf = pair_send (&fp, 0);
+  sub = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, 100, 200);
+  gst_buffer_unref (buf);
+  set_state_ok (fp.src->element, GST_STATE_NULL);
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 0);
+
+  check_pattern (sub, 0, 100);
+  gst_buffer_unref (sub);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* Sends a one-off file, of memory @mem, through the pair. */
+static void
+pair_send_memory (FdPair * fp, GstMemory * mem)
+{
+  GstBuffer *buf = gst_buffer_new ();
+
+  gst_buffer_append_memory (buf, gst_memory_ref (mem));
+  fail_unless_equals_int (gst_harness_push (fp->sink, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (fp->src));
+}
+
+/* The cache keeps 64 files: a new file then takes the place of the least
+ * recently received one, and the files the sink keeps sending stay
+ * mapped however many one-off files pass. */
+GST_START_TEST (test_cache_keeps_recent_files)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstMemory *once[64];
+  FdPair fp;
+  guint i;
+
+  pair_init (&fp);
+  gst_buffer_unref (pair_send (&fp, 0));
+  for (i = 0; i < G_N_ELEMENTS (once); i++) {
+    once[i] = gst_allocator_alloc (alloc, FRAME_SIZE, NULL);
+    if (i == 63)                /* the cache is full: file 0 is the newest */
+      gst_buffer_unref (pair_send (&fp, 2));
+    pair_send_memory (&fp, once[i]);
+  }
+  gst_buffer_unref (pair_send (&fp, 4));
+
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-mapped"), 65);
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 64);
+  for (i = 0; i < G_N_ELEMENTS (once); i++)
+    gst_memory_unref (once[i]);
+  gst_object_unref (alloc);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* A file the sink stopped sending (freed, or of old caps) leaves the
+ * cache once 64 memories of other files came, to be unmapped: consumers
+ * do not keep the producer's freed memory. */
+GST_START_TEST (test_unsent_file_uncached)
+{
+  FdPair fp;
+  guint i;
+
+  pair_init (&fp);
+  gst_buffer_unref (pair_send (&fp, 0));
+  for (i = 0; i < 64; i++)
+    gst_buffer_unref (pair_send (&fp, 2 * i + 1));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 2);
+
+  gst_buffer_unref (pair_send (&fp, 129));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-cached"), 1);
+  gst_buffer_unref (pair_send (&fp, 0));
+  fail_unless_equals_int (stat_u64 (fp.src->element, "files-mapped"), 3);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
 /* Writing to received memory (read-only, mapped read-only) gives a copy;
  * the frame itself is untouched. */
 GST_START_TEST (test_write_copies)
@@ -1159,6 +1222,9 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_memory_reused);
   tcase_add_test (tc, test_write_copies);
   tcase_add_test (tc, test_flags_cross);
+  tcase_add_test (tc, test_frame_outlives_cache);
+  tcase_add_test (tc, test_cache_keeps_recent_files);
+  tcase_add_test (tc, test_unsent_file_uncached);
 
   return s;
 }

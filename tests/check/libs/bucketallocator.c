@@ -82,34 +82,6 @@ header_bytes (void)
   return header;
 }
 
-static void
-fill_pattern (GstMemory * mem, guint8 seed)
-{
-  GstMapInfo map;
-  gsize i;
-
-  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
-  for (i = 0; i < map.size; i++)
-    map.data[i] = (guint8) (seed + i * 7);
-  gst_memory_unmap (mem, &map);
-}
-
-/* TRUE when @mem holds the bytes fill_pattern (@seed) wrote, starting at
- * byte @from of the pattern. */
-static gboolean
-has_pattern (GstMemory * mem, guint8 seed, gsize from)
-{
-  GstMapInfo map;
-  gboolean ok = TRUE;
-  gsize i;
-
-  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
-  for (i = 0; i < map.size && ok; i++)
-    ok = map.data[i] == (guint8) (seed + (i + from) * 7);
-  gst_memory_unmap (mem, &map);
-  return ok;
-}
-
 /* Every request gets exactly its size, from a block of its class. */
 static void
 check_exact_size (GstBucketAllocator * alloc, gsize size)
