@@ -445,40 +445,31 @@ gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
 {
   GstSharedFdSink *self = GST_SHARED_FD_SINK (object);
 
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_SOCKET_PATH:
-      GST_OBJECT_LOCK (self);
       g_free (self->socket_path);
       self->socket_path = g_value_dup_string (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_IN_FLIGHT:
-      GST_OBJECT_LOCK (self);
       self->max_in_flight = g_value_get_uint (value);
-      g_cond_broadcast (&self->released_cond);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_IN_FLIGHT_BYTES:
-      GST_OBJECT_LOCK (self);
       self->max_in_flight_bytes = g_value_get_uint64 (value);
-      g_cond_broadcast (&self->released_cond);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_FULL_POLICY:
-      GST_OBJECT_LOCK (self);
       self->full_policy = g_value_get_enum (value);
-      g_cond_broadcast (&self->released_cond);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_CLIENT_TIMEOUT:
-      GST_OBJECT_LOCK (self);
       self->client_timeout = g_value_get_uint64 (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  /* a render waiting for a full client looks again at the new limits */
+  g_cond_broadcast (&self->released_cond);
+  GST_OBJECT_UNLOCK (self);
 }
 
 /* Appends the counters of @c to @array. Object lock held. */
