@@ -852,8 +852,11 @@ gst_fanout_watchdog (gpointer data)
   g_mutex_lock (&self->workers_lock);
   self->watchdog_until = g_get_monotonic_time () + WATCHDOG_PERIOD;
   while (self->running) {
+    /* woken (a stop, a cut nap) or not: a stop that came while it waited
+     * ends it before it looks, or it would sleep on with nobody to wake
+     * it */
     if (g_cond_wait_until (&self->watchdog_cond, &self->workers_lock,
-            self->watchdog_until))
+            self->watchdog_until) || !self->running)
       continue;
     now = g_atomic_int_get (&self->progress);
     if (now != seen) {
