@@ -20,6 +20,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/sharedpool/sharedpool.h>
 
 #ifdef HAVE_VALGRIND
 #include <valgrind/valgrind.h>
@@ -73,6 +74,17 @@ structure_uint (const GstStructure * s, const gchar * field)
   guint v = G_MAXUINT;
 
   structure_get (s, field, G_TYPE_UINT, &v);
+  return v;
+}
+
+/* A counter of the stats of the GstSharedPool @pool. */
+static inline guint64
+pool_stat (GstBufferPool * pool, const gchar * field)
+{
+  GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
+  guint64 v = structure_u64 (s, field);
+
+  gst_structure_free (s);
   return v;
 }
 

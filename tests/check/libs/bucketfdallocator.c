@@ -282,16 +282,6 @@ GST_END_TEST;
 
 #define FRAME_SIZE (64 * 48 * 3 / 2)
 
-static guint64
-pool_stat (GstBufferPool * pool, const gchar * field)
-{
-  GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
-  guint64 v = structure_u64 (s, field);
-
-  gst_structure_free (s);
-  return v;
-}
-
 /* An active GstSharedPool of FRAME_SIZE buffers over @alloc; @max
  * buffers at most, @zero fills each one with zeroes. */
 static GstBufferPool *

@@ -101,16 +101,6 @@ acquire_sized (GstBufferPool * pool, gsize size)
 }
 
 static guint64
-pool_stat (GstBufferPool * pool, const gchar * field)
-{
-  GstStructure *s = gst_shared_pool_get_stats (GST_SHARED_POOL (pool));
-  guint64 v = structure_u64 (s, field);
-
-  gst_structure_free (s);
-  return v;
-}
-
-static guint64
 structure_u64_of_allocator (GstAllocator * alloc, const gchar * field)
 {
   GstStructure *s =
