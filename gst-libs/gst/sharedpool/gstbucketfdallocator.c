@@ -33,6 +33,8 @@
 #include "config.h"
 #endif
 
+#define _GNU_SOURCE             /* memfd_create */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

@@ -64,6 +64,29 @@ GST_START_TEST (test_fd_memory)
 
 GST_END_TEST;
 
+/* The file is a memfd where the system has memfd_create() (all Linux this
+ * project runs on), not the shm_open() fallback: nothing is left behind in
+ * /dev/shm, and the file can be sealed. */
+GST_START_TEST (test_memfd)
+{
+  GstAllocator *alloc = gst_bucket_fd_allocator_new ();
+  GstMemory *mem = gst_allocator_alloc (alloc, 1000, NULL);
+  gchar *link = g_strdup_printf ("/proc/self/fd/%d",
+      gst_fd_memory_get_fd (mem));
+  gchar *target = g_file_read_link (link, NULL);
+
+  fail_unless (target != NULL);
+  fail_unless (g_str_has_prefix (target, "/memfd:gst-sharedpool"), "%s",
+      target);
+
+  g_free (target);
+  g_free (link);
+  gst_memory_unref (mem);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 /* A freed memory comes back, with the same fd and the same mapping, to
  * the next request of its size class: no file is made per allocation. */
 GST_START_TEST (test_reuse_same_file)
@@ -558,6 +581,7 @@ bucketfdallocator_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_fd_memory);
+  tcase_add_test (tc, test_memfd);
   tcase_add_test (tc, test_reuse_same_file);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_no_idle);
