@@ -215,9 +215,12 @@ truncated:
   return FALSE;
 }
 
+/* Reads at most @size bytes that start a message into @data, and the fds
+ * that come with them into @msg; @got is how many bytes. A peer sends a
+ * message in one sendmsg(), so all of them are usually there. */
 static gboolean
-receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
-    GstPoll * set, GError ** error)
+receive_start (gint sock, guint8 * data, gsize size, GstSharedFdMsg * msg,
+    gsize * got, GError ** error)
 {
   union
   {
@@ -225,7 +228,7 @@ receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
     gchar buf[CMSG_SPACE (sizeof (gint) * GST_SHARED_FD_MAX_MEMORIES)];
   }
   ctrl;
-  struct iovec iov = { hdr, sizeof *hdr };
+  struct iovec iov = { data, size };
   struct msghdr mh = { 0, };
   gssize n;
 
@@ -234,18 +237,13 @@ receive_header (gint sock, GstSharedFdHeader * hdr, GstSharedFdMsg * msg,
   mh.msg_control = ctrl.buf;
   mh.msg_controllen = sizeof ctrl.buf;
 
-  if (!wait_readable (sock, set, -1, error))
-    return FALSE;
   do {
     n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n <= 0)
     goto closed;
-  if (!take_fds (&mh, msg, error))
-    return FALSE;
-  if ((gsize) n == sizeof *hdr)
-    return TRUE;
-  return receive_rest (sock, (guint8 *) hdr + n, sizeof *hdr - n, set, error);
+  *got = n;
+  return take_fds (&mh, msg, error);
 
 closed:
   if (n < 0)
@@ -265,9 +263,13 @@ gst_shared_fd_receive (gint sock, GstSharedFdMsg * msg, GstPoll * set,
     GError ** error)
 {
   GstSharedFdHeader hdr;
+  gsize got;
 
   memset (msg, 0, sizeof *msg);
-  if (!receive_header (sock, &hdr, msg, set, error))
+  if (!wait_readable (sock, set, -1, error) ||
+      !receive_start (sock, (guint8 *) & hdr, sizeof hdr, msg, &got, error) ||
+      !receive_rest (sock, (guint8 *) & hdr + got, sizeof hdr - got, set,
+          error))
     goto failed;
   if (hdr.type > GST_SHARED_FD_MSG_EOS)
     goto unknown_type;
@@ -382,21 +384,43 @@ bad_caps:
   return FALSE;
 }
 
-gboolean
-gst_shared_fd_check_release (const GstSharedFdMsg * msg, guint64 * id,
-    GError ** error)
+static gboolean
+check_release_header (guint32 type, gsize payload_size, GError ** error)
 {
-  if (!check_no_fds (msg, error))
-    return FALSE;
-  if (msg->type != GST_SHARED_FD_MSG_RELEASE_BUFFER || msg->payload_size != 8)
-    goto wrong;
-  memcpy (id, msg->payload, 8);
-  return TRUE;
-
-wrong:
-  PROTO_ERROR (error, "expected an 8-byte release-buffer, got type %d of %"
-      G_GSIZE_FORMAT " bytes", msg->type, msg->payload_size);
+  if (type == GST_SHARED_FD_MSG_RELEASE_BUFFER && payload_size == 8)
+    return TRUE;
+  PROTO_ERROR (error, "expected an 8-byte release-buffer, got type %u of %"
+      G_GSIZE_FORMAT " bytes", type, payload_size);
   return FALSE;
+}
+
+/* Reads the RELEASE_BUFFER that a client socket poll() found readable
+ * holds, header and id in one recvmsg(). Anything else (another type or
+ * size, fds) fails as soon as its header is read. */
+gboolean
+gst_shared_fd_receive_release (gint sock, guint64 * id, GError ** error)
+{
+  guint8 data[sizeof (GstSharedFdHeader) + 8];
+  GstSharedFdMsg msg = { 0, };
+  GstSharedFdHeader hdr;
+  gsize got;
+  gboolean ok;
+
+  ok = receive_start (sock, data, sizeof data, &msg, &got, error) &&
+      receive_rest (sock, data + got, sizeof hdr - MIN (got, sizeof hdr),
+      NULL, error);
+  if (ok) {
+    memcpy (&hdr, data, sizeof hdr);
+    msg.type = hdr.type;
+    ok = check_no_fds (&msg, error) &&
+        check_release_header (hdr.type, hdr.payload_size, error) &&
+        receive_rest (sock, data + MAX (got, sizeof hdr),
+        sizeof data - MAX (got, sizeof hdr), NULL, error);
+  }
+  if (ok)
+    memcpy (id, data + sizeof hdr, 8);
+  gst_shared_fd_msg_clear (&msg);
+  return ok;
 }
 
 static gint

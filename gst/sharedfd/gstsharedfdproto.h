@@ -122,8 +122,8 @@ gboolean gst_shared_fd_check_caps (const GstSharedFdMsg * msg,
     GstCaps ** caps, GError ** error);
 
 G_GNUC_INTERNAL
-gboolean gst_shared_fd_check_release (const GstSharedFdMsg * msg,
-    guint64 * id, GError ** error);
+gboolean gst_shared_fd_receive_release (gint sock, guint64 * id,
+    GError ** error);
 
 G_GNUC_INTERNAL
 guint16 gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload);

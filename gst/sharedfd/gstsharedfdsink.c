@@ -221,6 +221,7 @@ struct _GstSharedFdSink
   gboolean stopping;
   gboolean unlocked;            /* render must not wait */
   GCond released_cond;          /* a client released or went away */
+  gboolean render_waits;        /* render waits on released_cond */
   guint max_in_flight;
   guint64 max_in_flight_bytes;
   GstSharedFdSinkFullPolicy full_policy;
@@ -439,6 +440,15 @@ gst_shared_fd_sink_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* Wakes a render waiting for a full client, if one waits: a release
+ * with nobody waiting costs no futex call. Object lock held. */
+static void
+wake_render (GstSharedFdSink * self)
+{
+  if (self->render_waits)
+    g_cond_broadcast (&self->released_cond);
+}
+
 static void
 gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -468,7 +478,7 @@ gst_shared_fd_sink_set_property (GObject * object, guint prop_id,
       break;
   }
   /* a render waiting for a full client looks again at the new limits */
-  g_cond_broadcast (&self->released_cond);
+  wake_render (self);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -619,7 +629,7 @@ client_fail (GstSharedFdSink * self, Client * client, const gchar * reason)
   GST_INFO_OBJECT (self, "client %u: %s", client->id, reason);
   client->dead = TRUE;
   client->reason = g_strdup (reason);
-  g_cond_broadcast (&self->released_cond);
+  wake_render (self);
   if (write (self->wake_fd, &one, sizeof one) < 0)
     GST_WARNING_OBJECT (self, "cannot wake the client thread");
 }
@@ -809,7 +819,7 @@ client_free_cb (Client * c, GstSharedFdSink * self)
   GST_OBJECT_LOCK (self);
   self->clients = g_list_remove (self->clients, c);
   g_queue_clear_full (&c->queue, (GDestroyNotify) queued_free);
-  g_cond_broadcast (&self->released_cond);
+  wake_render (self);
   GST_OBJECT_UNLOCK (self);
 
   post_client_message (self, c->id, c->evicted ? "evicted" : "disconnected", c);
@@ -849,7 +859,7 @@ client_release (GstSharedFdSink * self, Client * c, guint64 id)
   c->held_bytes -= gst_buffer_get_size (frame);
   g_hash_table_remove (c->held, GSIZE_TO_POINTER (id));
   c->full_since = 0;
-  g_cond_broadcast (&self->released_cond);
+  wake_render (self);
   c->released++;
   if (c->send_times[id % SEND_TIMES].id == id)
     c->max_latency = MAX (c->max_latency, g_get_monotonic_time () -
@@ -863,14 +873,11 @@ client_release (GstSharedFdSink * self, Client * c, guint64 id)
 static void
 client_read (GstSharedFdSink * self, Client * c)
 {
-  GstSharedFdMsg msg;
   GError *err = NULL;
   guint64 id;
   gboolean ok;
 
-  ok = gst_shared_fd_receive (c->fd, &msg, NULL, &err) &&
-      gst_shared_fd_check_release (&msg, &id, &err);
-  gst_shared_fd_msg_clear (&msg);
+  ok = gst_shared_fd_receive_release (c->fd, &id, &err);
 
   GST_OBJECT_LOCK (self);
   if (!ok)
@@ -881,15 +888,21 @@ client_read (GstSharedFdSink * self, Client * c)
   g_clear_error (&err);
 }
 
+/* Reads the wake fd back to zero once poll() found it set. */
+static void
+drain_wake (GstSharedFdSink * self)
+{
+  guint64 count;
+
+  if (read (self->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+    GST_WARNING_OBJECT (self, "wake read: %s", g_strerror (errno));
+}
+
 /* Frees the clients marked dead; with @all, every client. */
 static void
 reap_clients (GstSharedFdSink * self, gboolean all)
 {
   GList *l, *dead = NULL;
-  guint64 count;
-
-  if (read (self->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
-    GST_WARNING_OBJECT (self, "wake read: %s", g_strerror (errno));
 
   GST_OBJECT_LOCK (self);
   for (l = self->clients; l; l = l->next)
@@ -978,6 +991,8 @@ client_thread (GstSharedFdSink * self)
 
     if (poll (pfd, n, timeout) < 0 && errno != EINTR)
       GST_WARNING_OBJECT (self, "poll: %s", g_strerror (errno));
+    if (pfd[0].revents & POLLIN)
+      drain_wake (self);
     if (pfd[1].revents & POLLIN)
       accept_client (self);
     for (i = 2; i < n; i++)
@@ -1066,7 +1081,7 @@ gst_shared_fd_sink_unlock (GstBaseSink * bsink)
 
   GST_OBJECT_LOCK (self);
   self->unlocked = TRUE;
-  g_cond_broadcast (&self->released_cond);
+  wake_render (self);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -1351,7 +1366,9 @@ wait_for_clients (GstSharedFdSink * self)
       GST_OBJECT_LOCK (self);
       continue;
     }
+    self->render_waits = TRUE;
     g_cond_wait (&self->released_cond, GST_OBJECT_GET_LOCK (self));
+    self->render_waits = FALSE;
   }
   GST_OBJECT_UNLOCK (self);
   return ret;

@@ -33,6 +33,17 @@ pair (gint sv[2])
           sv), 0);
 }
 
+/* Checks that the fd number @probe, free before, is free again: every fd
+ * received in between was closed. */
+static void
+probe_is_free (gint probe)
+{
+  gint fd = dup (0);
+
+  fail_unless_equals_int (fd, probe);
+  close (fd);
+}
+
 /* Receives from @sock and expects an error whose message has @what. */
 static void
 expect_error (gint sock, const gchar * what)
@@ -138,10 +149,86 @@ GST_START_TEST (test_too_many_fds)
     g_error_free (err);
     gst_shared_fd_msg_clear (&msg);
   }
-  /* all received fds are closed again: the next fd number is free */
-  i = dup (0);
-  fail_unless_equals_int (i, probe);
-  close (i);
+  probe_is_free (probe);
+  close (sv[0]);
+  close (sv[1]);
+}
+
+GST_END_TEST;
+
+/* A client's releases, as the sink reads them: one sent in two parts, and
+ * two sent before the first is read, each read whole and in order. */
+GST_START_TEST (test_release_parts_and_back_to_back)
+{
+  GstSharedFdHeader hdr = { GST_SHARED_FD_MSG_RELEASE_BUFFER, 8 };
+  guint64 one = 1, two = 2, id = 0;
+  gint sv[2];
+
+  pair (sv);
+  fail_unless_equals_int (write (sv[0], &hdr, sizeof hdr), sizeof hdr);
+  fail_unless_equals_int (write (sv[0], &one, 4), 4);
+  fail_unless_equals_int (write (sv[0], (guint8 *) & one + 4, 4), 4);
+  fail_unless (gst_shared_fd_receive_release (sv[1], &id, NULL));
+  fail_unless_equals_uint64 (id, 1);
+
+  fail_unless (gst_shared_fd_send (sv[0], GST_SHARED_FD_MSG_RELEASE_BUFFER,
+          NULL, 0, (const guint8 *) &one, 8, FALSE, NULL));
+  fail_unless (gst_shared_fd_send (sv[0], GST_SHARED_FD_MSG_RELEASE_BUFFER,
+          NULL, 0, (const guint8 *) &two, 8, FALSE, NULL));
+  fail_unless (gst_shared_fd_receive_release (sv[1], &id, NULL));
+  fail_unless_equals_uint64 (id, 1);
+  fail_unless (gst_shared_fd_receive_release (sv[1], &id, NULL));
+  fail_unless_equals_uint64 (id, 2);
+  close (sv[0]);
+  close (sv[1]);
+}
+
+GST_END_TEST;
+
+/* Receives a release from @sock and expects an error whose message has
+ * @what. */
+static void
+expect_release_error (gint sock, const gchar * what)
+{
+  GError *err = NULL;
+  guint64 id;
+
+  fail_if (gst_shared_fd_receive_release (sock, &id, &err));
+  fail_unless (err != NULL);
+  fail_unless (strstr (err->message, what) != NULL, "'%s' lacks '%s'",
+      err->message, what);
+  g_error_free (err);
+}
+
+/* Anything but an 8-byte release fails as soon as its header is read,
+ * without waiting for a payload that may never come; a release with fds
+ * fails and its fds are closed. */
+GST_START_TEST (test_release_refuses_other_messages)
+{
+  GstSharedFdHeader caps = { GST_SHARED_FD_MSG_CAPS, 100 };
+  GstSharedFdHeader short_release = { GST_SHARED_FD_MSG_RELEASE_BUFFER, 4 };
+  guint64 id = 1;
+  gint sv[2], probe;
+
+  pair (sv);
+  fail_unless_equals_int (write (sv[0], &caps, sizeof caps), sizeof caps);
+  expect_release_error (sv[1], "expected an 8-byte release-buffer");
+  close (sv[0]);
+  close (sv[1]);
+
+  pair (sv);
+  fail_unless_equals_int (write (sv[0], &short_release, 8), 8);
+  expect_release_error (sv[1], "expected an 8-byte release-buffer");
+  close (sv[0]);
+  close (sv[1]);
+
+  pair (sv);
+  probe = dup (0);
+  close (probe);
+  fail_unless (gst_shared_fd_send (sv[0], GST_SHARED_FD_MSG_RELEASE_BUFFER,
+          &sv[0], 1, (const guint8 *) &id, 8, FALSE, NULL));
+  expect_release_error (sv[1], "file descriptors");
+  probe_is_free (probe);
   close (sv[0]);
   close (sv[1]);
 }
@@ -156,7 +243,6 @@ check_all (GstSharedFdMsg * msg)
   const GstSharedFdMemory *mems;
   GstCaps *caps = NULL;
   GstBuffer *buf = gst_buffer_new ();
-  guint64 id;
 
   if (gst_shared_fd_check_new_buffer (msg, &nb, &mems, NULL)) {
     gsize used = sizeof *nb + nb->n_memory * sizeof *mems;
@@ -166,21 +252,39 @@ check_all (GstSharedFdMsg * msg)
   }
   if (gst_shared_fd_check_caps (msg, &caps, NULL))
     gst_caps_unref (caps);
-  gst_shared_fd_check_release (msg, &id, NULL);
   gst_buffer_unref (buf);
 }
 
+/* A socket pair on which one message (@type, @payload of @size bytes
+ * and @n_fds fds) was sent and which the sender closed; returns the
+ * receiving end. */
+static gint
+sent_and_closed (guint type, const guint8 * payload, guint size, guint n_fds)
+{
+  gint sv[2], fds[2];
+
+  pair (sv);
+  fds[0] = fds[1] = sv[0];
+  fail_unless (gst_shared_fd_send (sv[0], type, fds, n_fds, payload, size,
+          FALSE, NULL));
+  close (sv[0]);
+  return sv[1];
+}
+
 /* Sends one random message (random header fields, payload and up to two
- * fds), closes, and reads until the receiver gives up. */
+ * fds), closes, and reads until the receiver gives up: as any message, and
+ * as a client's release, which is how a sink reads them. */
 static void
 fuzz_one (GRand * rand)
 {
   guint8 payload[512];
   guint size = g_rand_int_range (rand, 0, sizeof payload);
   guint n_fds = g_rand_int_range (rand, 0, 3);
+  guint type = g_rand_int_range (rand, 0, 6);
   GstSharedFdNewBuffer *nb = (GstSharedFdNewBuffer *) payload;
   GstSharedFdMsg msg;
-  gint sv[2], fds[2], i;
+  guint64 id;
+  gint sock, i;
 
   for (i = 0; i < (gint) size; i++)
     payload[i] = g_rand_int (rand);
@@ -188,27 +292,31 @@ fuzz_one (GRand * rand)
     nb->n_memory = n_fds;
     nb->type = 0;
   }
-  pair (sv);
-  fds[0] = fds[1] = sv[0];
-  fail_unless (gst_shared_fd_send (sv[0], g_rand_int_range (rand, 0, 6), fds,
-          n_fds, payload, size, FALSE, NULL));
-  close (sv[0]);
-  while (gst_shared_fd_receive (sv[1], &msg, NULL, NULL)) {
+  sock = sent_and_closed (type, payload, size, n_fds);
+  while (gst_shared_fd_receive (sock, &msg, NULL, NULL)) {
     check_all (&msg);
     gst_shared_fd_msg_clear (&msg);
   }
-  close (sv[1]);
+  close (sock);
+
+  sock = sent_and_closed (type, payload, size, n_fds);
+  while (gst_shared_fd_receive_release (sock, &id, NULL));
+  close (sock);
 }
 
 /* Random messages through the receiver and every check: each is accepted
- * or refused with an error, never a crash, a hang or a leak. */
+ * or refused with an error, never a crash, a hang or a leak (of memory or
+ * of a received fd). */
 GST_START_TEST (test_fuzz)
 {
   GRand *rand = g_rand_new_with_seed (1616);
   guint i, n = RUNNING_ON_VALGRIND ? 200 : 5000;
+  gint probe = dup (0);
 
+  close (probe);
   for (i = 0; i < n; i++)
     fuzz_one (rand);
+  probe_is_free (probe);
   g_rand_free (rand);
 }
 
@@ -424,6 +532,8 @@ sharedfdproto_suite (void)
   tcase_add_test (tc, test_unknown_type_and_size);
   tcase_add_test (tc, test_new_buffer_sizes);
   tcase_add_test (tc, test_too_many_fds);
+  tcase_add_test (tc, test_release_parts_and_back_to_back);
+  tcase_add_test (tc, test_release_refuses_other_messages);
   tcase_add_test (tc, test_fuzz);
   tcase_add_test (tc, test_sink_closes_bad_client);
   tcase_add_test (tc, test_listen_keeps_other_files);
