@@ -1,8 +1,10 @@
 #!/bin/sh
 # bench-multiprocess: one live 1080p I420 30 fps producer process and 3
 # consumer processes, 10 s (300 frames), ours (sharedfdsink/sharedfdsrc,
-# frames as memfd file descriptors) against stock shmsink/shmsrc (every
-# frame copied into the shared area).
+# frames as memfd file descriptors) against stock shmsink/shmsrc (frames
+# in one shared area: written there directly by a producer that uses
+# shmsink's allocator, as videotestsrc does, copied in otherwise, as in
+# the relay case below).
 #
 # usage: bench-multiprocess.sh BUILDDIR   (run-bench.sh runs it with the
 #                                          build's plugins on the path)
