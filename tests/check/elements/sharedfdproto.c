@@ -44,6 +44,16 @@ probe_is_free (gint probe)
   close (fd);
 }
 
+/* Checks that @err (taken) is set and its message has @what. */
+static void
+check_error (GError * err, const gchar * what)
+{
+  fail_unless (err != NULL);
+  fail_unless (strstr (err->message, what) != NULL, "'%s' lacks '%s'",
+      err->message, what);
+  g_error_free (err);
+}
+
 /* Receives from @sock and expects an error whose message has @what. */
 static void
 expect_error (gint sock, const gchar * what)
@@ -52,10 +62,7 @@ expect_error (gint sock, const gchar * what)
   GError *err = NULL;
 
   fail_if (gst_shared_fd_receive (sock, &msg, NULL, &err));
-  fail_unless (err != NULL);
-  fail_unless (strstr (err->message, what) != NULL, "'%s' lacks '%s'",
-      err->message, what);
-  g_error_free (err);
+  check_error (err, what);
 }
 
 /* A header that promises more payload than comes before the peer closes
@@ -194,10 +201,7 @@ expect_release_error (gint sock, const gchar * what)
   guint64 id;
 
   fail_if (gst_shared_fd_receive_release (sock, &id, &err));
-  fail_unless (err != NULL);
-  fail_unless (strstr (err->message, what) != NULL, "'%s' lacks '%s'",
-      err->message, what);
-  g_error_free (err);
+  check_error (err, what);
 }
 
 /* Anything but an 8-byte release fails as soon as its header is read,
