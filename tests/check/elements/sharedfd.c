@@ -628,9 +628,10 @@ push_clear (Push * push)
   g_free (push->dir);
 }
 
-/* Reads the next frame on @sock and releases it; returns its id. */
+/* Reads the next frame on @sock and releases it; returns its id, and its
+ * number of metas in @n_meta unless NULL. */
 static guint64
-raw_release (gint sock)
+raw_release_full (gint sock, guint * n_meta)
 {
   GstSharedFdMsg msg;
   const GstSharedFdNewBuffer *nb;
@@ -640,10 +641,18 @@ raw_release (gint sock)
   fail_unless (gst_shared_fd_receive (sock, &msg, NULL, NULL));
   fail_unless (gst_shared_fd_check_new_buffer (&msg, &nb, &mems, NULL));
   id = nb->id;
+  if (n_meta != NULL)
+    *n_meta = nb->n_meta;
   gst_shared_fd_msg_clear (&msg);
   fail_unless (gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER,
           NULL, 0, (const guint8 *) &id, sizeof id, FALSE, NULL));
   return id;
+}
+
+static guint64
+raw_release (gint sock)
+{
+  return raw_release_full (sock, NULL);
 }
 
 /* Under full-policy=block, a client at max-in-flight holds rendering
@@ -1224,38 +1233,23 @@ video_frame (gboolean padded)
   return buf;
 }
 
-/* The n_meta of the next NEW_BUFFER on @sock, which it releases. */
-static guint
-raw_n_meta (gint sock)
-{
-  GstSharedFdMsg msg;
-  const GstSharedFdNewBuffer *nb;
-  const GstSharedFdMemory *mems;
-  guint n_meta;
-
-  fail_unless (gst_shared_fd_receive (sock, &msg, NULL, NULL));
-  fail_unless (gst_shared_fd_check_new_buffer (&msg, &nb, &mems, NULL));
-  n_meta = nb->n_meta;
-  fail_unless (gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER,
-          NULL, 0, (const guint8 *) &nb->id, sizeof nb->id, FALSE, NULL));
-  gst_shared_fd_msg_clear (&msg);
-  return n_meta;
-}
-
 /* On the wire, a video meta in the default layout of the caps is left
  * out (the receiver computes that layout from the caps); a padded
  * frame's is sent. */
 GST_START_TEST (test_default_layout_meta_not_sent)
 {
   Push push;
+  guint n_meta;
 
   push_init (&push, gst_element_factory_make ("sharedfdsink", NULL));
   fail_unless_equals_int (gst_harness_push (push.h, video_frame (FALSE)),
       GST_FLOW_OK);
-  fail_unless_equals_int (raw_n_meta (push.sock), 0);
+  raw_release_full (push.sock, &n_meta);
+  fail_unless_equals_int (n_meta, 0);
   fail_unless_equals_int (gst_harness_push (push.h, video_frame (TRUE)),
       GST_FLOW_OK);
-  fail_unless_equals_int (raw_n_meta (push.sock), 1);
+  raw_release_full (push.sock, &n_meta);
+  fail_unless_equals_int (n_meta, 1);
   push_clear (&push);
 }
 
