@@ -7,32 +7,115 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Metas on the wire, in the layout of gst_meta_serialize() (1.24+):
- * [u32 total size][u32 name length][name][\0][u8 version][payload], little
- * endian. Built against GStreamer 1.24+, every meta with a serializer is
- * sent and every registered one received (GstVideoMeta, GstAudioMeta,
- * GstReferenceTimestampMeta, custom metas). GStreamer 1.22 has no meta
- * serialization, so there the one meta that matters for sharing frames,
- * GstVideoMeta, is written and read here in the layout of GStreamer's own
- * video meta serializer; other metas are not sent. Either way, metas this
- * side does not know are skipped, and metas are read once the buffer has
- * its memory, so that planes can be checked against it. */
+/* The source's side of the metas on the wire (see gstsharedfdmeta.h).
+ * Built against GStreamer 1.24+, every registered meta is received; on
+ * 1.22, GstVideoMeta is read here in the layout of GStreamer's own video
+ * meta serializer. Metas this side does not know are skipped, and metas
+ * are read once the buffer has its memory, so that planes can be checked
+ * against it.
+ *
+ * The source plugin does not link libgstvideo: a consumer of frames in
+ * the caps' default layout (which the sink sends without a video meta)
+ * never maps it. The first frame that carries a GstVideoMeta opens it
+ * (in a process that has it already, only a reference more) and its
+ * functions are called through a table; its structures come from the
+ * headers. Where it cannot be opened, video metas are skipped like
+ * unknown ones, after one warning. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <string.h>
+#include <gmodule.h>
 #include <gst/base/gstbytereader.h>
-#include <gst/base/gstbytewriter.h>
-#include <gst/video/video.h>
 
+#include "gstsharedfdmeta.h"
 #include "gstsharedfdproto.h"
 
-#define VIDEO_META_NAME "GstVideoMeta"
+#define GST_CAT_DEFAULT gst_shared_fd_debug
 
-/* [u32 total size][u32 name length], the name, \0 and the version */
-#define HEADER_SIZE(name_len) (8 + (name_len) + 2)
+/* the soname of every GStreamer 1.x */
+#define VIDEO_LIBRARY "libgstvideo-1.0.so.0"
+
+/* the functions of libgstvideo that the reader calls */
+typedef struct
+{
+  GType (*format_get_type) (void);
+  const GstVideoFormatInfo *(*format_get_info) (GstVideoFormat format);
+#if GST_CHECK_VERSION (1, 24, 0)
+  const GstMetaInfo *(*meta_get_info) (void);
+#else
+  GstVideoMeta *(*add_video_meta_full) (GstBuffer * buffer,
+      GstVideoFrameFlags flags, GstVideoFormat format, guint width,
+      guint height, guint n_planes, const gsize * offset, const gint * stride);
+#endif
+} VideoLib;
+
+/* *INDENT-OFF* */
+static const struct
+{
+  const gchar *name;
+  gsize offset;
+} video_symbols[] = {
+  {"gst_video_format_get_type", G_STRUCT_OFFSET (VideoLib, format_get_type)},
+  {"gst_video_format_get_info", G_STRUCT_OFFSET (VideoLib, format_get_info)},
+#if GST_CHECK_VERSION (1, 24, 0)
+  {"gst_video_meta_get_info", G_STRUCT_OFFSET (VideoLib, meta_get_info)},
+#else
+  {"gst_buffer_add_video_meta_full",
+      G_STRUCT_OFFSET (VideoLib, add_video_meta_full)},
+#endif
+};
+/* *INDENT-ON* */
+
+/* Opens libgstvideo and fills @lib; FALSE, with a warning, where it or
+ * one of its functions is missing. The module stays open. */
+static gboolean
+video_lib_open (VideoLib * lib)
+{
+  GModule *module = g_module_open (VIDEO_LIBRARY,
+      G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  guint i;
+
+  if (module == NULL)
+    goto no_library;
+  for (i = 0; i < G_N_ELEMENTS (video_symbols); i++)
+    if (!g_module_symbol (module, video_symbols[i].name,
+            G_STRUCT_MEMBER_P (lib, video_symbols[i].offset)))
+      goto no_symbol;
+  g_module_make_resident (module);
+  return TRUE;
+
+  /* ERRORS */
+no_library:
+  {
+    GST_WARNING ("cannot open %s (%s): video metas are skipped",
+        VIDEO_LIBRARY, g_module_error ());
+    return FALSE;
+  }
+no_symbol:
+  {
+    GST_WARNING ("%s has no %s: video metas are skipped", VIDEO_LIBRARY,
+        video_symbols[i].name);
+    g_module_close (module);
+    return FALSE;
+  }
+}
+
+/* libgstvideo's functions, opened at the first call; NULL where it cannot
+ * be opened. Thread-safe. */
+static const VideoLib *
+video_lib (void)
+{
+  static VideoLib lib;
+  static gsize opened = 0;
+
+  /* 1: opened, 2: failed (g_once_init_leave() wants non-zero) */
+  if (g_once_init_enter (&opened))
+    g_once_init_leave (&opened, video_lib_open (&lib) ? 1 : 2);
+  return opened == 1 ? &lib : NULL;
+}
 
 /* The rows of @plane of @vmeta's (known, untiled) format. */
 static guint
@@ -51,9 +134,9 @@ plane_height (const GstVideoFormatInfo * finfo, const GstVideoMeta * vmeta,
  * inside its buffer: what a peer sends must not make anyone read past the
  * frame. */
 static gboolean
-video_meta_fits (GstVideoMeta * vmeta)
+video_meta_fits (const VideoLib * lib, GstVideoMeta * vmeta)
 {
-  GEnumClass *formats = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
+  GEnumClass *formats = g_type_class_ref (lib->format_get_type ());
   gboolean known = vmeta->format > GST_VIDEO_FORMAT_ENCODED &&
       g_enum_get_value (formats, vmeta->format) != NULL;
   const GstVideoFormatInfo *finfo;
@@ -63,7 +146,7 @@ video_meta_fits (GstVideoMeta * vmeta)
   g_type_class_unref (formats);
   if (!known)
     return FALSE;
-  finfo = gst_video_format_get_info (vmeta->format);
+  finfo = lib->format_get_info (vmeta->format);
   if (GST_VIDEO_FORMAT_INFO_IS_TILED (finfo) ||
       vmeta->n_planes != GST_VIDEO_FORMAT_INFO_N_PLANES (finfo))
     return FALSE;
@@ -78,28 +161,18 @@ video_meta_fits (GstVideoMeta * vmeta)
   return TRUE;
 }
 
-/* Whether the meta whose header (checked) is at @data is a GstVideoMeta. */
+/* Whether the @size bytes at @data start with the header of a
+ * GstVideoMeta. */
 static gboolean
-is_video_meta (const guint8 * data)
+is_video_meta (const guint8 * data, gsize size)
 {
-  return GST_READ_UINT32_LE (data + 4) == strlen (VIDEO_META_NAME) &&
-      memcmp (data + 8, VIDEO_META_NAME, strlen (VIDEO_META_NAME)) == 0;
+  const gsize name_len = strlen (GST_SHARED_FD_VIDEO_META_NAME);
+
+  return size >= 8 + name_len && GST_READ_UINT32_LE (data + 4) == name_len &&
+      memcmp (data + 8, GST_SHARED_FD_VIDEO_META_NAME, name_len) == 0;
 }
 
 #if GST_CHECK_VERSION (1, 24, 0)
-
-guint16
-gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload)
-{
-  gpointer state = NULL;
-  GstMeta *meta;
-  guint16 n = 0;
-
-  while ((meta = gst_buffer_iterate_meta (buffer, &state)) && n < G_MAXUINT16)
-    if (gst_meta_serialize_simple (meta, payload))
-      n++;
-  return n;
-}
 
 /* A meta this side cannot deserialize (unknown, or refused) is skipped,
  * as upstream does; one whose size cannot be read, or a video meta that
@@ -108,16 +181,19 @@ static gboolean
 read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
     guint32 * consumed)
 {
+  gboolean video = is_video_meta (data, size);
+  const VideoLib *lib = video ? video_lib () : NULL;
   GstMeta *meta;
 
-  /* before 1.28 nothing registers the video meta of a process that did
-   * not use it yet */
-  gst_video_meta_get_info ();
+  /* registers the video meta, which before 1.28 nothing does in a
+   * process that did not use it yet */
+  if (lib != NULL)
+    lib->meta_get_info ();
   meta = gst_meta_deserialize (buffer, data, size, consumed);
   if (meta == NULL)
-    return *consumed > 0 && !is_video_meta (data);
-  if (meta->info->api == GST_VIDEO_META_API_TYPE &&
-      !video_meta_fits ((GstVideoMeta *) meta)) {
+    return *consumed > 0 && (!video || lib == NULL);
+  if (lib != NULL && meta->info == lib->meta_get_info () &&
+      !video_meta_fits (lib, (GstVideoMeta *) meta)) {
     gst_buffer_remove_meta (buffer, meta);
     return FALSE;
   }
@@ -126,57 +202,9 @@ read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
 
 #else /* GStreamer 1.22 */
 
-static void
-write_video_meta (const GstVideoMeta * vmeta, GstByteWriter * bw)
-{
-  guint i;
-
-  gst_byte_writer_put_int32_le (bw, vmeta->flags);
-  gst_byte_writer_put_int32_le (bw, vmeta->format);
-  gst_byte_writer_put_uint32_le (bw, vmeta->width);
-  gst_byte_writer_put_uint32_le (bw, vmeta->height);
-  gst_byte_writer_put_uint32_le (bw, vmeta->n_planes);
-  for (i = 0; i < vmeta->n_planes; i++)
-    gst_byte_writer_put_uint64_le (bw, vmeta->offset[i]);
-  for (i = 0; i < vmeta->n_planes; i++)
-    gst_byte_writer_put_int32_le (bw, vmeta->stride[i]);
-  gst_byte_writer_put_uint32_le (bw, vmeta->alignment.padding_top);
-  gst_byte_writer_put_uint32_le (bw, vmeta->alignment.padding_bottom);
-  gst_byte_writer_put_uint32_le (bw, vmeta->alignment.padding_left);
-  gst_byte_writer_put_uint32_le (bw, vmeta->alignment.padding_right);
-  for (i = 0; i < vmeta->n_planes; i++)
-    gst_byte_writer_put_uint32_le (bw, vmeta->alignment.stride_align[i]);
-}
-
-/* Appends the buffer's serializable metas to @payload; returns how many. */
-guint16
-gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload)
-{
-  GstVideoMeta *vmeta = gst_buffer_get_video_meta (buffer);
-  GstByteWriter bw;
-  guint8 *data;
-  guint size;
-
-  if (vmeta == NULL)
-    return 0;
-
-  gst_byte_writer_init (&bw);
-  gst_byte_writer_put_uint32_le (&bw, 0);
-  gst_byte_writer_put_uint32_le (&bw, strlen (VIDEO_META_NAME));
-  gst_byte_writer_put_data (&bw, (const guint8 *) VIDEO_META_NAME,
-      strlen (VIDEO_META_NAME) + 1);
-  gst_byte_writer_put_uint8 (&bw, 0);
-  write_video_meta (vmeta, &bw);
-  size = gst_byte_writer_get_size (&bw);
-  data = gst_byte_writer_reset_and_get_data (&bw);
-  GST_WRITE_UINT32_LE (data, size);
-  g_byte_array_append (payload, data, size);
-  g_free (data);
-  return 1;
-}
-
 static gboolean
-read_video_meta (GstBuffer * buffer, const guint8 * data, gsize size)
+read_video_meta (const VideoLib * lib, GstBuffer * buffer,
+    const guint8 * data, gsize size)
 {
   GstByteReader br = GST_BYTE_READER_INIT (data, size);
   guint32 flags, format, width, height, n_planes, i;
@@ -202,9 +230,9 @@ read_video_meta (GstBuffer * buffer, const guint8 * data, gsize size)
     if (!gst_byte_reader_get_int32_le (&br, &stride[i]))
       return FALSE;
   /* the alignment that follows does not change how the planes are read */
-  vmeta = gst_buffer_add_video_meta_full (buffer, flags, format, width,
+  vmeta = lib->add_video_meta_full (buffer, flags, format, width,
       height, n_planes, offset, stride);
-  if (video_meta_fits (vmeta))
+  if (video_meta_fits (lib, vmeta))
     return TRUE;
   gst_buffer_remove_meta (buffer, (GstMeta *) vmeta);
   return FALSE;
@@ -215,19 +243,21 @@ static gboolean
 read_meta (GstBuffer * buffer, const guint8 * data, gsize size,
     guint32 * consumed)
 {
-  guint32 total, name_len;
+  guint32 total, name_len, header_size;
+  const VideoLib *lib;
 
   *consumed = 0;
   if (size < 8)
     return FALSE;
   total = GST_READ_UINT32_LE (data);
   name_len = GST_READ_UINT32_LE (data + 4);
-  if (name_len > size || total > size || total < HEADER_SIZE (name_len) ||
+  header_size = GST_SHARED_FD_META_HEADER_SIZE (name_len);
+  if (name_len > size || total > size || total < header_size ||
       data[8 + name_len] != 0)
     return FALSE;
-  if (is_video_meta (data) && (data[HEADER_SIZE (name_len) - 1] != 0 ||
-          !read_video_meta (buffer, data + HEADER_SIZE (name_len),
-              total - HEADER_SIZE (name_len))))
+  if (is_video_meta (data, size) && (lib = video_lib ()) != NULL &&
+      (data[header_size - 1] != 0 || !read_video_meta (lib, buffer,
+              data + header_size, total - header_size)))
     return FALSE;
   *consumed = total;
   return TRUE;

@@ -37,6 +37,15 @@ G_STATIC_ASSERT (sizeof (GstSharedFdNewBuffer) == 56);
 
 G_DEFINE_QUARK (gst - shared - fd - error - quark, gst_shared_fd_error);
 
+/* each plugin has its own copy of the variable; GStreamer gives both the
+ * same category */
+void
+gst_shared_fd_debug_init (void)
+{
+  GST_DEBUG_CATEGORY_INIT (gst_shared_fd_debug, "sharedfd", 0,
+      "unixfd protocol");
+}
+
 static gboolean
 errno_error (GError ** error, const gchar * what)
 {

@@ -91,6 +91,10 @@ typedef enum
 G_GNUC_INTERNAL
 GQuark gst_shared_fd_error_quark (void);
 
+/* Initialises the "sharedfd" debug category, which both plugins use. */
+G_GNUC_INTERNAL
+void gst_shared_fd_debug_init (void);
+
 /* How long the rest of a message may take once its first byte came. */
 #define GST_SHARED_FD_MSG_TIMEOUT_MS 2000
 
@@ -124,13 +128,6 @@ gboolean gst_shared_fd_check_caps (const GstSharedFdMsg * msg,
 G_GNUC_INTERNAL
 gboolean gst_shared_fd_receive_release (gint sock, guint64 * id,
     GError ** error);
-
-G_GNUC_INTERNAL
-guint16 gst_shared_fd_write_metas (GstBuffer * buffer, GByteArray * payload);
-
-G_GNUC_INTERNAL
-gboolean gst_shared_fd_read_metas (GstBuffer * buffer, guint n_meta,
-    const guint8 * data, gsize size, GError ** error);
 
 G_GNUC_INTERNAL
 GstClockTimeDiff gst_shared_fd_clock_diff (GstElement * element);

@@ -21,12 +21,20 @@
  * It speaks the protocol of GStreamer's `unixfdsink` (1.24+): any number
  * of `sharedfdsrc` or stock `unixfdsrc` clients connect at any time; each
  * gets the caps on connecting and whenever they change, then every frame
- * with its timestamps, flags and video meta, and EOS. The sink keeps a
+ * with its timestamps, flags and metas, and EOS. The sink keeps a
  * reference to each frame for each client until that client releases it,
  * so memory goes back to its pool only when every client is done with it.
  * A client that closes its socket or dies releases all its frames at once.
  * A client that stops reading long enough to fill its socket is dropped
  * rather than block the others.
+ *
+ * A #GstVideoMeta crosses only when it says more than the caps: one of a
+ * raw video frame in the default layout of its caps (the format, size,
+ * plane offsets and strides of gst_video_info_from_caps()) with no flags,
+ * id or alignment is not sent, as a receiver computes that same layout
+ * from the caps; so a `sharedfdsrc` of such frames never loads
+ * libgstvideo. Padded or strided frames, interlaced flags and the like
+ * still carry it.
  *
  * ## Per-client limits and policies
  *
@@ -103,6 +111,7 @@
 #include <gst/sharedpool/sharedpool.h>
 #include <gst/video/video.h>
 
+#include "gstsharedfdmeta.h"
 #include "gstsharedfdproto.h"
 #include "gstsharedfdsink.h"
 
@@ -235,6 +244,10 @@ struct _GstSharedFdSink
   GstBufferPool *pool;          /* the last one proposed, object lock */
   GPtrArray *old_pools;         /* GWeakRef of those before, object lock */
   GByteArray *payload;          /* streaming thread only */
+  /* the layout of raw video caps, whose frames need no video meta on the
+   * wire; streaming thread only */
+  GstVideoInfo caps_info;
+  gboolean caps_are_video;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -1103,6 +1116,9 @@ gst_shared_fd_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GstSharedFdSink *self = GST_SHARED_FD_SINK (bsink);
   gchar *str = gst_caps_to_string (caps);
 
+  self->caps_are_video =
+      gst_structure_has_name (gst_caps_get_structure (caps, 0), "video/x-raw")
+      && gst_video_info_from_caps (&self->caps_info, caps);
   GST_OBJECT_LOCK (self);
   g_free (self->caps);
   self->caps = str;
@@ -1331,7 +1347,8 @@ frame_payload (GstSharedFdSink * self, GstBuffer * buffer, GstBuffer * frame,
     mems[i].offset = offset;
   }
   /* the array may move while the metas are appended */
-  n = gst_shared_fd_write_metas (buffer, self->payload);
+  n = gst_shared_fd_write_metas (buffer,
+      self->caps_are_video ? &self->caps_info : NULL, self->payload);
   ((GstSharedFdNewBuffer *) self->payload->data)->n_meta = n;
 }
 

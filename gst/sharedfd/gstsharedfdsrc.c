@@ -23,7 +23,13 @@
  * Caps, timestamps (in running time of this pipeline: both sides convert
  * through the system monotonic clock), duration, offsets, buffer flags and
  * #GstVideoMeta cross; built against GStreamer 1.24+, every serializable
- * meta does.
+ * meta does. A `sharedfdsink` sends no video meta for a frame in the
+ * default layout of its caps; a stock `unixfdsink` always does.
+ *
+ * The element is the plugin `sharedfdsrc` of its own, which does not link
+ * libgstvideo: the first frame that carries a #GstVideoMeta loads it at
+ * run time. Where it cannot be loaded, video metas are skipped like
+ * unknown metas, with one warning.
  *
  * A sink that goes away is an error, or EOS with
  * #GstSharedFdSrc:eos-on-disconnect. Malformed messages are an error that
@@ -45,6 +51,7 @@
 #include <unistd.h>
 
 #include "gstsharedfdfileallocator.h"
+#include "gstsharedfdmeta.h"
 #include "gstsharedfdproto.h"
 #include "gstsharedfdsrc.h"
 

@@ -118,12 +118,12 @@ producer_clear (Producer * p)
   g_cond_clear (&p->cond);
 }
 
-/* Starts `gst-launch-1.0 sharedfdsrc ! @tail`. */
+/* Starts `gst-launch-1.0 sharedfdsrc socket-path=@socket ! @tail`. */
 static GPid
-consumer_spawn (Producer * p, const gchar * tail)
+consumer_spawn_at (const gchar * socket, const gchar * tail)
 {
   gchar *line = g_strdup_printf ("gst-launch-1.0 -q sharedfdsrc "
-      "socket-path=%s ! %s", p->socket, tail);
+      "socket-path=%s ! %s", socket, tail);
   gchar **argv;
   GPid pid;
 
@@ -133,6 +133,13 @@ consumer_spawn (Producer * p, const gchar * tail)
   g_strfreev (argv);
   g_free (line);
   return pid;
+}
+
+/* Starts `gst-launch-1.0 sharedfdsrc ! @tail` for @p. */
+static GPid
+consumer_spawn (Producer * p, const gchar * tail)
+{
+  return consumer_spawn_at (p->socket, tail);
 }
 
 static gint
@@ -621,9 +628,10 @@ push_clear (Push * push)
   g_free (push->dir);
 }
 
-/* Reads the next frame on @sock and releases it; returns its id. */
+/* Reads the next frame on @sock and releases it; returns its id, and its
+ * number of metas in @n_meta unless NULL. */
 static guint64
-raw_release (gint sock)
+raw_release_full (gint sock, guint * n_meta)
 {
   GstSharedFdMsg msg;
   const GstSharedFdNewBuffer *nb;
@@ -633,10 +641,18 @@ raw_release (gint sock)
   fail_unless (gst_shared_fd_receive (sock, &msg, NULL, NULL));
   fail_unless (gst_shared_fd_check_new_buffer (&msg, &nb, &mems, NULL));
   id = nb->id;
+  if (n_meta != NULL)
+    *n_meta = nb->n_meta;
   gst_shared_fd_msg_clear (&msg);
   fail_unless (gst_shared_fd_send (sock, GST_SHARED_FD_MSG_RELEASE_BUFFER,
           NULL, 0, (const guint8 *) &id, sizeof id, FALSE, NULL));
   return id;
+}
+
+static guint64
+raw_release (gint sock)
+{
+  return raw_release_full (sock, NULL);
 }
 
 /* Under full-policy=block, a client at max-in-flight holds rendering
@@ -1194,6 +1210,173 @@ GST_START_TEST (test_flags_cross)
 
 GST_END_TEST;
 
+/* I420 64x48 with 80-byte luma rows: strides the caps do not give */
+#define PADDED_SIZE (80 * 48 + 40 * 24 * 2)
+static const gsize padded_offset[GST_VIDEO_MAX_PLANES] = { 0, 80 * 48,
+  80 * 48 + 40 * 24
+};
+static const gint padded_stride[GST_VIDEO_MAX_PLANES] = { 80, 40, 40 };
+
+/* A frame of FRAME_CAPS with a video meta: in the caps' default layout,
+ * or @padded, with padded_stride. */
+static GstBuffer *
+video_frame (gboolean padded)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL,
+      padded ? PADDED_SIZE : FRAME_SIZE, NULL);
+
+  if (padded)
+    gst_buffer_add_video_meta_full (buf, 0, GST_VIDEO_FORMAT_I420, 64, 48, 3,
+        (gsize *) padded_offset, (gint *) padded_stride);
+  else
+    gst_buffer_add_video_meta (buf, 0, GST_VIDEO_FORMAT_I420, 64, 48);
+  return buf;
+}
+
+/* On the wire, a video meta in the default layout of the caps is left
+ * out (the receiver computes that layout from the caps); a padded
+ * frame's is sent. */
+GST_START_TEST (test_default_layout_meta_not_sent)
+{
+  Push push;
+  guint n_meta;
+
+  push_init (&push, gst_element_factory_make ("sharedfdsink", NULL));
+  fail_unless_equals_int (gst_harness_push (push.h, video_frame (FALSE)),
+      GST_FLOW_OK);
+  raw_release_full (push.sock, &n_meta);
+  fail_unless_equals_int (n_meta, 0);
+  fail_unless_equals_int (gst_harness_push (push.h, video_frame (TRUE)),
+      GST_FLOW_OK);
+  raw_release_full (push.sock, &n_meta);
+  fail_unless_equals_int (n_meta, 1);
+  push_clear (&push);
+}
+
+GST_END_TEST;
+
+/* A default-layout frame arrives intact and without a video meta, which
+ * downstream does not need for it. */
+GST_START_TEST (test_default_layout_frame_intact)
+{
+  FdPair fp;
+  GstBuffer *frame, *buf;
+
+  pair_init (&fp);
+  frame = pair_frame (&fp, 0);
+  gst_buffer_add_video_meta (frame, 0, GST_VIDEO_FORMAT_I420, 64, 48);
+  fail_unless_equals_int (gst_harness_push (fp.sink, frame), GST_FLOW_OK);
+  buf = gst_harness_pull (fp.src);
+  fail_unless (gst_buffer_get_video_meta (buf) == NULL);
+  check_pattern (buf, 0, 0);
+  gst_buffer_unref (buf);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* A padded frame crosses with its video meta restored: the same strides
+ * and offsets at the consumer. */
+GST_START_TEST (test_padded_frame_meta_restored)
+{
+  FdPair fp;
+  GstBuffer *buf;
+  GstVideoMeta *vmeta;
+  guint i;
+
+  pair_init (&fp);
+  fail_unless_equals_int (gst_harness_push (fp.sink, video_frame (TRUE)),
+      GST_FLOW_OK);
+  buf = gst_harness_pull (fp.src);
+  vmeta = gst_buffer_get_video_meta (buf);
+  fail_unless (vmeta != NULL);
+  fail_unless_equals_int (vmeta->n_planes, 3);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (vmeta->stride[i], padded_stride[i]);
+    fail_unless_equals_int (vmeta->offset[i], padded_offset[i]);
+  }
+  gst_buffer_unref (buf);
+  pair_clear (&fp);
+}
+
+GST_END_TEST;
+
+/* Whether process @pid maps libgstvideo. */
+static gboolean
+maps_video_library (GPid pid)
+{
+  gchar *path = g_strdup_printf ("/proc/%d/maps", (gint) pid);
+  gchar *maps;
+  gboolean found;
+
+  fail_unless (g_file_get_contents (path, &maps, NULL, NULL));
+  found = strstr (maps, "libgstvideo-1.0.so") != NULL;
+  g_free (maps);
+  g_free (path);
+  return found;
+}
+
+/* Polls @sink's @what (num-clients, or the only client's released) until
+ * it reaches @n. */
+static void
+wait_sink (GstElement * sink, const gchar * what, guint64 n)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  while ((g_str_equal (what, "num-clients") ? num_clients (sink) :
+          client_stat (sink, what)) < n) {
+    fail_unless (g_get_monotonic_time () < end, "no %s in 60 s", what);
+    g_usleep (1000);
+  }
+}
+
+/* Sends one frame (@padded or not) to a `gst-launch-1.0 sharedfdsrc !
+ * fakesink` process; returns whether that process mapped libgstvideo
+ * once it had released the frame. */
+static gboolean
+consumer_maps_video (gboolean padded)
+{
+  GstElement *sink = gst_element_factory_make ("sharedfdsink", NULL);
+  gchar *dir = g_dir_make_tmp ("sharedfd-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "sock", NULL);
+  GstHarness *h;
+  gboolean mapped;
+  GPid pid;
+
+  g_object_set (sink, "socket-path", path, "async", FALSE, NULL);
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_set_src_caps_str (h, FRAME_CAPS);
+  /* no last sample, which would hold the frame */
+  pid = consumer_spawn_at (path, "fakesink enable-last-sample=false");
+  wait_sink (sink, "num-clients", 1);
+  fail_unless_equals_int (gst_harness_push (h, video_frame (padded)),
+      GST_FLOW_OK);
+  wait_sink (sink, "released", 1);
+  mapped = maps_video_library (pid);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (consumer_wait (pid), 0);
+  gst_harness_teardown (h);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  return mapped;
+}
+
+/* A consumer process of default-layout frames never loads libgstvideo
+ * (plugin sharedfdsrc does not link it, no video meta crosses); one of
+ * padded frames loads it to restore their video meta. */
+GST_START_TEST (test_consumer_loads_video_only_for_meta)
+{
+  /* the test's own process does, which proves the lookup */
+  fail_unless (maps_video_library (getpid ()));
+  fail_if (consumer_maps_video (FALSE));
+  fail_unless (consumer_maps_video (TRUE));
+}
+
+GST_END_TEST;
+
 static Suite *
 sharedfd_suite (void)
 {
@@ -1214,6 +1397,8 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_byte_limit_drop_newest);
   tcase_add_test (tc, test_proposes_shared_pool);
   tcase_add_test (tc, test_pool_limit_waits_for_release);
+  tcase_add_test (tc, test_default_layout_meta_not_sent);
+  tcase_add_test (tc, test_consumer_loads_video_only_for_meta);
 
   tc = tcase_create ("inprocess");
   suite_add_tcase (s, tc);
@@ -1222,6 +1407,8 @@ sharedfd_suite (void)
   tcase_add_test (tc, test_memory_reused);
   tcase_add_test (tc, test_write_copies);
   tcase_add_test (tc, test_flags_cross);
+  tcase_add_test (tc, test_default_layout_frame_intact);
+  tcase_add_test (tc, test_padded_frame_meta_restored);
   tcase_add_test (tc, test_frame_outlives_cache);
   tcase_add_test (tc, test_cache_keeps_recent_files);
   tcase_add_test (tc, test_unsent_file_uncached);

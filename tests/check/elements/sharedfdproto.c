@@ -23,6 +23,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
 
+#include "gstsharedfdmeta.h"
 #include "gstsharedfdproto.h"
 #include "../testutil.h"
 
@@ -486,7 +487,7 @@ GST_START_TEST (test_video_meta_round_trip)
 
   gst_buffer_add_video_meta_full (in, 0, GST_VIDEO_FORMAT_I420, 160, 120, 3,
       offset, stride);
-  fail_unless_equals_int (gst_shared_fd_write_metas (in, payload), 1);
+  fail_unless_equals_int (gst_shared_fd_write_metas (in, NULL, payload), 1);
   fail_unless (gst_shared_fd_read_metas (out, 1, payload->data, payload->len,
           NULL));
   vmeta = gst_buffer_get_video_meta (out);
@@ -512,7 +513,7 @@ GST_START_TEST (test_video_meta_past_memory)
   GError *err = NULL;
 
   gst_buffer_add_video_meta (in, 0, GST_VIDEO_FORMAT_I420, 160, 120);
-  fail_unless_equals_int (gst_shared_fd_write_metas (in, payload), 1);
+  fail_unless_equals_int (gst_shared_fd_write_metas (in, NULL, payload), 1);
   fail_if (gst_shared_fd_read_metas (out, 1, payload->data, payload->len,
           &err));
   fail_unless (strstr (err->message, "malformed meta") != NULL);
@@ -521,6 +522,37 @@ GST_START_TEST (test_video_meta_past_memory)
   g_byte_array_unref (payload);
   gst_buffer_unref (in);
   gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+/* A GstVideoMeta in the default layout of the caps, without flags, is
+ * not written (the receiver computes that layout from the caps); a padded
+ * one of the same caps, or any with no raw video caps to compare, is. */
+GST_START_TEST (test_video_meta_default_layout_not_written)
+{
+  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, 192 * 120, 192 * 120 + 96 * 60 };
+  gint stride[GST_VIDEO_MAX_PLANES] = { 192, 96, 96 };
+  GstBuffer *plain = gst_buffer_new_allocate (NULL, 192 * 120 * 3 / 2, NULL);
+  GstBuffer *padded = gst_buffer_new_allocate (NULL, 192 * 120 * 3 / 2, NULL);
+  GByteArray *payload = g_byte_array_new ();
+  GstVideoInfo info;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 160, 120);
+  gst_buffer_add_video_meta (plain, 0, GST_VIDEO_FORMAT_I420, 160, 120);
+  gst_buffer_add_video_meta_full (padded, 0, GST_VIDEO_FORMAT_I420, 160, 120,
+      3, offset, stride);
+  fail_unless_equals_int (gst_shared_fd_write_metas (plain, &info, payload), 0);
+  fail_unless_equals_int (payload->len, 0);
+  fail_unless_equals_int (gst_shared_fd_write_metas (padded, &info, payload),
+      1);
+  fail_unless_equals_int (gst_shared_fd_write_metas (plain, NULL, payload), 1);
+  /* flags are more than the caps say */
+  gst_buffer_get_video_meta (plain)->flags = GST_VIDEO_FRAME_FLAG_TFF;
+  fail_unless_equals_int (gst_shared_fd_write_metas (plain, &info, payload), 1);
+  g_byte_array_unref (payload);
+  gst_buffer_unref (plain);
+  gst_buffer_unref (padded);
 }
 
 GST_END_TEST;
@@ -544,6 +576,7 @@ sharedfdproto_suite (void)
   tcase_add_test (tc, test_listen_busy_and_stale);
   tcase_add_test (tc, test_video_meta_round_trip);
   tcase_add_test (tc, test_video_meta_past_memory);
+  tcase_add_test (tc, test_video_meta_default_layout_not_written);
 
   return s;
 }

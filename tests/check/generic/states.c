@@ -21,7 +21,9 @@
 #include <gst/base/gstbasesink.h>
 #include <gst/check/gstcheck.h>
 
-static const gchar *plugins[] = { "sharedpoolelements", "sharedfd" };
+static const gchar *plugins[] = { "sharedpoolelements", "sharedfd",
+  "sharedfdsrc"
+};
 
 static GList *
 project_factories (void)
